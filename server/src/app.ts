@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { DestinationStream } from 'pino';
+import { operationsRoutes } from './operations/routes.ts';
+import type { AppContext } from './platform/context.ts';
+import { errorHandler, notFoundHandler } from './platform/errors.ts';
+import { enforceRouteDeclarations, type RouteRecord } from './platform/http.ts';
+import { randomToken } from './platform/ids.ts';
+import { loggerOptions } from './platform/logger.ts';
+import { instrument } from './platform/metrics.ts';
+
+export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+export const API_PREFIX = '/api/v1';
+
+export interface BuildOptions {
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: DestinationStream;
+}
+
+export type App = FastifyInstance & { routeTable: RouteRecord[] };
+
+/** A request id from the client is kept if it is short and plain; otherwise we make one. */
+function requestIdFrom(header: unknown): string {
+  if (typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header)) return header;
+  return `req_${randomToken(12)}`;
+}
+
+/** Builds the HTTP application: plugins, hooks, error handling and every domain's routes. Does not listen. */
+export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<App> {
+  const { config } = ctx;
+  const app = Fastify({
+    logger: loggerOptions(config, options.logStream),
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  const routeTable = enforceRouteDeclarations(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  instrument(app, ctx.metrics);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+      },
+    },
+  });
+  await app.register(cors, {
+    origin: config.corsOrigins.length ? config.corsOrigins : false,
+    credentials: true,
+    exposedHeaders: [
+      'x-request-id',
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+      'retry-after',
+    ],
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchboard API',
+        version: '1.0.0',
+        description: 'Self-hosted, multi-tenant platform for teams of AI agents.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  await app.register(operationsRoutes(ctx));
+
+  const hasConsole = await registerConsole(app);
+  app.setNotFoundHandler((request, reply) => {
+    if (hasConsole && request.method === 'GET' && isConsoleRoute(request.url, request.headers.accept)) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return notFoundHandler(request, reply);
+  });
+  await app.ready();
+  return Object.assign(app, { routeTable }) as unknown as App;
+}
+
+/** Serves the built console at `/` when it has been built. */
+async function registerConsole(app: FastifyInstance): Promise<boolean> {
+  if (!existsSync(WEB_DIST)) return false;
+  await app.register(fastifyStatic, { root: WEB_DIST, wildcard: true, index: 'index.html' });
+  return true;
+}
+
+/** Client-side console routes (e.g. `/runs/run_1`) get index.html; API paths keep their JSON 404. */
+function isConsoleRoute(url: string, accept: string | undefined): boolean {
+  if (/^\/(api|v1|health|metrics|docs|openapi\.json|\.well-known|assets)(\/|$|\?)/.test(url)) return false;
+  return !accept || accept.includes('text/html') || accept.includes('*/*');
+}

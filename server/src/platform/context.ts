@@ -1,0 +1,48 @@
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/index.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+
+/** A named dependency `/health/ready` probes; it throws when the dependency does not answer. */
+export type ReadinessCheck = () => Promise<void>;
+
+/**
+ * Everything a running server shares: configuration, storage and infrastructure clients.
+ * Built once at start (or once per test server) and handed to every domain.
+ */
+export interface AppContext {
+  config: Config;
+  database: Database;
+  metrics: Metrics;
+  readiness: Map<string, ReadinessCheck>;
+  /** Closes what the context opened, last opened first. */
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  /** Use this database instead of opening one from the config (tests). */
+  database?: Database;
+  /** Skip migrations (the database is already migrated). */
+  skipMigrations?: boolean;
+}
+
+export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
+  const database =
+    options.database ??
+    (await openDatabase(
+      config.databaseUrl
+        ? { kind: 'postgres', url: config.databaseUrl }
+        : { kind: 'pglite', dataDir: config.dataDir },
+    ));
+  if (!options.skipMigrations) await database.migrate();
+  const readiness = new Map<string, ReadinessCheck>([['database', () => database.ping()]]);
+  const closers: Array<() => Promise<void>> = [() => database.close()];
+  return {
+    config,
+    database,
+    metrics: createMetrics(),
+    readiness,
+    async close() {
+      for (const close of closers.reverse()) await close().catch(() => {});
+    },
+  };
+}

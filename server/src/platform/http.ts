@@ -1,0 +1,54 @@
+import type { FastifyInstance, RouteOptions } from 'fastify';
+
+/**
+ * What a route requires of its caller. Every route declares one (a startup check enforces it), so
+ * "forgot the guard" cannot happen silently.
+ * - `public`: anyone, no credential (health, login, register, JWKS).
+ * - `authenticated`: any valid credential of the org, no particular permission (me, logout).
+ * - a permission: the credential must carry that scope.
+ */
+export type RouteAuth = 'public' | 'authenticated' | { permission: string };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+    /** Audit action name; defaults to the operationId. */
+    auditAction?: string;
+  }
+}
+
+/** Routes the framework or plugins add themselves (docs assets, HEAD twins, static files). */
+function isInfrastructureRoute(route: RouteOptions): boolean {
+  const url = route.url;
+  return url.startsWith('/docs') || url === '/*' || url === '*' || url === '/' || route.method === 'HEAD';
+}
+
+export interface RouteRecord {
+  method: string;
+  url: string;
+  auth: RouteAuth;
+  operationId: string | undefined;
+}
+
+/**
+ * Collects every route with its declared auth and refuses to register one without it.
+ * Tests walk the returned list to prove guards, audit and tenant isolation route by route.
+ */
+export function enforceRouteDeclarations(app: FastifyInstance): RouteRecord[] {
+  const routes: RouteRecord[] = [];
+  app.addHook('onRoute', (route) => {
+    if (isInfrastructureRoute(route)) return;
+    const auth = route.config?.auth;
+    if (!auth) throw new Error(`route ${String(route.method)} ${route.url} declares no auth (config.auth)`);
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      routes.push({
+        method,
+        url: route.url,
+        auth,
+        operationId: (route.schema as { operationId?: string } | undefined)?.operationId,
+      });
+    }
+  });
+  return routes;
+}
