@@ -28,6 +28,8 @@ export const API_PREFIX = '/api/v1';
 export interface BuildOptions {
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: DestinationStream;
+  /** Extra routes registered before the app is sealed; tests use it to provoke failures. */
+  testRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 export type App = FastifyInstance & { routeTable: RouteRecord[] };
@@ -102,6 +104,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   await app.register(operationsRoutes(ctx));
+  if (options.testRoutes) await app.register(async (scope) => options.testRoutes?.(scope));
 
   const hasConsole = await registerConsole(app);
   app.setNotFoundHandler((request, reply) => {
