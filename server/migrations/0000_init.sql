@@ -73,7 +73,8 @@ CREATE TABLE "roles" (
 	"description" text DEFAULT '' NOT NULL,
 	"permissions" jsonb NOT NULL,
 	"builtin" boolean DEFAULT false NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "signing_keys" (

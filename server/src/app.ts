@@ -14,13 +14,17 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
+import { createIdentity, type Identity } from './identity/module.ts';
+import { accessRoutes, authRoutes, jwksRoutes } from './identity/routes.ts';
 import { operationsRoutes } from './operations/routes.ts';
+import { installGuard } from './platform/auth.ts';
 import type { AppContext } from './platform/context.ts';
 import { errorHandler, notFoundHandler } from './platform/errors.ts';
 import { enforceRouteDeclarations, type RouteRecord } from './platform/http.ts';
 import { randomToken } from './platform/ids.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { instrument } from './platform/metrics.ts';
+import { createRateLimiter } from './platform/rate-limit.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 export const API_PREFIX = '/api/v1';
@@ -32,7 +36,7 @@ export interface BuildOptions {
   testRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
 
-export type App = FastifyInstance & { routeTable: RouteRecord[] };
+export type App = FastifyInstance & { routeTable: RouteRecord[]; identity: Identity };
 
 /** A request id from the client is kept if it is short and plain; otherwise we make one. */
 function requestIdFrom(header: unknown): string {
@@ -103,7 +107,29 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
+  const identity = createIdentity(ctx.database.db, config, app.log);
+  await identity.start();
+  const limiter = createRateLimiter({
+    limits: config.rateLimits,
+    redis: ctx.redis,
+    prefix: config.redisPrefix,
+    log: app.log,
+  });
+  app.addHook('onClose', async () => {
+    identity.stop();
+    limiter.stop();
+  });
+  installGuard(app, identity.authenticate, limiter);
+
   await app.register(operationsRoutes(ctx));
+  await app.register(jwksRoutes(identity.keyring));
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes(identity.auth));
+      await api.register(accessRoutes(identity.access));
+    },
+    { prefix: API_PREFIX },
+  );
   if (options.testRoutes) await app.register(async (scope) => options.testRoutes?.(scope));
 
   const hasConsole = await registerConsole(app);
@@ -114,7 +140,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     return notFoundHandler(request, reply);
   });
   await app.ready();
-  return Object.assign(app, { routeTable }) as unknown as App;
+  return Object.assign(app, { routeTable, identity }) as unknown as App;
 }
 
 /** Serves the built console at `/` when it has been built. */

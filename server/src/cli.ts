@@ -2,9 +2,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import pino from 'pino';
 import { WEB_DIST } from './app.ts';
+import { createIdentity, type Identity } from './identity/module.ts';
 import { type Config, ConfigError, loadConfig } from './platform/config.ts';
+import { createContext } from './platform/context.ts';
 import { openDatabase } from './platform/db/index.ts';
+import { safeErrorView } from './platform/errors.ts';
 import { handleSignals, startServer } from './server.ts';
 
 const USAGE = `Usage: switchboard <command>
@@ -60,9 +64,55 @@ async function migrate(): Promise<void> {
   }
 }
 
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** Runs `fn` with the identity domain on a migrated database, for one-off admin commands. */
+async function withIdentity(fn: (identity: Identity) => Promise<void>): Promise<void> {
+  const cfg = config();
+  const ctx = await createContext(cfg);
+  const identity = createIdentity(ctx.database.db, cfg, pino({ level: 'warn' }));
+  try {
+    await fn(identity);
+  } finally {
+    identity.stop();
+    await ctx.close();
+  }
+}
+
+async function createAdmin(args: string[]): Promise<void> {
+  const email = flag(args, 'email');
+  const password = flag(args, 'password');
+  if (!email || !password) fail('create-admin needs --email and --password');
+  await withIdentity(async (identity) => {
+    const name = flag(args, 'name');
+    const orgName = flag(args, 'org');
+    const result = await identity.auth.ensureOwner({
+      email,
+      password,
+      resetPassword: true,
+      ...(name ? { name } : {}),
+      ...(orgName ? { orgName } : {}),
+    });
+    process.stdout.write(result.created ? `created owner ${email}\n` : `${email} exists; password updated\n`);
+  });
+}
+
+async function keys(args: string[]): Promise<void> {
+  if (args[0] !== 'rotate') fail(`unknown keys command "${args[0] ?? ''}"; did you mean "keys rotate"?`);
+  await withIdentity(async (identity) => {
+    const kid = await identity.keyring.rotate();
+    process.stdout.write(`new signing key ${kid}; earlier keys stay published until their tokens expire\n`);
+  });
+}
+
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   start: () => start(),
   migrate: () => migrate(),
+  'create-admin': createAdmin,
+  keys,
 };
 
 const [command = 'start', ...rest] = process.argv.slice(2);
@@ -73,4 +123,4 @@ if (!run) {
   );
   process.exit(command === 'help' || command === '--help' ? 0 : 2);
 }
-run(rest).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+run(rest).catch((err: unknown) => fail(safeErrorView(err).message));

@@ -16,6 +16,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let app: App;
   try {
     app = await buildApp(ctx);
+    if (config.admin) {
+      const result = await app.identity.auth.ensureOwner(config.admin);
+      if (result.created) app.log.info({ userId: result.userId }, 'created the start-up admin');
+    }
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await ctx.close();

@@ -1,7 +1,7 @@
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
-const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
 
 export const orgs = pgTable('orgs', {
   id: text('id').primaryKey(),
@@ -36,7 +36,7 @@ export const roles = pgTable(
     permissions: jsonb('permissions').$type<string[]>().notNull(),
     builtin: boolean('builtin').notNull().default(false),
     createdAt: createdAt(),
-    updatedAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('roles_org_name_key').on(t.orgId, t.name)],
 );

@@ -46,6 +46,12 @@ const envSchema = z
     OPENAI_BASE_URL: url(['http', 'https']).optional(),
     ANTHROPIC_API_KEY: z.string().optional(),
     TRUST_PROXY: boolFlag.default(false),
+    REDIS_PREFIX: z.string().default('sb:'),
+    RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+    RATE_LIMIT_ORG_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+    LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
     WORKERS_IN_PROCESS: boolFlag.default(true),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   })
@@ -90,6 +96,10 @@ export interface Config {
   };
   /** Honour X-Forwarded-For from a reverse proxy for client IPs (rate limits, audit). */
   trustProxy: boolean;
+  redisPrefix: string;
+  rateLimits: { ip: number; user: number; org: number };
+  /** Consecutive failures that lock an account, and failures from one IP in 15 minutes that block it. */
+  lockout: { maxFailures: number; ipMaxFailures: number };
   workersInProcess: boolean;
   shutdownTimeoutMs: number;
 }
@@ -145,6 +155,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       anthropic: e.ANTHROPIC_API_KEY ? { apiKey: e.ANTHROPIC_API_KEY } : undefined,
     },
     trustProxy: e.TRUST_PROXY,
+    redisPrefix: e.REDIS_PREFIX,
+    rateLimits: {
+      ip: e.RATE_LIMIT_IP_PER_MINUTE,
+      user: e.RATE_LIMIT_USER_PER_MINUTE,
+      org: e.RATE_LIMIT_ORG_PER_MINUTE,
+    },
+    lockout: { maxFailures: e.LOGIN_MAX_FAILURES, ipMaxFailures: e.LOGIN_IP_MAX_FAILURES },
     workersInProcess: e.WORKERS_IN_PROCESS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

@@ -1,6 +1,8 @@
+import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createRedis } from './redis.ts';
 
 /** A named dependency `/health/ready` probes; it throws when the dependency does not answer. */
 export type ReadinessCheck = () => Promise<void>;
@@ -13,6 +15,8 @@ export interface AppContext {
   config: Config;
   database: Database;
   metrics: Metrics;
+  /** Present when REDIS_URL is set: shared rate limits and cross-replica fan-out. */
+  redis: Redis | undefined;
   readiness: Map<string, ReadinessCheck>;
   /** Closes what the context opened, last opened first. */
   close(): Promise<void>;
@@ -36,9 +40,19 @@ export async function createContext(config: Config, options: ContextOptions = {}
   if (!options.skipMigrations) await database.migrate();
   const readiness = new Map<string, ReadinessCheck>([['database', () => database.ping()]]);
   const closers: Array<() => Promise<void>> = [() => database.close()];
+  const redis = config.redisUrl ? createRedis(config.redisUrl, 'main') : undefined;
+  if (redis) {
+    readiness.set('redis', async () => {
+      await redis.ping();
+    });
+    closers.push(async () => {
+      await redis.quit();
+    });
+  }
   return {
     config,
     database,
+    redis,
     metrics: createMetrics(),
     readiness,
     async close() {

@@ -143,3 +143,31 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): v
       envelope(request.id, 'route_not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
     );
 }
+
+/**
+ * A loggable view of an error that never carries query parameters: Drizzle puts them (password
+ * hashes, token hashes) into its error message, so its errors are rebuilt from the query and cause.
+ */
+export function safeErrorView(err: unknown): {
+  type: string;
+  message: string;
+  stack: string;
+  cause?: unknown;
+} {
+  if (!(err instanceof Error)) return { type: typeof err, message: String(err), stack: '' };
+  const query = (err as { query?: unknown }).query;
+  if (typeof query === 'string' && 'params' in err) {
+    return {
+      type: err.name,
+      message: `query failed: ${query}`,
+      stack: '',
+      ...(err.cause ? { cause: safeErrorView(err.cause) } : {}),
+    };
+  }
+  return {
+    type: err.name,
+    message: err.message,
+    stack: err.stack ?? '',
+    ...(err.cause ? { cause: safeErrorView(err.cause) } : {}),
+  };
+}

@@ -1,4 +1,6 @@
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { RequestMeta } from '../audit/service.ts';
+import { errorEnvelopeSchema } from './errors.ts';
 
 /**
  * What a route requires of its caller. Every route declares one (a startup check enforces it), so
@@ -14,6 +16,8 @@ declare module 'fastify' {
     auth?: RouteAuth;
     /** Audit action name; defaults to the operationId. */
     auditAction?: string;
+    /** `ip`: a public route limited per client IP (sign-in, register, refresh). */
+    rateLimit?: 'ip';
   }
 }
 
@@ -51,4 +55,23 @@ export function enforceRouteDeclarations(app: FastifyInstance): RouteRecord[] {
     }
   });
   return routes;
+}
+
+/** The failure responses every guarded route can give, for the OpenAPI document. */
+export const errorResponses = {
+  400: errorEnvelopeSchema,
+  401: errorEnvelopeSchema,
+  403: errorEnvelopeSchema,
+  404: errorEnvelopeSchema,
+  409: errorEnvelopeSchema,
+  429: errorEnvelopeSchema,
+};
+
+export function requestMeta(request: FastifyRequest): RequestMeta {
+  const ua = request.headers['user-agent'];
+  return {
+    ip: request.ip,
+    userAgent: typeof ua === 'string' ? ua.slice(0, 300) : null,
+    requestId: request.id,
+  };
 }

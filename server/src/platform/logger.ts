@@ -1,6 +1,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.ts';
+import { safeErrorView } from './errors.ts';
 
 /**
  * Paths whose values never reach a log line. Request bodies and authorization headers are not logged at
@@ -31,6 +32,7 @@ export function loggerOptions(
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...(stream ? { stream } : {}),
     serializers: {
+      err: safeErrorView,
       req: (req: { method: string; url: string; ip?: string; headers?: Record<string, unknown> }) => ({
         method: req.method,
         // The query string can carry a token (e.g. EventSource auth); log the path only.

@@ -1,0 +1,305 @@
+import { type RequestMeta, recordAudit } from '../audit/service.ts';
+import type { Principal } from '../platform/auth.ts';
+import { sha256 } from '../platform/crypto.ts';
+import type { Tx } from '../platform/db/index.ts';
+import { AppError, Errors } from '../platform/errors.ts';
+import { newId, randomToken } from '../platform/ids.ts';
+import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts';
+import { assertStrongPassword, type IdentityDeps, normaliseEmail } from './auth-service.ts';
+import { API_KEY_PREFIX } from './authenticator.ts';
+import { isPermission } from './permissions.ts';
+import { presentApiKey, presentMember, presentRole } from './present.ts';
+import * as store from './store.ts';
+import * as tokens from './token-store.ts';
+
+/** Nobody grants what they do not hold: a custom role, a member's role or an API key's scopes. */
+function assertCanGrant(principal: Principal, permissions: string[], what: string): void {
+  const unknown = permissions.filter((p) => !isPermission(p));
+  if (unknown.length) {
+    throw Errors.validation(`unknown permission ${unknown.join(', ')}; see GET /api/v1/permissions`, {
+      unknown,
+    });
+  }
+  const missing = permissions.filter((p) => !principal.scopes.has(p));
+  if (missing.length) {
+    throw new AppError(
+      403,
+      'permission_escalation',
+      `you cannot grant ${what} permissions you do not hold: ${missing.join(', ')}`,
+      {
+        missing,
+      },
+    );
+  }
+}
+
+const actorOf = (p: Principal) => ({ kind: p.kind, id: p.id });
+
+/** Members, roles and API keys of an org. */
+export function createAccessService(deps: IdentityDeps) {
+  const { db, hasher } = deps;
+
+  async function audit(
+    tx: Tx,
+    p: Principal,
+    action: string,
+    resource: { type: string; id: string },
+    meta: RequestMeta,
+    details?: Record<string, unknown>,
+  ) {
+    await recordAudit(tx, {
+      action,
+      orgId: p.orgId,
+      actor: actorOf(p),
+      resource,
+      outcome: 'success',
+      meta,
+      details,
+    });
+  }
+
+  async function ownerRoleIds(tx: Tx, orgId: string): Promise<string[]> {
+    return (await store.listRoles(tx, orgId)).filter((r) => r.builtin && r.name === 'owner').map((r) => r.id);
+  }
+
+  /** Refuses a change that would leave the org without an owner. */
+  async function assertKeepsAnOwner(
+    tx: Tx,
+    orgId: string,
+    member: store.MemberRecord,
+    newRoleId: string | null,
+  ) {
+    const owners = await ownerRoleIds(tx, orgId);
+    if (!owners.includes(member.role.id) || (newRoleId && owners.includes(newRoleId))) return;
+    if ((await store.countMembersWithRoles(tx, orgId, owners)) <= 1) {
+      throw new AppError(
+        409,
+        'last_owner',
+        'the organisation needs at least one owner; make someone else owner first',
+      );
+    }
+  }
+
+  async function roleToGrant(tx: Tx, p: Principal, roleId: string) {
+    const role = await store.findRole(tx, p.orgId, roleId);
+    if (!role) throw Errors.notFound('role', roleId);
+    assertCanGrant(p, role.permissions, `the role "${role.name}" has`);
+    return role;
+  }
+
+  return {
+    // ---- members ----
+    async listMembers(p: Principal, page: PageQuery) {
+      const rows = await store.listMembers(db, p.orgId, {
+        limit: page.limit + 1,
+        after: decodeCursor(page.cursor),
+      });
+      const result = toPage(rows, page.limit);
+      return { items: result.items.map(presentMember), nextCursor: result.nextCursor };
+    },
+
+    async addMember(
+      p: Principal,
+      input: { email: string; roleId: string; name?: string | undefined; password?: string | undefined },
+      meta: RequestMeta,
+    ) {
+      const email = normaliseEmail(input.email);
+      const role = await roleToGrant(db, p, input.roleId);
+      let user = await store.findUserByEmail(db, email);
+      let passwordHash: string | undefined;
+      if (!user) {
+        if (!input.name || !input.password) {
+          throw Errors.validation(
+            `no account exists for ${email}; give a name and an initial password to create one`,
+          );
+        }
+        assertStrongPassword(input.password, email);
+        passwordHash = await hasher.hash(input.password);
+      }
+      return db.transaction(async (tx) => {
+        if (!user)
+          user = await store.insertUser(tx, {
+            id: newId('usr'),
+            email,
+            name: input.name!,
+            passwordHash: passwordHash!,
+          });
+        if (await store.findMembershipOfUser(tx, user.id, p.orgId)) {
+          throw new AppError(409, 'already_member', `${email} is already a member of this organisation`);
+        }
+        const id = newId('mem');
+        await store.insertMembership(tx, { id, orgId: p.orgId, userId: user.id, roleId: role.id });
+        await audit(tx, p, 'member.add', { type: 'member', id }, meta, { email, role: role.name });
+        return presentMember((await store.findMember(tx, p.orgId, id))!);
+      });
+    },
+
+    async changeMemberRole(p: Principal, id: string, roleId: string, meta: RequestMeta) {
+      return db.transaction(async (tx) => {
+        const member = await store.findMember(tx, p.orgId, id);
+        if (!member) throw Errors.notFound('member', id);
+        const role = await roleToGrant(tx, p, roleId);
+        // Taking a role away also needs its permissions: a member cannot demote someone above them.
+        assertCanGrant(p, member.role.permissions, `the current role "${member.role.name}" has`);
+        await assertKeepsAnOwner(tx, p.orgId, member, role.id);
+        await store.updateMemberRole(tx, p.orgId, id, role.id);
+        await audit(tx, p, 'member.role_change', { type: 'member', id }, meta, {
+          from: member.role.name,
+          to: role.name,
+        });
+        return presentMember((await store.findMember(tx, p.orgId, id))!);
+      });
+    },
+
+    async removeMember(p: Principal, id: string, meta: RequestMeta) {
+      await db.transaction(async (tx) => {
+        const member = await store.findMember(tx, p.orgId, id);
+        if (!member) throw Errors.notFound('member', id);
+        assertCanGrant(p, member.role.permissions, `the member's role "${member.role.name}" has`);
+        await assertKeepsAnOwner(tx, p.orgId, member, null);
+        await store.deleteMember(tx, p.orgId, id);
+        await tokens.revokeRefreshTokensOfUser(tx, member.userId, p.orgId);
+        await audit(tx, p, 'member.remove', { type: 'member', id }, meta, { email: member.email });
+      });
+    },
+
+    // ---- roles ----
+    async listRoles(p: Principal) {
+      return { items: (await store.listRoles(db, p.orgId)).map(presentRole), nextCursor: null };
+    },
+
+    async getRole(p: Principal, id: string) {
+      const role = await store.findRole(db, p.orgId, id);
+      if (!role) throw Errors.notFound('role', id);
+      return presentRole(role);
+    },
+
+    async createRole(
+      p: Principal,
+      input: { name: string; description?: string | undefined; permissions: string[] },
+      meta: RequestMeta,
+    ) {
+      const permissions = [...new Set(input.permissions)];
+      assertCanGrant(p, permissions, 'a role');
+      return db.transaction(async (tx) => {
+        if (await store.findRoleByName(tx, p.orgId, input.name)) {
+          throw new AppError(409, 'role_name_taken', `a role named "${input.name}" already exists`);
+        }
+        const id = newId('role');
+        await store.insertRoles(tx, [
+          {
+            id,
+            orgId: p.orgId,
+            name: input.name,
+            description: input.description ?? '',
+            permissions,
+            builtin: false,
+          },
+        ]);
+        await audit(tx, p, 'role.create', { type: 'role', id }, meta, { permissions });
+        return presentRole((await store.findRole(tx, p.orgId, id))!);
+      });
+    },
+
+    async updateRole(
+      p: Principal,
+      id: string,
+      patch: {
+        name?: string | undefined;
+        description?: string | undefined;
+        permissions?: string[] | undefined;
+      },
+      meta: RequestMeta,
+    ) {
+      return db.transaction(async (tx) => {
+        const role = await store.findRole(tx, p.orgId, id);
+        if (!role) throw Errors.notFound('role', id);
+        if (role.builtin)
+          throw new AppError(409, 'role_builtin', `the built-in role "${role.name}" cannot be changed`);
+        const permissions = patch.permissions ? [...new Set(patch.permissions)] : undefined;
+        if (permissions) assertCanGrant(p, [...permissions, ...role.permissions], 'a role');
+        if (patch.name && patch.name !== role.name && (await store.findRoleByName(tx, p.orgId, patch.name))) {
+          throw new AppError(409, 'role_name_taken', `a role named "${patch.name}" already exists`);
+        }
+        const updated = await store.updateRole(tx, p.orgId, id, {
+          ...(patch.name ? { name: patch.name } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(permissions ? { permissions } : {}),
+        });
+        await audit(tx, p, 'role.update', { type: 'role', id }, meta, {
+          from: role.permissions,
+          to: updated!.permissions,
+        });
+        return presentRole(updated!);
+      });
+    },
+
+    async deleteRole(p: Principal, id: string, meta: RequestMeta) {
+      await db.transaction(async (tx) => {
+        const role = await store.findRole(tx, p.orgId, id);
+        if (!role) throw Errors.notFound('role', id);
+        if (role.builtin)
+          throw new AppError(409, 'role_builtin', `the built-in role "${role.name}" cannot be deleted`);
+        const inUse = await store.countMembersWithRole(tx, p.orgId, id);
+        if (inUse > 0) {
+          throw new AppError(
+            409,
+            'role_in_use',
+            `the role "${role.name}" is held by ${inUse} member(s); give them another role first`,
+          );
+        }
+        await store.deleteRole(tx, p.orgId, id);
+        await audit(tx, p, 'role.delete', { type: 'role', id }, meta, { name: role.name });
+      });
+    },
+
+    // ---- API keys ----
+    async listApiKeys(p: Principal, page: PageQuery) {
+      const rows = await tokens.listApiKeys(db, p.orgId, {
+        limit: page.limit + 1,
+        after: decodeCursor(page.cursor),
+      });
+      const result = toPage(rows, page.limit);
+      return { items: result.items.map(presentApiKey), nextCursor: result.nextCursor };
+    },
+
+    /** Creates a key; the secret is in this answer only, and only its hash is stored. */
+    async createApiKey(
+      p: Principal,
+      input: { name: string; scopes: string[]; expiresAt?: string | undefined },
+      meta: RequestMeta,
+    ) {
+      const scopes = [...new Set(input.scopes)];
+      assertCanGrant(p, scopes, 'an API key');
+      const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+      if (expiresAt && expiresAt.getTime() <= Date.now())
+        throw Errors.validation('expiresAt must be in the future');
+      const secret = `${API_KEY_PREFIX}${randomToken(32)}`;
+      return db.transaction(async (tx) => {
+        const key = await tokens.insertApiKey(tx, {
+          id: newId('key'),
+          orgId: p.orgId,
+          name: input.name,
+          prefix: secret.slice(0, 12),
+          keyHash: sha256(secret),
+          scopes,
+          createdBy: p.id,
+          expiresAt,
+        });
+        await audit(tx, p, 'api_key.create', { type: 'api_key', id: key.id }, meta, { scopes });
+        return { apiKey: presentApiKey(key), key: secret };
+      });
+    },
+
+    async revokeApiKey(p: Principal, id: string, meta: RequestMeta) {
+      await db.transaction(async (tx) => {
+        const key = await tokens.findApiKey(tx, p.orgId, id);
+        if (!key) throw Errors.notFound('API key', id);
+        await tokens.revokeApiKey(tx, p.orgId, id);
+        await audit(tx, p, 'api_key.revoke', { type: 'api_key', id }, meta);
+      });
+    },
+  };
+}
+
+export type AccessService = ReturnType<typeof createAccessService>;

@@ -1,0 +1,333 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { type RequestMeta, recordAudit } from '../audit/service.ts';
+import type { Principal } from '../platform/auth.ts';
+import { sha256 } from '../platform/crypto.ts';
+import type { Db, Tx } from '../platform/db/index.ts';
+import { AppError, Errors } from '../platform/errors.ts';
+import { newId, randomToken } from '../platform/ids.ts';
+import type { Keyring } from './keyring.ts';
+import { type PasswordHasher, passwordProblems } from './passwords.ts';
+import { BUILTIN_ROLES } from './permissions.ts';
+import { presentOrg, presentUser } from './present.ts';
+import * as store from './store.ts';
+import * as tokens from './token-store.ts';
+
+export interface IdentityDeps {
+  db: Db;
+  hasher: PasswordHasher;
+  keyring: Keyring;
+  log: FastifyBaseLogger;
+  settings: {
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    lockout: { maxFailures: number; ipMaxFailures: number };
+  };
+}
+
+const IP_WINDOW_MS = 15 * 60_000;
+const LOCK_BASE_MS = 30_000;
+const LOCK_MAX_MS = 60 * 60_000;
+
+export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+
+export function assertStrongPassword(password: string, email: string): void {
+  const problems = passwordProblems(password, email);
+  if (problems.length) {
+    throw new AppError(400, 'weak_password', `password ${problems.join('; ')}`, { problems });
+  }
+}
+
+/** Creates an org with its built-in roles; returns the org and the owner role id. */
+export async function createOrgWithRoles(tx: Tx, name: string) {
+  const org = await store.insertOrg(tx, { id: newId('org'), name });
+  const rows = BUILTIN_ROLES.map((r) => ({
+    id: newId('role'),
+    orgId: org.id,
+    name: r.name,
+    description: r.description,
+    permissions: [...r.permissions],
+    builtin: true,
+  }));
+  await store.insertRoles(tx, rows);
+  return { org, ownerRoleId: rows[0]!.id };
+}
+
+/** Sign-up, sign-in, token refresh and sign-out. */
+export function createAuthService(deps: IdentityDeps) {
+  const { db, hasher, keyring, settings } = deps;
+
+  async function issuePair(tx: Tx, userId: string, orgId: string, familyId = newId('fam')) {
+    const member = await store.findMembershipOfUser(tx, userId, orgId);
+    const [user, org] = await Promise.all([store.findUser(tx, userId), store.findOrg(tx, orgId)]);
+    if (!member || !user || !org)
+      throw new AppError(401, 'not_a_member', 'you are not a member of this organisation');
+    const refreshToken = `rt_${randomToken(32)}`;
+    await tokens.insertRefreshToken(tx, {
+      id: newId('rtk'),
+      familyId,
+      userId,
+      orgId,
+      tokenHash: sha256(refreshToken),
+      expiresAt: new Date(Date.now() + settings.refreshTokenTtlSeconds * 1000),
+    });
+    const accessToken = await keyring.sign({
+      sub: userId,
+      org: orgId,
+      scope: member.role.permissions.join(' '),
+    });
+    return {
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer' as const,
+      expiresIn: settings.accessTokenTtlSeconds,
+      user: presentUser(user),
+      org: presentOrg(org),
+    };
+  }
+
+  async function loginEvent(
+    kind: 'success' | 'failure' | 'lockout',
+    email: string,
+    meta: RequestMeta,
+    user?: { id: string; orgId?: string },
+    reason?: string,
+  ) {
+    await tokens.insertLoginEvent(db, {
+      id: newId('lev'),
+      kind,
+      email,
+      userId: user?.id ?? null,
+      orgId: user?.orgId ?? null,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      reason: reason ?? null,
+    });
+    await recordAudit(db, {
+      action: `auth.login.${kind}`,
+      orgId: user?.orgId ?? null,
+      actor: user ? { kind: 'user', id: user.id } : { kind: 'anonymous', id: null },
+      outcome: kind === 'success' ? 'success' : 'failure',
+      details: { email, ...(reason ? { reason } : {}) },
+      meta,
+    });
+  }
+
+  return {
+    async register(
+      input: { email: string; password: string; name: string; orgName?: string | undefined },
+      meta: RequestMeta,
+    ) {
+      const email = normaliseEmail(input.email);
+      assertStrongPassword(input.password, email);
+      if (await store.findUserByEmail(db, email)) {
+        throw new AppError(409, 'email_taken', `an account with ${email} already exists; sign in instead`);
+      }
+      const passwordHash = await hasher.hash(input.password);
+      return db.transaction(async (tx) => {
+        const { org, ownerRoleId } = await createOrgWithRoles(
+          tx,
+          input.orgName?.trim() || `${input.name}'s team`,
+        );
+        const user = await store.insertUser(tx, {
+          id: newId('usr'),
+          email,
+          name: input.name.trim(),
+          passwordHash,
+        });
+        await store.insertMembership(tx, {
+          id: newId('mem'),
+          orgId: org.id,
+          userId: user.id,
+          roleId: ownerRoleId,
+        });
+        await recordAudit(tx, {
+          action: 'auth.register',
+          orgId: org.id,
+          actor: { kind: 'user', id: user.id },
+          resource: { type: 'user', id: user.id },
+          outcome: 'success',
+          meta,
+        });
+        return issuePair(tx, user.id, org.id);
+      });
+    },
+
+    async login(input: { email: string; password: string; orgId?: string | undefined }, meta: RequestMeta) {
+      const email = normaliseEmail(input.email);
+      const ipFailures = await tokens.countFailuresFromIp(db, meta.ip, new Date(Date.now() - IP_WINDOW_MS));
+      if (ipFailures >= settings.lockout.ipMaxFailures) {
+        await loginEvent('lockout', email, meta, undefined, 'ip');
+        throw new AppError(
+          429,
+          'login_locked',
+          'too many failed sign-ins from your address; try again later',
+          { retryAfterSeconds: IP_WINDOW_MS / 1000 },
+          { 'retry-after': String(IP_WINDOW_MS / 1000) },
+        );
+      }
+      const user = await store.findUserByEmail(db, email);
+      if (!user) {
+        await hasher.verifyDecoy(input.password);
+        await loginEvent('failure', email, meta, undefined, 'unknown_email');
+        throw invalidCredentials();
+      }
+      if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
+        const seconds = Math.ceil((user.lockedUntil.getTime() - Date.now()) / 1000);
+        await loginEvent('lockout', email, meta, { id: user.id }, 'account');
+        throw new AppError(
+          429,
+          'account_locked',
+          `this account is locked after repeated failed sign-ins; try again in ${seconds} s`,
+          { retryAfterSeconds: seconds },
+          { 'retry-after': String(seconds) },
+        );
+      }
+      if (!(await hasher.verify(user.passwordHash, input.password))) {
+        const failures = user.failedLogins + 1;
+        const over = failures - settings.lockout.maxFailures;
+        const lockedUntil =
+          over >= 0 ? new Date(Date.now() + Math.min(LOCK_BASE_MS * 2 ** over, LOCK_MAX_MS)) : null;
+        await store.updateUserLoginState(db, user.id, { failedLogins: failures, lockedUntil });
+        await loginEvent('failure', email, meta, { id: user.id }, 'wrong_password');
+        if (lockedUntil) await loginEvent('lockout', email, meta, { id: user.id }, 'account');
+        throw invalidCredentials();
+      }
+      const member = await store.findMembershipOfUser(db, user.id, input.orgId);
+      if (!member) {
+        throw new AppError(403, 'not_a_member', 'you are not a member of that organisation');
+      }
+      await store.updateUserLoginState(db, user.id, { failedLogins: 0, lockedUntil: null });
+      await loginEvent('success', email, meta, { id: user.id, orgId: member.orgId });
+      return db.transaction((tx) => issuePair(tx, user.id, member.orgId));
+    },
+
+    /** Rotates a refresh token. Presenting a spent one means it leaked: the whole family is revoked. */
+    async refresh(refreshToken: string, meta: RequestMeta) {
+      const record = await tokens.findRefreshToken(db, sha256(refreshToken));
+      if (!record || record.revokedAt) {
+        throw new AppError(401, 'invalid_refresh_token', 'the refresh token is not valid; sign in again');
+      }
+      if (record.expiresAt.getTime() <= Date.now()) {
+        throw new AppError(401, 'invalid_refresh_token', 'the refresh token has expired; sign in again');
+      }
+      const rotated = await db.transaction(async (tx) => {
+        if (record.usedAt || !(await tokens.spendRefreshToken(tx, record.id))) return null;
+        return issuePair(tx, record.userId, record.orgId, record.familyId);
+      });
+      if (rotated) return rotated;
+      await tokens.revokeRefreshFamily(db, record.familyId);
+      await recordAudit(db, {
+        action: 'auth.refresh_token_reused',
+        orgId: record.orgId,
+        actor: { kind: 'user', id: record.userId },
+        resource: { type: 'refresh_token_family', id: record.familyId },
+        outcome: 'failure',
+        meta,
+      });
+      throw new AppError(
+        401,
+        'refresh_token_reused',
+        'this refresh token was already used; every session from that sign-in has been signed out',
+      );
+    },
+
+    /** Ends the session of the given refresh token, or every session of the caller in this org. */
+    async logout(principal: Principal, refreshToken: string | undefined, meta: RequestMeta) {
+      if (!principal.userId)
+        throw Errors.badRequest('API keys have no session to sign out of; revoke the key instead');
+      const userId = principal.userId;
+      const record = refreshToken ? await tokens.findRefreshToken(db, sha256(refreshToken)) : undefined;
+      if (record && record.userId === userId && record.orgId === principal.orgId) {
+        await tokens.revokeRefreshFamily(db, record.familyId);
+      } else {
+        await tokens.revokeRefreshTokensOfUser(db, userId, principal.orgId);
+      }
+      await recordAudit(db, {
+        action: 'auth.logout',
+        orgId: principal.orgId,
+        actor: { kind: 'user', id: userId },
+        outcome: 'success',
+        meta,
+      });
+    },
+
+    async me(principal: Principal) {
+      const org = await store.findOrg(db, principal.orgId);
+      if (!org) throw Errors.unauthorized('your organisation no longer exists');
+      const permissions = [...principal.scopes].sort();
+      if (!principal.userId) {
+        const key = await tokens.findApiKey(db, principal.orgId, principal.id);
+        return {
+          user: null,
+          apiKey: key ? { id: key.id, name: key.name } : null,
+          org: presentOrg(org),
+          role: null,
+          permissions,
+        };
+      }
+      const member = await store.findMembershipOfUser(db, principal.userId, principal.orgId);
+      const user = await store.findUser(db, principal.userId);
+      if (!member || !user)
+        throw new AppError(401, 'not_a_member', 'you are no longer a member of this organisation');
+      return {
+        user: presentUser(user),
+        apiKey: null,
+        org: presentOrg(org),
+        role: { id: member.role.id, name: member.role.name },
+        permissions,
+      };
+    },
+
+    /**
+     * Makes sure an owner account exists (start-up admin and `switchboard create-admin`).
+     * Idempotent: an existing user keeps their org; `resetPassword` updates the password.
+     */
+    async ensureOwner(input: {
+      email: string;
+      password: string;
+      name?: string;
+      orgName?: string;
+      resetPassword?: boolean;
+    }) {
+      const email = normaliseEmail(input.email);
+      assertStrongPassword(input.password, email);
+      const existing = await store.findUserByEmail(db, email);
+      if (existing) {
+        if (input.resetPassword)
+          await store.updateUserPassword(db, existing.id, await hasher.hash(input.password));
+        return { created: false, userId: existing.id };
+      }
+      const passwordHash = await hasher.hash(input.password);
+      return db.transaction(async (tx) => {
+        const { org, ownerRoleId } = await createOrgWithRoles(tx, input.orgName ?? 'Switchboard');
+        const user = await store.insertUser(tx, {
+          id: newId('usr'),
+          email,
+          name: input.name ?? 'Admin',
+          passwordHash,
+        });
+        await store.insertMembership(tx, {
+          id: newId('mem'),
+          orgId: org.id,
+          userId: user.id,
+          roleId: ownerRoleId,
+        });
+        await recordAudit(tx, {
+          action: 'auth.admin_created',
+          orgId: org.id,
+          actor: { kind: 'system', id: null },
+          resource: { type: 'user', id: user.id },
+          outcome: 'success',
+          meta: null,
+        });
+        return { created: true, userId: user.id };
+      });
+    },
+  };
+}
+
+function invalidCredentials(): AppError {
+  return new AppError(401, 'invalid_credentials', 'the email or password is wrong');
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

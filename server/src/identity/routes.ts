@@ -1,0 +1,349 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { principalOf } from '../platform/auth.ts';
+import { errorResponses, requestMeta } from '../platform/http.ts';
+import { pageOf, pageQuerySchema } from '../platform/pagination.ts';
+import type { AccessService } from './access-service.ts';
+import type { AuthService } from './auth-service.ts';
+import type { Keyring } from './keyring.ts';
+import { PERMISSIONS } from './permissions.ts';
+import {
+  addMemberBody,
+  apiKeySchema,
+  createApiKeyBody,
+  createdApiKeySchema,
+  createRoleBody,
+  idParams,
+  loginBody,
+  logoutBody,
+  memberSchema,
+  meSchema,
+  permissionSchema,
+  refreshBody,
+  registerBody,
+  roleSchema,
+  tokenPairSchema,
+  updateMemberBody,
+  updateRoleBody,
+} from './schema.ts';
+
+/** `/.well-known/jwks.json`: public signing keys with a strong ETag so verifiers can cache them. */
+export function jwksRoutes(keyring: Keyring) {
+  return async (root: FastifyInstance) => {
+    root.get(
+      '/.well-known/jwks.json',
+      {
+        config: { auth: 'public' },
+        schema: {
+          operationId: 'getJwks',
+          tags: ['identity'],
+          summary: 'Public keys that verify access tokens',
+        },
+      },
+      async (request, reply) => {
+        const { body, etag } = await keyring.jwks();
+        reply.header('cache-control', 'public, max-age=300, must-revalidate').header('etag', etag);
+        const match = request.headers['if-none-match'];
+        if (match?.split(',').some((m) => m.trim() === etag)) return reply.status(304).send();
+        return reply.type('application/json').send(body);
+      },
+    );
+  };
+}
+
+/** Sign-up, sign-in, tokens and the caller's identity. */
+export function authRoutes(auth: AuthService) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    const tags = ['auth'];
+
+    app.post(
+      '/auth/register',
+      {
+        config: { auth: 'public', rateLimit: 'ip' },
+        schema: {
+          operationId: 'register',
+          tags,
+          summary: 'Create an account and a new organisation you own',
+          body: registerBody,
+          response: { 201: tokenPairSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await auth.register(request.body, requestMeta(request))),
+    );
+
+    app.post(
+      '/auth/login',
+      {
+        config: { auth: 'public', rateLimit: 'ip' },
+        schema: {
+          operationId: 'login',
+          tags,
+          summary: 'Sign in with email and password',
+          body: loginBody,
+          response: { 200: tokenPairSchema, ...errorResponses },
+        },
+      },
+      async (request) => auth.login(request.body, requestMeta(request)),
+    );
+
+    app.post(
+      '/auth/refresh',
+      {
+        config: { auth: 'public', rateLimit: 'ip' },
+        schema: {
+          operationId: 'refreshToken',
+          tags,
+          summary: 'Trade a refresh token for a new pair (the old one is spent)',
+          body: refreshBody,
+          response: { 200: tokenPairSchema, ...errorResponses },
+        },
+      },
+      async (request) => auth.refresh(request.body.refreshToken, requestMeta(request)),
+    );
+
+    app.post(
+      '/auth/logout',
+      {
+        config: { auth: 'authenticated' },
+        schema: {
+          operationId: 'logout',
+          tags,
+          summary: 'Sign out (revokes refresh tokens)',
+          body: logoutBody.optional(),
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await auth.logout(principalOf(request), request.body?.refreshToken, requestMeta(request));
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/auth/me',
+      {
+        config: { auth: 'authenticated' },
+        schema: {
+          operationId: 'getMe',
+          tags,
+          summary: 'Who you are: user, org, role and permissions',
+          response: { 200: meSchema, ...errorResponses },
+        },
+      },
+      async (request) => auth.me(principalOf(request)),
+    );
+
+    app.get(
+      '/permissions',
+      {
+        config: { auth: 'authenticated' },
+        schema: {
+          operationId: 'listPermissions',
+          tags: ['roles'],
+          summary: 'Every permission a role or API key can hold',
+          response: { 200: z.object({ items: z.array(permissionSchema) }), ...errorResponses },
+        },
+      },
+      async () => ({
+        items: Object.entries(PERMISSIONS).map(([name, description]) => ({ name, description })),
+      }),
+    );
+  };
+}
+
+/** Members, roles and API keys. */
+export function accessRoutes(access: AccessService) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+
+    app.get(
+      '/members',
+      {
+        config: { auth: { permission: 'members:read' } },
+        schema: {
+          operationId: 'listMembers',
+          tags: ['members'],
+          querystring: pageQuerySchema,
+          response: { 200: pageOf(memberSchema), ...errorResponses },
+        },
+      },
+      async (request) => access.listMembers(principalOf(request), request.query),
+    );
+    app.post(
+      '/members',
+      {
+        config: { auth: { permission: 'members:write' } },
+        schema: {
+          operationId: 'addMember',
+          tags: ['members'],
+          summary: 'Add a person by email (creating their account if they have none)',
+          body: addMemberBody,
+          response: { 201: memberSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(await access.addMember(principalOf(request), request.body, requestMeta(request))),
+    );
+    app.patch(
+      '/members/:id',
+      {
+        config: { auth: { permission: 'members:write' } },
+        schema: {
+          operationId: 'updateMember',
+          tags: ['members'],
+          params: idParams,
+          body: updateMemberBody,
+          response: { 200: memberSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        access.changeMemberRole(
+          principalOf(request),
+          request.params.id,
+          request.body.roleId,
+          requestMeta(request),
+        ),
+    );
+    app.delete(
+      '/members/:id',
+      {
+        config: { auth: { permission: 'members:write' } },
+        schema: {
+          operationId: 'removeMember',
+          tags: ['members'],
+          params: idParams,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await access.removeMember(principalOf(request), request.params.id, requestMeta(request));
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/roles',
+      {
+        config: { auth: { permission: 'roles:read' } },
+        schema: {
+          operationId: 'listRoles',
+          tags: ['roles'],
+          response: { 200: pageOf(roleSchema), ...errorResponses },
+        },
+      },
+      async (request) => access.listRoles(principalOf(request)),
+    );
+    app.post(
+      '/roles',
+      {
+        config: { auth: { permission: 'roles:write' } },
+        schema: {
+          operationId: 'createRole',
+          tags: ['roles'],
+          body: createRoleBody,
+          response: { 201: roleSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(await access.createRole(principalOf(request), request.body, requestMeta(request))),
+    );
+    app.get(
+      '/roles/:id',
+      {
+        config: { auth: { permission: 'roles:read' } },
+        schema: {
+          operationId: 'getRole',
+          tags: ['roles'],
+          params: idParams,
+          response: { 200: roleSchema, ...errorResponses },
+        },
+      },
+      async (request) => access.getRole(principalOf(request), request.params.id),
+    );
+    app.patch(
+      '/roles/:id',
+      {
+        config: { auth: { permission: 'roles:write' } },
+        schema: {
+          operationId: 'updateRole',
+          tags: ['roles'],
+          params: idParams,
+          body: updateRoleBody,
+          response: { 200: roleSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        access.updateRole(principalOf(request), request.params.id, request.body, requestMeta(request)),
+    );
+    app.delete(
+      '/roles/:id',
+      {
+        config: { auth: { permission: 'roles:write' } },
+        schema: {
+          operationId: 'deleteRole',
+          tags: ['roles'],
+          params: idParams,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await access.deleteRole(principalOf(request), request.params.id, requestMeta(request));
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/api-keys',
+      {
+        config: { auth: { permission: 'api_keys:read' } },
+        schema: {
+          operationId: 'listApiKeys',
+          tags: ['api-keys'],
+          querystring: pageQuerySchema,
+          response: { 200: pageOf(apiKeySchema), ...errorResponses },
+        },
+      },
+      async (request) => access.listApiKeys(principalOf(request), request.query),
+    );
+    app.post(
+      '/api-keys',
+      {
+        config: { auth: { permission: 'api_keys:write' } },
+        schema: {
+          operationId: 'createApiKey',
+          tags: ['api-keys'],
+          summary: 'Create a scoped key for a service account; the secret is shown once',
+          body: createApiKeyBody,
+          response: { 201: createdApiKeySchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(await access.createApiKey(principalOf(request), request.body, requestMeta(request))),
+    );
+    app.delete(
+      '/api-keys/:id',
+      {
+        config: { auth: { permission: 'api_keys:write' } },
+        schema: {
+          operationId: 'revokeApiKey',
+          tags: ['api-keys'],
+          params: idParams,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await access.revokeApiKey(principalOf(request), request.params.id, requestMeta(request));
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

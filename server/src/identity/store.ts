@@ -1,0 +1,226 @@
+import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
+import type { Tx } from '../platform/db/index.ts';
+import { memberships, orgs, roles, users } from './tables.ts';
+
+export interface OrgRecord {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  failedLogins: number;
+  lockedUntil: Date | null;
+  createdAt: Date;
+}
+export interface RoleRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  description: string;
+  permissions: string[];
+  builtin: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export interface MemberRecord {
+  id: string;
+  orgId: string;
+  userId: string;
+  email: string;
+  name: string;
+  role: RoleRecord;
+  createdAt: Date;
+}
+
+// ---- orgs and users -------------------------------------------------------------------------
+
+export async function insertOrg(tx: Tx, org: { id: string; name: string }): Promise<OrgRecord> {
+  const [row] = await tx.insert(orgs).values(org).returning();
+  return row!;
+}
+
+export async function findOrg(tx: Tx, id: string): Promise<OrgRecord | undefined> {
+  const [row] = await tx.select().from(orgs).where(eq(orgs.id, id));
+  return row;
+}
+
+export async function insertUser(
+  tx: Tx,
+  user: { id: string; email: string; name: string; passwordHash: string },
+): Promise<UserRecord> {
+  const [row] = await tx.insert(users).values(user).returning();
+  return row!;
+}
+
+export async function findUserByEmail(tx: Tx, email: string): Promise<UserRecord | undefined> {
+  const [row] = await tx.select().from(users).where(eq(users.email, email));
+  return row;
+}
+
+export async function findUser(tx: Tx, id: string): Promise<UserRecord | undefined> {
+  const [row] = await tx.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+export async function updateUserLoginState(
+  tx: Tx,
+  id: string,
+  state: { failedLogins: number; lockedUntil: Date | null },
+): Promise<void> {
+  await tx.update(users).set(state).where(eq(users.id, id));
+}
+
+export async function updateUserPassword(
+  tx: Tx,
+  id: string,
+  passwordHash: string,
+  name?: string,
+): Promise<void> {
+  await tx
+    .update(users)
+    .set({ passwordHash, failedLogins: 0, lockedUntil: null, ...(name ? { name } : {}) })
+    .where(eq(users.id, id));
+}
+
+// ---- roles ----------------------------------------------------------------------------------
+
+export async function insertRoles(
+  tx: Tx,
+  rows: Array<Omit<RoleRecord, 'createdAt' | 'updatedAt'>>,
+): Promise<void> {
+  await tx.insert(roles).values(rows);
+}
+
+export async function listRoles(tx: Tx, orgId: string): Promise<RoleRecord[]> {
+  return tx
+    .select()
+    .from(roles)
+    .where(eq(roles.orgId, orgId))
+    .orderBy(asc(roles.builtin), asc(roles.createdAt));
+}
+
+export async function findRole(tx: Tx, orgId: string, id: string): Promise<RoleRecord | undefined> {
+  const [row] = await tx
+    .select()
+    .from(roles)
+    .where(and(eq(roles.orgId, orgId), eq(roles.id, id)));
+  return row;
+}
+
+export async function findRoleByName(tx: Tx, orgId: string, name: string): Promise<RoleRecord | undefined> {
+  const [row] = await tx
+    .select()
+    .from(roles)
+    .where(and(eq(roles.orgId, orgId), eq(roles.name, name)));
+  return row;
+}
+
+export async function updateRole(
+  tx: Tx,
+  orgId: string,
+  id: string,
+  patch: { name?: string; description?: string; permissions?: string[] },
+): Promise<RoleRecord | undefined> {
+  const [row] = await tx
+    .update(roles)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(and(eq(roles.orgId, orgId), eq(roles.id, id)))
+    .returning();
+  return row;
+}
+
+export async function deleteRole(tx: Tx, orgId: string, id: string): Promise<boolean> {
+  const rows = await tx
+    .delete(roles)
+    .where(and(eq(roles.orgId, orgId), eq(roles.id, id)))
+    .returning({ id: roles.id });
+  return rows.length > 0;
+}
+
+export async function countMembersWithRole(tx: Tx, orgId: string, roleId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(memberships)
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.roleId, roleId)));
+  return row?.n ?? 0;
+}
+
+// ---- memberships ----------------------------------------------------------------------------
+
+const memberColumns = {
+  id: memberships.id,
+  orgId: memberships.orgId,
+  userId: memberships.userId,
+  email: users.email,
+  name: users.name,
+  createdAt: memberships.createdAt,
+  role: roles,
+};
+
+export async function insertMembership(
+  tx: Tx,
+  m: { id: string; orgId: string; userId: string; roleId: string },
+): Promise<void> {
+  await tx.insert(memberships).values(m);
+}
+
+function membersQuery(tx: Tx) {
+  return tx
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .innerJoin(roles, eq(roles.id, memberships.roleId));
+}
+
+export async function listMembers(
+  tx: Tx,
+  orgId: string,
+  page: { limit: number; after?: string | undefined },
+): Promise<MemberRecord[]> {
+  const where = page.after
+    ? and(eq(memberships.orgId, orgId), gt(memberships.id, page.after))
+    : eq(memberships.orgId, orgId);
+  return membersQuery(tx).where(where).orderBy(asc(memberships.id)).limit(page.limit);
+}
+
+export async function findMember(tx: Tx, orgId: string, id: string): Promise<MemberRecord | undefined> {
+  const [row] = await membersQuery(tx).where(and(eq(memberships.orgId, orgId), eq(memberships.id, id)));
+  return row;
+}
+
+export async function findMembershipOfUser(
+  tx: Tx,
+  userId: string,
+  orgId?: string,
+): Promise<MemberRecord | undefined> {
+  const where = orgId
+    ? and(eq(memberships.userId, userId), eq(memberships.orgId, orgId))
+    : eq(memberships.userId, userId);
+  const [row] = await membersQuery(tx).where(where).orderBy(asc(memberships.createdAt)).limit(1);
+  return row;
+}
+
+export async function updateMemberRole(tx: Tx, orgId: string, id: string, roleId: string): Promise<void> {
+  await tx
+    .update(memberships)
+    .set({ roleId })
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.id, id)));
+}
+
+export async function deleteMember(tx: Tx, orgId: string, id: string): Promise<void> {
+  await tx.delete(memberships).where(and(eq(memberships.orgId, orgId), eq(memberships.id, id)));
+}
+
+/** Members holding any of these roles; used to keep at least one owner. */
+export async function countMembersWithRoles(tx: Tx, orgId: string, roleIds: string[]): Promise<number> {
+  if (roleIds.length === 0) return 0;
+  const [row] = await tx
+    .select({ n: count() })
+    .from(memberships)
+    .where(and(eq(memberships.orgId, orgId), inArray(memberships.roleId, roleIds)));
+  return row?.n ?? 0;
+}
