@@ -112,7 +112,7 @@ export function authRoutes(auth: AuthService) {
           operationId: 'logout',
           tags,
           summary: 'Sign out (revokes refresh tokens)',
-          body: logoutBody.optional(),
+          body: logoutBody.nullish(),
           response: { 204: z.null(), ...errorResponses },
         },
       },

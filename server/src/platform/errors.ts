@@ -104,7 +104,7 @@ function render(err: FastifyError): Rendered & { unexpected?: boolean } {
     return { status: err.status, code: err.code, message: err.message, details: err.details };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issues = err.validation.map((v) => ({
-      path: `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
+      path: `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`.replace(/\.$/, ''),
       message: v.message ?? 'is invalid',
     }));
     const first = issues[0];

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMember, call, registerOwner, roleId, type Session } from './factories.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+
+/**
+ * Tenant isolation, generated from the route table: for every route that names a resource, a user of
+ * org B (an owner: every permission) gets 404 for org A's resource on read and on write, and org A's
+ * resource is unchanged afterwards. A new route without a fixture here fails the suite.
+ */
+
+interface Created {
+  id: string;
+  /** Valid bodies for writes, so the request reaches the tenant check instead of failing validation. */
+  bodies?: Partial<Record<string, unknown>>;
+  /** A GET (as org A) that must still show the resource after org B's attempts. */
+  readBack: string;
+}
+
+type Fixture = (ctx: { server: TestServer; a: Session; b: Session }) => Promise<Created>;
+
+const fixtures: Record<string, Fixture> = {
+  '/api/v1/members/:id': async ({ server, a, b }) => {
+    const m = await addMember(server, a, 'member');
+    return {
+      id: m.memberId,
+      bodies: { PATCH: { roleId: await roleId(server, b, 'viewer') } },
+      readBack: '/api/v1/members?limit=200',
+    };
+  },
+  '/api/v1/roles/:id': async ({ server, a }) => {
+    const r = await call<{ id: string }>(server, 'POST', '/api/v1/roles', {
+      token: a.accessToken,
+      body: { name: `iso-${Date.now()}`, permissions: ['members:read'] },
+    });
+    return {
+      id: r.body.id,
+      bodies: { PATCH: { description: 'changed by B' } },
+      readBack: `/api/v1/roles/${r.body.id}`,
+    };
+  },
+  '/api/v1/api-keys/:id': async ({ server, a }) => {
+    const k = await call<{ apiKey: { id: string } }>(server, 'POST', '/api/v1/api-keys', {
+      token: a.accessToken,
+      body: { name: 'iso', scopes: ['members:read'] },
+    });
+    return { id: k.body.apiKey.id, readBack: '/api/v1/api-keys?limit=200' };
+  },
+};
+
+let server: TestServer;
+let a: Session;
+let b: Session;
+const created = new Map<string, Created>();
+
+beforeAll(async () => {
+  server = await startTestServer();
+  a = await registerOwner(server, 'tenant-a');
+  b = await registerOwner(server, 'tenant-b');
+  for (const [url, fixture] of Object.entries(fixtures)) created.set(url, await fixture({ server, a, b }));
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const apiRoutes = () => server.app.routeTable.filter((r) => r.url.startsWith('/api/v1/'));
+const withId = (url: string, id: string) => url.replace(/:[A-Za-z]+/, encodeURIComponent(id));
+
+describe('the route table', () => {
+  it('declares auth on every route, and only sign-in routes are public', () => {
+    expect(server.app.routeTable.length).toBeGreaterThan(10);
+    const publicApi = apiRoutes()
+      .filter((r) => r.auth === 'public')
+      .map((r) => `${r.method} ${r.url}`)
+      .sort();
+    expect(publicApi).toEqual([
+      'POST /api/v1/auth/login',
+      'POST /api/v1/auth/refresh',
+      'POST /api/v1/auth/register',
+    ]);
+  });
+
+  it('answers 401 without a credential on every guarded route', async () => {
+    const guarded = server.app.routeTable.filter((r) => r.auth !== 'public');
+    expect(guarded.length).toBeGreaterThan(5);
+    for (const route of guarded) {
+      const res = await call(server, route.method, withId(route.url, 'x'));
+      expect({ route: `${route.method} ${route.url}`, status: res.status }).toEqual({
+        route: `${route.method} ${route.url}`,
+        status: 401,
+      });
+    }
+  });
+
+  it('has a cross-tenant fixture for every route that names a resource', () => {
+    const missing = apiRoutes()
+      .filter((r) => r.url.includes('/:') && !fixtures[r.url])
+      .map((r) => `${r.method} ${r.url}`);
+    expect(missing, 'add a fixture to server/test/cross-tenant.integration.test.ts').toEqual([]);
+  });
+});
+
+describe('org B cannot reach org A', () => {
+  it('gets 404 for each of org A resources, on read and write, and changes nothing', async () => {
+    const routes = apiRoutes().filter((r) => r.url.includes('/:'));
+    expect(routes.length).toBeGreaterThanOrEqual(Object.keys(fixtures).length);
+    for (const route of routes) {
+      const resource = created.get(route.url)!;
+      const body = resource.bodies?.[route.method];
+      const res = await call(server, route.method, withId(route.url, resource.id), {
+        token: b.accessToken,
+        body,
+      });
+      expect({
+        route: `${route.method} ${route.url}`,
+        status: res.status,
+        code: (res.body as { error?: { code: string } }).error?.code,
+      }).toEqual({
+        route: `${route.method} ${route.url}`,
+        status: 404,
+        code: 'not_found',
+      });
+    }
+    for (const resource of created.values()) {
+      const res = await call(server, 'GET', resource.readBack, { token: a.accessToken });
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body)).toContain(resource.id);
+      expect(JSON.stringify(res.body)).not.toContain('changed by B');
+    }
+  });
+
+  it("never lists org A's resources", async () => {
+    const ids = [...created.values()].map((c) => c.id);
+    const lists = apiRoutes().filter(
+      (r) => r.method === 'GET' && !r.url.includes('/:') && r.auth !== 'public',
+    );
+    let checked = 0;
+    for (const route of lists) {
+      const res = await call(server, 'GET', route.url, { token: b.accessToken });
+      expect(res.status, `${route.url}`).toBe(200);
+      const text = JSON.stringify(res.body);
+      for (const id of ids) expect(text, `${route.url} leaks ${id}`).not.toContain(id);
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(3);
+  });
+});

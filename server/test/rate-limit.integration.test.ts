@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { call, registerOwner, testPassword, uniqueEmail } from './factories.ts';
+import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
+import { type CliProcess, freePort, runCli, terminate, waitFor } from './process.ts';
+
+const servers: TestServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+async function server(env: Record<string, string>) {
+  const s = await startTestServer({ env });
+  servers.push(s);
+  return s;
+}
+
+const badLogin = () => ({ body: { email: uniqueEmail(), password: testPassword() } });
+
+describe('rate limits', () => {
+  it('limits auth routes per IP with RateLimit headers, Retry-After and the error envelope', async () => {
+    const s = await server({ RATE_LIMIT_IP_PER_MINUTE: '3' });
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 4; i++) {
+      last = await call(s, 'POST', '/api/v1/auth/login', badLogin());
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    expect(last!.body).toMatchObject({ error: { code: 'rate_limited' } });
+    expect(last!.headers.get('ratelimit-limit')).toBe('3');
+    expect(last!.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(last!.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+  });
+
+  it('limits each user, and each org, on authenticated routes', async () => {
+    const s = await server({ RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_ORG_PER_MINUTE: '1000' });
+    const owner = await registerOwner(s);
+    const other = await registerOwner(s);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push((await call(s, 'GET', '/api/v1/auth/me', { token: owner.accessToken })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    // Another user is not affected by the first one's limit.
+    expect((await call(s, 'GET', '/api/v1/auth/me', { token: other.accessToken })).status).toBe(200);
+
+    const orgLimited = await server({ RATE_LIMIT_USER_PER_MINUTE: '1000', RATE_LIMIT_ORG_PER_MINUTE: '3' });
+    const o = await registerOwner(orgLimited);
+    const res = [];
+    for (let i = 0; i < 4; i++)
+      res.push((await call(orgLimited, 'GET', '/api/v1/auth/me', { token: o.accessToken })).status);
+    expect(res).toEqual([200, 200, 200, 429]);
+  });
+});
+
+const redisUrl = process.env.TEST_REDIS_URL;
+
+// Runs in the PostgreSQL project only: two embedded databases would cost two initdb runs and prove
+// nothing more about Redis.
+describe.skipIf(!redisUrl || storageMode !== 'postgres')('rate limits shared through Redis', () => {
+  const procs: Array<{ cli: CliProcess; dir: string }> = [];
+  afterAll(async () => {
+    for (const p of procs) {
+      await terminate(p.cli);
+      rmSync(p.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('two server processes on one Redis share one window', async () => {
+    const prefix = `sbtest:${randomBytes(4).toString('hex')}:`;
+    const urls: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'sb-rl-'));
+      const port = await freePort();
+      const cli = runCli(['start'], {
+        PORT: String(port),
+        DATA_DIR: dir,
+        REDIS_URL: redisUrl!,
+        DATABASE_URL: inject('postgresUrl')!,
+        REDIS_PREFIX: prefix,
+        RATE_LIMIT_IP_PER_MINUTE: '4',
+        SWITCHBOARD_SECRET: TEST_SECRET,
+        LOG_LEVEL: 'warn',
+      });
+      procs.push({ cli, dir });
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+    await Promise.all(urls.map((u, i) => waitFor(`${u}/health/ready`, procs[i]!.cli)));
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await call({ url: urls[i % 2]! }, 'POST', '/api/v1/auth/login', badLogin());
+      statuses.push(res.status);
+    }
+    // Each process alone would have allowed 4; together they allowed 4 in all.
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
+  });
+});
