@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { type Bus, createBus } from './bus.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -17,6 +19,8 @@ export interface AppContext {
   metrics: Metrics;
   /** Present when REDIS_URL is set: shared rate limits and cross-replica fan-out. */
   redis: Redis | undefined;
+  /** Domain events: in-process, and across replicas through Redis when configured. */
+  bus: Bus;
   readiness: Map<string, ReadinessCheck>;
   /** Closes what the context opened, last opened first. */
   close(): Promise<void>;
@@ -49,10 +53,20 @@ export async function createContext(config: Config, options: ContextOptions = {}
       await redis.quit();
     });
   }
+  // Pub/sub needs a connection of its own: a subscribed Redis connection cannot publish.
+  const subscriber = config.redisUrl ? createRedis(config.redisUrl, 'bus') : undefined;
+  const bus = createBus({
+    prefix: config.redisPrefix,
+    log: pino({ level: config.logLevel }),
+    ...(redis ? { redisPublisher: redis } : {}),
+    ...(subscriber ? { redisSubscriber: subscriber } : {}),
+  });
+  closers.push(() => bus.close());
   return {
     config,
     database,
     redis,
+    bus,
     metrics: createMetrics(),
     readiness,
     async close() {

@@ -1,0 +1,100 @@
+import { EventEmitter } from 'node:events';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+
+/**
+ * A domain event on the bus. Topics name who may care:
+ * - `org:<orgId>`: org-wide events (dashboard, inbox, usage, agents)
+ * - `user:<userId>`: personal messages, to one user on all their sockets
+ * - `run:<runId>`: a run's event log (carries `seq`)
+ * - `conversation:<conversationId>`: a conversation's messages
+ */
+export interface BusEvent<T = unknown> {
+  topic: string;
+  type: string;
+  orgId: string;
+  data: T;
+  /** Position in a replayable log (runs, conversations), when the topic has one. */
+  seq?: number;
+  at: string;
+}
+
+export type BusHandler = (event: BusEvent) => void;
+
+export interface Bus {
+  /** Publish after the change is committed; delivery is at most once per subscriber, so logs fill gaps. */
+  publish(event: Omit<BusEvent, 'at'> & { at?: string }): Promise<void>;
+  /** Subscribe to one topic; returns the unsubscribe function. */
+  subscribe(topic: string, handler: BusHandler): () => void;
+  /** Subscribe to every event (the realtime hub, metrics). */
+  subscribeAll(handler: BusHandler): () => void;
+  close(): Promise<void>;
+}
+
+const ALL = '*';
+
+function localDispatcher() {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0); // one listener per socket subscription; thousands are expected
+  return {
+    emit(event: BusEvent) {
+      emitter.emit(event.topic, event);
+      emitter.emit(ALL, event);
+    },
+    on(topic: string, handler: BusHandler) {
+      emitter.on(topic, handler);
+      return () => {
+        emitter.off(topic, handler);
+      };
+    },
+  };
+}
+
+/**
+ * In-process bus; with Redis, every replica's events reach every replica through one pub/sub channel.
+ * With Redis, local events are delivered when they come back from Redis, so each is delivered once.
+ */
+export function createBus(opts: {
+  redisPublisher?: Redis;
+  redisSubscriber?: Redis;
+  prefix: string;
+  log: FastifyBaseLogger;
+}): Bus {
+  const local = localDispatcher();
+  const channel = `${opts.prefix}bus`;
+  const { redisPublisher: pub, redisSubscriber: sub } = opts;
+
+  if (sub) {
+    sub.subscribe(channel).catch((err: unknown) => opts.log.error({ err }, 'bus: Redis subscribe failed'));
+    sub.on('message', (ch: string, message: string) => {
+      if (ch !== channel) return;
+      try {
+        local.emit(JSON.parse(message) as BusEvent);
+      } catch (err) {
+        opts.log.warn({ err }, 'bus: dropped a malformed message');
+      }
+    });
+  }
+
+  return {
+    async publish(input) {
+      const event: BusEvent = { ...input, at: input.at ?? new Date().toISOString() };
+      if (!pub) {
+        local.emit(event);
+        return;
+      }
+      try {
+        await pub.publish(channel, JSON.stringify(event));
+      } catch (err) {
+        // Redis down: still serve this replica's own subscribers; replay from the logs covers the rest.
+        opts.log.warn({ err }, 'bus: Redis publish failed; delivering locally');
+        local.emit(event);
+      }
+    },
+    subscribe: (topic, handler) => local.on(topic, handler),
+    subscribeAll: (handler) => local.on(ALL, handler),
+    async close() {
+      if (sub) await sub.quit().catch(() => {});
+    },
+  };
+}
