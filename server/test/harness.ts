@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
+import { inject } from 'vitest';
+import { type App, type BuildOptions, buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/platform/config.ts';
+import { type AppContext, createContext } from '../src/platform/context.ts';
+import { type Database, openDatabase } from '../src/platform/db/index.ts';
+import { LOGS_DIR } from './setup/paths.ts';
+import './setup/provided.ts';
+
+/** Which storage the integration tests run on; the vitest project sets it. */
+export const storageMode: 'pglite' | 'postgres' =
+  process.env.SB_TEST_STORAGE === 'postgres' ? 'postgres' : 'pglite';
+
+export interface TestServer {
+  /** `http://127.0.0.1:<port>`, a real listening socket. */
+  url: string;
+  app: App;
+  ctx: AppContext;
+  /** Every JSON log line the server wrote, in order. */
+  logs: string[];
+  /** The typed client, pointed at `url`. */
+  api: SwitchboardClient;
+  /** Stops the server (in-flight requests finish), closes its database and removes its data dir. */
+  close(): Promise<void>;
+}
+
+export const TEST_SECRET = 'test-secret-0123456789abcdef';
+
+/** A short random suffix for unique test data (tests share the database in PostgreSQL mode). */
+export function uniqueSuffix(): string {
+  return randomBytes(5).toString('hex');
+}
+
+let template: Blob | undefined;
+
+function templateBlob(): Blob {
+  if (template) return template;
+  const file = inject('pgliteTemplatePath');
+  if (!file) throw new Error('no PGlite template: run tests through vitest (a global setup makes it)');
+  template = new Blob([readFileSync(file)]);
+  return template;
+}
+
+function postgresUrl(): string {
+  const url = inject('postgresUrl');
+  if (!url) throw new Error('no test database: the postgres project needs TEST_DATABASE_URL');
+  return url;
+}
+
+/**
+ * A migrated database of the current storage mode: in PGlite mode a private in-memory copy of the
+ * run's template; in PostgreSQL mode a pool on the run's shared database.
+ */
+export async function openTestDatabase(): Promise<Database> {
+  if (storageMode === 'postgres') return openDatabase({ kind: 'postgres', url: postgresUrl(), poolSize: 4 });
+  return openDatabase({ kind: 'pglite', loadDataDir: templateBlob() });
+}
+
+const logFile = path.join(LOGS_DIR, `${process.pid}.ndjson`);
+
+/** A pino destination that keeps each line for the test and appends it to the run's log files. */
+function captureLogs(logs: string[]) {
+  mkdirSync(LOGS_DIR, { recursive: true });
+  return {
+    write(chunk: string) {
+      for (const line of chunk.split('\n')) {
+        if (line) logs.push(line);
+      }
+      appendFileSync(logFile, chunk.endsWith('\n') ? chunk : `${chunk}\n`);
+    },
+  };
+}
+
+/** Starts a real HTTP server on 127.0.0.1 with a fresh migrated database and captured logs. */
+export async function startTestServer(
+  opts: { env?: Record<string, string>; testRoutes?: BuildOptions['testRoutes'] } = {},
+): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    SWITCHBOARD_SECRET: TEST_SECRET,
+    DATA_DIR: dataDir,
+    ...(storageMode === 'postgres' ? { DATABASE_URL: postgresUrl() } : {}),
+    ...opts.env,
+  });
+  const logs: string[] = [];
+  const database = await openTestDatabase();
+  const ctx = await createContext(config, { database, skipMigrations: true });
+  let app: App;
+  try {
+    app = await buildApp(ctx, {
+      logStream: captureLogs(logs),
+      ...(opts.testRoutes ? { testRoutes: opts.testRoutes } : {}),
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+  } catch (err) {
+    await ctx.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the test server has no TCP address');
+  const url = `http://127.0.0.1:${address.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    app,
+    ctx,
+    logs,
+    api: createSwitchboardClient({ baseUrl: url }),
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await ctx.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The captured log lines parsed as JSON objects. */
+export function parseLogs(logs: string[]): Array<Record<string, unknown>> {
+  return logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+}

@@ -1,0 +1,62 @@
+import { defineConfig } from 'vitest/config';
+
+const exclude = ['**/node_modules/**', '**/dist/**'];
+const integration = ['server/**/*.integration.test.ts'];
+/** Integration tests run on each storage; the same files, told which by SB_TEST_STORAGE. */
+const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 60_000 };
+
+export default defineConfig({
+  test: {
+    // Runs once for the whole run, whichever projects are selected.
+    globalSetup: ['server/test/setup/run.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: [
+            'server/**/*.test.ts',
+            'client/src/**/*.test.ts',
+            'web/src/**/*.test.{ts,tsx}',
+            'scripts/**/*.test.ts',
+          ],
+          exclude: [...exclude, '**/*.integration.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'pglite',
+          include: integration,
+          exclude,
+          env: { SB_TEST_STORAGE: 'pglite' },
+          globalSetup: ['server/test/setup/web-build.ts', 'server/test/setup/pglite-template.ts'],
+          ...integrationTimeouts,
+        },
+      },
+      ...(process.env.TEST_DATABASE_URL
+        ? [
+            {
+              test: {
+                name: 'postgres',
+                include: integration,
+                exclude,
+                env: { SB_TEST_STORAGE: 'postgres' },
+                globalSetup: ['server/test/setup/web-build.ts', 'server/test/setup/postgres-database.ts'],
+                ...integrationTimeouts,
+              },
+            },
+          ]
+        : []),
+      {
+        test: {
+          name: 'e2e',
+          include: ['web/e2e/**/*.e2e.ts'],
+          exclude,
+          env: { SB_TEST_STORAGE: 'pglite' },
+          globalSetup: ['server/test/setup/web-build.ts', 'server/test/setup/pglite-template.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
