@@ -1,0 +1,62 @@
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { orgs } from '../identity/tables.ts';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * A conversation with an agent. `agent_id` is deliberately not a foreign key: a conversation keeps
+ * what was said after its agent is deleted.
+ */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    agentId: text('agent_id').notNull(),
+    title: text('title').notNull(),
+    /** The user or API key that started it. */
+    createdBy: text('created_by').notNull(),
+    messageCount: integer('message_count').notNull().default(0),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('conversations_org_idx').on(t.orgId, t.id)],
+);
+
+export type MessageRole = 'user' | 'assistant' | 'tool_call' | 'tool_result' | 'handoff';
+
+/** Role-specific fields: tool name, call id and arguments, or the hand-off's from and to. */
+export interface MessageData {
+  toolName?: string;
+  callId?: string;
+  arguments?: unknown;
+  isError?: boolean;
+  /** An assistant reply cut off by a failure or cancellation. */
+  incomplete?: boolean;
+  from?: string;
+  to?: string;
+}
+
+/** One message of a conversation, numbered by `seq` so the order never depends on clocks. */
+export const conversationMessages = pgTable(
+  'conversation_messages',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    role: text('role').$type<MessageRole>().notNull(),
+    /** The agent that produced it; for user messages, the agent it was addressed to. */
+    agentId: text('agent_id'),
+    content: text('content').notNull(),
+    data: jsonb('data').$type<MessageData>().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('conversation_messages_seq_key').on(t.conversationId, t.seq)],
+);
