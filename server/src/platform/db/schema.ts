@@ -4,3 +4,5 @@ export * from '../../agents/tables.ts';
 export * from '../../audit/tables.ts';
 export * from '../../conversations/tables.ts';
 export * from '../../identity/tables.ts';
+export * from '../../runs/tables.ts';
+export * from '../../workspace/tables.ts';

@@ -1,0 +1,42 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppContext } from '../platform/context.ts';
+import { createApprovalItem, createInboxService } from '../workspace/inbox-service.ts';
+import type { TurnExecutor } from './executor.ts';
+import { createRunsService, type RunsDeps } from './service.ts';
+import { createWebhooks } from './webhooks.ts';
+import { createRunWorker } from './worker.ts';
+
+/** Wires runs, their worker, webhooks and the inbox that approvals go through. */
+export function createRunsDomain(
+  ctx: AppContext,
+  log: FastifyBaseLogger,
+  agents: { findAgent: RunsDeps['findAgent']; executor: TurnExecutor },
+) {
+  const { db } = ctx.database;
+  const { bus, queue, config } = ctx;
+  const webhooks = createWebhooks({ db, queue, secret: config.secret, log });
+  const worker = createRunWorker({
+    db,
+    bus,
+    queue,
+    log,
+    executor: agents.executor,
+    settings: config.runs,
+    createApprovalItem,
+    onFinished: (run) => webhooks.runFinished(run),
+  });
+  return {
+    runs: createRunsService({ db, bus, queue, findAgent: agents.findAgent }),
+    inbox: createInboxService({ db, bus, queue }),
+    webhooks,
+    worker,
+    /** Starts executing runs and delivering webhooks in this process. */
+    async startWorkers(): Promise<void> {
+      await worker.start();
+      await webhooks.start();
+    },
+    stopWorkers: () => worker.stop(config.shutdownTimeoutMs / 2),
+  };
+}
+
+export type RunsDomain = ReturnType<typeof createRunsDomain>;

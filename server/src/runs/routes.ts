@@ -1,0 +1,195 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { idParams } from '../identity/schema.ts';
+import { principalOf } from '../platform/auth.ts';
+import type { Bus } from '../platform/bus.ts';
+import type { Db } from '../platform/db/index.ts';
+import { errorResponses } from '../platform/http.ts';
+import { pageOf } from '../platform/pagination.ts';
+import { openSse } from '../platform/sse.ts';
+import {
+  idempotencyHeaders,
+  listRunsQuery,
+  putWebhookBody,
+  runEventSchema,
+  runEventsQuery,
+  runSchema,
+  submitRunBody,
+  webhookSchema,
+} from './schema.ts';
+import { presentRun, presentRunEvent, type RunsService } from './service.ts';
+import { followRun } from './stream.ts';
+import type { Webhooks } from './webhooks.ts';
+
+/** `Last-Event-ID` (a reconnecting EventSource) wins over `?after=`; both mean "events after this seq". */
+export function resumeSeq(lastEventId: unknown, after: number | undefined): number {
+  const fromHeader = typeof lastEventId === 'string' ? Number.parseInt(lastEventId, 10) : Number.NaN;
+  if (Number.isInteger(fromHeader) && fromHeader >= 0) return fromHeader;
+  return after ?? 0;
+}
+
+/** Runs: submit, read, cancel, and follow their event log (JSON or SSE). */
+export function runsRoutes(deps: {
+  runs: RunsService;
+  webhooks: Webhooks;
+  db: Db;
+  bus: Bus;
+  wake: () => void;
+}) {
+  const { runs, webhooks } = deps;
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    const tags = ['runs'];
+
+    app.post(
+      '/runs',
+      {
+        config: { auth: { permission: 'runs:write' } },
+        schema: {
+          operationId: 'submitRun',
+          tags,
+          summary: 'Submit an intent; the run executes in the background',
+          headers: idempotencyHeaders,
+          body: submitRunBody,
+          response: { 202: runSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { run, replayed } = await runs.submit(principalOf(request), request.body, {
+          idempotencyKey: request.headers['idempotency-key'],
+        });
+        if (replayed) reply.header('idempotent-replayed', 'true');
+        else deps.wake();
+        return reply.status(202).send(presentRun(run));
+      },
+    );
+
+    app.get(
+      '/runs',
+      {
+        config: { auth: { permission: 'runs:read' } },
+        schema: {
+          operationId: 'listRuns',
+          tags,
+          summary: 'Runs, newest first, filtered by status, agent and time',
+          querystring: listRunsQuery,
+          response: { 200: pageOf(runSchema), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const page = await runs.list(principalOf(request), request.query);
+        return { items: page.items.map(presentRun), nextCursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      '/runs/:id',
+      {
+        config: { auth: { permission: 'runs:read' } },
+        schema: {
+          operationId: 'getRun',
+          tags,
+          params: idParams,
+          response: { 200: runSchema, ...errorResponses },
+        },
+      },
+      async (request) => presentRun(await runs.get(principalOf(request), request.params.id)),
+    );
+
+    app.post(
+      '/runs/:id/cancel',
+      {
+        config: { auth: { permission: 'runs:write' } },
+        schema: {
+          operationId: 'cancelRun',
+          tags,
+          summary: 'Cancel a run; an executing one stops within a second',
+          params: idParams,
+          response: { 202: runSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(202).send(presentRun(await runs.cancel(principalOf(request), request.params.id))),
+    );
+
+    app.get(
+      '/runs/:id/events',
+      {
+        config: { auth: { permission: 'runs:read' } },
+        schema: {
+          operationId: 'listRunEvents',
+          tags,
+          summary:
+            'The run log: SSE (replay from Last-Event-ID or ?after=, then live) or, with Accept: application/json, a list',
+          params: idParams,
+          querystring: runEventsQuery,
+          response: { 200: z.object({ items: z.array(runEventSchema) }), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const p = principalOf(request);
+        const after = resumeSeq(request.headers['last-event-id'], request.query.after);
+        const wantsJson = (request.headers.accept ?? '').includes('application/json');
+        if (wantsJson) {
+          const events = await runs.events(p, request.params.id, after, request.query.limit);
+          return { items: events.map(presentRunEvent) };
+        }
+        const run = await runs.get(p, request.params.id); // 404 before the stream opens
+        const stream = openSse(request, reply);
+        await followRun(
+          deps,
+          run,
+          after,
+          (e) => stream.send({ id: e.seq, event: e.type, data: e }),
+          stream.signal,
+        );
+        stream.close();
+        return reply;
+      },
+    );
+
+    app.get(
+      '/webhooks',
+      {
+        config: { auth: { permission: 'runs:read' } },
+        schema: {
+          operationId: 'getWebhook',
+          tags: ['webhooks'],
+          summary: "The org's run-completion webhook",
+          response: { 200: webhookSchema, ...errorResponses },
+        },
+      },
+      async (request) => webhooks.get(principalOf(request)),
+    );
+    app.put(
+      '/webhooks',
+      {
+        config: { auth: { permission: 'runs:write' } },
+        schema: {
+          operationId: 'putWebhook',
+          tags: ['webhooks'],
+          summary: 'Set the webhook URL; answers with a new signing secret, shown once',
+          body: putWebhookBody,
+          response: { 200: webhookSchema.extend({ secret: z.string() }), ...errorResponses },
+        },
+      },
+      async (request) => webhooks.put(principalOf(request), request.body.url),
+    );
+    app.delete(
+      '/webhooks',
+      {
+        config: { auth: { permission: 'runs:write' } },
+        schema: {
+          operationId: 'deleteWebhook',
+          tags: ['webhooks'],
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await webhooks.remove(principalOf(request));
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

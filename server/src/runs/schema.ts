@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { pageQuerySchema } from '../platform/pagination.ts';
+
+export const runStatusSchema = z.enum([
+  'queued',
+  'running',
+  'waiting_approval',
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
+
+export const runSchema = z
+  .object({
+    id: z.string(),
+    agentId: z.string(),
+    conversationId: z.string().nullable(),
+    status: runStatusSchema,
+    input: z.string(),
+    metadata: z.record(z.string(), z.unknown()),
+    output: z.string().nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    usage: z.record(z.string(), z.unknown()).nullable(),
+    source: z.enum(['api', 'chat', 'openai']),
+    attempts: z.number().int(),
+    lastSeq: z.number().int().meta({ description: 'Sequence number of the latest event in the run log' }),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Run' });
+
+export const runEventSchema = z
+  .object({
+    seq: z.number().int(),
+    type: z.string().meta({ example: 'message.delta' }),
+    data: z.record(z.string(), z.unknown()),
+    at: z.string(),
+  })
+  .meta({ id: 'RunEvent' });
+
+export const submitRunBody = z
+  .object({
+    agentId: z.string().min(1).max(100),
+    input: z.string().min(1).max(100_000),
+    conversationId: z.string().min(1).max(100).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'SubmitRunRequest' });
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({
+      description: 'A repeat with the same key answers with the first run instead of starting another',
+    }),
+});
+
+export const listRunsQuery = pageQuerySchema.extend({
+  status: runStatusSchema.optional(),
+  agentId: z.string().max(100).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const runEventsQuery = z.object({
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .meta({ description: 'Replay events after this sequence number' }),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});
+
+export const webhookSchema = z
+  .object({ url: z.string(), createdAt: z.string(), updatedAt: z.string() })
+  .meta({ id: 'Webhook' });
+export const putWebhookBody = z
+  .object({ url: z.url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL') })
+  .meta({ id: 'PutWebhookRequest' });

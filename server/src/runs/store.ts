@@ -1,0 +1,156 @@
+import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { Tx } from '../platform/db/index.ts';
+import { type RunStatus, runEvents, runSteps, runs, webhooks } from './tables.ts';
+
+export type RunRecord = typeof runs.$inferSelect;
+export type RunEventRecord = typeof runEvents.$inferSelect;
+
+export async function insertRun(tx: Tx, row: typeof runs.$inferInsert): Promise<RunRecord> {
+  const [created] = await tx.insert(runs).values(row).returning();
+  return created!;
+}
+
+export async function findRun(tx: Tx, orgId: string, id: string): Promise<RunRecord | undefined> {
+  const [row] = await tx
+    .select()
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), eq(runs.id, id)));
+  return row;
+}
+
+/** For the worker, which starts from a job that names only the run. */
+export async function findRunById(tx: Tx, id: string): Promise<RunRecord | undefined> {
+  const [row] = await tx.select().from(runs).where(eq(runs.id, id));
+  return row;
+}
+
+export async function findRunByIdempotencyKey(
+  tx: Tx,
+  orgId: string,
+  key: string,
+): Promise<RunRecord | undefined> {
+  const [row] = await tx
+    .select()
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), eq(runs.idempotencyKey, key)));
+  return row;
+}
+
+export async function listRuns(
+  tx: Tx,
+  orgId: string,
+  filter: { status?: RunStatus | undefined; agentId?: string | undefined; since?: Date | undefined },
+  page: { limit: number; before?: string | undefined },
+): Promise<RunRecord[]> {
+  const where = [eq(runs.orgId, orgId)];
+  if (filter.status) where.push(eq(runs.status, filter.status));
+  if (filter.agentId) where.push(eq(runs.agentId, filter.agentId));
+  if (filter.since) where.push(gte(runs.createdAt, filter.since));
+  if (page.before) where.push(lt(runs.id, page.before));
+  return tx
+    .select()
+    .from(runs)
+    .where(and(...where))
+    .orderBy(desc(runs.id))
+    .limit(page.limit);
+}
+
+export async function updateRun(
+  tx: Tx,
+  id: string,
+  patch: Partial<typeof runs.$inferInsert>,
+): Promise<RunRecord> {
+  const [row] = await tx
+    .update(runs)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(runs.id, id))
+    .returning();
+  return row!;
+}
+
+/** Moves a run to `to` only if it is still in one of `from`; undefined when someone else moved it first. */
+export async function transitionRun(
+  tx: Tx,
+  id: string,
+  from: RunStatus[],
+  to: RunStatus,
+  patch: Partial<typeof runs.$inferInsert> = {},
+): Promise<RunRecord | undefined> {
+  const [row] = await tx
+    .update(runs)
+    .set({ ...patch, status: to, updatedAt: new Date() })
+    .where(and(eq(runs.id, id), inArray(runs.status, from)))
+    .returning();
+  return row;
+}
+
+/** Takes the next sequence number of a run's log; the row lock orders concurrent appenders. */
+export async function nextSeq(tx: Tx, runId: string): Promise<number> {
+  const [row] = await tx
+    .update(runs)
+    .set({ lastSeq: sql`${runs.lastSeq} + 1` })
+    .where(eq(runs.id, runId))
+    .returning({ seq: runs.lastSeq });
+  return row!.seq;
+}
+
+export async function insertRunEvent(tx: Tx, row: typeof runEvents.$inferInsert): Promise<void> {
+  await tx.insert(runEvents).values(row);
+}
+
+export async function listRunEvents(
+  tx: Tx,
+  orgId: string,
+  runId: string,
+  afterSeq: number,
+  limit = 1000,
+): Promise<RunEventRecord[]> {
+  return tx
+    .select()
+    .from(runEvents)
+    .where(and(eq(runEvents.orgId, orgId), eq(runEvents.runId, runId), gt(runEvents.seq, afterSeq)))
+    .orderBy(asc(runEvents.seq))
+    .limit(limit);
+}
+
+export async function findStep(
+  tx: Tx,
+  runId: string,
+  stepId: string,
+): Promise<{ result: unknown } | undefined> {
+  const [row] = await tx
+    .select({ result: runSteps.result })
+    .from(runSteps)
+    .where(and(eq(runSteps.runId, runId), eq(runSteps.stepId, stepId)));
+  return row;
+}
+
+export async function insertStep(tx: Tx, runId: string, stepId: string, result: unknown): Promise<void> {
+  await tx.insert(runSteps).values({ runId, stepId, result }).onConflictDoNothing();
+}
+
+/** Runs by status for one org (dashboard) or all (admin). */
+export async function countRunsByStatus(tx: Tx, orgId?: string): Promise<Record<string, number>> {
+  const rows = await tx
+    .select({ status: runs.status, n: sql<number>`count(*)::int` })
+    .from(runs)
+    .where(orgId ? eq(runs.orgId, orgId) : undefined)
+    .groupBy(runs.status);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+export async function findWebhook(tx: Tx, orgId: string) {
+  const [row] = await tx.select().from(webhooks).where(eq(webhooks.orgId, orgId));
+  return row;
+}
+
+export async function upsertWebhook(tx: Tx, orgId: string, url: string, secretEnc: string): Promise<void> {
+  await tx
+    .insert(webhooks)
+    .values({ orgId, url, secretEnc })
+    .onConflictDoUpdate({ target: webhooks.orgId, set: { url, secretEnc, updatedAt: new Date() } });
+}
+
+export async function deleteWebhook(tx: Tx, orgId: string): Promise<void> {
+  await tx.delete(webhooks).where(eq(webhooks.orgId, orgId));
+}

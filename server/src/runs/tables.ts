@@ -1,0 +1,87 @@
+import {
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export type RunStatus = 'queued' | 'running' | 'waiting_approval' | 'succeeded' | 'failed' | 'cancelled';
+
+/** An execution of an intent: one agent turn (or a chain of hand-offs) that may pause for approval. */
+export const runs = pgTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    conversationId: text('conversation_id'),
+    status: text('status').$type<RunStatus>().notNull(),
+    input: text('input').notNull(),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    output: text('output'),
+    error: jsonb('error').$type<{ code: string; message: string }>(),
+    usage: jsonb('usage').$type<Record<string, unknown>>(),
+    /** The agents SDK's serialised RunState while waiting for approval. */
+    pausedState: text('paused_state'),
+    idempotencyKey: text('idempotency_key'),
+    source: text('source').$type<'api' | 'chat' | 'openai'>().notNull().default('api'),
+    createdBy: text('created_by').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastSeq: integer('last_seq').notNull().default(0),
+    cancelRequestedAt: ts('cancel_requested_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('runs_org_created_idx').on(t.orgId, t.id),
+    index('runs_org_status_idx').on(t.orgId, t.status),
+    uniqueIndex('runs_org_idempotency_key').on(t.orgId, t.idempotencyKey),
+  ],
+);
+
+/** The append-only log of a run: every transition and agent event, numbered from 1 without gaps. */
+export const runEvents = pgTable(
+  'run_events',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    orgId: text('org_id').notNull(),
+    type: text('type').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);
+
+/** Side effects already done, keyed by run and step, so a retried run never repeats a finished tool call. */
+export const runSteps = pgTable(
+  'run_steps',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    stepId: text('step_id').notNull(),
+    result: jsonb('result').$type<unknown>().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.stepId] })],
+);
+
+/** An org's outbound webhook, called (signed) when a run finishes. */
+export const webhooks = pgTable('webhooks', {
+  orgId: text('org_id').primaryKey(),
+  url: text('url').notNull(),
+  secretEnc: text('secret_enc').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

@@ -1,0 +1,111 @@
+import { createHmac } from 'node:crypto';
+
+import type { FastifyBaseLogger } from 'fastify';
+import type { Job, PgBoss } from 'pg-boss';
+import type { Principal } from '../platform/auth.ts';
+import { decrypt, deriveKey, encrypt } from '../platform/crypto.ts';
+import type { Db } from '../platform/db/index.ts';
+import { Errors } from '../platform/errors.ts';
+import { randomToken } from '../platform/ids.ts';
+import { presentRun } from './service.ts';
+import * as store from './store.ts';
+
+export const WEBHOOKS_QUEUE = 'webhooks';
+const TIMEOUT_MS = 10_000;
+
+interface WebhookJob {
+  orgId: string;
+  runId: string;
+}
+
+/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as Stripe does: the timestamp stops replays. */
+export function signWebhook(secret: string, body: string, timestamp: number): string {
+  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${mac}`;
+}
+
+/** Outbound, signed, retried webhooks: one per org, called when a run ends. */
+export function createWebhooks(deps: { db: Db; queue: PgBoss; secret: string; log: FastifyBaseLogger }) {
+  const { db, queue, log } = deps;
+  const sealKey = deriveKey(deps.secret, 'webhook-secrets');
+
+  const present = (w: { url: string; createdAt: Date; updatedAt: Date }) => ({
+    url: w.url,
+    createdAt: w.createdAt.toISOString(),
+    updatedAt: w.updatedAt.toISOString(),
+  });
+
+  async function deliver(job: Job<WebhookJob>): Promise<void> {
+    const hook = await store.findWebhook(db, job.data.orgId);
+    const run = await store.findRun(db, job.data.orgId, job.data.runId);
+    if (!hook || !run) return; // removed since: nothing to deliver
+    const body = JSON.stringify({ type: 'run.finished', deliveryId: job.id, run: presentRun(run) });
+    const res = await fetch(hook.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Switchboard-Webhooks/1',
+        'switchboard-event': 'run.finished',
+        'switchboard-delivery': job.id,
+        'switchboard-signature': signWebhook(
+          decrypt(sealKey, hook.secretEnc),
+          body,
+          Math.floor(Date.now() / 1000),
+        ),
+      },
+      body,
+      signal: AbortSignal.any([AbortSignal.timeout(TIMEOUT_MS), job.signal]),
+    });
+    await res.body?.cancel();
+    if (!res.ok) throw new Error(`webhook answered ${res.status}`); // pg-boss retries with back-off
+  }
+
+  return {
+    async start(): Promise<void> {
+      await queue.createQueue(WEBHOOKS_QUEUE, {
+        notify: true,
+        retryLimit: 6,
+        retryDelay: 2,
+        retryBackoff: true,
+        retryDelayMax: 600,
+      });
+      await queue.work<WebhookJob>(WEBHOOKS_QUEUE, { localConcurrency: 4, batchSize: 1 }, async ([job]) => {
+        if (!job) return;
+        try {
+          await deliver(job);
+        } catch (err) {
+          log.warn(
+            { err, orgId: job.data.orgId, runId: job.data.runId, attempt: job.retryCount },
+            'webhook delivery failed',
+          );
+          throw err;
+        }
+      });
+    },
+    /** Queues the run's webhook, if the org has one. */
+    async runFinished(run: { id: string; orgId: string }): Promise<void> {
+      if (!(await store.findWebhook(db, run.orgId))) return;
+      await queue.send(WEBHOOKS_QUEUE, { orgId: run.orgId, runId: run.id });
+    },
+    async get(p: Principal) {
+      const hook = await store.findWebhook(db, p.orgId);
+      if (!hook) throw Errors.notFound('webhook');
+      return present(hook);
+    },
+    /** Sets the URL and makes a new signing secret, shown in this answer only. */
+    async put(p: Principal, url: string) {
+      const secret = `whsec_${randomToken(24)}`;
+      await db.transaction(async (tx) => {
+        await store.upsertWebhook(tx, p.orgId, url, encrypt(sealKey, secret));
+      });
+      const hook = (await store.findWebhook(db, p.orgId))!;
+      return { ...present(hook), secret };
+    },
+    async remove(p: Principal) {
+      if (!(await store.findWebhook(db, p.orgId))) throw Errors.notFound('webhook');
+      await store.deleteWebhook(db, p.orgId);
+    },
+  };
+}
+
+export type Webhooks = ReturnType<typeof createWebhooks>;

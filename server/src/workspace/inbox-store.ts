@@ -1,0 +1,66 @@
+import { and, count, desc, eq, isNull, lt } from 'drizzle-orm';
+import type { Tx } from '../platform/db/index.ts';
+import { inboxItems } from './tables.ts';
+
+export type InboxItemRecord = typeof inboxItems.$inferSelect;
+
+export async function insertInboxItem(tx: Tx, row: typeof inboxItems.$inferInsert): Promise<InboxItemRecord> {
+  const [created] = await tx.insert(inboxItems).values(row).returning();
+  return created!;
+}
+
+export async function findInboxItem(tx: Tx, orgId: string, id: string): Promise<InboxItemRecord | undefined> {
+  const [row] = await tx
+    .select()
+    .from(inboxItems)
+    .where(and(eq(inboxItems.orgId, orgId), eq(inboxItems.id, id)));
+  return row;
+}
+
+export async function listInboxItems(
+  tx: Tx,
+  orgId: string,
+  filter: {
+    status?: 'open' | 'closed' | undefined;
+    kind?: 'approval' | 'notice' | undefined;
+    unread?: boolean | undefined;
+  },
+  page: { limit: number; before?: string | undefined },
+): Promise<InboxItemRecord[]> {
+  const where = [eq(inboxItems.orgId, orgId)];
+  if (filter.status) where.push(eq(inboxItems.status, filter.status));
+  if (filter.kind) where.push(eq(inboxItems.kind, filter.kind));
+  if (filter.unread) where.push(isNull(inboxItems.readAt));
+  if (page.before) where.push(lt(inboxItems.id, page.before));
+  return tx
+    .select()
+    .from(inboxItems)
+    .where(and(...where))
+    .orderBy(desc(inboxItems.id))
+    .limit(page.limit);
+}
+
+export async function updateInboxItem(
+  tx: Tx,
+  orgId: string,
+  id: string,
+  patch: Partial<typeof inboxItems.$inferInsert>,
+  onlyIfOpen = false,
+): Promise<InboxItemRecord | undefined> {
+  const where = [eq(inboxItems.orgId, orgId), eq(inboxItems.id, id)];
+  if (onlyIfOpen) where.push(eq(inboxItems.status, 'open'));
+  const [row] = await tx
+    .update(inboxItems)
+    .set(patch)
+    .where(and(...where))
+    .returning();
+  return row;
+}
+
+export async function countUnread(tx: Tx, orgId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(inboxItems)
+    .where(and(eq(inboxItems.orgId, orgId), eq(inboxItems.status, 'open'), isNull(inboxItems.readAt)));
+  return row?.n ?? 0;
+}
