@@ -53,7 +53,31 @@ const envSchema = z
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
     LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
     WORKERS_IN_PROCESS: boolFlag.default(true),
+    QUEUE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+      .default('pgboss'),
+    RUN_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    RUN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(600),
+    RUN_RETRY_LIMIT: z.coerce.number().int().min(0).max(20).default(2),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
+    WS_HEARTBEAT_MS: z.coerce.number().int().min(50).default(30_000),
+    WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
+    WS_MAX_CONNECTIONS_PER_ORG: z.coerce.number().int().min(1).default(2_000),
+    WS_MAX_MESSAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(256)
+      .default(64 * 1024),
+    WS_MAX_BUFFERED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    DASHBOARD_INTERVAL_MS: z.coerce.number().int().min(50).default(5_000),
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+    OPERATOR_ORG_ID: z.string().min(1).max(100).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SWITCHBOARD_SECRET === DEV_SECRET) {
@@ -101,7 +125,28 @@ export interface Config {
   /** Consecutive failures that lock an account, and failures from one IP in 15 minutes that block it. */
   lockout: { maxFailures: number; ipMaxFailures: number };
   workersInProcess: boolean;
+  /** The job engine's schema; separate schemas keep separate deployments (or test servers) apart. */
+  queueSchema: string;
+  runs: { concurrency: number; timeoutSeconds: number; retryLimit: number };
   shutdownTimeoutMs: number;
+  /** The WebSocket hub: auth deadline, heartbeat, caps (per replica) and the dashboard's stats cadence. */
+  realtime: {
+    authTimeoutMs: number;
+    heartbeatMs: number;
+    maxConnectionsPerUser: number;
+    maxConnectionsPerOrg: number;
+    maxMessageBytes: number;
+    /** A socket whose unsent data passes this is a slow consumer and is dropped. */
+    maxBufferedBytes: number;
+    dashboardIntervalMs: number;
+  };
+  /** Days audit rows are kept; 0 keeps them forever. */
+  auditRetentionDays: number;
+  /**
+   * The org whose admins run the platform (control room, restart). Unset: the start-up admin's org,
+   * else the oldest org.
+   */
+  operatorOrgId: string | undefined;
 }
 
 /** Thrown when the environment is invalid; `problems` holds one line per variable. */
@@ -163,6 +208,23 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     lockout: { maxFailures: e.LOGIN_MAX_FAILURES, ipMaxFailures: e.LOGIN_IP_MAX_FAILURES },
     workersInProcess: e.WORKERS_IN_PROCESS,
+    queueSchema: e.QUEUE_SCHEMA,
+    runs: {
+      concurrency: e.RUN_CONCURRENCY,
+      timeoutSeconds: e.RUN_TIMEOUT_SECONDS,
+      retryLimit: e.RUN_RETRY_LIMIT,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    realtime: {
+      authTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
+      heartbeatMs: e.WS_HEARTBEAT_MS,
+      maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
+      maxConnectionsPerOrg: e.WS_MAX_CONNECTIONS_PER_ORG,
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      dashboardIntervalMs: e.DASHBOARD_INTERVAL_MS,
+    },
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    operatorOrgId: e.OPERATOR_ORG_ID,
   };
 }

@@ -4,6 +4,7 @@ import { type Bus, createBus } from './bus.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createQueue, type Queue } from './queue.ts';
 import { createRedis } from './redis.ts';
 
 /** A named dependency `/health/ready` probes; it throws when the dependency does not answer. */
@@ -21,6 +22,8 @@ export interface AppContext {
   redis: Redis | undefined;
   /** Domain events: in-process, and across replicas through Redis when configured. */
   bus: Bus;
+  /** The durable job engine (pg-boss), started and installed. */
+  queue: Queue;
   readiness: Map<string, ReadinessCheck>;
   /** Closes what the context opened, last opened first. */
   close(): Promise<void>;
@@ -62,11 +65,25 @@ export async function createContext(config: Config, options: ContextOptions = {}
     ...(subscriber ? { redisSubscriber: subscriber } : {}),
   });
   closers.push(() => bus.close());
+  const log = pino({ level: config.logLevel });
+  const queue = createQueue(database, config, log);
+  try {
+    await queue.start();
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => {});
+    throw err;
+  }
+  // Stopped first on close (closers run in reverse): let running jobs finish before the database goes.
+  closers.push(() => queue.stop({ graceful: true, timeout: config.shutdownTimeoutMs }));
+  readiness.set('queue', async () => {
+    if (!(await queue.isInstalled())) throw new Error('the job queue schema is not installed');
+  });
   return {
     config,
     database,
     redis,
     bus,
+    queue,
     metrics: createMetrics(),
     readiness,
     async close() {
