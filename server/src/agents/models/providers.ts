@@ -1,0 +1,131 @@
+import { type Model, OpenAIChatCompletionsModel } from '@openai/agents';
+import OpenAI from 'openai';
+import type { Config } from '../../platform/config.ts';
+import { ScriptedModel } from './scripted-model.ts';
+
+/** Provider names every org has; an org's own OpenAI-compatible providers take any other name. */
+export const BUILTIN_PROVIDERS = ['builtin', 'openai', 'anthropic'] as const;
+export const DEFAULT_MODEL = 'builtin:scripted';
+export const ANTHROPIC_OPENAI_BASE_URL = 'https://api.anthropic.com/v1/';
+export const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** `provider:model`, e.g. `openai:gpt-4.1`, `builtin:scripted`, `ollama:llama3.1:8b`. */
+export function parseModelRef(ref: string): { provider: string; model: string } | undefined {
+  const m = /^([a-z][a-z0-9-]{0,31}):(\S{1,200})$/.exec(ref);
+  return m ? { provider: m[1]!, model: m[2]! } : undefined;
+}
+
+/** A model that cannot be used right now (no key, unknown provider): the run fails with this. */
+export class ModelUnavailableError extends Error {
+  readonly code: 'provider_not_configured' | 'unknown_provider' | 'invalid_model';
+  constructor(code: ModelUnavailableError['code'], message: string) {
+    super(message);
+    this.name = 'ModelUnavailableError';
+    this.code = code;
+  }
+}
+
+/** An org's provider settings with the key decrypted, as the resolver needs them. */
+export interface OrgProvider {
+  name: string;
+  kind: 'openai' | 'anthropic' | 'openai_compatible';
+  baseUrl: string | null;
+  apiKey: string | null;
+}
+
+/**
+ * OpenAI's client refuses to start without a credential. OpenAI-compatible servers without auth
+ * (Ollama, LM Studio) ignore the header, so a provider set up without a key sends this marker.
+ */
+const NO_KEY = 'no-key-configured';
+const MAX_CACHED_CLIENTS = 100;
+
+/**
+ * Turns `provider:model` into an Agents SDK `Model`. Org settings win over the server-wide ones
+ * from the environment. Every provider but `builtin` goes through the SDK's chat-completions model
+ * over an `openai` client, which speaks to OpenAI, Anthropic's compatible endpoint, and any
+ * OpenAI-compatible server.
+ */
+export function createModelResolver(config: Config) {
+  // One client per endpoint and key keeps connections pooled across runs.
+  const clients = new Map<string, OpenAI>();
+
+  function client(baseURL: string | undefined, apiKey: string): OpenAI {
+    const cacheKey = `${baseURL ?? ''}\n${apiKey}`;
+    let found = clients.get(cacheKey);
+    if (!found) {
+      // Every option is explicit so the client never reads OPENAI_* variables behind our back.
+      found = new OpenAI({
+        apiKey,
+        baseURL: baseURL ?? null,
+        adminAPIKey: null,
+        organization: null,
+        project: null,
+        webhookSecret: null,
+        maxRetries: 2,
+        timeout: 120_000,
+      });
+      if (clients.size >= MAX_CACHED_CLIENTS) clients.delete(clients.keys().next().value!);
+      clients.set(cacheKey, found);
+    }
+    return found;
+  }
+
+  function endpoint(
+    provider: string,
+    org: OrgProvider | undefined,
+  ): { baseURL: string | undefined; apiKey: string } {
+    if (provider === 'openai') {
+      const server = config.providers.openai;
+      if (org?.apiKey) return { baseURL: org.baseUrl ?? undefined, apiKey: org.apiKey };
+      if (server) return { baseURL: org?.baseUrl ?? server.baseUrl, apiKey: server.apiKey };
+      throw new ModelUnavailableError(
+        'provider_not_configured',
+        'model provider openai has no API key: set OPENAI_API_KEY on the server or PUT /api/v1/model-providers/openai',
+      );
+    }
+    if (provider === 'anthropic') {
+      const apiKey = org?.apiKey ?? config.providers.anthropic?.apiKey;
+      if (!apiKey) {
+        throw new ModelUnavailableError(
+          'provider_not_configured',
+          'model provider anthropic has no API key: set ANTHROPIC_API_KEY on the server or PUT /api/v1/model-providers/anthropic',
+        );
+      }
+      return { baseURL: org?.baseUrl ?? ANTHROPIC_OPENAI_BASE_URL, apiKey };
+    }
+    if (!org?.baseUrl) {
+      throw new ModelUnavailableError(
+        'unknown_provider',
+        `unknown model provider "${provider}": use builtin, openai, anthropic or one of this organisation's providers (GET /api/v1/model-providers)`,
+      );
+    }
+    return { baseURL: org.baseUrl, apiKey: org.apiKey ?? NO_KEY };
+  }
+
+  return {
+    /** Resolves a model reference for an org; `orgProvider` is the org's settings for that provider, if any. */
+    resolve(ref: string, orgProvider: OrgProvider | undefined): Model {
+      const parsed = parseModelRef(ref);
+      if (!parsed) {
+        throw new ModelUnavailableError(
+          'invalid_model',
+          `"${ref}" is not a model reference of the form provider:model`,
+        );
+      }
+      if (parsed.provider === 'builtin') {
+        if (parsed.model !== 'scripted') {
+          throw new ModelUnavailableError(
+            'invalid_model',
+            `the builtin provider has no model "${parsed.model}"; use builtin:scripted`,
+          );
+        }
+        return new ScriptedModel();
+      }
+      const { baseURL, apiKey } = endpoint(parsed.provider, orgProvider);
+      return new OpenAIChatCompletionsModel(client(baseURL, apiKey), parsed.model);
+    },
+  };
+}
+
+export type ModelResolver = ReturnType<typeof createModelResolver>;
