@@ -14,6 +14,9 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
+import { type AgentsModule, createAgentsModule } from './agents/module.ts';
+import { agentsRoutes } from './agents/routes.ts';
+import { modelProvidersRoutes, toolsRoutes } from './agents/settings-routes.ts';
 import { createIdentity, type Identity } from './identity/module.ts';
 import { accessRoutes, authRoutes, jwksRoutes } from './identity/routes.ts';
 import { operationsRoutes } from './operations/routes.ts';
@@ -36,7 +39,11 @@ export interface BuildOptions {
   testRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
 
-export type App = FastifyInstance & { routeTable: RouteRecord[]; identity: Identity };
+export type App = FastifyInstance & {
+  routeTable: RouteRecord[];
+  identity: Identity;
+  agents: AgentsModule;
+};
 
 /** A request id from the client is kept if it is short and plain; otherwise we make one. */
 function requestIdFrom(header: unknown): string {
@@ -109,6 +116,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
 
   const identity = createIdentity(ctx.database.db, config, app.log);
   await identity.start();
+  const agents = createAgentsModule(ctx.database.db, config, app.log);
   const limiter = createRateLimiter({
     limits: config.rateLimits,
     redis: ctx.redis,
@@ -127,6 +135,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     async (api) => {
       await api.register(authRoutes(identity.auth));
       await api.register(accessRoutes(identity.access));
+      await api.register(agentsRoutes(agents.agents));
+      await api.register(toolsRoutes(agents.toolsService));
+      await api.register(modelProvidersRoutes(agents.providers));
     },
     { prefix: API_PREFIX },
   );
@@ -140,7 +151,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     return notFoundHandler(request, reply);
   });
   await app.ready();
-  return Object.assign(app, { routeTable, identity }) as unknown as App;
+  return Object.assign(app, { routeTable, identity, agents }) as unknown as App;
 }
 
 /** Serves the built console at `/` when it has been built. */

@@ -7,6 +7,7 @@ export const PERMISSIONS = {
   'agents:write': 'Create, change and delete agents',
   'tools:read': 'See the tool registry',
   'tools:write': 'Register tools and MCP servers, and change tool settings',
+  'model_providers:write': "Set the organisation's model provider keys and endpoints",
   'chat:write': 'Chat with agents',
   'conversations:read': 'Read conversations and their messages',
   'conversations:write': 'Rename and delete conversations',

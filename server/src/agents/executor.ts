@@ -1,0 +1,175 @@
+import {
+  type AgentInputItem,
+  InputGuardrailTripwireTriggered,
+  MaxTurnsExceededError,
+  ModelBehaviorError,
+  OutputGuardrailTripwireTriggered,
+  Runner,
+} from '@openai/agents';
+import type { ChatEvent, ModelCallUsage, TurnMessage, TurnUsage } from './events.ts';
+import { buildAgentGraph, type GraphDeps } from './graph.ts';
+import { ModelCallError } from './metered-model.ts';
+import { ModelUnavailableError } from './models/providers.ts';
+import type { Agent as AgentSpec } from './present.ts';
+import { modelToolName } from './tools/registry.ts';
+import { TurnRecorder } from './turn-recorder.ts';
+
+/** Model calls one turn may make (tool calls and hand-offs each take one). */
+export const DEFAULT_MAX_TURNS = 16;
+
+export interface RunTurnInput {
+  orgId: string;
+  /** The agent the turn starts with. */
+  agent: AgentSpec;
+  /** The conversation so far, oldest first. */
+  history: TurnMessage[];
+  /** The new user message. */
+  input: string;
+  /** Aborting stops the model call in flight and ends the turn as `cancelled`. */
+  signal?: AbortSignal | undefined;
+  onEvent: (event: ChatEvent) => void;
+  maxTurns?: number;
+}
+
+export interface TurnResult {
+  outcome: TurnUsage['outcome'];
+  /** The final reply ('' when the turn produced none). */
+  text: string;
+  /** The agent that spoke last (differs from the start after a hand-off). */
+  agentId: string;
+  /** What the turn produced, in order, for the conversation to keep. */
+  messages: TurnMessage[];
+  usage: TurnUsage;
+  error?: { code: string; message: string };
+  /** With `waiting_approval`: the SDK's serialized RunState, to resume once a person decides. */
+  state?: string;
+}
+
+/** Past messages as SDK input items. Tool calls without their result (a cut-off turn) are left out. */
+export function historyToItems(history: TurnMessage[]): AgentInputItem[] {
+  const results = new Set(history.filter((m) => m.role === 'tool_result').map((m) => m.data.callId));
+  const calls = new Set(history.filter((m) => m.role === 'tool_call').map((m) => m.data.callId));
+  const items: AgentInputItem[] = [];
+  for (const m of history) {
+    const callId = m.data.callId ?? '';
+    const name = modelToolName(m.data.toolName ?? 'unknown');
+    if (m.role === 'user') items.push({ role: 'user', content: m.content });
+    else if (m.role === 'assistant' && m.content) {
+      items.push({
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: m.content }],
+      });
+    } else if (m.role === 'tool_call' && results.has(callId)) {
+      items.push({ type: 'function_call', callId, name, arguments: m.content, status: 'completed' });
+    } else if (m.role === 'tool_result' && calls.has(callId)) {
+      items.push({ type: 'function_call_result', callId, name, status: 'completed', output: m.content });
+    }
+  }
+  return items;
+}
+
+/** Maps a failure of the run to the `run.failed` code and message clients see. */
+function describeFailure(
+  err: unknown,
+  maxTurns: number,
+): { code: string; message: string; unexpected?: boolean } {
+  if (err instanceof ModelCallError) return { code: 'model_error', message: err.message };
+  if (err instanceof ModelUnavailableError) return { code: err.code, message: err.message };
+  if (err instanceof MaxTurnsExceededError) {
+    return { code: 'max_turns', message: `the agent did not finish within ${maxTurns} model calls` };
+  }
+  if (err instanceof InputGuardrailTripwireTriggered || err instanceof OutputGuardrailTripwireTriggered) {
+    return { code: 'guardrail', message: err.message };
+  }
+  if (err instanceof ModelBehaviorError) return { code: 'model_behavior', message: err.message };
+  return { code: 'internal_error', message: 'the run failed unexpectedly', unexpected: true };
+}
+
+/** Runs agent turns on the Agents SDK and reports them in the chat event vocabulary. */
+export function createExecutor(deps: GraphDeps) {
+  const runner = new Runner({ tracingDisabled: true, traceIncludeSensitiveData: false });
+
+  return async function runAgentTurn(input: RunTurnInput): Promise<TurnResult> {
+    const started = performance.now();
+    const maxTurns = input.maxTurns ?? DEFAULT_MAX_TURNS;
+    const calls: ModelCallUsage[] = [];
+    const emit = input.onEvent;
+    const turn = new TurnRecorder(input.agent.id, emit);
+
+    const finish = (outcome: TurnUsage['outcome'], extra: Partial<TurnResult> = {}): TurnResult => {
+      if (outcome === 'failed' || outcome === 'cancelled') turn.keepPartial();
+      const inputTokens = calls.reduce((n, c) => n + c.inputTokens, 0);
+      const outputTokens = calls.reduce((n, c) => n + c.outputTokens, 0);
+      const usage: TurnUsage = {
+        model: input.agent.model,
+        inputTokens,
+        outputTokens,
+        totalTokens: inputTokens + outputTokens,
+        requests: calls.length,
+        latencyMs: Math.round(performance.now() - started),
+        outcome,
+        calls,
+      };
+      return {
+        outcome,
+        text: turn.lastText,
+        agentId: turn.current,
+        messages: turn.messages,
+        usage,
+        ...extra,
+      };
+    };
+    const fail = (code: string, message: string, outcome: 'failed' | 'cancelled' = 'failed') => {
+      emit({ type: 'run.failed', code, message });
+      return finish(outcome, { error: { code, message } });
+    };
+    const complete = (outcome: 'completed' | 'waiting_approval', extra: Partial<TurnResult> = {}) => {
+      const done = finish(outcome, extra);
+      emit({ type: 'run.completed', usage: done.usage });
+      return done;
+    };
+
+    emit({ type: 'run.started', agentId: input.agent.id, model: input.agent.model });
+    try {
+      const graph = await buildAgentGraph(deps, input.orgId, input.agent, input.signal, (u) => calls.push(u));
+      turn.graph = graph;
+      const items: AgentInputItem[] = [
+        ...historyToItems(input.history),
+        { role: 'user', content: input.input },
+      ];
+      const result = await runner.run(graph.root, items, {
+        stream: true,
+        maxTurns,
+        ...(input.signal ? { signal: input.signal } : {}),
+        // A call to a tool the agent does not have is answered with an error, not run.
+        toolNotFoundBehavior: 'return_error_to_model',
+        toolErrorFormatter: ({ kind, toolName, callId, defaultMessage }) => {
+          if (kind !== 'tool_not_found') return defaultMessage;
+          graph.failedCalls.add(callId);
+          const wanted = graph.toolNames.get(toolName) ?? toolName;
+          return wanted.startsWith('transfer_to_')
+            ? `Error: agent ${turn.currentSlug()} cannot hand off with ${wanted}: not one of its hand-offs`
+            : `Error: tool ${wanted} is not available to agent ${turn.currentSlug()}`;
+        },
+      });
+      for await (const event of result) turn.handle(event);
+      await result.completed;
+      if (result.cancelled || input.signal?.aborted)
+        return fail('cancelled', 'the run was cancelled', 'cancelled');
+      if (result.interruptions.length)
+        return complete('waiting_approval', { state: result.state.toString() });
+      if (typeof result.finalOutput === 'string') turn.lastText = result.finalOutput;
+      return complete('completed');
+    } catch (err) {
+      if (input.signal?.aborted) return fail('cancelled', 'the run was cancelled', 'cancelled');
+      const failure = describeFailure(err, maxTurns);
+      if (failure.unexpected) {
+        deps.log.error({ err, orgId: input.orgId, agentId: turn.current }, 'agent run failed');
+      }
+      return fail(failure.code, failure.message);
+    }
+  };
+}
+
+export type RunAgentTurn = ReturnType<typeof createExecutor>;

@@ -1,0 +1,161 @@
+import { Agent, type ModelSettings, tool } from '@openai/agents';
+import type { FastifyBaseLogger } from 'fastify';
+import { z } from 'zod';
+import type { Db } from '../platform/db/index.ts';
+import type { ModelCallUsage } from './events.ts';
+import { MeteredModel, UnavailableModel } from './metered-model.ts';
+import { type ModelResolver, parseModelRef } from './models/providers.ts';
+import { type Agent as AgentSpec, presentAgent } from './present.ts';
+import type { ProvidersService } from './providers-service.ts';
+import * as store from './store.ts';
+import type { AgentModelSettings } from './tables.ts';
+import {
+  modelToolName,
+  parametersJsonSchema,
+  type ToolDefinition,
+  ToolError,
+  type ToolRegistry,
+} from './tools/registry.ts';
+
+/** At most this many agents of a hand-off chain are loaded; hand-offs beyond it are left out. */
+export const MAX_GRAPH_AGENTS = 50;
+/**
+ * What the SDK answers, by itself, when a model sends arguments that are not JSON (it parses them
+ * before our tool runs, so no error hook of ours is called).
+ */
+export const SDK_INVALID_JSON_OUTPUT =
+  'An error occurred while parsing tool arguments. Please try again with valid JSON.';
+/** Tool output handed back to the model is cut at this many characters. */
+const MAX_TOOL_OUTPUT = 64 * 1024;
+
+export interface GraphDeps {
+  db: Db;
+  tools: ToolRegistry;
+  resolver: ModelResolver;
+  providers: ProvidersService;
+  log: FastifyBaseLogger;
+}
+
+/** The SDK agents of one turn, and how to map their names back to Switchboard ids and tool names. */
+export interface AgentGraph {
+  root: Agent;
+  /** SDK agent name (the slug) -> Switchboard agent. */
+  bySdkName: Map<string, AgentSpec>;
+  /** Model-facing tool name (`http_get`) -> registry name (`http.get`). */
+  toolNames: Map<string, string>;
+  /** Call ids whose tool failed, so results can say `isError`. */
+  failedCalls: Set<string>;
+}
+
+function sdkModelSettings(s: AgentModelSettings): ModelSettings {
+  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as ModelSettings;
+}
+
+function stringify(output: unknown): string {
+  const text = typeof output === 'string' ? output : (JSON.stringify(output) ?? 'null');
+  return text.length > MAX_TOOL_OUTPUT ? `${text.slice(0, MAX_TOOL_OUTPUT)}... (output cut)` : text;
+}
+
+/**
+ * Loads the agent and every agent reachable through hand-offs (same org only), and builds the SDK
+ * graph: each agent gets its own model and only its own tools, so a call to any other tool is
+ * refused by the SDK's runner.
+ */
+export async function buildAgentGraph(
+  deps: GraphDeps,
+  orgId: string,
+  rootSpec: AgentSpec,
+  signal: AbortSignal | undefined,
+  recordUsage: (usage: ModelCallUsage) => void,
+): Promise<AgentGraph> {
+  const specs = new Map<string, AgentSpec>([[rootSpec.id, rootSpec]]);
+  let frontier = rootSpec.handoffs.filter((id) => !specs.has(id));
+  while (frontier.length && specs.size < MAX_GRAPH_AGENTS) {
+    const rows = await store.findAgentsByIds(deps.db, orgId, frontier);
+    for (const row of rows) specs.set(row.id, presentAgent(row));
+    frontier = [...new Set(rows.flatMap((r) => r.handoffs))].filter((id) => !specs.has(id));
+  }
+
+  const registry = new Map((await deps.tools.list(orgId)).map((t) => [t.name, t]));
+  const failedCalls = new Set<string>();
+  const toolNames = new Map<string, string>();
+  for (const name of registry.keys()) toolNames.set(modelToolName(name), name);
+
+  const sdkTool = (def: ToolDefinition, spec: AgentSpec) => {
+    const schema = parametersJsonSchema(def);
+    return tool({
+      name: def.name,
+      description: def.description,
+      parameters: {
+        type: 'object',
+        properties: (schema.properties ?? {}) as Record<string, Record<string, unknown>>,
+        required: (schema.required ?? []) as string[],
+        additionalProperties: true,
+      },
+      strict: false,
+      needsApproval: def.requiresApproval,
+      async execute(input, _context, details) {
+        const parsed = def.parameters.safeParse(input);
+        if (!parsed.success) {
+          throw new ToolError(
+            `invalid arguments for ${def.name}: ${z.prettifyError(parsed.error).replaceAll('\n', ' ')}`,
+          );
+        }
+        const output = await def.execute(parsed.data, {
+          orgId,
+          agentId: spec.id,
+          signal: details?.signal ?? signal,
+        });
+        return stringify(output);
+      },
+      errorFunction(_context, error, details) {
+        const callId = details?.toolCall?.callId;
+        if (callId) failedCalls.add(callId);
+        if (error instanceof ToolError) return `Error: ${error.message}`;
+        deps.log.error({ err: error, tool: def.name, orgId }, 'tool failed unexpectedly');
+        return `Error: ${def.name} failed unexpectedly`;
+      },
+    });
+  };
+
+  const sdkAgents = new Map<string, Agent>();
+  for (const spec of specs.values()) {
+    const ref = parseModelRef(spec.model);
+    let model: MeteredModel;
+    const info = { agentId: spec.id, model: spec.model };
+    try {
+      const orgProvider = ref ? await deps.providers.orgProvider(orgId, ref.provider) : undefined;
+      model = new MeteredModel(deps.resolver.resolve(spec.model, orgProvider), info, recordUsage);
+    } catch (err) {
+      model = new MeteredModel(new UnavailableModel(err as Error), info, recordUsage);
+    }
+    const agentTools = spec.tools.flatMap((name) => {
+      const def = registry.get(name);
+      return def ? [sdkTool(def, spec)] : [];
+    });
+    sdkAgents.set(
+      spec.id,
+      new Agent({
+        name: spec.slug,
+        instructions: spec.instructions,
+        handoffDescription: spec.description,
+        model,
+        modelSettings: sdkModelSettings(spec.modelSettings),
+        tools: agentTools,
+      }),
+    );
+  }
+  for (const spec of specs.values()) {
+    const agent = sdkAgents.get(spec.id)!;
+    agent.handoffs = spec.handoffs.flatMap((id) => {
+      const target = sdkAgents.get(id);
+      return target ? [target] : [];
+    });
+  }
+  return {
+    root: sdkAgents.get(rootSpec.id)!,
+    bySdkName: new Map([...specs.values()].map((s) => [s.slug, s])),
+    toolNames,
+    failedCalls,
+  };
+}

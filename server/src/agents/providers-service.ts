@@ -1,0 +1,149 @@
+import { type RequestMeta, recordAudit } from '../audit/service.ts';
+import type { Principal } from '../platform/auth.ts';
+import type { Config } from '../platform/config.ts';
+import { decrypt, deriveKey, encrypt } from '../platform/crypto.ts';
+import type { Db, Tx } from '../platform/db/index.ts';
+import { AppError, Errors } from '../platform/errors.ts';
+import type { OrgProvider } from './models/providers.ts';
+import * as settings from './settings-store.ts';
+import * as store from './store.ts';
+
+type Kind = settings.ProviderKind;
+
+/** An org's model providers: keys stored encrypted, never returned, only whether one is set. */
+export function createProvidersService({ db, config }: { db: Db; config: Config }) {
+  const key = deriveKey(config.secret, 'model-provider-keys');
+
+  const serverKey = (name: string): boolean =>
+    name === 'openai'
+      ? !!config.providers.openai
+      : name === 'anthropic'
+        ? !!config.providers.anthropic
+        : false;
+
+  function present(name: string, row: settings.ProviderRecord | undefined) {
+    if (name === 'builtin') {
+      return {
+        name,
+        kind: 'builtin' as const,
+        baseUrl: null,
+        apiKeySet: false,
+        source: 'builtin' as const,
+        configured: true,
+        updatedAt: null,
+      };
+    }
+    const kind: Kind = row?.kind ?? (name as Kind);
+    const apiKeySet = row?.apiKeyEnc ? true : !row && serverKey(name);
+    const serverBaseUrl = name === 'openai' ? (config.providers.openai?.baseUrl ?? null) : null;
+    return {
+      name,
+      kind,
+      baseUrl: row?.baseUrl ?? serverBaseUrl,
+      apiKeySet,
+      source: row ? ('org' as const) : ('server' as const),
+      configured: kind === 'openai_compatible' ? !!row?.baseUrl : !!row?.apiKeyEnc || serverKey(name),
+      updatedAt: row?.updatedAt.toISOString() ?? null,
+    };
+  }
+
+  async function audit(
+    tx: Tx,
+    p: Principal,
+    action: string,
+    name: string,
+    meta: RequestMeta,
+    details: object,
+  ) {
+    await recordAudit(tx, {
+      action,
+      orgId: p.orgId,
+      actor: { kind: p.kind, id: p.id },
+      resource: { type: 'model_provider', id: name },
+      outcome: 'success',
+      meta,
+      details: details as Record<string, unknown>,
+    });
+  }
+
+  return {
+    async list(p: Principal) {
+      const rows = await settings.listProviders(db, p.orgId);
+      const byName = new Map(rows.map((r) => [r.name, r]));
+      const custom = rows.filter((r) => r.kind === 'openai_compatible').map((r) => r.name);
+      return {
+        items: ['builtin', 'openai', 'anthropic', ...custom].map((name) => present(name, byName.get(name))),
+      };
+    },
+
+    async put(
+      p: Principal,
+      name: string,
+      input: { baseUrl?: string | null | undefined; apiKey?: string | null | undefined },
+      meta: RequestMeta,
+    ) {
+      if (name === 'builtin') {
+        throw new AppError(400, 'provider_builtin', 'the builtin provider has no settings to change');
+      }
+      return db.transaction(async (tx) => {
+        const current = await settings.findProvider(tx, p.orgId, name);
+        const kind: Kind = name === 'openai' || name === 'anthropic' ? name : 'openai_compatible';
+        const baseUrl = input.baseUrl === undefined ? (current?.baseUrl ?? null) : input.baseUrl;
+        if (kind === 'openai_compatible' && !baseUrl) {
+          throw Errors.validation(
+            `provider "${name}" needs a baseUrl (its OpenAI-compatible endpoint, e.g. http://localhost:11434/v1)`,
+          );
+        }
+        const apiKeyEnc =
+          input.apiKey === undefined
+            ? (current?.apiKeyEnc ?? null)
+            : input.apiKey === null
+              ? null
+              : encrypt(key, input.apiKey);
+        await settings.upsertProvider(tx, p.orgId, { name, kind, baseUrl, apiKeyEnc, updatedBy: p.id });
+        await audit(tx, p, 'model_provider.update', name, meta, {
+          baseUrl,
+          apiKey: input.apiKey === undefined ? 'kept' : input.apiKey === null ? 'removed' : 'set',
+        });
+        return present(name, await settings.findProvider(tx, p.orgId, name));
+      });
+    },
+
+    /** Removes the org's settings; refused for a custom provider that agents still use. */
+    async remove(p: Principal, name: string, meta: RequestMeta) {
+      await db.transaction(async (tx) => {
+        const current = await settings.findProvider(tx, p.orgId, name);
+        if (!current) throw Errors.notFound('model provider settings', name);
+        if (current.kind === 'openai_compatible') {
+          const users = (await store.listAllAgents(tx, p.orgId)).filter((a) =>
+            a.model.startsWith(`${name}:`),
+          );
+          if (users.length) {
+            throw new AppError(
+              409,
+              'provider_in_use',
+              `model provider ${name} is used by ${users.map((a) => `${a.slug} (${a.id})`).join(', ')}; change their model first`,
+              { agents: users.map((a) => ({ id: a.id, slug: a.slug })) },
+            );
+          }
+        }
+        await settings.deleteProvider(tx, p.orgId, name);
+        await audit(tx, p, 'model_provider.delete', name, meta, {});
+      });
+    },
+
+    /** The org's settings for a provider with the key decrypted; for the model resolver only. */
+    async orgProvider(orgId: string, name: string): Promise<OrgProvider | undefined> {
+      const row = await settings.findProvider(db, orgId, name);
+      if (!row) return undefined;
+      return {
+        name: row.name,
+        kind: row.kind,
+        baseUrl: row.baseUrl,
+        apiKey: row.apiKeyEnc ? decrypt(key, row.apiKeyEnc) : null,
+      };
+    },
+  };
+}
+
+export type ProvidersService = ReturnType<typeof createProvidersService>;

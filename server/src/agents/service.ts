@@ -1,0 +1,200 @@
+import { isDeepStrictEqual } from 'node:util';
+import { type RequestMeta, recordAudit } from '../audit/service.ts';
+import type { Principal } from '../platform/auth.ts';
+import type { Db, Tx } from '../platform/db/index.ts';
+import { AppError, Errors } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts';
+import { DEFAULT_MODEL } from './models/providers.ts';
+import { type Agent, presentAgent, presentVersion, snapshotOf } from './present.ts';
+import type { CreateAgentInput, UpdateAgentInput } from './schema.ts';
+import * as store from './store.ts';
+import type { AgentSnapshot } from './tables.ts';
+import type { ToolRegistry } from './tools/registry.ts';
+import { freeSlug, isUniqueViolation, slugify, validateAgent } from './validation.ts';
+
+const slugTaken = (slug: string) =>
+  new AppError(409, 'slug_taken', `an agent with slug "${slug}" already exists in this organisation`);
+
+export interface AgentServiceDeps {
+  db: Db;
+  tools: ToolRegistry;
+}
+
+/** Agents of an org: create, change (each change a new version), delete, and their rules. */
+export function createAgentService({ db, tools }: AgentServiceDeps) {
+  async function audit(
+    tx: Tx,
+    p: Principal,
+    action: string,
+    id: string,
+    meta: RequestMeta,
+    details?: object,
+  ) {
+    await recordAudit(tx, {
+      action,
+      orgId: p.orgId,
+      actor: { kind: p.kind, id: p.id },
+      resource: { type: 'agent', id },
+      outcome: 'success',
+      meta,
+      details: details as Record<string, unknown> | undefined,
+    });
+  }
+
+  async function requireAgent(tx: Tx, orgId: string, id: string) {
+    const agent = await store.findAgent(tx, orgId, id);
+    if (!agent) throw Errors.notFound('agent', id);
+    return agent;
+  }
+
+  return {
+    async list(p: Principal, page: PageQuery) {
+      const rows = await store.listAgents(db, p.orgId, {
+        limit: page.limit + 1,
+        after: decodeCursor(page.cursor),
+      });
+      const result = toPage(rows, page.limit);
+      return { items: result.items.map(presentAgent), nextCursor: result.nextCursor };
+    },
+
+    async get(p: Principal, id: string): Promise<Agent> {
+      return presentAgent(await requireAgent(db, p.orgId, id));
+    },
+
+    /** For other domains (chat, conversations): an org's agent by id, or a 404. */
+    async getForOrg(orgId: string, id: string): Promise<Agent> {
+      return presentAgent(await requireAgent(db, orgId, id));
+    },
+
+    /** For the OpenAI-compatible surface, where `model` is the slug. */
+    async findBySlug(orgId: string, slug: string): Promise<Agent | undefined> {
+      const row = await store.findAgentBySlug(db, orgId, slug);
+      return row ? presentAgent(row) : undefined;
+    },
+
+    async create(p: Principal, input: CreateAgentInput, meta: RequestMeta): Promise<Agent> {
+      const id = newId('agt');
+      try {
+        return await db.transaction(async (tx) => {
+          if (input.slug && (await store.findAgentBySlug(tx, p.orgId, input.slug)))
+            throw slugTaken(input.slug);
+          const snapshot: AgentSnapshot = {
+            name: input.name,
+            slug: input.slug ?? (await freeSlug(tx, p.orgId, slugify(input.name))),
+            description: input.description ?? '',
+            instructions: input.instructions ?? '',
+            model: input.model ?? DEFAULT_MODEL,
+            tools: [...new Set(input.tools ?? [])],
+            handoffs: [...new Set(input.handoffs ?? [])],
+            modelSettings: input.modelSettings ?? {},
+          };
+          await validateAgent(tx, tools, p.orgId, id, snapshot);
+          const agent = await store.insertAgent(tx, { id, orgId: p.orgId, ...snapshot, version: 1 });
+          await store.insertVersion(tx, {
+            id: newId('agv'),
+            orgId: p.orgId,
+            agentId: id,
+            version: 1,
+            snapshot,
+            changedBy: p.id,
+          });
+          await audit(tx, p, 'agent.create', id, meta, { slug: snapshot.slug, model: snapshot.model });
+          return presentAgent(agent);
+        });
+      } catch (err) {
+        // Two creates racing for the same derived slug: the loser hears it plainly.
+        if (isUniqueViolation(err)) throw slugTaken(input.slug ?? slugify(input.name));
+        throw err;
+      }
+    },
+
+    async update(p: Principal, id: string, input: UpdateAgentInput, meta: RequestMeta): Promise<Agent> {
+      try {
+        return await db.transaction(async (tx) => {
+          const current = await store.findAgentForUpdate(tx, p.orgId, id);
+          if (!current) throw Errors.notFound('agent', id);
+          if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+            throw new AppError(
+              409,
+              'version_conflict',
+              `agent ${id} is at version ${current.version}, not ${input.expectedVersion}; reload it and try again`,
+              { version: current.version },
+            );
+          }
+          const before = snapshotOf(current);
+          const { expectedVersion: _expected, ...patch } = input;
+          const next: AgentSnapshot = snapshotOf({
+            ...before,
+            ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+          } as AgentSnapshot);
+          next.tools = [...new Set(next.tools)];
+          next.handoffs = [...new Set(next.handoffs)];
+          if (isDeepStrictEqual(before, next)) return presentAgent(current);
+          if (next.slug !== before.slug && (await store.findAgentBySlug(tx, p.orgId, next.slug))) {
+            throw slugTaken(next.slug);
+          }
+          await validateAgent(tx, tools, p.orgId, id, next);
+          const version = current.version + 1;
+          const updated = await store.updateAgent(tx, p.orgId, id, { ...next, version });
+          await store.insertVersion(tx, {
+            id: newId('agv'),
+            orgId: p.orgId,
+            agentId: id,
+            version,
+            snapshot: next,
+            changedBy: p.id,
+          });
+          const changed = Object.keys(next).filter(
+            (k) => !isDeepStrictEqual(before[k as keyof AgentSnapshot], next[k as keyof AgentSnapshot]),
+          );
+          await audit(tx, p, 'agent.update', id, meta, { version, changed });
+          return presentAgent(updated!);
+        });
+      } catch (err) {
+        if (isUniqueViolation(err) && input.slug) throw slugTaken(input.slug);
+        throw err;
+      }
+    },
+
+    /**
+     * Deletes an agent. Refused (409 agent_in_use) while other agents hand off to it, so no agent
+     * silently loses a hand-off; its conversations keep their messages.
+     */
+    async remove(p: Principal, id: string, meta: RequestMeta): Promise<void> {
+      await db.transaction(async (tx) => {
+        const agent = await store.findAgentForUpdate(tx, p.orgId, id);
+        if (!agent) throw Errors.notFound('agent', id);
+        const referrers = await store.agentsHandingOffTo(tx, p.orgId, id);
+        if (referrers.length) {
+          const names = referrers.map((r) => `${r.slug} (${r.id})`).join(', ');
+          throw new AppError(
+            409,
+            'agent_in_use',
+            `agent ${id} is a hand-off target of ${names}; remove it from their hand-offs first`,
+            { agents: referrers.map((r) => ({ id: r.id, slug: r.slug })) },
+          );
+        }
+        await store.deleteAgent(tx, p.orgId, id);
+        await audit(tx, p, 'agent.delete', id, meta, { slug: agent.slug });
+      });
+    },
+
+    async versions(p: Principal, id: string, page: PageQuery) {
+      await requireAgent(db, p.orgId, id);
+      const cursor = decodeCursor(page.cursor);
+      const before = cursor === undefined ? undefined : Number(cursor);
+      if (before !== undefined && !Number.isInteger(before)) throw Errors.validation('cursor is not valid');
+      const rows = await store.listVersions(db, p.orgId, id, { limit: page.limit + 1, before });
+      const items = rows.slice(0, page.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map((v) => presentVersion(id, v)),
+        nextCursor:
+          rows.length > page.limit && last ? Buffer.from(String(last.version)).toString('base64url') : null,
+      };
+    },
+  };
+}
+
+export type AgentService = ReturnType<typeof createAgentService>;

@@ -1,0 +1,99 @@
+import type { Tx } from '../platform/db/index.ts';
+import { AppError } from '../platform/errors.ts';
+import { BUILTIN_PROVIDERS, DEFAULT_MODEL, parseModelRef } from './models/providers.ts';
+import * as settings from './settings-store.ts';
+import * as store from './store.ts';
+import type { AgentSnapshot } from './tables.ts';
+import type { ToolRegistry } from './tools/registry.ts';
+
+export const SLUG_MAX = 60;
+
+/** A slug from a name: `Billing Support!` -> `billing-support`. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, SLUG_MAX)
+    .replace(/^-+|-+$/g, '');
+  return slug || 'agent';
+}
+
+/** Postgres unique violations, however the driver wraps them. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+/** `base`, or `base-2`, `base-3`... whichever is free in the org. */
+export async function freeSlug(tx: Tx, orgId: string, base: string): Promise<string> {
+  const taken = new Set(await store.slugsLike(tx, orgId, base));
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) {
+    const suffix = `-${n}`;
+    const candidate = `${base.slice(0, SLUG_MAX - suffix.length).replace(/-+$/, '')}${suffix}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+/** Checks tools, hand-offs and model against the org; throws a 400 naming what is wrong. */
+export async function validateAgent(
+  tx: Tx,
+  tools: ToolRegistry,
+  orgId: string,
+  agentId: string,
+  a: AgentSnapshot,
+): Promise<void> {
+  const known = new Set((await tools.list(orgId)).map((t) => t.name));
+  const unknownTools = a.tools.filter((t) => !known.has(t));
+  if (unknownTools.length) {
+    const names = unknownTools.map((t) => `"${t}"`).join(', ');
+    throw new AppError(
+      400,
+      'unknown_tool',
+      `unknown tool${unknownTools.length > 1 ? 's' : ''} ${names}; see GET /api/v1/tools`,
+      { unknown: unknownTools },
+    );
+  }
+  if (a.handoffs.includes(agentId)) {
+    throw new AppError(400, 'invalid_handoff', `agent ${agentId} cannot hand off to itself`);
+  }
+  const found = new Set((await store.findAgentsByIds(tx, orgId, a.handoffs)).map((r) => r.id));
+  const missing = a.handoffs.find((h) => !found.has(h));
+  if (missing) {
+    throw new AppError(
+      400,
+      'invalid_handoff',
+      `agent ${agentId} cannot hand off to ${missing}: not in this org`,
+      {
+        agentId: missing,
+      },
+    );
+  }
+  const ref = parseModelRef(a.model);
+  if (!ref) {
+    throw new AppError(
+      400,
+      'invalid_model',
+      `model "${a.model}" must be provider:model, e.g. ${DEFAULT_MODEL} or openai:gpt-4.1`,
+    );
+  }
+  if (ref.provider === 'builtin' && ref.model !== 'scripted') {
+    throw new AppError(
+      400,
+      'invalid_model',
+      `the builtin provider has no model "${ref.model}"; use ${DEFAULT_MODEL}`,
+    );
+  }
+  const builtin = (BUILTIN_PROVIDERS as readonly string[]).includes(ref.provider);
+  if (!builtin && !(await settings.findProvider(tx, orgId, ref.provider))) {
+    throw new AppError(
+      400,
+      'unknown_provider',
+      `unknown model provider "${ref.provider}" in "${a.model}": use builtin, openai, anthropic or one of this organisation's providers (GET /api/v1/model-providers)`,
+    );
+  }
+}
