@@ -17,6 +17,8 @@ import type { DestinationStream } from 'pino';
 import { type AgentsModule, createAgentsModule } from './agents/module.ts';
 import { agentsRoutes } from './agents/routes.ts';
 import { modelProvidersRoutes, toolsRoutes } from './agents/settings-routes.ts';
+import { conversationsRoutes } from './conversations/routes.ts';
+import { type ConversationService, createConversationService } from './conversations/service.ts';
 import { createIdentity, type Identity } from './identity/module.ts';
 import { accessRoutes, authRoutes, jwksRoutes } from './identity/routes.ts';
 import { operationsRoutes } from './operations/routes.ts';
@@ -43,6 +45,7 @@ export type App = FastifyInstance & {
   routeTable: RouteRecord[];
   identity: Identity;
   agents: AgentsModule;
+  conversations: ConversationService;
 };
 
 /** A request id from the client is kept if it is short and plain; otherwise we make one. */
@@ -117,6 +120,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   const identity = createIdentity(ctx.database.db, config, app.log);
   await identity.start();
   const agents = createAgentsModule(ctx.database.db, config, app.log);
+  const conversations = createConversationService({ db: ctx.database.db, agents: agents.agents });
   const limiter = createRateLimiter({
     limits: config.rateLimits,
     redis: ctx.redis,
@@ -138,6 +142,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       await api.register(agentsRoutes(agents.agents));
       await api.register(toolsRoutes(agents.toolsService));
       await api.register(modelProvidersRoutes(agents.providers));
+      await api.register(conversationsRoutes(conversations));
     },
     { prefix: API_PREFIX },
   );
@@ -151,7 +156,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     return notFoundHandler(request, reply);
   });
   await app.ready();
-  return Object.assign(app, { routeTable, identity, agents }) as unknown as App;
+  return Object.assign(app, { routeTable, identity, agents, conversations }) as unknown as App;
 }
 
 /** Serves the built console at `/` when it has been built. */
