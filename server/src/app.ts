@@ -17,6 +17,9 @@ import type { DestinationStream } from 'pino';
 import { type AgentsModule, createAgentsModule } from './agents/module.ts';
 import { agentsRoutes } from './agents/routes.ts';
 import { modelProvidersRoutes, toolsRoutes } from './agents/settings-routes.ts';
+import { installAuditHook } from './audit/hook.ts';
+import { type Audit, createAudit } from './audit/module.ts';
+import { auditRoutes } from './audit/routes.ts';
 import { conversationsRoutes } from './conversations/routes.ts';
 import { type ConversationService, createConversationService } from './conversations/service.ts';
 import { createIdentity, type Identity } from './identity/module.ts';
@@ -44,6 +47,7 @@ export interface BuildOptions {
 export type App = FastifyInstance & {
   routeTable: RouteRecord[];
   identity: Identity;
+  audit: Audit;
   agents: AgentsModule;
   conversations: ConversationService;
 };
@@ -132,6 +136,12 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     limiter.stop();
   });
   installGuard(app, identity.authenticate, limiter);
+  const audit = createAudit(ctx.database.db, { retentionDays: config.auditRetentionDays }, app.log);
+  audit.start();
+  installAuditHook(app, audit.recorder);
+  app.addHook('onClose', async () => {
+    await audit.stop();
+  });
 
   await app.register(operationsRoutes(ctx));
   await app.register(jwksRoutes(identity.keyring));
@@ -139,6 +149,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     async (api) => {
       await api.register(authRoutes(identity.auth));
       await api.register(accessRoutes(identity.access));
+      await api.register(auditRoutes(audit.service));
       await api.register(agentsRoutes(agents.agents));
       await api.register(toolsRoutes(agents.toolsService));
       await api.register(modelProvidersRoutes(agents.providers));
@@ -156,7 +167,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     return notFoundHandler(request, reply);
   });
   await app.ready();
-  return Object.assign(app, { routeTable, identity, agents, conversations }) as unknown as App;
+  return Object.assign(app, { routeTable, identity, agents, conversations, audit }) as unknown as App;
 }
 
 /** Serves the built console at `/` when it has been built. */
