@@ -33,6 +33,8 @@ import { randomToken } from './platform/ids.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { instrument } from './platform/metrics.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
+import { createRealtime, type Realtime } from './realtime/module.ts';
+import { realtimeRoutes, registerWebsocket } from './realtime/routes.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 export const API_PREFIX = '/api/v1';
@@ -47,6 +49,7 @@ export interface BuildOptions {
 export type App = FastifyInstance & {
   routeTable: RouteRecord[];
   identity: Identity;
+  realtime: Realtime;
   audit: Audit;
   agents: AgentsModule;
   conversations: ConversationService;
@@ -139,6 +142,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   const audit = createAudit(ctx.database.db, { retentionDays: config.auditRetentionDays }, app.log);
   audit.start();
   installAuditHook(app, audit.recorder);
+  const realtime = createRealtime(ctx, identity.authenticate, app.log);
+  await registerWebsocket(app, realtime, config.realtime);
   app.addHook('onClose', async () => {
     await audit.stop();
   });
@@ -150,6 +155,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       await api.register(authRoutes(identity.auth));
       await api.register(accessRoutes(identity.access));
       await api.register(auditRoutes(audit.service));
+      await api.register(realtimeRoutes(realtime));
       await api.register(agentsRoutes(agents.agents));
       await api.register(toolsRoutes(agents.toolsService));
       await api.register(modelProvidersRoutes(agents.providers));
@@ -167,7 +173,14 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     return notFoundHandler(request, reply);
   });
   await app.ready();
-  return Object.assign(app, { routeTable, identity, agents, conversations, audit }) as unknown as App;
+  return Object.assign(app, {
+    routeTable,
+    identity,
+    agents,
+    conversations,
+    realtime,
+    audit,
+  }) as unknown as App;
 }
 
 /** Serves the built console at `/` when it has been built. */

@@ -73,6 +73,9 @@ describe('the route table', () => {
       .map((r) => `${r.method} ${r.url}`)
       .sort();
     expect(publicApi).toEqual([
+      // WebSockets authenticate in-band (browsers cannot send Authorization on an upgrade).
+      'GET /api/v1/ws',
+      'GET /api/v1/ws/dashboard',
       'POST /api/v1/auth/login',
       'POST /api/v1/auth/refresh',
       'POST /api/v1/auth/register',
