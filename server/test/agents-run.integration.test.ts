@@ -276,6 +276,15 @@ describe('runAgentTurn with builtin:scripted', () => {
     expect(result.text).toBe('Echo: awake');
   });
 
+  it('ends with an empty reply when the message holds nothing to say', async () => {
+    const agent = await makeAgent(server, owner);
+    const { result, events } = await turn(agent, '/sleep 1');
+    expect(result).toMatchObject({ outcome: 'completed', text: '' });
+    expect(ofType(events, 'message.completed')).toEqual([
+      { type: 'message.completed', text: '', agentId: agent.id },
+    ]);
+  });
+
   it('/tokens streams exactly n words', async () => {
     const agent = await makeAgent(server, owner);
     const { result, events } = await turn(agent, '/tokens 250');

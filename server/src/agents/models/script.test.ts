@@ -126,6 +126,16 @@ describe('planFromInput', () => {
     expect(plan.summary).toBe('time.now returned: {"iso":"2026"}');
   });
 
+  it('skips calls another model made before handing off to this one', () => {
+    const plan = planFromInput([
+      user('I need the specialist\n/tool time.now'),
+      call('transfer_to_specialist', 'c1'),
+      result('transfer_to_specialist', 'c1', '{"assistant":"specialist"}'),
+    ]);
+    expect(plan.next).toBe(0);
+    expect(plan.summary).toBeUndefined();
+  });
+
   it('does not summarise a hand-off', () => {
     const plan = planFromInput([
       user('/handoff billing\nrefund'),
@@ -177,6 +187,15 @@ describe('ScriptedModel', () => {
     expect(done.response.output).toMatchObject([
       { type: 'message', content: [{ text: 'Echo: before' }] },
       { type: 'function_call', name: 'math_calculate', arguments: '{"expression":"2+2"}' },
+    ]);
+  });
+
+  it('ends the turn with an empty reply when there is nothing to say', async () => {
+    const events = await collect({ input: '/sleep 1' });
+    const done = events.at(-1);
+    if (done?.type !== 'response_done') throw new Error('no response_done');
+    expect(done.response.output).toMatchObject([
+      { type: 'message', content: [{ type: 'output_text', text: '' }] },
     ]);
   });
 

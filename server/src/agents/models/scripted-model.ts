@@ -27,6 +27,11 @@ export function handoffToolName(slug: string): string {
   return `transfer_to_${modelToolName(slug)}`;
 }
 
+/** The function name a call step calls. */
+function callName(step: Extract<Step, { kind: 'tool' | 'handoff' }>): string {
+  return step.kind === 'tool' ? modelToolName(step.name) : handoffToolName(step.slug);
+}
+
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
@@ -65,15 +70,22 @@ export function planFromInput(input: string | AgentInputItem[]): {
   const message = lastUser >= 0 ? contentText((items[lastUser] as { content: unknown }).content) : '';
   const steps = parseScript(message);
   const after = items.slice(lastUser + 1);
-  const calls = after.filter((item) => item.type === 'function_call').length;
+  // A call step is done when a call of its name follows the earlier ones. Calls of other names
+  // (another model's, before a hand-off to this one) are not ours and are skipped.
+  const calls = after.flatMap((item) => (item.type === 'function_call' ? [item.name] : []));
   let next = 0;
-  for (let seen = 0; next < steps.length && seen < calls; next++) {
-    if (isCallStep(steps[next]!)) seen++;
+  for (let i = 0, c = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    if (!isCallStep(step)) continue;
+    const found = calls.indexOf(callName(step), c);
+    if (found < 0) break;
+    c = found + 1;
+    next = i + 1;
   }
   const last = after.at(-1);
   const previous = steps[next - 1];
   const summary =
-    last?.type === 'function_call_result' && previous?.kind === 'tool'
+    last?.type === 'function_call_result' && previous?.kind === 'tool' && last.name === callName(previous)
       ? summariseToolResult(previous.name, outputText(last.output))
       : undefined;
   return { steps, next, summary };
@@ -156,7 +168,8 @@ export class ScriptedModel implements Model {
 
     const output: Array<AssistantMessageItem | FunctionCallItem> = [];
     const text = parts.join('\n');
-    if (text) {
+    // Without a call the reply ends the turn, so it is sent even when empty (`/sleep` alone).
+    if (text || !call) {
       output.push({
         type: 'message',
         id: newId('msg'),
@@ -170,7 +183,7 @@ export class ScriptedModel implements Model {
         type: 'function_call',
         id: newId('fc'),
         callId: newId('call'),
-        name: call.kind === 'tool' ? modelToolName(call.name) : handoffToolName(call.slug),
+        name: callName(call),
         arguments: call.kind === 'tool' ? call.args : '{}',
         status: 'completed',
       });
