@@ -1,8 +1,11 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/platform/config.ts';
+import { createContext } from '../src/platform/context.ts';
 import type { ReplayEvent } from '../src/realtime/channels.ts';
 import { addMember, call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
+import { startTestServer, TEST_SECRET, type TestServer, uniqueSuffix } from './harness.ts';
 import { ofType, openAuthed, openSocket, subscribe, type TestSocket, type WsMessage } from './ws-client.ts';
 
 /**
@@ -492,3 +495,108 @@ describe('shutdown', () => {
     expect(await socket.closed).toEqual({ code: 1012, reason: 'server is restarting; reconnect shortly' });
   });
 });
+
+const redisUrl = process.env.TEST_REDIS_URL;
+
+describe.skipIf(!redisUrl)('across replicas, through Redis', () => {
+  const env = () => ({
+    REDIS_URL: redisUrl!,
+    REDIS_PREFIX: `sbtest:${uniqueSuffix()}:`,
+    DASHBOARD_INTERVAL_MS: '100',
+  });
+  let one: TestServer;
+  let two: { url: string; app: App; close(): Promise<void> };
+  let owner: Session;
+  let colleague: Session;
+
+  beforeAll(async () => {
+    const shared = env();
+    one = await startTestServer({ env: shared });
+    two = await startReplica(one, shared);
+    owner = await registerOwner(one, 'replica');
+    colleague = await addMember(one, owner, 'member');
+  });
+  afterAll(async () => {
+    await two?.close();
+    await one?.close();
+  });
+
+  /** Publishes on replica one until replica two's socket has it (the Redis subscription starts asynchronously). */
+  async function publishUntilSeen(socket: TestSocket, publish: (marker: string) => Promise<void>) {
+    const marker = `m-${uniqueSuffix()}`;
+    for (let i = 0; i < 50; i++) {
+      await publish(marker);
+      try {
+        return await socket.next((m) => JSON.stringify(m.data ?? null).includes(marker), 100);
+      } catch {
+        // not yet; publish again
+      }
+    }
+    throw new Error('the event never crossed replicas');
+  }
+
+  it("delivers an org event published on one replica to the other replica's sockets", async () => {
+    const s = await track(openAuthed(two, owner.accessToken));
+    await subscribe(s, 'dashboard');
+    const got = await publishUntilSeen(s, (marker) =>
+      one.ctx.bus.publish({
+        topic: `org:${owner.orgId}`,
+        type: 'task.created',
+        orgId: owner.orgId,
+        data: { marker },
+      }),
+    );
+    expect(got).toMatchObject({ type: 'event', channel: 'dashboard', event: 'task.created' });
+  });
+
+  it('sends a personal message to the user on every replica', async () => {
+    const onOne = await track(openAuthed(one, colleague.accessToken));
+    const onTwo = await track(openAuthed(two, colleague.accessToken));
+    await publishUntilSeen(onTwo, (marker) =>
+      one.app.realtime.sendToUser(owner.orgId, colleague.userId, 'notice', { marker }),
+    );
+    expect(await onOne.next(ofType('event', { channel: 'personal' }))).toMatchObject({ event: 'notice' });
+  });
+
+  it('counts connected users and sockets across replicas', async () => {
+    const onOne = await track(openAuthed(one, owner.accessToken));
+    await track(openAuthed(two, colleague.accessToken));
+    await subscribe(onOne, 'dashboard');
+    await onOne.next(
+      (m) => m.type === 'stats_update' && (m.data as { connectedUsers: number }).connectedUsers === 2,
+    );
+    const totals = await one.app.realtime.totals();
+    expect(totals.replicas).toBe(2);
+    expect(totals.sockets).toBeGreaterThanOrEqual(2);
+  });
+});
+
+/**
+ * A second replica on the first one's database (PGlite cannot be opened twice, so it is shared in
+ * process) with its own Redis connections, bus and hub.
+ */
+async function startReplica(first: TestServer, extraEnv: Record<string, string>) {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    SWITCHBOARD_SECRET: TEST_SECRET,
+    DATA_DIR: first.ctx.config.dataDir,
+    ...(first.ctx.config.databaseUrl ? { DATABASE_URL: first.ctx.config.databaseUrl } : {}),
+    ...extraEnv,
+  });
+  const database = { ...first.ctx.database, close: async () => {} };
+  const ctx = await createContext(config, { database, skipMigrations: true });
+  const app = await buildApp(ctx, { logStream: { write: () => {} } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    app,
+    async close() {
+      await app.close();
+      await ctx.close();
+    },
+  };
+}
