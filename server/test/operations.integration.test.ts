@@ -16,11 +16,14 @@ describe('operations endpoints', () => {
     expect(data).toEqual({ status: 'ok' });
   });
 
-  it('GET /health/ready answers 200 with the database check', async () => {
+  it('GET /health/ready answers 200 with every dependency answering, the database among them', async () => {
     const { data, error, response } = await server.api.GET('/health/ready');
     expect(error).toBeUndefined();
     expect(response.status).toBe(200);
-    expect(data).toEqual({ status: 'ready', checks: { database: { ok: true } } });
+    expect(data?.status).toBe('ready');
+    expect(Object.keys(data?.checks ?? {})).toEqual([...server.ctx.readiness.keys()]);
+    expect(data?.checks.database).toEqual({ ok: true });
+    for (const check of Object.values(data?.checks ?? {})) expect(check).toEqual({ ok: true });
     expect(server.ctx.database.kind).toBe(storageMode);
   });
 
@@ -89,11 +92,16 @@ describe('operations endpoints', () => {
     });
     expect(data).toBeUndefined();
     expect(response.status).toBe(503);
+    const checks = (error?.error.details as { checks: Record<string, { ok: boolean; error?: string }> })
+      .checks;
+    expect(checks.database).toEqual({ ok: false, error: expect.any(String) });
+    // Dependencies that live in the database (e.g. the queue) fail with it; the message names each one.
+    const failed = Object.keys(checks).filter((name) => !checks[name]?.ok);
     expect(error).toEqual({
       error: {
         code: 'not_ready',
-        message: 'not ready: database failed',
-        details: { checks: { database: { ok: false, error: expect.any(String) } } },
+        message: `not ready: ${failed.join(', ')} failed`,
+        details: { checks },
         requestId: 'trace-ready',
       },
     });

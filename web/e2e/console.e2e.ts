@@ -10,6 +10,7 @@ const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
+  '--disable-quic',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
@@ -65,6 +66,10 @@ describe('the console status page', () => {
     await expect.poll(() => page.getByTestId('overall-status').textContent()).toBe('Ready');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Switchboard');
     expect(await page.getByTestId('check-database').textContent()).toBe('databaseanswering');
+    // One row per dependency the server probes, each answering.
+    const names = [...server.ctx.readiness.keys()].sort();
+    expect(await page.locator('.check-name').allTextContents()).toEqual(names);
+    expect(await page.locator('.check-state').allTextContents()).toEqual(names.map(() => 'answering'));
     const links = await page
       .getByRole('link')
       .evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href')));
@@ -119,8 +124,9 @@ describe('the console status page', () => {
     await page.goto(`${server.url}/`);
 
     await expect.poll(() => page.getByTestId('overall-status').textContent()).toBe('Not ready');
+    // The message names the database (and whatever else lives in it, e.g. the queue).
     expect(await page.getByRole('alert').textContent()).toMatch(
-      /^not ready: database failed \(request req_[\w-]+\)$/,
+      /^not ready: (\w+, )*database(, \w+)* failed \(request req_[\w-]+\)$/,
     );
     expect(await page.getByTestId('check-database').locator('.check-state').textContent()).not.toBe(
       'answering',
