@@ -14,6 +14,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
+import { type Admin, createAdmin } from './admin/module.ts';
+import { adminRoutes } from './admin/routes.ts';
 import { type AgentsModule, createAgentsModule } from './agents/module.ts';
 import { agentsRoutes } from './agents/routes.ts';
 import { modelProvidersRoutes, toolsRoutes } from './agents/settings-routes.ts';
@@ -51,6 +53,7 @@ export type App = FastifyInstance & {
   identity: Identity;
   realtime: Realtime;
   audit: Audit;
+  admin: Admin;
   agents: AgentsModule;
   conversations: ConversationService;
 };
@@ -144,7 +147,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   installAuditHook(app, audit.recorder);
   const realtime = createRealtime(ctx, identity.authenticate, app.log);
   await registerWebsocket(app, realtime, config.realtime);
+  const admin = createAdmin(ctx, realtime, app.log, app);
   app.addHook('onClose', async () => {
+    admin.stop();
     await audit.stop();
   });
 
@@ -155,6 +160,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       await api.register(authRoutes(identity.auth));
       await api.register(accessRoutes(identity.access));
       await api.register(auditRoutes(audit.service));
+      await api.register(adminRoutes(admin.service, admin.restart));
       await api.register(realtimeRoutes(realtime));
       await api.register(agentsRoutes(agents.agents));
       await api.register(toolsRoutes(agents.toolsService));
@@ -180,6 +186,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     conversations,
     realtime,
     audit,
+    admin,
   }) as unknown as App;
 }
 

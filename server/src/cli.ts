@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { closeSweepingIdle } from './admin/restart.ts';
 import { WEB_DIST } from './app.ts';
 import { createIdentity, type Identity } from './identity/module.ts';
 import { type Config, ConfigError, loadConfig } from './platform/config.ts';
@@ -10,11 +11,13 @@ import { createContext } from './platform/context.ts';
 import { openDatabase } from './platform/db/index.ts';
 import { safeErrorView } from './platform/errors.ts';
 import { handleSignals, startServer } from './server.ts';
+import { supervise, supervisedExit } from './supervisor.ts';
 
 const USAGE = `Usage: switchboard <command>
 
 Commands:
-  start          run the API, console and workers (migrates first)
+  start          run the API, console and workers (migrates first), restarted on POST /admin/restart
+  serve          the same in this process, without the restarting supervisor (for process managers)
   migrate        apply database migrations and exit
   create-admin   create (or update) an owner: --email <e> --password <p> [--name <n>] [--org <name>]
   keys rotate    make a new token signing key; the previous one stays valid until its tokens expire
@@ -43,11 +46,28 @@ function ensureConsoleBuilt(): void {
   if (result.status !== 0) process.stderr.write('switchboard: console build failed; serving the API only\n');
 }
 
+/** The supervisor: checks the configuration once, then runs `serve` as a child and restarts it on request. */
 async function start(): Promise<void> {
-  const cfg = config();
+  config();
   ensureConsoleBuilt();
+  supervise({
+    command: process.execPath,
+    args: [...process.execArgv, fileURLToPath(import.meta.url), 'serve'],
+    exit: (code) => process.exit(code),
+    say: (line) => process.stderr.write(`${line}\n`),
+  });
+}
+
+async function serve(): Promise<void> {
+  const cfg = config();
   const server = await startServer(cfg);
   handleSignals(server, cfg.shutdownTimeoutMs);
+  server.app.admin.restart.configure({
+    drain: () => closeSweepingIdle(server.app.server, () => server.stop()),
+    exit: supervisedExit,
+  });
+  // Under the supervisor: if it dies, stop rather than run on unsupervised.
+  if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   server.app.log.info(`Switchboard is running on ${server.url} (${server.ctx.database.kind})`);
 }
 
@@ -110,6 +130,7 @@ async function keys(args: string[]): Promise<void> {
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   start: () => start(),
+  serve: () => serve(),
   migrate: () => migrate(),
   'create-admin': createAdmin,
   keys,

@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { principalOf } from '../platform/auth.ts';
+import { errorResponses } from '../platform/http.ts';
+import type { RestartControl } from './restart.ts';
+import { restartSchema, statisticsSchema, systemHealthSchema } from './schema.ts';
+import type { AdminService } from './service.ts';
+
+/** The admin control room under `/admin`: platform figures, health, and a graceful restart. */
+export function adminRoutes(admin: AdminService, restart: RestartControl) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    const tags = ['admin'];
+    const auth = { permission: 'admin' };
+
+    app.get(
+      '/admin/control-room/statistics',
+      {
+        config: { auth },
+        schema: {
+          operationId: 'getControlRoomStatistics',
+          tags,
+          summary: 'Platform figures: orgs, users, connected sockets and what other domains add',
+          response: { 200: statisticsSchema, ...errorResponses },
+        },
+      },
+      async (request) => admin.statistics(principalOf(request)),
+    );
+
+    app.get(
+      '/admin/control-room/system-health',
+      {
+        config: { auth },
+        schema: {
+          operationId: 'getSystemHealth',
+          tags,
+          summary: 'Database, queue and Redis probes, memory, event-loop lag, uptime and version',
+          response: { 200: systemHealthSchema, ...errorResponses },
+        },
+      },
+      async (request) => admin.systemHealth(principalOf(request)),
+    );
+
+    app.post(
+      '/admin/restart',
+      {
+        config: { auth },
+        schema: {
+          operationId: 'restartServer',
+          tags,
+          summary: 'Drain (stop accepting, finish in-flight work, close sockets with 1012) and restart',
+          description:
+            'Answers 202 first, then drains and exits 0; `switchboard start` starts the server again. ' +
+            'Under another supervisor, restart on exit code 0.',
+          response: { 202: restartSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const accepted = await admin.acceptRestart(principalOf(request));
+        // Drain only after this answer is out: draining waits for in-flight requests, this one included.
+        reply.raw.once('finish', () => {
+          setImmediate(() => void restart.restart(`requested by ${request.principal?.id ?? 'unknown'}`));
+        });
+        return reply.status(202).header('connection', 'close').send(accepted);
+      },
+    );
+  };
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+export const statisticsSchema = z
+  .object({
+    at: z.string(),
+    orgs: z.number().int(),
+    users: z.number().int(),
+    realtime: z.object({
+      sockets: z.number().int().meta({ description: 'Authenticated sockets on every replica' }),
+      replicas: z.number().int(),
+      thisReplica: z.object({
+        replicaId: z.string(),
+        sockets: z.number().int(),
+        unauthenticated: z.number().int(),
+        users: z.number().int(),
+        orgs: z.number().int(),
+        slowConsumersDropped: z.number().int(),
+        deadSocketsTerminated: z.number().int(),
+      }),
+    }),
+    figures: z
+      .record(z.string(), z.number())
+      .meta({ description: 'Counts other domains contribute (agents, runs, ...)' }),
+  })
+  .meta({ id: 'ControlRoomStatistics' });
+
+const check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+
+export const systemHealthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    at: z.string(),
+    version: z.string(),
+    node: z.string(),
+    pid: z.number().int(),
+    replicaId: z.string(),
+    startedAt: z.string(),
+    uptimeSeconds: z.number(),
+    checks: z.record(z.string(), check).meta({ description: 'database, queue and Redis when present' }),
+    memory: z.object({
+      rssBytes: z.number(),
+      heapUsedBytes: z.number(),
+      heapTotalBytes: z.number(),
+      externalBytes: z.number(),
+      arrayBuffersBytes: z.number(),
+    }),
+    eventLoop: z.object({
+      meanMs: z.number(),
+      p99Ms: z.number(),
+      maxMs: z.number(),
+      windowSeconds: z.number(),
+    }),
+    restartRequested: z.boolean(),
+  })
+  .meta({ id: 'SystemHealth' });
+
+export const restartSchema = z
+  .object({
+    status: z.literal('restarting'),
+    drainTimeoutMs: z.number().int(),
+  })
+  .meta({ id: 'RestartAccepted' });

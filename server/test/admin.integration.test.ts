@@ -1,0 +1,251 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  addMember,
+  call,
+  login,
+  registerOwner,
+  type Session,
+  testPassword,
+  uniqueEmail,
+} from './factories.ts';
+import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
+import { freePort, runCli, terminate, waitFor } from './process.ts';
+import { openAuthed, subscribe } from './ws-client.ts';
+
+/** A server whose start-up admin (SWITCHBOARD_ADMIN_*) owns the operator org, signed in. */
+async function operatorServer(
+  opts: { testRoutes?: (app: FastifyInstance) => void } = {},
+): Promise<{ server: TestServer; admin: Session }> {
+  const email = uniqueEmail('operator');
+  const password = testPassword();
+  const server = await startTestServer({
+    env: { SWITCHBOARD_ADMIN_EMAIL: email, SWITCHBOARD_ADMIN_PASSWORD: password },
+    ...opts,
+  });
+  await server.app.identity.auth.ensureOwner({ email, password });
+  return { server, admin: await login(server, email, password) };
+}
+
+describe('the control room', () => {
+  let server: TestServer;
+  let admin: Session;
+  beforeAll(async () => {
+    ({ server, admin } = await operatorServer());
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('shows platform statistics, connected sockets included', async () => {
+    await registerOwner(server, 'stats-other');
+    const socket = await openAuthed(server, admin.accessToken);
+    server.app.admin.service.figures.register('widgets', async () => 42);
+    const res = await call<Record<string, unknown>>(server, 'GET', '/api/v1/admin/control-room/statistics', {
+      token: admin.accessToken,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      orgs: expect.any(Number),
+      users: expect.any(Number),
+      realtime: {
+        sockets: 1,
+        replicas: 1,
+        thisReplica: { sockets: 1, users: 1, orgs: 1, unauthenticated: 0, slowConsumersDropped: 0 },
+      },
+      figures: { widgets: 42 },
+    });
+    expect(res.body.orgs as number).toBeGreaterThanOrEqual(2);
+    expect(res.body.users as number).toBeGreaterThanOrEqual(2);
+    await socket.close();
+  });
+
+  it('reports system health: probes, memory, event loop, uptime and version', async () => {
+    const res = await call<Record<string, unknown>>(
+      server,
+      'GET',
+      '/api/v1/admin/control-room/system-health',
+      {
+        token: admin.accessToken,
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      version: '0.1.0',
+      node: process.version,
+      pid: process.pid,
+      checks: { database: { ok: true, latencyMs: expect.any(Number) } },
+      memory: { rssBytes: expect.any(Number), heapUsedBytes: expect.any(Number) },
+      eventLoop: { meanMs: expect.any(Number), p99Ms: expect.any(Number), maxMs: expect.any(Number) },
+      uptimeSeconds: expect.any(Number),
+      restartRequested: false,
+    });
+    expect(Object.keys(res.body.checks as object)).toEqual([...server.ctx.readiness.keys()]);
+  });
+
+  it("refuses another org's owner (they hold admin for their own org only) and members without admin", async () => {
+    const stranger = await registerOwner(server, 'stranger');
+    for (const url of ['/api/v1/admin/control-room/statistics', '/api/v1/admin/control-room/system-health']) {
+      const res = await call(server, 'GET', url, { token: stranger.accessToken });
+      expect({ url, status: res.status, body: res.body }).toMatchObject({
+        url,
+        status: 403,
+        body: {
+          error: {
+            code: 'not_operator',
+            message: 'the control room belongs to the organisation that operates this server; sign in to it',
+          },
+        },
+      });
+    }
+    const restart = await call(server, 'POST', '/api/v1/admin/restart', { token: stranger.accessToken });
+    expect(restart.status).toBe(403);
+    const member = await addMember(server, admin, 'member');
+    const denied = await call(server, 'GET', '/api/v1/admin/control-room/statistics', {
+      token: member.accessToken,
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({
+      error: { code: 'forbidden', message: 'this needs the admin permission' },
+    });
+    expect(server.app.admin.restart.requested).toBe(false);
+  });
+});
+
+describe('POST /admin/restart', () => {
+  it('answers 202, finishes in-flight requests, closes sockets with 1012, then exits 0', async () => {
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const { server, admin } = await operatorServer({
+      testRoutes: (app) => {
+        app.get('/test/slow', { config: { auth: 'public' } }, async () => {
+          entered();
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return { done: true };
+        });
+      },
+    });
+    try {
+      const exits: number[] = [];
+      const exited = new Promise<void>((resolve) => {
+        server.app.admin.restart.configure({
+          exit: (code) => {
+            exits.push(code);
+            resolve();
+          },
+        });
+      });
+      const socket = await openAuthed(server, admin.accessToken);
+      await subscribe(socket, 'dashboard');
+      const slow = fetch(`${server.url}/test/slow`);
+      await inside;
+
+      const res = await call(server, 'POST', '/api/v1/admin/restart', { token: admin.accessToken });
+      expect(res.status).toBe(202);
+      expect(res.body).toEqual({ status: 'restarting', drainTimeoutMs: server.ctx.config.shutdownTimeoutMs });
+      expect(res.headers.get('connection')).toBe('close');
+
+      expect(await socket.closed).toEqual({ code: 1012, reason: 'server is restarting; reconnect shortly' });
+      const finished = await slow;
+      expect(finished.status).toBe(200);
+      expect(await finished.json()).toEqual({ done: true });
+      await exited;
+      expect(exits).toEqual([0]);
+      await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+
+      // The restart itself is in the audit trail (written while draining).
+      const [row] = await server.app.audit.service
+        .list(
+          {
+            kind: 'user',
+            id: admin.userId,
+            userId: admin.userId,
+            orgId: admin.orgId,
+            scopes: new Set(),
+            expiresAt: null,
+          },
+          { limit: 1, action: 'restartServer' },
+        )
+        .then((page) => page.items);
+      expect(row).toMatchObject({ action: 'restartServer', outcome: 'success', status: 202 });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** The real CLI: `switchboard start` supervises a child server and starts it again after a restart. */
+describe(`the supervisor (${storageMode})`, () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-sup-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  async function env(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+    return {
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      SWITCHBOARD_SECRET: TEST_SECRET,
+      ...(storageMode === 'postgres' ? { DATABASE_URL: inject('postgresUrl') } : {}),
+      ...extra,
+    };
+  }
+
+  it('restarts the server after POST /admin/restart, and exits 0 on SIGTERM', async () => {
+    const email = uniqueEmail('sup');
+    const password = testPassword();
+    const vars = await env({ SWITCHBOARD_ADMIN_EMAIL: email, SWITCHBOARD_ADMIN_PASSWORD: password });
+    const base = { url: `http://127.0.0.1:${vars.PORT}` };
+    const cli = runCli(['start'], vars);
+    try {
+      await waitFor(`${base.url}/health/ready`, cli);
+      const admin = await call<{ accessToken: string }>(base, 'POST', '/api/v1/auth/login', {
+        body: { email, password },
+      });
+      const health = async () =>
+        call<{ pid: number }>(base, 'GET', '/api/v1/admin/control-room/system-health', {
+          token: admin.body.accessToken,
+        });
+      const first = (await health()).body.pid;
+      expect(first).not.toBe(cli.child.pid);
+
+      expect(
+        (await call(base, 'POST', '/api/v1/admin/restart', { token: admin.body.accessToken })).status,
+      ).toBe(202);
+      let second = first;
+      const deadline = Date.now() + 30_000;
+      while (second === first && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        second = await health().then(
+          (r) => (r.status === 200 ? r.body.pid : first),
+          () => first,
+        );
+      }
+      expect(second).not.toBe(first);
+      expect(cli.output()).toContain('switchboard: restarting the server');
+    } finally {
+      expect(await terminate(cli)).toBe(0);
+    }
+  });
+
+  it("exits with the server's code when it fails, without restarting it", async () => {
+    const vars = await env();
+    const blocker = createServer().listen(Number(vars.PORT), '127.0.0.1');
+    await new Promise((resolve) => blocker.once('listening', resolve));
+    try {
+      const cli = runCli(['start'], vars);
+      expect(await cli.exited).toBe(1);
+      expect(cli.output()).toContain('EADDRINUSE');
+      expect(cli.output()).not.toContain('restarting');
+    } finally {
+      blocker.close();
+    }
+  });
+});
