@@ -92,8 +92,10 @@ describe('operations endpoints', () => {
     });
     expect(data).toBeUndefined();
     expect(response.status).toBe(503);
-    const checks = (error?.error.details as { checks: Record<string, { ok: boolean; error?: string }> })
-      .checks;
+    const details = error?.error.details as
+      | { checks: Record<string, { ok: boolean; error?: string }> }
+      | undefined;
+    const checks = details?.checks ?? {};
     expect(checks.database).toEqual({ ok: false, error: expect.any(String) });
     // Dependencies that live in the database (e.g. the queue) fail with it; the message names each one.
     const failed = Object.keys(checks).filter((name) => !checks[name]?.ok);
