@@ -203,4 +203,45 @@ describe('openai provider', () => {
     expect(mock.requests[0]?.headers.authorization).toBe('Bearer sk-org-local');
     expect(mock.requests[0]?.body.model).toBe('tiny-llm');
   });
+
+  it('reaches anthropic through its OpenAI-compatible endpoint with the org key', async () => {
+    const org = await registerOwner(server, 'anthropic');
+    // The base URL points at the mock here; by default it is Anthropic's OpenAI SDK endpoint.
+    await call(server, 'PUT', '/api/v1/model-providers', {
+      token: org.accessToken,
+      body: { name: 'anthropic', baseUrl: mock.url, apiKey: 'sk-ant-org' },
+    });
+    const agent = await makeAgent(server, org, { model: 'anthropic:claude-sonnet-4' });
+    mock.enqueue({ text: 'from claude' });
+    const { result } = await turn(agent, 'hi', {}, org);
+    expect(result.text).toBe('from claude');
+    expect(mock.requests[0]?.headers.authorization).toBe('Bearer sk-ant-org');
+    expect(mock.requests[0]?.body.model).toBe('claude-sonnet-4');
+  });
+
+  it("never sends the server's key to an endpoint an org chose", async () => {
+    const org = await registerOwner(server, 'own-endpoint');
+    await call(server, 'PUT', '/api/v1/model-providers', {
+      token: org.accessToken,
+      body: { name: 'openai', baseUrl: mock.url },
+    });
+    const listed = await call<{ items: Array<{ name: string; configured: boolean; apiKeySet: boolean }> }>(
+      server,
+      'GET',
+      '/api/v1/model-providers',
+      { token: org.accessToken },
+    );
+    expect(listed.body.items.find((p) => p.name === 'openai')).toMatchObject({
+      configured: false,
+      apiKeySet: false,
+    });
+    const agent = await makeAgent(server, org, { model: 'openai:gpt-mock' });
+    const { result } = await turn(agent, 'hi', {}, org);
+    expect(result.error).toEqual({
+      code: 'provider_not_configured',
+      message:
+        "model provider openai has this organisation's own base URL but no API key; the server's key is never sent to it: PUT /api/v1/model-providers with an apiKey",
+    });
+    expect(mock.requests).toEqual([]);
+  });
 });

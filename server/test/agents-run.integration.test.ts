@@ -328,7 +328,7 @@ describe('runAgentTurn with builtin:scripted', () => {
       type: 'run.failed',
       code: 'provider_not_configured',
       message:
-        'model provider openai has no API key: set OPENAI_API_KEY on the server or PUT /api/v1/model-providers/openai',
+        'model provider openai has no API key: set OPENAI_API_KEY on the server or PUT /api/v1/model-providers with name openai',
     });
     expect(result.outcome).toBe('failed');
   });

@@ -4,7 +4,7 @@ import type { Config } from '../platform/config.ts';
 import { decrypt, deriveKey, encrypt } from '../platform/crypto.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
-import type { OrgProvider } from './models/providers.ts';
+import { ANTHROPIC_OPENAI_BASE_URL, type OrgProvider } from './models/providers.ts';
 import * as settings from './settings-store.ts';
 import * as store from './store.ts';
 
@@ -34,15 +34,21 @@ export function createProvidersService({ db, config }: { db: Db; config: Config 
       };
     }
     const kind: Kind = row?.kind ?? (name as Kind);
-    const apiKeySet = row?.apiKeyEnc ? true : !row && serverKey(name);
-    const serverBaseUrl = name === 'openai' ? (config.providers.openai?.baseUrl ?? null) : null;
+    const defaultBaseUrl =
+      name === 'openai'
+        ? (config.providers.openai?.baseUrl ?? null)
+        : name === 'anthropic'
+          ? ANTHROPIC_OPENAI_BASE_URL
+          : null;
+    // Mirrors the resolver: the server's key is used only while the org has not set its own endpoint.
+    const usesServerKey = !row?.apiKeyEnc && !row?.baseUrl && serverKey(name);
     return {
       name,
       kind,
-      baseUrl: row?.baseUrl ?? serverBaseUrl,
-      apiKeySet,
+      baseUrl: row?.baseUrl ?? defaultBaseUrl,
+      apiKeySet: !!row?.apiKeyEnc || usesServerKey,
       source: row ? ('org' as const) : ('server' as const),
-      configured: kind === 'openai_compatible' ? !!row?.baseUrl : !!row?.apiKeyEnc || serverKey(name),
+      configured: kind === 'openai_compatible' ? !!row?.baseUrl : !!row?.apiKeyEnc || usesServerKey,
       updatedAt: row?.updatedAt.toISOString() ?? null,
     };
   }

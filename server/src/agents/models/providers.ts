@@ -71,28 +71,34 @@ export function createModelResolver(config: Config) {
     return found;
   }
 
+  /**
+   * Where to send a call and with which key. An org's key goes to the org's base URL, else to the
+   * server's; the server's key only ever goes to the server's endpoint, never to one an org chose.
+   */
   function endpoint(
     provider: string,
     org: OrgProvider | undefined,
   ): { baseURL: string | undefined; apiKey: string } {
-    if (provider === 'openai') {
-      const server = config.providers.openai;
-      if (org?.apiKey) return { baseURL: org.baseUrl ?? undefined, apiKey: org.apiKey };
-      if (server) return { baseURL: org?.baseUrl ?? server.baseUrl, apiKey: server.apiKey };
-      throw new ModelUnavailableError(
-        'provider_not_configured',
-        'model provider openai has no API key: set OPENAI_API_KEY on the server or PUT /api/v1/model-providers/openai',
-      );
-    }
-    if (provider === 'anthropic') {
-      const apiKey = org?.apiKey ?? config.providers.anthropic?.apiKey;
-      if (!apiKey) {
+    if (provider === 'openai' || provider === 'anthropic') {
+      const server =
+        provider === 'openai'
+          ? config.providers.openai
+          : config.providers.anthropic && { apiKey: config.providers.anthropic.apiKey, baseUrl: undefined };
+      const serverBase =
+        server?.baseUrl ?? (provider === 'anthropic' ? ANTHROPIC_OPENAI_BASE_URL : undefined);
+      if (org?.apiKey) return { baseURL: org.baseUrl ?? serverBase, apiKey: org.apiKey };
+      if (org?.baseUrl) {
         throw new ModelUnavailableError(
           'provider_not_configured',
-          'model provider anthropic has no API key: set ANTHROPIC_API_KEY on the server or PUT /api/v1/model-providers/anthropic',
+          `model provider ${provider} has this organisation's own base URL but no API key; the server's key is never sent to it: PUT /api/v1/model-providers with an apiKey`,
         );
       }
-      return { baseURL: org?.baseUrl ?? ANTHROPIC_OPENAI_BASE_URL, apiKey };
+      if (server) return { baseURL: serverBase, apiKey: server.apiKey };
+      const variable = provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY';
+      throw new ModelUnavailableError(
+        'provider_not_configured',
+        `model provider ${provider} has no API key: set ${variable} on the server or PUT /api/v1/model-providers with name ${provider}`,
+      );
     }
     if (!org?.baseUrl) {
       throw new ModelUnavailableError(
