@@ -75,9 +75,16 @@ export function createChannelRegistry() {
   const kinds = new Map<string, ChannelKind>();
   const eventPermissions = new Map(Object.entries(DEFAULT_EVENT_PERMISSIONS));
 
+  // Looked up once per event type, not once per subscriber (an event can go to thousands).
+  const byType = new Map<string, string | undefined>();
+
   /** The permission an org event needs, or undefined when its type is not mapped. */
   function eventPermission(type: string): string | undefined {
-    return eventPermissions.get(type.split('.', 1)[0] ?? type);
+    if (byType.has(type)) return byType.get(type);
+    const permission = eventPermissions.get(type.split('.', 1)[0] ?? type);
+    if (byType.size >= 1_000) byType.clear();
+    byType.set(type, permission);
+    return permission;
   }
 
   /** Whether a principal may see one org-wide event. */
@@ -104,6 +111,7 @@ export function createChannelRegistry() {
     /** Declares who may see events whose type starts with `prefix.` (`invoice` -> `billing:read`). */
     mapEventPermission(prefix: string, permission: string): void {
       eventPermissions.set(prefix, permission);
+      byType.clear();
     },
     eventPermission,
     maySee,

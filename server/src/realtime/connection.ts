@@ -67,10 +67,11 @@ export function createConnection(
  * Sends one serialized message unless the socket is gone or too far behind. Returns false when the
  * client is a slow consumer: the caller drops it instead of letting the buffer grow without bound.
  */
-export function sendRaw(conn: Connection, text: string, maxBufferedBytes: number): boolean {
+export function sendRaw(conn: Connection, data: string | Buffer, maxBufferedBytes: number): boolean {
   if (conn.done || conn.socket.readyState !== conn.socket.OPEN) return true;
   if (conn.socket.bufferedAmount > maxBufferedBytes) return false;
-  conn.socket.send(text);
+  // A Buffer encoded once goes to every subscriber as a text frame without re-encoding per socket.
+  conn.socket.send(data, { binary: false });
   return true;
 }
 

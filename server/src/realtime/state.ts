@@ -125,7 +125,7 @@ export function dropSlow(state: HubState, conn: Connection): void {
 }
 
 /** Sends an already serialized message (one serialization for many sockets). */
-export function push(state: HubState, conn: Connection, serialized: string): void {
+export function push(state: HubState, conn: Connection, serialized: string | Buffer): void {
   if (!sendRaw(conn, serialized, state.settings.maxBufferedBytes)) dropSlow(state, conn);
 }
 

@@ -11,8 +11,9 @@ const MAX_HELD_EVENTS = 10_000;
 
 type Deliverable = Pick<BusEvent, 'type' | 'data' | 'at'> & { seq?: number | undefined };
 
-function eventMessage(channel: string, e: Deliverable): string {
-  return JSON.stringify({
+/** Serialized and UTF-8 encoded once, however many sockets it goes to. */
+function eventMessage(channel: string, e: Deliverable): Buffer {
+  const message = JSON.stringify({
     type: 'event',
     channel,
     seq: e.seq ?? null,
@@ -20,10 +21,11 @@ function eventMessage(channel: string, e: Deliverable): string {
     data: e.data,
     at: e.at,
   } satisfies ServerMessage);
+  return Buffer.from(message);
 }
 
 /** Sends one event unless the subscriber has it already (log channels carry `seq`). */
-function deliver(state: HubState, sub: Subscription, e: Deliverable, serialized?: string): void {
+function deliver(state: HubState, sub: Subscription, e: Deliverable, serialized?: Buffer): void {
   if (e.seq !== undefined) {
     if (e.seq <= sub.lastSeq) return;
     sub.lastSeq = e.seq;
@@ -164,7 +166,7 @@ export function dispatch(state: HubState, event: BusEvent): void {
   }
   const subs = state.byTopic.get(event.topic);
   if (!subs) return;
-  const serialized = new Map<string, string>();
+  const serialized = new Map<string, Buffer>();
   for (const sub of subs) {
     const p = sub.conn.principal;
     if (!p || p.orgId !== event.orgId || sub.conn.done) continue;
