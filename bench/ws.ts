@@ -1,0 +1,168 @@
+/**
+ * `npm run bench -- ws [--sockets 1000] [--events 200] [--interval-ms 5]`
+ *
+ * One server in this process (embedded PGlite in memory), the sockets in a child process on
+ * 127.0.0.1, all subscribed to one org's dashboard. Publishes events on the org's topic and reports
+ * publish-to-delivery latency (p50/p90/p99/max over every delivery) and the server's memory per socket
+ * (RSS and heap after GC, before and after connecting). Bounded: at most 120 s.
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { buildApp } from '../server/src/app.ts';
+import { loadConfig } from '../server/src/platform/config.ts';
+import { createContext } from '../server/src/platform/context.ts';
+import { openDatabase } from '../server/src/platform/db/index.ts';
+
+const LIMIT_MS = 120_000;
+
+interface Result {
+  type: 'result';
+  expected: number;
+  received: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+function option(args: string[], name: string, fallback: number, max: number): number {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new Error(`--${name} must be a whole number from 1 to ${max}`);
+  }
+  return value;
+}
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function settledMemory(): NodeJS.MemoryUsage {
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage();
+}
+
+const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+export async function main(args: string[]): Promise<void> {
+  const sockets = option(args, 'sockets', 1_000, 5_000);
+  const events = option(args, 'events', 200, 10_000);
+  const intervalMs = option(args, 'interval-ms', 5, 1_000);
+  const deadline = setTimeout(() => {
+    process.stderr.write(`bench ws: gave up after ${LIMIT_MS / 1000} s\n`);
+    process.exit(1);
+  }, LIMIT_MS);
+  deadline.unref();
+
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-bench-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    WS_MAX_CONNECTIONS_PER_USER: String(sockets + 10),
+    WS_MAX_CONNECTIONS_PER_ORG: String(sockets + 10),
+    DASHBOARD_INTERVAL_MS: '3600000',
+    WS_HEARTBEAT_MS: '3600000',
+  });
+  const ctx = await createContext(config, { database: await openDatabase({ kind: 'pglite' }) });
+  const app = await buildApp(ctx, { logStream: process.stderr });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  const base = `http://127.0.0.1:${address.port}`;
+  const child = fork(fileURLToPath(new URL('./lib/ws-clients.ts', import.meta.url)), [], {
+    stdio: 'inherit',
+  });
+  try {
+    const res = await fetch(`${base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email: 'bench@example.test',
+        password: randomBytes(12).toString('hex'),
+        name: 'Bench',
+      }),
+    });
+    if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
+    const owner = (await res.json()) as { accessToken: string; org: { id: string } };
+    const orgId = owner.org.id;
+
+    const before = settledMemory();
+    const ready = nextMessage<{ type: 'ready'; connectMs: number }>(child, 'ready');
+    child.send({
+      url: `${base.replace('http', 'ws')}/api/v1/ws`,
+      token: owner.accessToken,
+      sockets,
+      events,
+      timeoutMs: LIMIT_MS / 2,
+    });
+    const { connectMs } = await ready;
+    await sleep(500);
+    const after = settledMemory();
+    const connected = app.realtime.local().sockets;
+
+    const result = nextMessage<Result>(child, 'result');
+    // Without Redis the bus dispatches inside publish(), so its duration is the server's fan-out.
+    const fanout: number[] = [];
+    for (let i = 0; i < events; i++) {
+      const started = process.hrtime.bigint();
+      await ctx.bus.publish({
+        topic: `org:${orgId}`,
+        type: 'task.created',
+        orgId,
+        data: { i, t: `${started}` },
+      });
+      fanout.push(Number(process.hrtime.bigint() - started) / 1e6);
+      await sleep(intervalMs);
+    }
+    fanout.sort((x, y) => x - y);
+    const at = (p: number) => fanout[Math.min(fanout.length - 1, Math.floor((p / 100) * fanout.length))]!;
+    const r = await result;
+    const rss = after.rss - before.rss;
+    const heap = after.heapUsed - before.heapUsed;
+    process.stdout.write(
+      [
+        `ws bench: ${sockets} sockets subscribed to one org's dashboard on 127.0.0.1, ` +
+          `${events} events one every ${intervalMs} ms (Node ${process.version})`,
+        `  connected and subscribed: ${connected} sockets in ${fmt(connectMs)}`,
+        `  delivered: ${r.received} of ${r.expected}`,
+        `  publish -> delivery: p50 ${fmt(r.p50)}, p90 ${fmt(r.p90)}, p99 ${fmt(r.p99)}, max ${fmt(r.max)}`,
+        `  server fan-out per event (${sockets} sends): p50 ${fmt(at(50))}, p99 ${fmt(at(99))}`,
+        `  server memory per socket: RSS ${kib(rss / sockets)}, heap ${kib(heap / sockets)} ` +
+          `(RSS +${mib(rss)}, heap +${mib(heap)} for ${sockets} sockets)`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    child.kill();
+    await app.close();
+    await ctx.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    clearTimeout(deadline);
+  }
+}
+
+/** The next IPC message of a type from the client process; an `error` message rejects. */
+function nextMessage<T>(child: ReturnType<typeof fork>, type: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      const m = message as { type: string; message?: string };
+      if (m.type === 'error') reject(new Error(`bench clients: ${m.message}`));
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      resolve(message as T);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`bench clients exited (${code}) before "${type}"`)));
+  });
+}
