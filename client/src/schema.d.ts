@@ -20,6 +20,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/control-room/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform figures: orgs, users, connected sockets and what other domains add */
+        get: operations["getControlRoomStatistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/control-room/system-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Database, queue and Redis probes, memory, event-loop lag, uptime and version */
+        get: operations["getSystemHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Drain (stop accepting, finish in-flight work, close sockets with 1012) and restart
+         * @description Answers 202 first, then drains and exits 0; `switchboard start` starts the server again. Under another supervisor, restart on exit code 0.
+         */
+        post: operations["restartServer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agents of your organisation, oldest first */
+        get: operations["listAgents"];
+        put?: never;
+        /** Create an agent (version 1) */
+        post: operations["createAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getAgent"];
+        put?: never;
+        post?: never;
+        /** Delete an agent; refused (409 agent_in_use) while other agents hand off to it */
+        delete: operations["deleteAgent"];
+        options?: never;
+        head?: never;
+        /** Change an agent; each change that alters it makes a new version */
+        patch: operations["updateAgent"];
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of an agent, newest first, each a full snapshot */
+        get: operations["listAgentVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -48,6 +155,26 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who did what: every change, sign-in and refusal in your organisation
+         * @description Newest first. `?format=csv` or `Accept: text/csv` exports every matching row (up to 100,000) as text/csv instead of a page.
+         */
+        get: operations["listAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -138,6 +265,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Conversations of your organisation, newest first */
+        get: operations["listConversations"];
+        put?: never;
+        /** Start an empty conversation with an agent */
+        post: operations["createConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getConversation"];
+        put?: never;
+        post?: never;
+        /** Delete a conversation and all its messages */
+        delete: operations["deleteConversation"];
+        options?: never;
+        head?: never;
+        /** Rename a conversation */
+        patch: operations["updateConversation"];
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages of a conversation, oldest first */
+        get: operations["listConversationMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/members": {
         parameters: {
             query?: never;
@@ -169,6 +349,41 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["updateMember"];
+        trace?: never;
+    };
+    "/api/v1/model-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Providers agents can use in their model (provider:model) and whether each is ready */
+        get: operations["listModelProviders"];
+        /** Set the org's key or endpoint for openai or anthropic, or add an OpenAI-compatible provider under a name of your own */
+        put: operations["putModelProvider"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/model-providers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove the org's settings for a provider (server-wide settings then apply again) */
+        delete: operations["deleteModelProvider"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/permissions": {
@@ -218,6 +433,81 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["updateRole"];
+        trace?: never;
+    };
+    "/api/v1/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tool agents can be given, with its JSON schema and the agents that have it */
+        get: operations["listTools"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tools/http-allowlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hosts the http.get tool may reach */
+        get: operations["getHttpAllowlist"];
+        /** Replace the hosts the http.get tool may reach */
+        put: operations["putHttpAllowlist"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The realtime WebSocket: every channel
+         * @description Upgrade to a WebSocket. Authenticate with `Sec-WebSocket-Protocol: bearer, <token>` or a first message `{"type":"auth","token":"..."}` within a few seconds (else close 4401). Then send `{"type":"subscribe","channel":"dashboard"}` (also `inbox`, `usage`, `runs:<id>`, `conversations:<id>`, with `afterSeq` to replay a log) and receive `{"type":"event","channel","seq","event","data","at"}`. Close codes: 1012 restarting, 4401 token missing/invalid/expired, 4008 slow consumer, 4429 too many sockets. A plain HTTP request gets 426.
+         */
+        get: operations["connectRealtime"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ws/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dashboard channel alone, for simple clients
+         * @description Upgrade to a WebSocket. Authenticate with `Sec-WebSocket-Protocol: bearer, <token>` or a first message `{"type":"auth","token":"..."}` within a few seconds (else close 4401). Then send `{"type":"subscribe","channel":"dashboard"}` (also `inbox`, `usage`, `runs:<id>`, `conversations:<id>`, with `afterSeq` to replay a log) and receive `{"type":"event","channel","seq","event","data","at"}`. Close codes: 1012 restarting, 4401 token missing/invalid/expired, 4008 slow consumer, 4429 too many sockets. A plain HTTP request gets 426.
+         */
+        get: operations["connectDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/health": {
@@ -310,6 +600,88 @@ export interface components {
             password?: string;
             roleId: string;
         };
+        Agent: {
+            createdAt: string;
+            description: string;
+            handoffs: string[];
+            id: string;
+            instructions: string;
+            model: string;
+            modelSettings: components["schemas"]["AgentModelSettings"];
+            name: string;
+            slug: string;
+            tools: string[];
+            updatedAt: string;
+            /** @description Goes up by one with every change */
+            version: number;
+        };
+        AgentInput: {
+            createdAt: string;
+            description: string;
+            handoffs: string[];
+            id: string;
+            instructions: string;
+            model: string;
+            modelSettings: components["schemas"]["AgentModelSettingsInput"];
+            name: string;
+            slug: string;
+            tools: string[];
+            updatedAt: string;
+            /** @description Goes up by one with every change */
+            version: number;
+        };
+        /** @description Passed to the model on every call */
+        AgentModelSettings: {
+            maxTokens?: number;
+            parallelToolCalls?: boolean;
+            temperature?: number;
+            /** @enum {string} */
+            toolChoice?: "auto" | "required" | "none";
+            topP?: number;
+        };
+        /** @description Passed to the model on every call */
+        AgentModelSettingsInput: {
+            maxTokens?: number;
+            parallelToolCalls?: boolean;
+            temperature?: number;
+            /** @enum {string} */
+            toolChoice?: "auto" | "required" | "none";
+            topP?: number;
+        };
+        AgentVersion: {
+            agent: {
+                description: string;
+                handoffs: string[];
+                id: string;
+                instructions: string;
+                model: string;
+                modelSettings: components["schemas"]["AgentModelSettings"];
+                name: string;
+                slug: string;
+                tools: string[];
+            };
+            /** @description The user or API key that made the change */
+            changedBy: string;
+            createdAt: string;
+            version: number;
+        };
+        AgentVersionInput: {
+            agent: {
+                description: string;
+                handoffs: string[];
+                id: string;
+                instructions: string;
+                model: string;
+                modelSettings: components["schemas"]["AgentModelSettingsInput"];
+                name: string;
+                slug: string;
+                tools: string[];
+            };
+            /** @description The user or API key that made the change */
+            changedBy: string;
+            createdAt: string;
+            version: number;
+        };
         ApiKey: {
             createdAt: string;
             createdBy: string;
@@ -334,6 +706,198 @@ export interface components {
             revokedAt: string | null;
             scopes: string[];
         };
+        AuditEntry: {
+            action: string;
+            actor: {
+                id: string | null;
+                /** @enum {string} */
+                type: "user" | "api_key" | "system" | "anonymous";
+            };
+            at: string;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            id: string;
+            ip: string | null;
+            /** @enum {string} */
+            outcome: "success" | "failure";
+            requestId: string | null;
+            resource: {
+                id: string | null;
+                type: string | null;
+            } | null;
+            status: number | null;
+        };
+        AuditEntryInput: {
+            action: string;
+            actor: {
+                id: string | null;
+                /** @enum {string} */
+                type: "user" | "api_key" | "system" | "anonymous";
+            };
+            at: string;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            id: string;
+            ip: string | null;
+            /** @enum {string} */
+            outcome: "success" | "failure";
+            requestId: string | null;
+            resource: {
+                id: string | null;
+                type: string | null;
+            } | null;
+            status: number | null;
+        };
+        ControlRoomStatistics: {
+            at: string;
+            /** @description Counts other domains contribute (agents, runs, ...) */
+            figures: {
+                [key: string]: number;
+            };
+            orgs: number;
+            realtime: {
+                replicas: number;
+                /** @description Authenticated sockets on every replica */
+                sockets: number;
+                thisReplica: {
+                    deadSocketsTerminated: number;
+                    orgs: number;
+                    replicaId: string;
+                    slowConsumersDropped: number;
+                    sockets: number;
+                    unauthenticated: number;
+                    users: number;
+                };
+            };
+            users: number;
+        };
+        ControlRoomStatisticsInput: {
+            at: string;
+            /** @description Counts other domains contribute (agents, runs, ...) */
+            figures: {
+                [key: string]: number;
+            };
+            orgs: number;
+            realtime: {
+                replicas: number;
+                /** @description Authenticated sockets on every replica */
+                sockets: number;
+                thisReplica: {
+                    deadSocketsTerminated: number;
+                    orgs: number;
+                    replicaId: string;
+                    slowConsumersDropped: number;
+                    sockets: number;
+                    unauthenticated: number;
+                    users: number;
+                };
+            };
+            users: number;
+        };
+        Conversation: {
+            /** @description The agent the conversation was started with */
+            agentId: string;
+            createdAt: string;
+            /** @description The user or API key that started it */
+            createdBy: string;
+            id: string;
+            messageCount: number;
+            title: string;
+            updatedAt: string;
+        };
+        ConversationInput: {
+            /** @description The agent the conversation was started with */
+            agentId: string;
+            createdAt: string;
+            /** @description The user or API key that started it */
+            createdBy: string;
+            id: string;
+            messageCount: number;
+            title: string;
+            updatedAt: string;
+        };
+        ConversationMessage: {
+            agentId: string | null;
+            /** @description Text; for tool_call the JSON arguments, for tool_result the output */
+            content: string;
+            conversationId: string;
+            createdAt: string;
+            /** @description Role-specific fields: the tool call, or the hand-off from and to */
+            data: {
+                arguments?: unknown;
+                callId?: string;
+                from?: string;
+                incomplete?: boolean;
+                isError?: boolean;
+                to?: string;
+                toolName?: string;
+            };
+            id: string;
+            /** @enum {string} */
+            role: "user" | "assistant" | "tool_call" | "tool_result" | "handoff";
+            /** @description Position in the conversation, from 1 */
+            seq: number;
+        };
+        ConversationMessageInput: {
+            agentId: string | null;
+            /** @description Text; for tool_call the JSON arguments, for tool_result the output */
+            content: string;
+            conversationId: string;
+            createdAt: string;
+            /** @description Role-specific fields: the tool call, or the hand-off from and to */
+            data: {
+                arguments?: unknown;
+                callId?: string;
+                from?: string;
+                incomplete?: boolean;
+                isError?: boolean;
+                to?: string;
+                toolName?: string;
+            };
+            id: string;
+            /** @enum {string} */
+            role: "user" | "assistant" | "tool_call" | "tool_result" | "handoff";
+            /** @description Position in the conversation, from 1 */
+            seq: number;
+        };
+        CreateAgentRequest: {
+            description?: string;
+            /** @description Ids of agents of the same org this one may hand off to */
+            handoffs?: string[];
+            /** @description The system prompt */
+            instructions?: string;
+            /**
+             * @description Default builtin:scripted
+             * @example builtin:scripted
+             */
+            model?: string;
+            modelSettings?: components["schemas"]["AgentModelSettings"];
+            name: string;
+            /** @description Unique in the org; derived from the name when not given */
+            slug?: string;
+            /** @description Tool names from GET /tools */
+            tools?: string[];
+        };
+        CreateAgentRequestInput: {
+            description?: string;
+            /** @description Ids of agents of the same org this one may hand off to */
+            handoffs?: string[];
+            /** @description The system prompt */
+            instructions?: string;
+            /**
+             * @description Default builtin:scripted
+             * @example builtin:scripted
+             */
+            model?: string;
+            modelSettings?: components["schemas"]["AgentModelSettingsInput"];
+            name: string;
+            /** @description Unique in the org; derived from the name when not given */
+            slug?: string;
+            /** @description Tool names from GET /tools */
+            tools?: string[];
+        };
         CreateApiKeyRequest: {
             /** Format: date-time */
             expiresAt?: string;
@@ -345,6 +909,16 @@ export interface components {
             expiresAt?: string;
             name: string;
             scopes: string[];
+        };
+        CreateConversationRequest: {
+            agentId: string;
+            /** @description Default: "Conversation with <agent name>" */
+            title?: string;
+        };
+        CreateConversationRequestInput: {
+            agentId: string;
+            /** @description Default: "Conversation with <agent name>" */
+            title?: string;
         };
         CreatedApiKey: {
             apiKey: components["schemas"]["ApiKey"];
@@ -389,6 +963,14 @@ export interface components {
                 message: string;
                 requestId: string;
             };
+        };
+        HttpAllowlist: {
+            hosts: string[];
+            updatedAt: string | null;
+        };
+        HttpAllowlistInput: {
+            hosts: string[];
+            updatedAt: string | null;
         };
         LoginRequest: {
             /** Format: email */
@@ -462,6 +1044,38 @@ export interface components {
             };
             userId: string;
         };
+        ModelProvider: {
+            /** @description Whether a key is stored; the key itself is never returned */
+            apiKeySet: boolean;
+            baseUrl: string | null;
+            /** @description Whether models of this provider can be called now */
+            configured: boolean;
+            /** @enum {string} */
+            kind: "builtin" | "openai" | "anthropic" | "openai_compatible";
+            name: string;
+            /**
+             * @description builtin: ships with Switchboard; server: from the environment; org: set through this API
+             * @enum {string}
+             */
+            source: "builtin" | "server" | "org";
+            updatedAt: string | null;
+        };
+        ModelProviderInput: {
+            /** @description Whether a key is stored; the key itself is never returned */
+            apiKeySet: boolean;
+            baseUrl: string | null;
+            /** @description Whether models of this provider can be called now */
+            configured: boolean;
+            /** @enum {string} */
+            kind: "builtin" | "openai" | "anthropic" | "openai_compatible";
+            name: string;
+            /**
+             * @description builtin: ships with Switchboard; server: from the environment; org: set through this API
+             * @enum {string}
+             */
+            source: "builtin" | "server" | "org";
+            updatedAt: string | null;
+        };
         Org: {
             createdAt: string;
             id: string;
@@ -478,6 +1092,30 @@ export interface components {
         };
         PermissionInput: {
             description: string;
+            name: string;
+        };
+        PutHttpAllowlistRequest: {
+            /** @description Host names (example.com), sub-domain wildcards (*.example.com) or IP addresses */
+            hosts: string[];
+        };
+        PutHttpAllowlistRequestInput: {
+            /** @description Host names (example.com), sub-domain wildcards (*.example.com) or IP addresses */
+            hosts: string[];
+        };
+        PutModelProviderRequest: {
+            /** @description Stored encrypted; null removes it, leaving it out keeps the current one */
+            apiKey?: string | null;
+            /** @description Required for providers other than openai and anthropic */
+            baseUrl?: string | null;
+            /** @description openai, anthropic, or a name of your own for an OpenAI-compatible server (models are name:model) */
+            name: string;
+        };
+        PutModelProviderRequestInput: {
+            /** @description Stored encrypted; null removes it, leaving it out keeps the current one */
+            apiKey?: string | null;
+            /** @description Required for providers other than openai and anthropic */
+            baseUrl?: string | null;
+            /** @description openai, anthropic, or a name of your own for an OpenAI-compatible server (models are name:model) */
             name: string;
         };
         RefreshRequest: {
@@ -500,6 +1138,16 @@ export interface components {
             orgName?: string;
             password: string;
         };
+        RestartAccepted: {
+            drainTimeoutMs: number;
+            /** @constant */
+            status: "restarting";
+        };
+        RestartAcceptedInput: {
+            drainTimeoutMs: number;
+            /** @constant */
+            status: "restarting";
+        };
         Role: {
             builtin: boolean;
             createdAt: string;
@@ -517,6 +1165,72 @@ export interface components {
             name: string;
             permissions: string[];
             updatedAt: string;
+        };
+        SystemHealth: {
+            at: string;
+            /** @description database, queue and Redis when present */
+            checks: {
+                [key: string]: {
+                    error?: string;
+                    latencyMs: number;
+                    ok: boolean;
+                };
+            };
+            eventLoop: {
+                maxMs: number;
+                meanMs: number;
+                p99Ms: number;
+                windowSeconds: number;
+            };
+            memory: {
+                arrayBuffersBytes: number;
+                externalBytes: number;
+                heapTotalBytes: number;
+                heapUsedBytes: number;
+                rssBytes: number;
+            };
+            node: string;
+            pid: number;
+            replicaId: string;
+            restartRequested: boolean;
+            startedAt: string;
+            /** @enum {string} */
+            status: "ok" | "degraded";
+            uptimeSeconds: number;
+            version: string;
+        };
+        SystemHealthInput: {
+            at: string;
+            /** @description database, queue and Redis when present */
+            checks: {
+                [key: string]: {
+                    error?: string;
+                    latencyMs: number;
+                    ok: boolean;
+                };
+            };
+            eventLoop: {
+                maxMs: number;
+                meanMs: number;
+                p99Ms: number;
+                windowSeconds: number;
+            };
+            memory: {
+                arrayBuffersBytes: number;
+                externalBytes: number;
+                heapTotalBytes: number;
+                heapUsedBytes: number;
+                rssBytes: number;
+            };
+            node: string;
+            pid: number;
+            replicaId: string;
+            restartRequested: boolean;
+            startedAt: string;
+            /** @enum {string} */
+            status: "ok" | "degraded";
+            uptimeSeconds: number;
+            version: string;
         };
         TokenPair: {
             accessToken: string;
@@ -537,6 +1251,86 @@ export interface components {
             /** @constant */
             tokenType: "Bearer";
             user: components["schemas"]["UserInput"];
+        };
+        Tool: {
+            /** @description Agents of the org that may use it */
+            agents: {
+                id: string;
+                name: string;
+                slug: string;
+            }[];
+            description: string;
+            name: string;
+            /** @description JSON schema of the arguments */
+            parameters: {
+                [key: string]: unknown;
+            };
+            requiresApproval: boolean;
+            /** @description builtin, or where the tool comes from */
+            source: string;
+        };
+        ToolInput: {
+            /** @description Agents of the org that may use it */
+            agents: {
+                id: string;
+                name: string;
+                slug: string;
+            }[];
+            description: string;
+            name: string;
+            /** @description JSON schema of the arguments */
+            parameters: {
+                [key: string]: unknown;
+            };
+            requiresApproval: boolean;
+            /** @description builtin, or where the tool comes from */
+            source: string;
+        };
+        UpdateAgentRequest: {
+            description?: string;
+            /** @description Refuse the change (409) unless the agent is still at this version */
+            expectedVersion?: number;
+            /** @description Ids of agents of the same org this one may hand off to */
+            handoffs?: string[];
+            /** @description The system prompt */
+            instructions?: string;
+            /**
+             * @description `provider:model`, e.g. `openai:gpt-4.1`
+             * @example builtin:scripted
+             */
+            model?: string;
+            modelSettings?: components["schemas"]["AgentModelSettings"];
+            name?: string;
+            /** @description Unique in the org; derived from the name when not given */
+            slug?: string;
+            /** @description Tool names from GET /tools */
+            tools?: string[];
+        };
+        UpdateAgentRequestInput: {
+            description?: string;
+            /** @description Refuse the change (409) unless the agent is still at this version */
+            expectedVersion?: number;
+            /** @description Ids of agents of the same org this one may hand off to */
+            handoffs?: string[];
+            /** @description The system prompt */
+            instructions?: string;
+            /**
+             * @description `provider:model`, e.g. `openai:gpt-4.1`
+             * @example builtin:scripted
+             */
+            model?: string;
+            modelSettings?: components["schemas"]["AgentModelSettingsInput"];
+            name?: string;
+            /** @description Unique in the org; derived from the name when not given */
+            slug?: string;
+            /** @description Tool names from GET /tools */
+            tools?: string[];
+        };
+        UpdateConversationRequest: {
+            title: string;
+        };
+        UpdateConversationRequestInput: {
+            title: string;
         };
         UpdateMemberRequest: {
             roleId: string;
@@ -590,6 +1384,698 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getControlRoomStatistics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ControlRoomStatistics"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getSystemHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemHealth"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    restartServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestartAccepted"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listAgents: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Agent"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    createAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAgentRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    updateAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAgentRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listAgentVersions: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AgentVersion"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
         };
     };
@@ -768,6 +2254,100 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listAudit: {
+        parameters: {
+            query?: {
+                /** @description e.g. createRole, member.add */
+                action?: string;
+                /** @description The user or API key id that acted */
+                actor?: string;
+                cursor?: string;
+                /** @description csv (or `Accept: text/csv`) exports every matching row, up to 100,000 */
+                format?: "json" | "csv";
+                limit?: number;
+                outcome?: "success" | "failure";
+                resourceId?: string;
+                /** @description e.g. role, member, api_key */
+                resourceType?: string;
+                /** @description At or after this time */
+                since?: string;
+                /** @description At or before this time */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Default Response */
             400: {
@@ -1209,6 +2789,478 @@ export interface operations {
             };
         };
     };
+    listConversations: {
+        parameters: {
+            query?: {
+                /** @description Only conversations started with this agent */
+                agentId?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Conversation"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    createConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConversationRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    updateConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateConversationRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listConversationMessages: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ConversationMessage"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     listMembers: {
         parameters: {
             query?: {
@@ -1464,6 +3516,234 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Member"];
                 };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listModelProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ModelProvider"][];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putModelProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutModelProviderRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelProvider"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteModelProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Default Response */
             400: {
@@ -1973,6 +4253,274 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listTools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Tool"][];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getHttpAllowlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HttpAllowlist"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putHttpAllowlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutHttpAllowlistRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HttpAllowlist"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    connectRealtime: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    connectDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            426: {
                 headers: {
                     [name: string]: unknown;
                 };

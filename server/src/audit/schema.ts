@@ -3,21 +3,19 @@ import { pageQuerySchema } from '../platform/pagination.ts';
 
 const instant = z.iso.datetime({ offset: true });
 
-export const auditQuerySchema = pageQuerySchema
-  .extend({
-    actor: z.string().max(100).optional().meta({ description: 'The user or API key id that acted' }),
-    action: z.string().max(200).optional().meta({ description: 'e.g. createRole, member.add' }),
-    resourceType: z.string().max(100).optional().meta({ description: 'e.g. role, member, api_key' }),
-    resourceId: z.string().max(200).optional(),
-    outcome: z.enum(['success', 'failure']).optional(),
-    since: instant.optional().meta({ description: 'At or after this time' }),
-    until: instant.optional().meta({ description: 'At or before this time' }),
-    format: z
-      .enum(['json', 'csv'])
-      .optional()
-      .meta({ description: 'csv (or `Accept: text/csv`) exports every matching row, up to 100,000' }),
-  })
-  .meta({ id: 'AuditQuery' });
+export const auditQuerySchema = pageQuerySchema.extend({
+  actor: z.string().max(100).optional().meta({ description: 'The user or API key id that acted' }),
+  action: z.string().max(200).optional().meta({ description: 'e.g. createRole, member.add' }),
+  resourceType: z.string().max(100).optional().meta({ description: 'e.g. role, member, api_key' }),
+  resourceId: z.string().max(200).optional(),
+  outcome: z.enum(['success', 'failure']).optional(),
+  since: instant.optional().meta({ description: 'At or after this time' }),
+  until: instant.optional().meta({ description: 'At or before this time' }),
+  format: z
+    .enum(['json', 'csv'])
+    .optional()
+    .meta({ description: 'csv (or `Accept: text/csv`) exports every matching row, up to 100,000' }),
+});
 
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
 
