@@ -5,4 +5,5 @@ export * from '../../audit/tables.ts';
 export * from '../../conversations/tables.ts';
 export * from '../../identity/tables.ts';
 export * from '../../runs/tables.ts';
+export * from '../../usage/tables.ts';
 export * from '../../workspace/tables.ts';
