@@ -115,6 +115,18 @@ describe('the control room', () => {
     });
     expect(server.app.admin.restart.requested).toBe(false);
   });
+
+  it('answers 503 when nothing owns the process to start it again', async () => {
+    const res = await call(server, 'POST', '/api/v1/admin/restart', { token: admin.accessToken });
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({
+      error: {
+        code: 'unavailable',
+        message: 'this server runs without `switchboard serve`, so nothing would start it again',
+      },
+    });
+    expect(server.app.admin.restart.requested).toBe(false);
+  });
 });
 
 describe('POST /admin/restart', () => {

@@ -6,8 +6,9 @@ import { closeSweepingIdle, createRestartControl } from './restart.ts';
 import { createAdminService } from './service.ts';
 
 /**
- * Wires the control room. A restart drains `app` (closing its HTTP server and sockets) and exits; the
- * process owner (the CLI) replaces both through `restart.configure`, to close storage too.
+ * Wires the control room. A restart drains `app` (closing its HTTP server and sockets) and exits; only
+ * the process owner (the CLI's `serve`) can exit, so it sets that, and a drain that closes storage too,
+ * through `restart.configure`. Until then `POST /admin/restart` answers 503.
  */
 export function createAdmin(
   ctx: AppContext,
@@ -18,7 +19,7 @@ export function createAdmin(
   const restart = createRestartControl({
     hooks: {
       drain: () => closeSweepingIdle(app.server, () => app.close()),
-      exit: (code) => process.exit(code),
+      exit: undefined,
     },
     timeoutMs: ctx.config.shutdownTimeoutMs,
     log,

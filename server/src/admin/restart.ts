@@ -18,8 +18,11 @@ export async function closeSweepingIdle(server: Server, close: () => Promise<voi
 export interface RestartHooks {
   /** Stops accepting, lets in-flight work finish, closes sockets (1012) and storage. */
   drain: () => Promise<void>;
-  /** Ends the process; the supervisor starts a new one on exit code 0. Tests observe it instead. */
-  exit: (code: number) => void;
+  /**
+   * Ends the process; the supervisor starts a new one on exit code 0. Only the process owner (the CLI's
+   * `serve`, or a test observing it) sets this: an app embedded elsewhere cannot restart itself.
+   */
+  exit: ((code: number) => void) | undefined;
 }
 
 /**
@@ -49,12 +52,16 @@ export function createRestartControl(opts: {
       clearTimeout(timer);
     }
     // Exit 0 even after a slow drain: a restart was asked for, and the supervisor only restarts on 0.
-    hooks.exit(0);
+    hooks.exit?.(0);
   }
 
   return {
     configure(next: Partial<RestartHooks>): void {
       Object.assign(hooks, next);
+    },
+    /** Whether something owns the process and can bring it back after the exit. */
+    get available(): boolean {
+      return hooks.exit !== undefined;
     },
     get requested(): boolean {
       return restarting !== undefined;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { principalOf } from '../platform/auth.ts';
+import { errorEnvelopeSchema } from '../platform/errors.ts';
 import { errorResponses } from '../platform/http.ts';
 import type { RestartControl } from './restart.ts';
 import { restartSchema, statisticsSchema, systemHealthSchema } from './schema.ts';
@@ -52,7 +53,7 @@ export function adminRoutes(admin: AdminService, restart: RestartControl) {
           description:
             'Answers 202 first, then drains and exits 0; `switchboard start` starts the server again. ' +
             'Under another supervisor, restart on exit code 0.',
-          response: { 202: restartSchema, ...errorResponses },
+          response: { 202: restartSchema, ...errorResponses, 503: errorEnvelopeSchema },
         },
       },
       async (request, reply) => {

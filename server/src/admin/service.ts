@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Principal } from '../platform/auth.ts';
 import type { AppContext } from '../platform/context.ts';
-import { AppError } from '../platform/errors.ts';
+import { AppError, Errors } from '../platform/errors.ts';
 import type { Realtime } from '../realtime/module.ts';
 import { createLoopMonitor, SERVER_VERSION, timedProbe } from './health.ts';
 import type { RestartControl } from './restart.ts';
@@ -124,6 +124,11 @@ export function createAdminService(deps: AdminDeps) {
     /** Checks the caller may restart; the route starts the drain once the answer has gone out. */
     async acceptRestart(p: Principal) {
       await assertOperator(p);
+      if (!deps.restart.available) {
+        throw Errors.unavailable(
+          'this server runs without `switchboard serve`, so nothing would start it again',
+        );
+      }
       return { status: 'restarting' as const, drainTimeoutMs: ctx.config.shutdownTimeoutMs };
     },
 
