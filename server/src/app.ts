@@ -22,6 +22,7 @@ import { modelProvidersRoutes, toolsRoutes } from './agents/settings-routes.ts';
 import { installAuditHook } from './audit/hook.ts';
 import { type Audit, createAudit } from './audit/module.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { createTurnExecutor } from './chat/turn.ts';
 import { conversationsRoutes } from './conversations/routes.ts';
 import { type ConversationService, createConversationService } from './conversations/service.ts';
 import { createIdentity, type Identity } from './identity/module.ts';
@@ -37,6 +38,11 @@ import { instrument } from './platform/metrics.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
 import { createRealtime, type Realtime } from './realtime/module.ts';
 import { realtimeRoutes, registerWebsocket } from './realtime/routes.ts';
+import { createRunsDomain, type RunsDomain } from './runs/module.ts';
+import { registerRunChannel, registerRunStats } from './runs/realtime.ts';
+import { runsRoutes } from './runs/routes.ts';
+import { createUsageService, type UsageService } from './usage/service.ts';
+import { inboxRoutes } from './workspace/inbox-routes.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 export const API_PREFIX = '/api/v1';
@@ -56,6 +62,8 @@ export type App = FastifyInstance & {
   admin: Admin;
   agents: AgentsModule;
   conversations: ConversationService;
+  usage: UsageService;
+  runs: RunsDomain;
 };
 
 /** A request id from the client is kept if it is short and plain; otherwise we make one. */
@@ -129,7 +137,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
 
   const identity = createIdentity(ctx.database.db, config, app.log);
   await identity.start();
-  const agents = createAgentsModule(ctx.database.db, config, app.log);
+  const usage = createUsageService({ db: ctx.database.db });
+  const agents = createAgentsModule(ctx.database.db, config, app.log, usage);
   const conversations = createConversationService({ db: ctx.database.db, agents: agents.agents });
   const limiter = createRateLimiter({
     limits: config.rateLimits,
@@ -147,6 +156,14 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   installAuditHook(app, audit.recorder);
   const realtime = createRealtime(ctx, identity.authenticate, app.log);
   await registerWebsocket(app, realtime, config.realtime);
+  const runs = createRunsDomain(ctx, app.log, {
+    findAgent: (orgId, id) => agents.agents.getForOrg(orgId, id).catch(() => undefined),
+    executor: createTurnExecutor({ agents: agents.agents, conversations, runAgentTurn: agents.runAgentTurn }),
+  });
+  registerRunChannel(realtime.channels, ctx.database.db);
+  registerRunStats(realtime.stats, ctx.database.db, runs.inbox);
+  if (config.workersInProcess) await runs.startWorkers();
+  app.addHook('onClose', () => runs.stopWorkers());
   const admin = createAdmin(ctx, realtime, app.log, app);
   app.addHook('onClose', async () => {
     admin.stop();
@@ -166,6 +183,16 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       await api.register(toolsRoutes(agents.toolsService));
       await api.register(modelProvidersRoutes(agents.providers));
       await api.register(conversationsRoutes(conversations));
+      await api.register(
+        runsRoutes({
+          runs: runs.runs,
+          webhooks: runs.webhooks,
+          db: ctx.database.db,
+          bus: ctx.bus,
+          wake: () => runs.worker.wake(),
+        }),
+      );
+      await api.register(inboxRoutes(runs.inbox));
     },
     { prefix: API_PREFIX },
   );
@@ -184,9 +211,11 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     identity,
     agents,
     conversations,
+    usage,
     realtime,
     audit,
     admin,
+    runs,
   }) as unknown as App;
 }
 

@@ -86,7 +86,11 @@ export async function startTestServer(
     LOG_LEVEL: 'info',
     SWITCHBOARD_SECRET: TEST_SECRET,
     DATA_DIR: dataDir,
-    ...(storageMode === 'postgres' ? { DATABASE_URL: postgresUrl() } : {}),
+    // Test servers share the run's PostgreSQL database; each gets its own job queue schema so one
+    // server's worker never takes another's runs. (The whole database is dropped after the run.)
+    ...(storageMode === 'postgres'
+      ? { DATABASE_URL: postgresUrl(), QUEUE_SCHEMA: `q_${uniqueSuffix()}` }
+      : {}),
     ...opts.env,
   });
   const logs: string[] = [];

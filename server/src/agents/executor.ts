@@ -5,9 +5,10 @@ import {
   ModelBehaviorError,
   OutputGuardrailTripwireTriggered,
   Runner,
+  RunState,
 } from '@openai/agents';
 import type { ChatEvent, ModelCallUsage, TurnMessage, TurnUsage } from './events.ts';
-import { buildAgentGraph, type GraphDeps } from './graph.ts';
+import { buildAgentGraph, type GraphDeps, type StepOptions } from './graph.ts';
 import { ModelCallError } from './metered-model.ts';
 import { ModelUnavailableError } from './models/providers.ts';
 import type { Agent as AgentSpec } from './present.ts';
@@ -29,6 +30,10 @@ export interface RunTurnInput {
   signal?: AbortSignal | undefined;
   onEvent: (event: ChatEvent) => void;
   maxTurns?: number;
+  /** Continues a turn that paused for approval: the state it returned and the person's decision. */
+  resume?: { state: string; approved: boolean; reason?: string | undefined } | undefined;
+  /** Exactly-once tool calls across retries (runs provide it). */
+  steps?: StepOptions | undefined;
 }
 
 export interface TurnResult {
@@ -40,7 +45,7 @@ export interface TurnResult {
   /** What the turn produced, in order, for the conversation to keep. */
   messages: TurnMessage[];
   usage: TurnUsage;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; transient?: boolean };
   /** With `waiting_approval`: the SDK's serialized RunState, to resume once a person decides. */
   state?: string;
 }
@@ -69,12 +74,40 @@ export function historyToItems(history: TurnMessage[]): AgentInputItem[] {
   return items;
 }
 
+/**
+ * A provider failure worth retrying: the connection failed or timed out, or the provider said it is
+ * overloaded (429) or broken (5xx). A 4xx means the request itself is wrong, and stays failed.
+ */
+export function isTransient(err: unknown): boolean {
+  const status = (err as { status?: unknown } | undefined)?.status;
+  if (typeof status === 'number') return status === 408 || status === 429 || status >= 500;
+  const name = (err as { name?: unknown } | undefined)?.name;
+  return name === 'APIConnectionError' || name === 'APIConnectionTimeoutError';
+}
+
+/** Rebuilds a paused turn's SDK state and applies the decision to every pending approval. */
+async function resumedState(
+  root: Parameters<typeof RunState.fromString>[0],
+  resume: { state: string; approved: boolean; reason?: string | undefined },
+) {
+  const state = await RunState.fromString(root, resume.state);
+  for (const item of state.getInterruptions()) {
+    if (resume.approved) state.approve(item);
+    else {
+      const why = resume.reason ? `: ${resume.reason}` : '';
+      state.reject(item, { message: `A person rejected this tool call${why}. Continue without its result.` });
+    }
+  }
+  return state;
+}
+
 /** Maps a failure of the run to the `run.failed` code and message clients see. */
 function describeFailure(
   err: unknown,
   maxTurns: number,
-): { code: string; message: string; unexpected?: boolean } {
-  if (err instanceof ModelCallError) return { code: 'model_error', message: err.message };
+): { code: string; message: string; unexpected?: boolean; transient?: boolean } {
+  if (err instanceof ModelCallError)
+    return { code: 'model_error', message: err.message, transient: isTransient(err.cause) };
   if (err instanceof ModelUnavailableError) return { code: err.code, message: err.message };
   if (err instanceof MaxTurnsExceededError) {
     return { code: 'max_turns', message: `the agent did not finish within ${maxTurns} model calls` };
@@ -132,13 +165,19 @@ export function createExecutor(deps: GraphDeps) {
 
     emit({ type: 'run.started', agentId: input.agent.id, model: input.agent.model });
     try {
-      const graph = await buildAgentGraph(deps, input.orgId, input.agent, input.signal, (u) => calls.push(u));
+      const graph = await buildAgentGraph(
+        deps,
+        input.orgId,
+        input.agent,
+        input.signal,
+        (u) => calls.push(u),
+        input.steps,
+      );
       turn.graph = graph;
-      const items: AgentInputItem[] = [
-        ...historyToItems(input.history),
-        { role: 'user', content: input.input },
-      ];
-      const result = await runner.run(graph.root, items, {
+      const start = input.resume
+        ? await resumedState(graph.root, input.resume)
+        : [...historyToItems(input.history), { role: 'user' as const, content: input.input }];
+      const result = await runner.run(graph.root, start, {
         stream: true,
         maxTurns,
         ...(input.signal ? { signal: input.signal } : {}),
@@ -167,7 +206,8 @@ export function createExecutor(deps: GraphDeps) {
       if (failure.unexpected) {
         deps.log.error({ err, orgId: input.orgId, agentId: turn.current }, 'agent run failed');
       }
-      return fail(failure.code, failure.message);
+      const failed = fail(failure.code, failure.message);
+      return failure.transient ? { ...failed, error: { ...failed.error!, transient: true } } : failed;
     }
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Agent, type ModelSettings, tool } from '@openai/agents';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
@@ -27,6 +28,27 @@ export const SDK_INVALID_JSON_OUTPUT =
   'An error occurred while parsing tool arguments. Please try again with valid JSON.';
 /** Tool output handed back to the model is cut at this many characters. */
 const MAX_TOOL_OUTPUT = 64 * 1024;
+
+/** Makes tool calls exactly-once across retries of a run (see runs/worker.ts). */
+export interface StepOptions {
+  /** Runs `fn` once per step id; a repeat gets the stored result. */
+  step?: <T>(stepId: string, fn: () => Promise<T>) => Promise<T>;
+  /** Distinguishes the segments of a run split by approvals, so their call ordinals do not collide. */
+  stepPrefix?: string;
+}
+
+/**
+ * A tool call's step id: its place in the turn, the tool and a hash of its arguments. A deterministic
+ * model repeats the same calls on a retry, so each finds its stored result; a different call never
+ * does, because its name or arguments differ.
+ */
+export function toolStepId(prefix: string, ordinal: number, toolName: string, input: unknown): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify(input) ?? '')
+    .digest('hex')
+    .slice(0, 16);
+  return `${prefix}:${ordinal}:${toolName}:${hash}`;
+}
 
 export interface GraphDeps {
   db: Db;
@@ -67,6 +89,7 @@ export async function buildAgentGraph(
   rootSpec: AgentSpec,
   signal: AbortSignal | undefined,
   recordUsage: (usage: ModelCallUsage) => void,
+  steps: StepOptions = {},
 ): Promise<AgentGraph> {
   const specs = new Map<string, AgentSpec>([[rootSpec.id, rootSpec]]);
   let frontier = rootSpec.handoffs.filter((id) => !specs.has(id));
@@ -81,6 +104,7 @@ export async function buildAgentGraph(
   const toolNames = new Map<string, string>();
   for (const name of registry.keys()) toolNames.set(modelToolName(name), name);
 
+  let ordinal = 0;
   const sdkTool = (def: ToolDefinition, spec: AgentSpec) => {
     const schema = parametersJsonSchema(def);
     return tool({
@@ -101,11 +125,14 @@ export async function buildAgentGraph(
             `invalid arguments for ${def.name}: ${z.prettifyError(parsed.error).replaceAll('\n', ' ')}`,
           );
         }
-        const output = await def.execute(parsed.data, {
-          orgId,
-          agentId: spec.id,
-          signal: details?.signal ?? signal,
-        });
+        const run = () =>
+          def.execute(parsed.data, {
+            orgId,
+            agentId: spec.id,
+            signal: details?.signal ?? signal,
+          });
+        const stepId = toolStepId(steps.stepPrefix ?? 'turn', ordinal++, def.name, parsed.data);
+        const output = steps.step ? await steps.step(stepId, run) : await run();
         return stringify(output);
       },
       errorFunction(_context, error, details) {

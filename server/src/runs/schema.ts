@@ -51,14 +51,9 @@ export const submitRunBody = z
   .meta({ id: 'SubmitRunRequest' });
 
 export const idempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .meta({
-      description: 'A repeat with the same key answers with the first run instead of starting another',
-    }),
+  'idempotency-key': z.string().min(1).max(200).optional().meta({
+    description: 'A repeat with the same key answers with the first run instead of starting another',
+  }),
 });
 
 export const listRunsQuery = pageQuerySchema.extend({

@@ -136,7 +136,8 @@ export function createRunWorker(deps: RunWorkerDeps) {
         });
         if (!paused) return;
         const inboxItemId = await deps.createApprovalItem(tx, paused, outcome.approval);
-        await emit(paused, 'approval.required', { ...outcome.approval, inboxItemId });
+        const { toolName, ...rest } = outcome.approval;
+        await emit(paused, 'approval.required', { name: toolName, ...rest, inboxItemId });
       });
       await bus.publish({
         topic: `org:${claimed.orgId}`,
