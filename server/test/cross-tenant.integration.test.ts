@@ -45,6 +45,13 @@ const fixtures: Record<string, Fixture> = {
     });
     return { id: k.body.apiKey.id, readBack: '/api/v1/api-keys?limit=200' };
   },
+  '/api/v1/agents/:id/health': async ({ server, a }) => {
+    const agent = await call<{ id: string }>(server, 'POST', '/api/v1/agents', {
+      token: a.accessToken,
+      body: { name: `iso-health-${Date.now()}` },
+    });
+    return { id: agent.body.id, readBack: `/api/v1/agents/${agent.body.id}` };
+  },
 };
 
 let server: TestServer;

@@ -9,6 +9,10 @@ export const modelCallUsageSchema = z
     outputTokens: z.number().int(),
     latencyMs: z.number().int(),
     outcome: z.enum(['ok', 'error', 'cancelled']),
+    errorCode: z.string().optional().meta({
+      description:
+        'With outcome error: model_error, model_timeout, model_rate_limited, provider_not_configured, ...',
+    }),
   })
   .meta({ id: 'ModelCallUsage' });
 

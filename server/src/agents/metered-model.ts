@@ -16,6 +16,18 @@ function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
   return !!signal?.aborted || (err instanceof Error && err.name === 'AbortError');
 }
 
+/**
+ * The usage record's error code: a set-up failure keeps its own, a provider that throttles or times
+ * out is told apart from any other failure of the model.
+ */
+export function modelErrorCode(err: unknown): string {
+  if (err instanceof ModelUnavailableError) return err.code;
+  const { status, name } = (err ?? {}) as { status?: unknown; name?: unknown };
+  if (status === 429) return 'model_rate_limited';
+  if (status === 408 || (typeof name === 'string' && /timeout/i.test(name))) return 'model_timeout';
+  return 'model_error';
+}
+
 /** Aborts and set-up failures keep their identity; anything else is the model's failure. */
 function classify(model: string, err: unknown, aborted: boolean): unknown {
   return aborted || err instanceof ModelUnavailableError ? err : new ModelCallError(model, err);
@@ -42,7 +54,12 @@ export class MeteredModel implements Model {
     this.record = record;
   }
 
-  private done(started: number, outcome: ModelCallUsage['outcome'], tokens?: { in: number; out: number }) {
+  private done(
+    started: number,
+    outcome: ModelCallUsage['outcome'],
+    tokens?: { in: number; out: number },
+    err?: unknown,
+  ) {
     this.record({
       agentId: this.agentId,
       model: this.model,
@@ -50,6 +67,7 @@ export class MeteredModel implements Model {
       outputTokens: tokens?.out ?? 0,
       latencyMs: Math.round(performance.now() - started),
       outcome,
+      ...(outcome === 'error' ? { errorCode: modelErrorCode(err) } : {}),
     });
   }
 
@@ -61,7 +79,7 @@ export class MeteredModel implements Model {
       return response;
     } catch (err) {
       const aborted = isAbort(err, request.signal);
-      this.done(started, aborted ? 'cancelled' : 'error');
+      this.done(started, aborted ? 'cancelled' : 'error', undefined, err);
       throw classify(this.model, err, aborted);
     }
   }
@@ -82,7 +100,7 @@ export class MeteredModel implements Model {
       if (settled) throw err;
       settled = true;
       const aborted = isAbort(err, request.signal);
-      this.done(started, aborted ? 'cancelled' : 'error');
+      this.done(started, aborted ? 'cancelled' : 'error', undefined, err);
       throw classify(this.model, err, aborted);
     } finally {
       // The consumer stopped reading (a cancelled run) before the response finished.

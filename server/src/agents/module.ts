@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db/index.ts';
+import type { UsageService } from '../usage/service.ts';
 import { createExecutor } from './executor.ts';
 import { createModelResolver } from './models/providers.ts';
 import { createProvidersService } from './providers-service.ts';
@@ -13,14 +14,14 @@ import { allowlistLookup, createToolsService } from './tools-service.ts';
  * Wires the agents domain: the tool registry (later domains add their tool sources to it), agents,
  * model providers, and the executor that runs agent turns on the Agents SDK.
  */
-export function createAgentsModule(db: Db, config: Config, log: FastifyBaseLogger) {
+export function createAgentsModule(db: Db, config: Config, log: FastifyBaseLogger, usage: UsageService) {
   const tools = createToolRegistry([
     staticSource('builtin', builtinTools({ allowedHosts: allowlistLookup(db) })),
   ]);
   const providers = createProvidersService({ db, config });
   return {
     tools,
-    agents: createAgentService({ db, tools }),
+    agents: createAgentService({ db, tools, usage }),
     toolsService: createToolsService({ db, tools }),
     providers,
     runAgentTurn: createExecutor({ db, tools, resolver: createModelResolver(config), providers, log }),

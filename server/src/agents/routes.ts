@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { principalOf } from '../platform/auth.ts';
 import { errorResponses, requestMeta } from '../platform/http.ts';
 import { pageOf, pageQuerySchema } from '../platform/pagination.ts';
+import { agentHealthSchema, healthQuerySchema } from '../usage/schema.ts';
 import { agentSchema, agentVersionSchema, createAgentBody, idParams, updateAgentBody } from './schema.ts';
 import type { AgentService } from './service.ts';
 
@@ -91,6 +92,25 @@ export function agentsRoutes(agents: AgentService) {
         await agents.remove(principalOf(request), request.params.id, requestMeta(request));
         return reply.status(204).send(null);
       },
+    );
+
+    app.get(
+      '/agents/:id/health',
+      {
+        config: { auth: { permission: 'agents:read' } },
+        schema: {
+          operationId: 'getAgentHealth',
+          tags,
+          summary:
+            'Success rate, errors, latency p50/p95, tokens and last activity of the agent over a recent window',
+          description:
+            "Computed from the usage records of the agent's model calls (chat and runs alike). Each call made after a hand-off counts for the agent that made it.",
+          params: idParams,
+          querystring: healthQuerySchema,
+          response: { 200: agentHealthSchema, ...errorResponses },
+        },
+      },
+      async (request) => agents.health(principalOf(request), request.params.id, request.query.window),
     );
 
     app.get(

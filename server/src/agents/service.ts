@@ -5,6 +5,8 @@ import type { Db, Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts';
+import type { AgentHealth, HealthWindow } from '../usage/schema.ts';
+import type { UsageService } from '../usage/service.ts';
 import { DEFAULT_MODEL } from './models/providers.ts';
 import { type Agent, presentAgent, presentVersion, snapshotOf } from './present.ts';
 import type { CreateAgentInput, UpdateAgentInput } from './schema.ts';
@@ -19,10 +21,11 @@ const slugTaken = (slug: string) =>
 export interface AgentServiceDeps {
   db: Db;
   tools: ToolRegistry;
+  usage: UsageService;
 }
 
 /** Agents of an org: create, change (each change a new version), delete, and their rules. */
-export function createAgentService({ db, tools }: AgentServiceDeps) {
+export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
   async function audit(
     tx: Tx,
     p: Principal,
@@ -60,6 +63,12 @@ export function createAgentService({ db, tools }: AgentServiceDeps) {
 
     async get(p: Principal, id: string): Promise<Agent> {
       return presentAgent(await requireAgent(db, p.orgId, id));
+    },
+
+    /** How the agent has fared lately, from the usage records of its model calls. */
+    async health(p: Principal, id: string, window: HealthWindow): Promise<AgentHealth> {
+      await requireAgent(db, p.orgId, id);
+      return usage.agentHealth(p.orgId, id, window);
     },
 
     /** For other domains (chat, conversations): an org's agent by id, or a 404. */
