@@ -76,6 +76,11 @@ const envSchema = z
       .min(1024)
       .default(1024 * 1024),
     DASHBOARD_INTERVAL_MS: z.coerce.number().int().min(50).default(5_000),
+    CHAT_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).default(4),
+    CHAT_MAX_STREAMS_PER_ORG: z.coerce.number().int().min(1).default(64),
+    MCP_STDIO_COMMANDS: z.string().default(''),
+    MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    MCP_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
     OPERATOR_ORG_ID: z.string().min(1).max(100).optional(),
   })
@@ -139,6 +144,17 @@ export interface Config {
     /** A socket whose unsent data passes this is a slow consumer and is dropped. */
     maxBufferedBytes: number;
     dashboardIntervalMs: number;
+  };
+  /** Chat streams (SSE, WebSocket intents) open at once, per user or API key and per org, per replica. */
+  chat: { maxStreamsPerUser: number; maxStreamsPerOrg: number };
+  mcp: {
+    /**
+     * Commands an org may register as stdio MCP servers; they run on this host, so none are allowed
+     * unless the operator lists them (`*` allows any).
+     */
+    stdioCommands: string[];
+    connectTimeoutMs: number;
+    callTimeoutMs: number;
   };
   /** Days audit rows are kept; 0 keeps them forever. */
   auditRetentionDays: number;
@@ -223,6 +239,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       dashboardIntervalMs: e.DASHBOARD_INTERVAL_MS,
+    },
+    chat: { maxStreamsPerUser: e.CHAT_MAX_STREAMS_PER_USER, maxStreamsPerOrg: e.CHAT_MAX_STREAMS_PER_ORG },
+    mcp: {
+      stdioCommands: e.MCP_STDIO_COMMANDS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
+      callTimeoutMs: e.MCP_CALL_TIMEOUT_MS,
     },
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     operatorOrgId: e.OPERATOR_ORG_ID,
