@@ -48,7 +48,6 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream
     clearInterval(heartbeat);
     if (!controller.signal.aborted) controller.abort();
   };
-  request.raw.on('close', finish);
   raw.on('close', finish);
   return {
     signal: controller.signal,

@@ -1,8 +1,8 @@
 import type { Bus, BusEvent } from '../platform/bus.ts';
 import type { Db } from '../platform/db/index.ts';
 import { type RunEvent, runTopic } from './events.ts';
-import { presentRunEvent } from './service.ts';
-import { listRunEvents } from './store.ts';
+import { presentRunEvent, TERMINAL } from './service.ts';
+import { findRun, listRunEvents } from './store.ts';
 
 export type PresentedRunEvent = ReturnType<typeof presentRunEvent>;
 
@@ -46,8 +46,11 @@ export async function followRun(
     for (;;) {
       const rows = await listRunEvents(deps.db, run.orgId, run.id, last, 500);
       for (const row of rows) send(presentRunEvent(row));
-      if (rows.length < 500 || done) return;
+      if (rows.length < 500 || done) break;
     }
+    // A subscriber that resumes after the terminal event has nothing more to wait for.
+    const current = await findRun(deps.db, run.orgId, run.id);
+    if (!current || (TERMINAL.includes(current.status) && last >= current.lastSeq)) done = true;
   };
 
   try {
