@@ -16,6 +16,7 @@ import {
 import type { DestinationStream } from 'pino';
 import { type Admin, createAdmin } from './admin/module.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { mcpServersRoutes } from './agents/mcp/routes.ts';
 import { type AgentsModule, createAgentsModule } from './agents/module.ts';
 import { agentsRoutes } from './agents/routes.ts';
 import { modelProvidersRoutes, toolsRoutes } from './agents/settings-routes.ts';
@@ -149,6 +150,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.addHook('onClose', async () => {
     identity.stop();
     limiter.stop();
+    await agents.close();
   });
   installGuard(app, identity.authenticate, limiter);
   const audit = createAudit(ctx.database.db, { retentionDays: config.auditRetentionDays }, app.log);
@@ -182,6 +184,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       await api.register(agentsRoutes(agents.agents));
       await api.register(toolsRoutes(agents.toolsService));
       await api.register(modelProvidersRoutes(agents.providers));
+      await api.register(mcpServersRoutes(agents.mcpServers));
       await api.register(conversationsRoutes(conversations));
       await api.register(
         runsRoutes({

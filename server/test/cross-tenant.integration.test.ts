@@ -52,6 +52,17 @@ const fixtures: Record<string, Fixture> = {
     });
     return { id: agent.body.id, readBack: `/api/v1/agents/${agent.body.id}` };
   },
+  '/api/v1/mcp-servers/:id': async ({ server, a }) => {
+    const mcp = await call<{ id: string }>(server, 'POST', '/api/v1/mcp-servers', {
+      token: a.accessToken,
+      body: { transport: 'http', name: 'iso', url: 'http://127.0.0.1:9/mcp' },
+    });
+    return {
+      id: mcp.body.id,
+      bodies: { PATCH: { description: 'changed by B' } },
+      readBack: '/api/v1/mcp-servers?limit=200',
+    };
+  },
 };
 
 let server: TestServer;

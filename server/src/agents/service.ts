@@ -45,6 +45,17 @@ export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
     });
   }
 
+  /**
+   * Tool names that `wanted` may hold: those already held, and the registry's when something else is
+   * asked for. Read outside any transaction: listing the registry may connect to MCP servers.
+   */
+  async function knownTools(orgId: string, wanted: string[], held: string[] = []): Promise<Set<string>> {
+    const known = new Set(held);
+    if (wanted.every((t) => known.has(t))) return known;
+    for (const tool of await tools.list(orgId)) known.add(tool.name);
+    return known;
+  }
+
   async function requireAgent(tx: Tx, orgId: string, id: string) {
     const agent = await store.findAgent(tx, orgId, id);
     if (!agent) throw Errors.notFound('agent', id);
@@ -84,6 +95,7 @@ export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
 
     async create(p: Principal, input: CreateAgentInput, meta: RequestMeta): Promise<Agent> {
       const id = newId('agt');
+      const known = await knownTools(p.orgId, input.tools ?? []);
       try {
         return await db.transaction(async (tx) => {
           if (input.slug && (await store.findAgentBySlug(tx, p.orgId, input.slug)))
@@ -98,7 +110,7 @@ export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
             handoffs: [...new Set(input.handoffs ?? [])],
             modelSettings: input.modelSettings ?? {},
           };
-          await validateAgent(tx, tools, p.orgId, id, snapshot);
+          await validateAgent(tx, known, p.orgId, id, snapshot);
           const agent = await store.insertAgent(tx, { id, orgId: p.orgId, ...snapshot, version: 1 });
           await store.insertVersion(tx, {
             id: newId('agv'),
@@ -119,6 +131,8 @@ export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
     },
 
     async update(p: Principal, id: string, input: UpdateAgentInput, meta: RequestMeta): Promise<Agent> {
+      const held = (await store.findAgent(db, p.orgId, id))?.tools ?? [];
+      const known = await knownTools(p.orgId, input.tools ?? [], held);
       try {
         return await db.transaction(async (tx) => {
           const current = await store.findAgentForUpdate(tx, p.orgId, id);
@@ -143,7 +157,8 @@ export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
           if (next.slug !== before.slug && (await store.findAgentBySlug(tx, p.orgId, next.slug))) {
             throw slugTaken(next.slug);
           }
-          await validateAgent(tx, tools, p.orgId, id, next);
+          // Tools it already had stay allowed, even if their source is unreachable now.
+          await validateAgent(tx, new Set([...known, ...before.tools]), p.orgId, id, next);
           const version = current.version + 1;
           const updated = await store.updateAgent(tx, p.orgId, id, { ...next, version });
           await store.insertVersion(tx, {

@@ -4,7 +4,6 @@ import { BUILTIN_PROVIDERS, DEFAULT_MODEL, parseModelRef } from './models/provid
 import * as settings from './settings-store.ts';
 import * as store from './store.ts';
 import type { AgentSnapshot } from './tables.ts';
-import type { ToolRegistry } from './tools/registry.ts';
 
 export const SLUG_MAX = 60;
 
@@ -39,15 +38,18 @@ export async function freeSlug(tx: Tx, orgId: string, base: string): Promise<str
   }
 }
 
-/** Checks tools, hand-offs and model against the org; throws a 400 naming what is wrong. */
+/**
+ * Checks tools, hand-offs and model against the org; throws a 400 naming what is wrong. `known` holds
+ * the tool names the agent may list: the registry is read before the transaction, because listing
+ * it may connect to the org's MCP servers.
+ */
 export async function validateAgent(
   tx: Tx,
-  tools: ToolRegistry,
+  known: ReadonlySet<string>,
   orgId: string,
   agentId: string,
   a: AgentSnapshot,
 ): Promise<void> {
-  const known = new Set((await tools.list(orgId)).map((t) => t.name));
   const unknownTools = a.tools.filter((t) => !known.has(t));
   if (unknownTools.length) {
     const names = unknownTools.map((t) => `"${t}"`).join(', ');

@@ -16,6 +16,11 @@ export interface ToolDefinition {
   name: string;
   description: string;
   parameters: z.ZodObject;
+  /**
+   * The JSON schema to show instead of one derived from `parameters`: for tools described by someone
+   * else (MCP servers), which check their own arguments.
+   */
+  jsonSchema?: Record<string, unknown> | undefined;
   requiresApproval: boolean;
   /** Where the tool comes from: `builtin`, later `workspace` or `mcp:<server>`. */
   source: string;
@@ -62,8 +67,16 @@ export interface ToolSource {
 
 const TOOL_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 
+/** Tool names are at most this long. */
+export const MAX_TOOL_NAME = 64;
+
+/** Whether `name` is a valid registry name: dot-separated lower-case words, at most 64 long. */
+export function isToolName(name: string): boolean {
+  return TOOL_NAME.test(name) && name.length <= MAX_TOOL_NAME;
+}
+
 function assertToolName(name: string): void {
-  if (!TOOL_NAME.test(name) || name.length > 64) {
+  if (!isToolName(name)) {
     throw new Error(
       `tool name "${name}" must be dot-separated lower-case words (a-z, 0-9, _), at most 64 long`,
     );
@@ -80,6 +93,7 @@ export function modelToolName(name: string): string {
 
 /** The JSON schema of a tool's arguments, as the model and the API see it. */
 export function parametersJsonSchema(tool: ToolDefinition): Record<string, unknown> {
+  if (tool.jsonSchema) return tool.jsonSchema;
   const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.parameters, { io: 'input' }) as Record<
     string,
     unknown
