@@ -22,6 +22,7 @@ export function createRunsDomain(
     log,
     executor: agents.executor,
     settings: config.runs,
+    soleProcess: ctx.database.kind === 'pglite',
     createApprovalItem,
     onFinished: (run) => webhooks.runFinished(run),
   });

@@ -7,6 +7,9 @@ import { type PendingApproval, RunFailure, TransientError, type TurnExecutor } f
 import { RUNS_QUEUE, type RunJob, TERMINAL } from './service.ts';
 import * as store from './store.ts';
 
+/** Jobs whose retries ran out while no handler could settle them (every attempt's worker died). */
+export const RUNS_DEAD_QUEUE = 'runs_dead';
+
 export interface RunWorkerDeps {
   db: Db;
   bus: Bus;
@@ -14,6 +17,11 @@ export interface RunWorkerDeps {
   executor: TurnExecutor;
   log: FastifyBaseLogger;
   settings: { concurrency: number; timeoutSeconds: number; retryLimit: number };
+  /**
+   * True when this process alone uses the database (embedded PGlite): a job still marked active at
+   * start belonged to a process that died, and is retried at once instead of after its heartbeat lapses.
+   */
+  soleProcess: boolean;
   /** Creates the inbox item people answer; returns its id. Runs in the pause's transaction. */
   createApprovalItem(tx: Tx, run: store.RunRecord, approval: PendingApproval): Promise<string>;
   /** Called once a run has ended (webhooks). */
@@ -67,6 +75,35 @@ export function createRunWorker(deps: RunWorkerDeps) {
     await deps
       .onFinished(ended)
       .catch((err: unknown) => log.error({ err, runId: run.id }, 'run finish hook failed'));
+  }
+
+  /** A run whose every attempt died with its worker: it ends as failed, never stuck in `running`. */
+  async function giveUp(job: Job<RunJob>): Promise<void> {
+    const run = await store.findRunById(db, job.data.runId);
+    if (!run || TERMINAL.includes(run.status) || run.status === 'waiting_approval') return;
+    const error = {
+      code: 'worker_lost',
+      message: `the process running this run stopped ${run.attempts} time(s); it was not retried again`,
+    };
+    const failed = await inRunTransaction(db, bus, async (tx, emit) => {
+      const row = await store.transitionRun(tx, run.id, ['queued', 'running'], 'failed', {
+        error,
+        finishedAt: new Date(),
+      });
+      if (row) await emit(row, 'run.failed', { status: 'failed', ...error });
+      return row;
+    });
+    if (failed) await deps.onFinished(failed).catch(() => {});
+  }
+
+  async function retryOrphans(): Promise<void> {
+    const jobs = await queue.findJobs<RunJob>(RUNS_QUEUE, { limit: 10_000 });
+    const orphans = jobs.filter((j) => j.state === 'active').map((j) => j.id);
+    if (orphans.length) {
+      log.warn({ count: orphans.length }, 'runs: retrying jobs left active by a process that stopped');
+      // Failing them counts an attempt and schedules the retry (after its back-off).
+      await queue.fail(RUNS_QUEUE, orphans, { reason: 'the process running it stopped' });
+    }
   }
 
   async function handle(job: Job<RunJob>): Promise<void> {
@@ -177,7 +214,9 @@ export function createRunWorker(deps: RunWorkerDeps) {
 
   return {
     async start(): Promise<void> {
+      await queue.createQueue(RUNS_DEAD_QUEUE, { retryLimit: 5, retryDelay: 5 });
       await queue.createQueue(RUNS_QUEUE, {
+        deadLetter: RUNS_DEAD_QUEUE,
         notify: true,
         retryLimit: settings.retryLimit,
         retryDelay: 1,
@@ -186,6 +225,8 @@ export function createRunWorker(deps: RunWorkerDeps) {
         expireInSeconds: settings.timeoutSeconds + 60,
         heartbeatSeconds: 10,
       });
+      // Before this process claims anything, so only a dead process's jobs are active.
+      if (deps.soleProcess) await retryOrphans();
       workerId = await queue.work<RunJob>(
         RUNS_QUEUE,
         {
@@ -198,6 +239,9 @@ export function createRunWorker(deps: RunWorkerDeps) {
           if (job) await handle(job);
         },
       );
+      await queue.work<RunJob>(RUNS_DEAD_QUEUE, { batchSize: 1 }, async ([job]) => {
+        if (job) await giveUp(job);
+      });
     },
     /** Wakes this process's worker now (a run submitted here starts without waiting for NOTIFY). */
     wake(): void {
