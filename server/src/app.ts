@@ -94,6 +94,14 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // During shutdown, answers tell keep-alive clients to hang up, so close() does not wait for them.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   instrument(app, ctx.metrics);
 
   await app.register(helmet, {
@@ -134,7 +142,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // The viewer's bundle uses inline styles, which the CSP above already allows; its own stricter CSP
+  // would block them.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
 
   const identity = createIdentity(ctx.database.db, config, app.log);
   await identity.start();

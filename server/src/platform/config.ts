@@ -8,6 +8,10 @@ const boolFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+// Only a value that is not a number at all gets this message; range problems keep zod's own.
+const num = () =>
+  z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a number' : undefined) });
+
 const url = (protocols: string[]) =>
   z.url().refine((v) => protocols.some((p) => v.startsWith(`${p}:`)), {
     message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
@@ -17,90 +21,89 @@ const url = (protocols: string[]) =>
  * Every environment variable the server reads, validated once at start.
  * Nothing else in the code reads `process.env`.
  */
-const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    DATA_DIR: z.string().min(1).default('./data'),
-    DATABASE_URL: url(['postgres', 'postgresql']).optional(),
-    REDIS_URL: url(['redis', 'rediss']).optional(),
-    PUBLIC_URL: url(['http', 'https']).optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    CORS_ORIGINS: z.string().default(''),
-    BODY_LIMIT_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(1024 * 1024),
-    SWITCHBOARD_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_SECRET),
-    SWITCHBOARD_ADMIN_EMAIL: z.email().optional(),
-    SWITCHBOARD_ADMIN_PASSWORD: z.string().optional(),
-    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
-    REFRESH_TOKEN_TTL_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(300)
-      .default(30 * 86_400),
-    OPENAI_API_KEY: z.string().optional(),
-    OPENAI_BASE_URL: url(['http', 'https']).optional(),
-    ANTHROPIC_API_KEY: z.string().optional(),
-    TRUST_PROXY: boolFlag.default(false),
-    REDIS_PREFIX: z.string().default('sb:'),
-    RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(60),
-    RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
-    RATE_LIMIT_ORG_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
-    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
-    LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
-    WORKERS_IN_PROCESS: boolFlag.default(true),
-    QUEUE_SCHEMA: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
-      .default('pgboss'),
-    RUN_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-    RUN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(600),
-    RUN_RETRY_LIMIT: z.coerce.number().int().min(0).max(20).default(2),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-    WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
-    WS_HEARTBEAT_MS: z.coerce.number().int().min(50).default(30_000),
-    WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
-    WS_MAX_CONNECTIONS_PER_ORG: z.coerce.number().int().min(1).default(2_000),
-    WS_MAX_MESSAGE_BYTES: z.coerce
-      .number()
-      .int()
-      .min(256)
-      .default(64 * 1024),
-    WS_MAX_BUFFERED_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(1024 * 1024),
-    DASHBOARD_INTERVAL_MS: z.coerce.number().int().min(50).default(5_000),
-    CHAT_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).default(4),
-    CHAT_MAX_STREAMS_PER_ORG: z.coerce.number().int().min(1).default(64),
-    MCP_STDIO_COMMANDS: z.string().default(''),
-    MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-    MCP_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
-    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
-    OPERATOR_ORG_ID: z.string().min(1).max(100).optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && env.SWITCHBOARD_SECRET === DEV_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SWITCHBOARD_SECRET'],
-        message: 'is missing or the development default; production needs a secret of your own',
-      });
-    }
-    if (!!env.SWITCHBOARD_ADMIN_EMAIL !== !!env.SWITCHBOARD_ADMIN_PASSWORD) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.SWITCHBOARD_ADMIN_EMAIL ? 'SWITCHBOARD_ADMIN_PASSWORD' : 'SWITCHBOARD_ADMIN_EMAIL'],
-        message:
-          'must be set together with its pair (SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD)',
-      });
-    }
-  });
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: num().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  REDIS_URL: url(['redis', 'rediss']).optional(),
+  PUBLIC_URL: url(['http', 'https']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: z.string().default(''),
+  BODY_LIMIT_BYTES: num()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  SWITCHBOARD_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_SECRET),
+  SWITCHBOARD_ADMIN_EMAIL: z.email().optional(),
+  SWITCHBOARD_ADMIN_PASSWORD: z.string().optional(),
+  ACCESS_TOKEN_TTL_SECONDS: num().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: num()
+    .int()
+    .min(300)
+    .default(30 * 86_400),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: url(['http', 'https']).optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  TRUST_PROXY: boolFlag.default(false),
+  REDIS_PREFIX: z.string().default('sb:'),
+  RATE_LIMIT_IP_PER_MINUTE: num().int().min(1).default(60),
+  RATE_LIMIT_USER_PER_MINUTE: num().int().min(1).default(1200),
+  RATE_LIMIT_ORG_PER_MINUTE: num().int().min(1).default(6000),
+  LOGIN_MAX_FAILURES: num().int().min(1).default(5),
+  LOGIN_IP_MAX_FAILURES: num().int().min(1).default(20),
+  WORKERS_IN_PROCESS: boolFlag.default(true),
+  QUEUE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .default('pgboss'),
+  RUN_CONCURRENCY: num().int().min(1).max(256).default(8),
+  RUN_TIMEOUT_SECONDS: num().int().min(1).default(600),
+  RUN_RETRY_LIMIT: num().int().min(0).max(20).default(2),
+  SHUTDOWN_TIMEOUT_MS: num().int().min(100).default(10_000),
+  WS_AUTH_TIMEOUT_MS: num().int().min(50).default(5_000),
+  WS_HEARTBEAT_MS: num().int().min(50).default(30_000),
+  WS_MAX_CONNECTIONS_PER_USER: num().int().min(1).default(20),
+  WS_MAX_CONNECTIONS_PER_ORG: num().int().min(1).default(2_000),
+  WS_MAX_MESSAGE_BYTES: num()
+    .int()
+    .min(256)
+    .default(64 * 1024),
+  WS_MAX_BUFFERED_BYTES: num()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  DASHBOARD_INTERVAL_MS: num().int().min(50).default(5_000),
+  CHAT_MAX_STREAMS_PER_USER: num().int().min(1).default(4),
+  CHAT_MAX_STREAMS_PER_ORG: num().int().min(1).default(64),
+  MCP_STDIO_COMMANDS: z.string().default(''),
+  MCP_CONNECT_TIMEOUT_MS: num().int().min(100).default(10_000),
+  MCP_CALL_TIMEOUT_MS: num().int().min(100).default(60_000),
+  AUDIT_RETENTION_DAYS: num().int().min(0).default(90),
+  OPERATOR_ORG_ID: z.string().min(1).max(100).optional(),
+});
+
+/**
+ * Rules that span variables. They run on the raw input, so they are reported together with any
+ * other invalid variable instead of only after those are fixed.
+ */
+function crossProblems(raw: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const secret = raw.SWITCHBOARD_SECRET ?? DEV_SECRET;
+  if (raw.NODE_ENV === 'production' && secret === DEV_SECRET) {
+    problems.push(
+      'SWITCHBOARD_SECRET is missing or the development default; production needs a secret of your own',
+    );
+  }
+  if (!!raw.SWITCHBOARD_ADMIN_EMAIL !== !!raw.SWITCHBOARD_ADMIN_PASSWORD) {
+    const missing = raw.SWITCHBOARD_ADMIN_EMAIL ? 'SWITCHBOARD_ADMIN_PASSWORD' : 'SWITCHBOARD_ADMIN_EMAIL';
+    problems.push(
+      `${missing} must be set together with its pair (SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD)`,
+    );
+  }
+  return problems;
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -169,7 +172,8 @@ export interface Config {
 export class ConfigError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    // One line, so a log collector or a terminal shows the whole reason at once.
+    super(`invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
     this.problems = problems;
   }
@@ -180,16 +184,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   // Empty strings mean "unset" so `FOO=` in a .env file falls back to the default.
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
         const name = issue.path.join('.') || '(environment)';
         const value = cleaned[name];
         const shown = value === undefined || /SECRET|PASSWORD|KEY/.test(name) ? '' : ` (got "${value}")`;
         return `${name} ${issue.message}${shown}`;
-      }),
-    );
-  }
+      });
+  problems.push(...crossProblems(cleaned as Record<string, string>));
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     env: e.NODE_ENV,
