@@ -170,7 +170,17 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await registerWebsocket(app, realtime, config.realtime);
   const runs = createRunsDomain(ctx, app.log, {
     findAgent: (orgId, id) => agents.agents.getForOrg(orgId, id).catch(() => undefined),
-    executor: createTurnExecutor({ agents: agents.agents, conversations, runAgentTurn: agents.runAgentTurn }),
+    executor: createTurnExecutor({
+      agents: agents.agents,
+      conversations,
+      runAgentTurn: agents.runAgentTurn,
+      recordUsage: (run, calls) =>
+        usage.recordModelCalls(
+          run.orgId,
+          { agentId: run.agentId, runId: run.id, conversationId: run.conversationId ?? undefined },
+          calls,
+        ),
+    }),
   });
   registerRunChannel(realtime.channels, ctx.database.db);
   registerRunStats(realtime.stats, ctx.database.db, runs.inbox);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChatEvent, TurnMessage } from '../agents/events.ts';
+import type { ChatEvent, ModelCallUsage, TurnMessage } from '../agents/events.ts';
 import type { RunAgentTurn } from '../agents/executor.ts';
 import type { AgentService } from '../agents/service.ts';
 import type { ConversationService } from '../conversations/service.ts';
@@ -15,7 +15,7 @@ export interface TurnDeps {
   /** Records each model call for usage and agent health; failures here never fail the run. */
   recordUsage?: (
     run: { orgId: string; agentId: string; id: string; conversationId: string | null },
-    calls: unknown[],
+    calls: ModelCallUsage[],
   ) => Promise<void>;
 }
 
@@ -63,6 +63,14 @@ export function createTurnExecutor(deps: TurnDeps): TurnExecutor {
       steps: { step, stepPrefix: segment },
     });
 
+    // Every model call is recorded, failed attempts included; once per attempt of each segment.
+    if (deps.recordUsage && result.usage.calls.length) {
+      await step(`usage:${segment}:${run.attempts}`, async () => {
+        await deps.recordUsage?.(run, result.usage.calls);
+        return true;
+      }).catch(() => {});
+    }
+
     const error = result.error ?? { code: 'internal_error', message: 'the run failed unexpectedly' };
     // A retry will run the turn again and keep what it says; this attempt's words are not kept.
     if (result.outcome === 'failed' && error.transient) throw new TransientError(error.message);
@@ -77,13 +85,6 @@ export function createTurnExecutor(deps: TurnDeps): TurnExecutor {
         return true;
       });
     }
-    if (deps.recordUsage && result.usage.calls.length) {
-      await step(`usage:${segment}`, async () => {
-        await deps.recordUsage?.(run, result.usage.calls);
-        return true;
-      }).catch(() => {});
-    }
-
     if (result.outcome === 'completed')
       return { kind: 'completed', output: result.text, usage: result.usage };
     if (result.outcome === 'waiting_approval' && result.state && approval) {
