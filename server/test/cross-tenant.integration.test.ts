@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeAgent } from './agents-kit.ts';
 import { addMember, call, registerOwner, roleId, type Session } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';
+import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './runs-kit.ts';
 
 /**
  * Tenant isolation, generated from the route table: for every route that names a resource, a user of
@@ -17,6 +19,58 @@ interface Created {
 }
 
 type Fixture = (ctx: { server: TestServer; a: Session; b: Session }) => Promise<Created>;
+
+/** One resource serves every route that names it (`/runs/:id`, `/runs/:id/cancel`, ...). */
+function shared(make: Fixture): Fixture {
+  let made: Promise<Created> | undefined;
+  return (ctx) => {
+    made ??= make(ctx);
+    return made;
+  };
+}
+
+const agentFixture = shared(async ({ server, a }) => {
+  const agent = await makeAgent(server, a);
+  return {
+    id: agent.id,
+    bodies: { PATCH: { description: 'changed by B' } },
+    readBack: `/api/v1/agents/${agent.id}`,
+  };
+});
+
+const conversationFixture = shared(async ({ server, a }) => {
+  const agent = await makeAgent(server, a);
+  const conv = await call<{ id: string }>(server, 'POST', '/api/v1/conversations', {
+    token: a.accessToken,
+    body: { agentId: agent.id, title: 'org A only' },
+  });
+  return {
+    id: conv.body.id,
+    bodies: { PATCH: { title: 'changed by B' } },
+    readBack: `/api/v1/conversations/${conv.body.id}`,
+  };
+});
+
+/** A run paused for approval, so its inbox item can be approved, rejected, read and closed. */
+const pausedRun = shared(async ({ server, a }) => {
+  const agent = await makeRunAgent(server, a);
+  const run = await submitRun(server, a, {
+    agentId: agent.id,
+    input: '/tool demo.approval {"action":"iso"}',
+  });
+  await waitForRun(server, a, run.id, ['waiting_approval']);
+  return { id: run.id, readBack: `/api/v1/runs/${run.id}` };
+});
+
+const inboxFixture = shared(async (ctx) => {
+  const run = await pausedRun(ctx);
+  const item = await inboxItemFor(ctx.server, ctx.a, run.id);
+  return {
+    id: item.id,
+    bodies: { PATCH: { read: true }, POST: { reason: 'by B' } },
+    readBack: `/api/v1/inbox/${item.id}`,
+  };
+});
 
 const fixtures: Record<string, Fixture> = {
   '/api/v1/members/:id': async ({ server, a, b }) => {
@@ -45,12 +99,26 @@ const fixtures: Record<string, Fixture> = {
     });
     return { id: k.body.apiKey.id, readBack: '/api/v1/api-keys?limit=200' };
   },
-  '/api/v1/agents/:id/health': async ({ server, a }) => {
-    const agent = await call<{ id: string }>(server, 'POST', '/api/v1/agents', {
+  '/api/v1/agents/:id': agentFixture,
+  '/api/v1/agents/:id/versions': agentFixture,
+  '/api/v1/agents/:id/health': agentFixture,
+  '/api/v1/conversations/:id': conversationFixture,
+  '/api/v1/conversations/:id/messages': conversationFixture,
+  '/api/v1/runs/:id': pausedRun,
+  '/api/v1/runs/:id/cancel': pausedRun,
+  '/api/v1/runs/:id/events': pausedRun,
+  '/api/v1/inbox/:id': inboxFixture,
+  '/api/v1/inbox/:id/read': inboxFixture,
+  '/api/v1/inbox/:id/close': inboxFixture,
+  '/api/v1/inbox/:id/approve': inboxFixture,
+  '/api/v1/inbox/:id/reject': inboxFixture,
+  '/api/v1/model-providers/:name': async ({ server, a }) => {
+    const res = await call(server, 'PUT', '/api/v1/model-providers', {
       token: a.accessToken,
-      body: { name: `iso-health-${Date.now()}` },
+      body: { name: 'iso-llm', baseUrl: 'http://127.0.0.1:9/v1' },
     });
-    return { id: agent.body.id, readBack: `/api/v1/agents/${agent.body.id}` };
+    if (res.status !== 200) throw new Error(`provider: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id: 'iso-llm', readBack: '/api/v1/model-providers' };
   },
   '/api/v1/mcp-servers/:id': async ({ server, a }) => {
     const mcp = await call<{ id: string }>(server, 'POST', '/api/v1/mcp-servers', {
@@ -69,12 +137,23 @@ let server: TestServer;
 let a: Session;
 let b: Session;
 const created = new Map<string, Created>();
+const webhookOfA = `a-hook-${Date.now()}`;
 
 beforeAll(async () => {
   server = await startTestServer();
   a = await registerOwner(server, 'tenant-a');
   b = await registerOwner(server, 'tenant-b');
   for (const [url, fixture] of Object.entries(fixtures)) created.set(url, await fixture({ server, a, b }));
+  // Singletons (one per org) have no id in the path; both orgs get one so B's answer can be checked.
+  for (const [session, tag] of [
+    [a, webhookOfA],
+    [b, 'b-hook'],
+  ] as const) {
+    await call(server, 'PUT', '/api/v1/webhooks', {
+      token: session.accessToken,
+      body: { url: `http://127.0.0.1:9/${tag}` },
+    });
+  }
 });
 afterAll(async () => {
   await server?.close();
@@ -150,7 +229,10 @@ describe('org B cannot reach org A', () => {
   });
 
   it("never lists org A's resources", async () => {
-    const ids = [...created.values()].map((c) => c.id);
+    const ids = [
+      ...new Set([...created.values()].map((c) => c.id).filter((id) => id !== 'iso-llm')),
+      webhookOfA,
+    ];
     // The control room is platform-wide and for the operator org only (see admin tests).
     const lists = apiRoutes().filter(
       (r) =>
