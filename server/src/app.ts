@@ -17,15 +17,15 @@ import type { DestinationStream } from 'pino';
 import { type Admin, createAdmin } from './admin/module.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { mcpServersRoutes } from './agents/mcp/routes.ts';
-import { type AgentsModule, createAgentsModule } from './agents/module.ts';
+import type { AgentsModule } from './agents/module.ts';
 import { agentsRoutes } from './agents/routes.ts';
 import { modelProvidersRoutes, toolsRoutes } from './agents/settings-routes.ts';
 import { installAuditHook } from './audit/hook.ts';
 import { type Audit, createAudit } from './audit/module.ts';
 import { auditRoutes } from './audit/routes.ts';
-import { createTurnExecutor } from './chat/turn.ts';
 import { conversationsRoutes } from './conversations/routes.ts';
-import { type ConversationService, createConversationService } from './conversations/service.ts';
+import type { ConversationService } from './conversations/service.ts';
+import { createExecutionDomains } from './domains.ts';
 import { createIdentity, type Identity } from './identity/module.ts';
 import { accessRoutes, authRoutes, jwksRoutes } from './identity/routes.ts';
 import { operationsRoutes } from './operations/routes.ts';
@@ -39,10 +39,10 @@ import { instrument } from './platform/metrics.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
 import { createRealtime, type Realtime } from './realtime/module.ts';
 import { realtimeRoutes, registerWebsocket } from './realtime/routes.ts';
-import { createRunsDomain, type RunsDomain } from './runs/module.ts';
+import type { RunsDomain } from './runs/module.ts';
 import { registerRunChannel, registerRunStats } from './runs/realtime.ts';
 import { runsRoutes } from './runs/routes.ts';
-import { createUsageService, type UsageService } from './usage/service.ts';
+import type { UsageService } from './usage/service.ts';
 import { inboxRoutes } from './workspace/inbox-routes.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -148,9 +148,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
 
   const identity = createIdentity(ctx.database.db, config, app.log);
   await identity.start();
-  const usage = createUsageService({ db: ctx.database.db });
-  const agents = createAgentsModule(ctx.database.db, config, app.log, usage);
-  const conversations = createConversationService({ db: ctx.database.db, agents: agents.agents });
+  const domains = createExecutionDomains(ctx, app.log);
+  const { usage, agents, conversations, runs } = domains;
   const limiter = createRateLimiter({
     limits: config.rateLimits,
     redis: ctx.redis,
@@ -160,7 +159,6 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.addHook('onClose', async () => {
     identity.stop();
     limiter.stop();
-    await agents.close();
   });
   installGuard(app, identity.authenticate, limiter);
   const audit = createAudit(ctx.database.db, { retentionDays: config.auditRetentionDays }, app.log);
@@ -168,24 +166,10 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   installAuditHook(app, audit.recorder);
   const realtime = createRealtime(ctx, identity.authenticate, app.log);
   await registerWebsocket(app, realtime, config.realtime);
-  const runs = createRunsDomain(ctx, app.log, {
-    findAgent: (orgId, id) => agents.agents.getForOrg(orgId, id).catch(() => undefined),
-    executor: createTurnExecutor({
-      agents: agents.agents,
-      conversations,
-      runAgentTurn: agents.runAgentTurn,
-      recordUsage: (run, calls) =>
-        usage.recordModelCalls(
-          run.orgId,
-          { agentId: run.agentId, runId: run.id, conversationId: run.conversationId ?? undefined },
-          calls,
-        ),
-    }),
-  });
   registerRunChannel(realtime.channels, ctx.database.db);
   registerRunStats(realtime.stats, ctx.database.db, runs.inbox);
   if (config.workersInProcess) await runs.startWorkers();
-  app.addHook('onClose', () => runs.stopWorkers());
+  app.addHook('onClose', () => domains.close());
   const admin = createAdmin(ctx, realtime, app.log, app);
   app.addHook('onClose', async () => {
     admin.stop();

@@ -12,12 +12,14 @@ import { openDatabase } from './platform/db/index.ts';
 import { safeErrorView } from './platform/errors.ts';
 import { handleSignals, startServer } from './server.ts';
 import { supervise, supervisedExit } from './supervisor.ts';
+import { startWorker } from './worker.ts';
 
 const USAGE = `Usage: switchboard <command>
 
 Commands:
   start          run the API, console and workers (migrates first), restarted on POST /admin/restart
   serve          the same in this process, without the restarting supervisor (for process managers)
+  worker         execute runs and deliver webhooks only (no HTTP); pair with WORKERS_IN_PROCESS=false
   migrate        apply database migrations and exit
   create-admin   create (or update) an owner: --email <e> --password <p> [--name <n>] [--org <name>]
   keys rotate    make a new token signing key; the previous one stays valid until its tokens expire
@@ -69,6 +71,25 @@ async function serve(): Promise<void> {
   // Under the supervisor: if it dies, stop rather than run on unsupervised.
   if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   server.app.log.info(`Switchboard is running on ${server.url} (${server.ctx.database.kind})`);
+}
+
+/** Runs workers only; stops (letting running turns finish or requeue) on SIGTERM/SIGINT. */
+async function worker(): Promise<void> {
+  const cfg = config();
+  const running = await startWorker(cfg);
+  let signalled = false;
+  const onSignal = () => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    const force = setTimeout(() => process.exit(1), cfg.shutdownTimeoutMs);
+    force.unref();
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 async function migrate(): Promise<void> {
@@ -131,6 +152,7 @@ async function keys(args: string[]): Promise<void> {
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   start: () => start(),
   serve: () => serve(),
+  worker: () => worker(),
   migrate: () => migrate(),
   'create-admin': createAdmin,
   keys,

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { makeAgent } from './agents-kit.ts';
+import { registerOwner } from './factories.ts';
+import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
+import { runCli, terminate } from './process.ts';
+import { runEvents, submitRun, waitForRun } from './runs-kit.ts';
+import { openStream, readSse } from './sse.ts';
+
+const redisUrl = process.env.TEST_REDIS_URL;
+
+/**
+ * Scale-out: API replicas A and B run no workers; a separate `switchboard worker` process executes the
+ * run submitted to A, and a client following the run on B receives every event.
+ */
+describe.skipIf(!redisUrl || storageMode !== 'postgres')('runs across replicas', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  afterAll(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  it('a run submitted to replica A, executed by a worker process, streams to a client of replica B', async () => {
+    const shared = {
+      REDIS_URL: redisUrl!,
+      REDIS_PREFIX: `sbtest:${randomBytes(4).toString('hex')}:`,
+      QUEUE_SCHEMA: `q_${randomBytes(4).toString('hex')}`,
+    };
+    const replicas: TestServer[] = [];
+    for (let i = 0; i < 2; i++) {
+      const replica = await startTestServer({ env: { ...shared, WORKERS_IN_PROCESS: 'false' } });
+      replicas.push(replica);
+      cleanup.push(() => replica.close());
+    }
+    const [a, b] = replicas as [TestServer, TestServer];
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-worker-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const worker = runCli(['worker'], {
+      ...shared,
+      DATABASE_URL: inject('postgresUrl')!,
+      DATA_DIR: dir,
+      SWITCHBOARD_SECRET: TEST_SECRET,
+      LOG_LEVEL: 'info',
+    });
+    cleanup.push(async () => {
+      await terminate(worker);
+    });
+    for (let i = 0; i < 600 && !worker.output().includes('Switchboard worker is running'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(worker.output()).toContain('Switchboard worker is running');
+
+    const owner = await registerOwner(a);
+    const agent = await makeAgent(a, owner);
+    const run = await submitRun(a, owner, { agentId: agent.id, input: '/tokens 20\n/sleep 300\n/tokens 20' });
+    const stream = await openStream(`${b.url}/api/v1/runs/${run.id}/events`, { token: owner.accessToken });
+    const seen: Array<{ id: number; event: string | undefined }> = [];
+    for await (const e of readSse(stream)) seen.push({ id: Number(e.id), event: e.event });
+
+    expect(seen.map((e) => e.id)).toEqual(seen.map((_, i) => i + 1));
+    expect(seen.at(-1)?.event).toBe('run.completed');
+    const done = await waitForRun(b, owner, run.id, ['succeeded']);
+    expect(done.attempts).toBe(1);
+    expect((await runEvents(b, owner, run.id)).length).toBe(seen.length);
+    // The replicas run no workers, so the worker process executed it, without an error.
+    expect(worker.output()).not.toContain('"level":50');
+  }, 90_000);
+});
