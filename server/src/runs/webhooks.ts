@@ -69,18 +69,24 @@ export function createWebhooks(deps: { db: Db; queue: PgBoss; secret: string; lo
         retryBackoff: true,
         retryDelayMax: 600,
       });
-      await queue.work<WebhookJob>(WEBHOOKS_QUEUE, { localConcurrency: 4, batchSize: 1 }, async ([job]) => {
-        if (!job) return;
-        try {
-          await deliver(job);
-        } catch (err) {
-          log.warn(
-            { err, orgId: job.data.orgId, runId: job.data.runId, attempt: job.retryCount },
-            'webhook delivery failed',
-          );
-          throw err;
-        }
-      });
+      // NOTIFY starts first attempts at once; the 2 s poll picks up retries once their back-off has passed.
+      const polling = { pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 };
+      await queue.work<WebhookJob>(
+        WEBHOOKS_QUEUE,
+        { localConcurrency: 4, batchSize: 1, ...polling },
+        async ([job]) => {
+          if (!job) return;
+          try {
+            await deliver(job);
+          } catch (err) {
+            log.warn(
+              { err, orgId: job.data.orgId, runId: job.data.runId, attempt: job.retryCount },
+              'webhook delivery failed',
+            );
+            throw err;
+          }
+        },
+      );
     },
     /** Queues the run's webhook, if the org has one. */
     async runFinished(run: { id: string; orgId: string }): Promise<void> {
