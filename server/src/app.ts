@@ -42,6 +42,7 @@ import { realtimeRoutes, registerWebsocket } from './realtime/routes.ts';
 import type { RunsDomain } from './runs/module.ts';
 import { registerRunChannel, registerRunStats } from './runs/realtime.ts';
 import { runsRoutes } from './runs/routes.ts';
+import { agentHealthTable, executionMetrics, unfinishedRunCount } from './runs/metrics.ts';
 import type { UsageService } from './usage/service.ts';
 import { inboxRoutes } from './workspace/inbox-routes.ts';
 
@@ -177,13 +178,19 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
 
   await app.register(operationsRoutes(ctx));
+  admin.service.figures.register('unfinishedRuns', () => unfinishedRunCount(ctx.database));
   await app.register(jwksRoutes(identity.keyring));
   await app.register(
     async (api) => {
       await api.register(authRoutes(identity.auth));
       await api.register(accessRoutes(identity.access));
       await api.register(auditRoutes(audit.service));
-      await api.register(adminRoutes(admin.service, admin.restart));
+      await api.register(
+        adminRoutes(admin.service, admin.restart, {
+          metrics: (window) => executionMetrics(ctx.database, ctx.queue, window),
+          agentHealth: (window) => agentHealthTable(ctx.database, window),
+        }),
+      );
       await api.register(realtimeRoutes(realtime));
       await api.register(agentsRoutes(agents.agents));
       await api.register(toolsRoutes(agents.toolsService));

@@ -1,14 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { principalOf } from '../platform/auth.ts';
 import { errorEnvelopeSchema } from '../platform/errors.ts';
 import { errorResponses } from '../platform/http.ts';
 import type { RestartControl } from './restart.ts';
-import { restartSchema, statisticsSchema, systemHealthSchema } from './schema.ts';
+import {
+  agentHealthTableSchema,
+  executionMetricsSchema,
+  restartSchema,
+  statisticsSchema,
+  systemHealthSchema,
+} from './schema.ts';
 import type { AdminService } from './service.ts';
 
+/** Execution figures the runs domain provides to the control room. */
+export interface ExecutionFigures {
+  metrics(window: '1h' | '24h' | '7d'): Promise<unknown>;
+  agentHealth(window: '1h' | '24h' | '7d'): Promise<unknown>;
+}
+
+const windowQuery = z.object({ window: z.enum(['1h', '24h', '7d']).default('1h') });
+
 /** The admin control room under `/admin`: platform figures, health, and a graceful restart. */
-export function adminRoutes(admin: AdminService, restart: RestartControl) {
+export function adminRoutes(admin: AdminService, restart: RestartControl, execution: ExecutionFigures) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     const tags = ['admin'];
@@ -40,6 +55,42 @@ export function adminRoutes(admin: AdminService, restart: RestartControl) {
         },
       },
       async (request) => admin.systemHealth(principalOf(request)),
+    );
+
+    app.get(
+      '/admin/control-room/execution-metrics',
+      {
+        config: { auth },
+        schema: {
+          operationId: 'getExecutionMetrics',
+          tags,
+          summary: 'Runs by status, duration p50/p95, throughput and queue depth, platform-wide',
+          querystring: windowQuery,
+          response: { 200: executionMetricsSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        await admin.assertOperator(principalOf(request));
+        return executionMetricsSchema.parse(await execution.metrics(request.query.window));
+      },
+    );
+
+    app.get(
+      '/admin/control-room/agent-health',
+      {
+        config: { auth },
+        schema: {
+          operationId: 'getAgentHealthTable',
+          tags,
+          summary: "Every agent's recent runs: volume, success rate, latency and last run",
+          querystring: windowQuery,
+          response: { 200: agentHealthTableSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        await admin.assertOperator(principalOf(request));
+        return agentHealthTableSchema.parse(await execution.agentHealth(request.query.window));
+      },
     );
 
     app.post(

@@ -60,3 +60,46 @@ export const restartSchema = z
     drainTimeoutMs: z.number().int(),
   })
   .meta({ id: 'RestartAccepted' });
+
+const durations = z.object({ p50: z.number().nullable(), p95: z.number().nullable() });
+
+export const executionMetricsSchema = z
+  .object({
+    at: z.string(),
+    window: z.enum(['1h', '24h', '7d']),
+    runsByStatus: z.record(z.string(), z.number()).meta({ description: 'Every run now, by status' }),
+    finished: z.number().int().meta({ description: 'Runs that finished in the window' }),
+    durationMs: durations,
+    finishedByStatus: z.record(
+      z.string(),
+      z.object({ count: z.number().int(), p50Ms: z.number().nullable(), p95Ms: z.number().nullable() }),
+    ),
+    throughputPerMinute: z.number(),
+    queue: z.object({
+      ready: z.number().nullable(),
+      active: z.number().nullable(),
+      deferred: z.number().nullable(),
+    }),
+  })
+  .meta({ id: 'ExecutionMetrics' });
+
+export const agentHealthTableSchema = z
+  .object({
+    at: z.string(),
+    window: z.enum(['1h', '24h', '7d']),
+    items: z.array(
+      z.object({
+        agentId: z.string(),
+        orgId: z.string(),
+        name: z.string().nullable(),
+        slug: z.string().nullable(),
+        runs: z.number().int(),
+        succeeded: z.number().int(),
+        failed: z.number().int(),
+        successRate: z.number().nullable(),
+        latencyMs: durations,
+        lastRunAt: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'AgentHealthTable' });
