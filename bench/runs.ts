@@ -53,7 +53,7 @@ interface Figures {
 }
 
 async function scenario(
-  database: Database,
+  database: Database & { url?: string },
   storage: string,
   concurrency: number,
   total: number,
@@ -70,6 +70,7 @@ async function scenario(
     RATE_LIMIT_ORG_PER_MINUTE: '1000000',
     RATE_LIMIT_IP_PER_MINUTE: '1000000',
     QUEUE_SCHEMA: `q_${randomBytes(4).toString('hex')}`,
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
   });
   const ctx = await createContext(config, { database, skipMigrations: true });
   const app = await buildApp(ctx);
@@ -176,7 +177,7 @@ async function withStorage<T>(
   const database = await openDatabase({ kind: 'postgres', url: target.toString(), poolSize: 20 });
   try {
     await database.migrate();
-    return await fn(database);
+    return await fn(Object.assign(database, { url: target.toString() }));
   } finally {
     await database.close();
     await admin.query(`drop database if exists ${name} with (force)`);
