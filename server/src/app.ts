@@ -23,6 +23,8 @@ import { modelProvidersRoutes, toolsRoutes } from './agents/settings-routes.ts';
 import { installAuditHook } from './audit/hook.ts';
 import { type Audit, createAudit } from './audit/module.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { createChat } from './chat/module.ts';
+import { chatRoutes } from './chat/routes.ts';
 import { conversationsRoutes } from './conversations/routes.ts';
 import type { ConversationService } from './conversations/service.ts';
 import { createExecutionDomains } from './domains.ts';
@@ -39,6 +41,7 @@ import { instrument } from './platform/metrics.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
 import { createRealtime, type Realtime } from './realtime/module.ts';
 import { realtimeRoutes, registerWebsocket } from './realtime/routes.ts';
+import { handleIntents } from './realtime/session.ts';
 import type { RunsDomain } from './runs/module.ts';
 import { registerRunChannel, registerRunStats } from './runs/realtime.ts';
 import { runsRoutes } from './runs/routes.ts';
@@ -171,6 +174,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   registerRunStats(realtime.stats, ctx.database.db, runs.inbox);
   if (config.workersInProcess) await runs.startWorkers();
   app.addHook('onClose', () => domains.close());
+  const chat = createChat({ ctx, agents, conversations, runs, log: app.log });
+  handleIntents(realtime.channels, chat.intents);
+  app.addHook('preClose', async () => chat.close());
   const admin = createAdmin(ctx, realtime, app.log, app);
   app.addHook('onClose', async () => {
     admin.stop();
@@ -207,6 +213,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
         }),
       );
       await api.register(inboxRoutes(runs.inbox));
+      await api.register(chatRoutes(chat));
     },
     { prefix: API_PREFIX },
   );

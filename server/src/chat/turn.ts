@@ -4,6 +4,7 @@ import type { RunAgentTurn } from '../agents/executor.ts';
 import type { AgentService } from '../agents/service.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import { type PendingApproval, RunFailure, TransientError, type TurnExecutor } from '../runs/executor.ts';
+import { contextOf } from './context.ts';
 
 /** Run-level events the worker writes itself; the agent loop's own versions are not repeated. */
 const WORKER_EVENTS = new Set(['run.started', 'run.completed', 'run.failed', 'approval.required']);
@@ -31,8 +32,12 @@ export function createTurnExecutor(deps: TurnDeps): TurnExecutor {
     const resuming = resume && run.pausedState ? run.pausedState : undefined;
     // Each segment of a run (before and after each approval) has its own step ids.
     const segment = resuming ? createHash('sha256').update(resuming).digest('hex').slice(0, 12) : 'start';
-    const history =
-      run.conversationId && !resuming ? await deps.conversations.history(run.orgId, run.conversationId) : [];
+    // A fresh turn reads its conversation, or the history the run carries itself (OpenAI surface).
+    const history = resuming
+      ? []
+      : run.conversationId
+        ? await deps.conversations.history(run.orgId, run.conversationId)
+        : contextOf(run.metadata);
 
     let approval: PendingApproval | undefined;
     const onEvent = (event: ChatEvent) => {

@@ -1,14 +1,75 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { RawData } from 'ws';
 import type { Principal } from '../platform/auth.ts';
 import { AppError } from '../platform/errors.ts';
+import type { ChannelRegistry } from './channels.ts';
 import type { Connection } from './connection.ts';
 import { CloseCodes, parseClientMessage } from './protocol.ts';
-import { addTo, closeWith, fail, type HubState, reply } from './state.ts';
+import { addTo, closeWith, fail, type HubState, push, reply } from './state.ts';
 import { removeSubscription, subscribe } from './subscriptions.ts';
 
 const RATE_WINDOW_MS = 10_000;
 const RATE_MAX_MESSAGES = 200;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What the hub gives the chat domain's intent handler for one socket. */
+export interface IntentSocket {
+  principal: Principal;
+  /** Sends one message (serialized here); a slow reader is dropped like on any channel. */
+  send(message: Record<string, unknown>): void;
+  /** Sends `{type:"error", code, message, id?}`; the socket stays open. */
+  fail(code: string, message: string, id?: string): void;
+  /** Aborted when the socket closes. */
+  closed: AbortSignal;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * Handles one `{type:"intent"}` message (the chat domain provides it). Resolves once the turn has
+ * started, with the promise of its stream, so the socket's next messages need not wait for the reply.
+ */
+export type IntentHandler = (
+  socket: IntentSocket,
+  message: unknown,
+) => Promise<{ streaming: Promise<void> } | undefined>;
+
+/** Intent handlers per hub, keyed by the hub's channel registry (what domains are handed). */
+const intentHandlers = new WeakMap<ChannelRegistry, IntentHandler>();
+
+/** Lets a hub's sockets start chat turns with `{type:"intent"}`; without a handler it is an unknown type. */
+export function handleIntents(channels: ChannelRegistry, handler: IntentHandler): void {
+  intentHandlers.set(channels, handler);
+}
+
+/** The parsed frame when it is an intent this hub handles; other frames cost a substring search. */
+function intentFrame(state: HubState, raw: string): unknown {
+  if (!raw.includes('"intent"') || !intentHandlers.has(state.channels)) return undefined;
+  try {
+    const json: unknown = JSON.parse(raw);
+    return (json as { type?: unknown } | null)?.type === 'intent' ? json : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function intent(state: HubState, conn: Connection, json: unknown): Promise<void> {
+  const handler = intentHandlers.get(state.channels)!;
+  const controller = new AbortController();
+  const onClose = () => controller.abort();
+  conn.socket.once('close', onClose);
+  const started = await handler(
+    {
+      principal: conn.principal!,
+      send: (message) => push(state, conn, JSON.stringify(message)),
+      fail: (code, message, id) => fail(state, conn, code, message, { id }),
+      closed: controller.signal,
+      log: conn.log,
+    },
+    json,
+  );
+  if (!started) conn.socket.off('close', onClose);
+  else void started.streaming.finally(() => conn.socket.off('close', onClose));
+}
 
 function text(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
@@ -110,6 +171,10 @@ export async function authenticate(
 /** One client frame. Before authentication only `auth` is accepted; anything else closes 4401. */
 async function handle(state: HubState, conn: Connection, raw: string): Promise<void> {
   if (conn.done) return;
+  if (conn.principal && !conn.dashboardOnly) {
+    const json = intentFrame(state, raw);
+    if (json !== undefined) return intent(state, conn, json);
+  }
   const parsed = parseClientMessage(raw);
   if (!conn.principal) {
     if (parsed.ok && parsed.message.type === 'auth') {

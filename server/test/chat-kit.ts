@@ -1,0 +1,58 @@
+import { call, type Session } from './factories.ts';
+import type { TestServer } from './harness.ts';
+import { openStream, readSse } from './sse.ts';
+
+/** One chat event as the stream carries it: `id:` parsed, `data:` parsed. */
+export interface StreamedEvent {
+  id: number;
+  type: string;
+  data: Record<string, unknown> & { type: string };
+}
+
+/** Reads a chat SSE response until it ends, or until `stopAfter` says to stop (the rest is left unread). */
+export async function readChatEvents(
+  res: Response,
+  stopAfter: (e: StreamedEvent) => boolean = () => false,
+): Promise<StreamedEvent[]> {
+  const events: StreamedEvent[] = [];
+  for await (const e of readSse(res)) {
+    const event: StreamedEvent = {
+      id: Number(e.id),
+      type: e.event ?? '',
+      data: JSON.parse(e.data) as StreamedEvent['data'],
+    };
+    events.push(event);
+    if (stopAfter(event)) break;
+  }
+  return events;
+}
+
+export function chatStream(
+  server: TestServer,
+  session: Session,
+  body: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return openStream(`${server.url}/api/v1/chat/stream`, {
+    token: session.accessToken,
+    method: 'POST',
+    body,
+    ...(signal ? { signal } : {}),
+  });
+}
+
+export const deltaText = (events: StreamedEvent[]) =>
+  events
+    .filter((e) => e.type === 'message.delta')
+    .map((e) => e.data.text)
+    .join('');
+
+/** Creates an API key with the given scopes and returns its secret. */
+export async function makeApiKey(server: TestServer, owner: Session, scopes: string[]): Promise<string> {
+  const res = await call<{ key: string }>(server, 'POST', '/api/v1/api-keys', {
+    token: owner.accessToken,
+    body: { name: `chat-${Math.random().toString(36).slice(2, 8)}`, scopes },
+  });
+  if (res.status !== 201) throw new Error(`api key failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.key;
+}
