@@ -107,6 +107,9 @@ function crossProblems(raw: Record<string, string>): string[] {
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Every variable the server reads; the docs test holds README.md and .env.example to this list. */
+export const ENV_VARIABLES = Object.keys(envSchema.shape).sort();
+
 export interface Config {
   env: Env['NODE_ENV'];
   port: number;
