@@ -24,6 +24,7 @@ import { installAuditHook } from './audit/hook.ts';
 import { type Audit, createAudit } from './audit/module.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { createChat } from './chat/module.ts';
+import { openaiRoutes } from './chat/openai-routes.ts';
 import { chatRoutes } from './chat/routes.ts';
 import { conversationsRoutes } from './conversations/routes.ts';
 import type { ConversationService } from './conversations/service.ts';
@@ -217,6 +218,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     },
     { prefix: API_PREFIX },
   );
+  // OpenAI-compatible, at the root so OpenAI clients work with base URL <server>/v1.
+  await app.register(openaiRoutes(chat), { prefix: '/v1' });
   if (options.testRoutes) await app.register(async (scope) => options.testRoutes?.(scope));
 
   const hasConsole = await registerConsole(app);

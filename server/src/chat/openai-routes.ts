@@ -1,0 +1,231 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { StreamLimiter } from '../agents/stream-limiter.ts';
+import { principalOf } from '../platform/auth.ts';
+import { AppError } from '../platform/errors.ts';
+import { openSse } from '../platform/sse.ts';
+import {
+  checkRequest,
+  chunk,
+  completion,
+  completionChunk,
+  completionRequest,
+  completionResponse,
+  createContentJoiner,
+  errorBody,
+  modelList,
+  openaiError,
+  turnFromMessages,
+  usageChunk,
+} from './openai-format.ts';
+import { clientGone, disconnectSignal } from './routes.ts';
+import { type ChatService, runFailure, type StartedTurn } from './service.ts';
+
+const errors = { 400: openaiError, 401: openaiError, 403: openaiError, 404: openaiError, 429: openaiError };
+
+/** Every failure of this surface in OpenAI's error shape, so OpenAI SDKs raise their usual errors. */
+function openaiErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  let status = 500;
+  let code = 'internal_error';
+  let message = 'internal server error';
+  let param: string | null = null;
+  if (err instanceof AppError) {
+    ({ status, code, message } = err);
+    const details = err.details as { param?: unknown } | undefined;
+    param = typeof details?.param === 'string' ? details.param : null;
+    reply.headers(err.headers);
+  } else if (hasZodFastifySchemaValidationErrors(err)) {
+    const first = err.validation[0];
+    param = first ? first.instancePath.slice(1).replaceAll('/', '.') || null : null;
+    status = 400;
+    code = 'validation_failed';
+    message = first ? `${param ?? 'body'}: ${first.message ?? 'is invalid'}` : 'invalid request';
+  } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    status = err.statusCode;
+    code = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'invalid_json' : 'bad_request';
+    message = err.message;
+  } else {
+    request.log.error({ err }, 'unexpected error');
+  }
+  if (status >= 500 && err instanceof AppError) request.log.error({ err }, message);
+  void reply.status(status).send(errorBody(status, code, message, param));
+}
+
+const modelNotFound = (model: string) =>
+  new AppError(
+    404,
+    'model_not_found',
+    `The model \`${model}\` does not exist or you do not have access to it.`,
+    { param: 'model' },
+  );
+
+/** Streams a turn as `chat.completion.chunk` SSE lines, ending with `data: [DONE]`. */
+async function streamCompletion(
+  chat: ChatService,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  turn: StartedTurn,
+  base: { id: string; created: number; model: string },
+  includeUsage: boolean,
+): Promise<void> {
+  const p = principalOf(request);
+  reply.header('x-run-id', turn.run.id);
+  const stream = openSse(request, reply);
+  const joiner = createContentJoiner();
+  stream.send({ data: chunk(base, { role: 'assistant', content: '' }) });
+  const fail = (status: number, code: string, message: string) =>
+    stream.send({ data: errorBody(status, code, message, null) });
+  try {
+    const { shutdown } = await chat.stream(p, turn, {
+      afterSeq: 0,
+      resumed: false,
+      graceMs: 0, // OpenAI clients cannot resume: a disconnect cancels at once
+      signal: stream.signal,
+      send: ({ event }) => {
+        if (event.type === 'message.delta') {
+          const content = joiner.delta(event.text);
+          if (content) stream.send({ data: chunk(base, { content }) });
+        } else if (event.type === 'message.completed') {
+          joiner.completed(event.text);
+        } else if (event.type === 'run.completed') {
+          stream.send({ data: chunk(base, {}, 'stop') });
+          if (includeUsage) stream.send({ data: usageChunk(base, event.usage) });
+          stream.send({ data: '[DONE]' });
+        } else if (event.type === 'run.failed') {
+          fail(runFailure(event.code, event.message, turn.run).status, event.code, event.message);
+        }
+      },
+    });
+    if (shutdown) fail(503, 'server_restarting', 'the server is restarting; send the request again');
+  } catch (err) {
+    request.log.error({ err, runId: turn.run.id }, 'chat: completion stream failed');
+    fail(500, 'stream_failed', 'the stream failed');
+  } finally {
+    stream.close();
+  }
+}
+
+/**
+ * The OpenAI-compatible surface at the root (`/v1`), for any OpenAI client: agents are models (id =
+ * slug), and a completion is a chat turn (a run with source `openai`) whose history the request
+ * carries. Authenticated like the rest of the API (API key or access token as Bearer).
+ */
+export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) {
+  const { chat, limiter } = deps;
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    app.setErrorHandler(openaiErrorHandler);
+    // Unknown /v1 paths answer in OpenAI's shape too (a route, not a not-found handler: the console's
+    // static files claim every GET the router does not know).
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url: '/*',
+      config: { auth: 'public' },
+      schema: { hide: true },
+      handler: async (request) => {
+        throw new AppError(
+          404,
+          'route_not_found',
+          `no route for ${request.method} ${request.url.split('?')[0]}`,
+        );
+      },
+    });
+    const tags = ['openai'];
+
+    app.get(
+      '/models',
+      {
+        config: { auth: { permission: 'agents:read' } },
+        schema: {
+          operationId: 'listModels',
+          tags,
+          summary: 'OpenAI-compatible: your agents as models (id = agent slug)',
+          response: { 200: modelList, ...errors },
+        },
+      },
+      async (request) => {
+        const agents = await chat.listAgents(principalOf(request));
+        return {
+          object: 'list' as const,
+          data: agents.map((a) => ({
+            id: a.slug,
+            object: 'model' as const,
+            created: Math.floor(Date.parse(a.createdAt) / 1000),
+            owned_by: 'switchboard',
+          })),
+        };
+      },
+    );
+
+    app.post(
+      '/chat/completions',
+      {
+        config: { auth: { permission: 'chat:write' } },
+        schema: {
+          operationId: 'createChatCompletion',
+          tags,
+          summary: 'OpenAI-compatible chat completion: one turn of the agent named by `model`',
+          description:
+            'Answers `chat.completion` JSON, or with `stream: true` `chat.completion.chunk` SSE lines and ' +
+            '`data: [DONE]` (usage last with `stream_options.include_usage`). The reply is every assistant ' +
+            'message of the turn, a blank line between them. Nothing is kept as a conversation; the run ' +
+            '(`x-run-id`) is. A run waiting for approval keeps the request open until someone decides. ' +
+            'Disconnecting cancels the run. Errors use OpenAI\'s shape: `{"error":{message,type,param,code}}`.',
+          body: completionRequest,
+          response: {
+            200: {
+              description: '`chat.completion` JSON, or SSE of `chat.completion.chunk` with `stream: true`',
+              content: {
+                'application/json': { schema: completionResponse },
+                'text/event-stream': { schema: completionChunk },
+              },
+            },
+            ...errors,
+            409: openaiError,
+            502: openaiError,
+            503: openaiError,
+            504: openaiError,
+          },
+        },
+      },
+      async (request, reply) => {
+        const p = principalOf(request);
+        const body = request.body;
+        checkRequest(body);
+        const { input, context } = turnFromMessages(body.messages);
+        const agent = await chat.findAgent(p, body.model);
+        if (!agent) throw modelNotFound(body.model);
+        const streaming = body.stream === true;
+        const release = streaming ? limiter.acquire(p) : undefined;
+        try {
+          const turn = await chat.start(p, {
+            agentId: agent.id,
+            message: input,
+            context,
+            newConversation: false,
+            detach: false,
+            source: 'openai',
+          });
+          const base = {
+            id: `chatcmpl-${turn.run.id}`,
+            created: Math.floor(turn.run.createdAt.getTime() / 1000),
+            model: agent.slug,
+          };
+          if (streaming) {
+            const includeUsage = body.stream_options?.include_usage === true;
+            await streamCompletion(chat, request, reply, turn, base, includeUsage);
+            return reply;
+          }
+          reply.header('x-run-id', turn.run.id);
+          const outcome = await chat.wait(p, turn, disconnectSignal(reply), { throughApprovals: true });
+          if (outcome?.status !== 'succeeded') throw clientGone();
+          const joiner = createContentJoiner();
+          for (const e of outcome.events) if (e.type === 'message.completed') joiner.completed(e.text);
+          return completion({ ...base, content: joiner.text(), usage: outcome.usage });
+        } finally {
+          release?.();
+        }
+      },
+    );
+  };
+}
