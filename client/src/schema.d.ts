@@ -20,6 +20,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/control-room/agent-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every agent's recent runs: volume, success rate, latency and last run */
+        get: operations["getAgentHealthTable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/control-room/execution-metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs by status, duration p50/p95, throughput and queue depth, platform-wide */
+        get: operations["getExecutionMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/control-room/statistics": {
         parameters: {
             query?: never;
@@ -279,6 +313,66 @@ export interface paths {
         put?: never;
         /** Create an account and a new organisation you own */
         post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a message and wait for the reply
+         * @description Runs one chat turn (a run with source `chat`) and answers when it is done. A run that pauses for approval answers 202 with the inbox item; a run that fails answers with its error (`model_error` 502, `run_timeout` 504, ...) and `details.runId` / `details.conversationId`; the conversation keeps what was said either way. Disconnecting cancels the run unless `detach`.
+         */
+        post: operations["chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a message and stream the reply (SSE)
+         * @description Runs one chat turn and streams its events. The first event, `run.queued`, names the run (also in the `x-run-id` header). A dropped stream resumes with `GET /chat/stream/{runId}` and `Last-Event-ID`. A client that disconnects cancels the run (and its model call) unless it reconnects within 2 s or sent `detach: true`. Streams per user and per org are capped.
+         */
+        post: operations["chatStream"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/stream/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Resume a chat turn's stream (SSE) after a dropped connection
+         * @description Streams the events of run `id` after `Last-Event-ID` (or `?after=`), then live until the run ends; a run that has ended answers what is left and closes. Following a run started without `detach` keeps it alive, and disconnecting again cancels it after the same grace.
+         */
+        get: operations["resumeChatStream"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -826,6 +920,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenAI-compatible chat completion: one turn of the agent named by `model`
+         * @description Answers `chat.completion` JSON, or with `stream: true` `chat.completion.chunk` SSE lines and `data: [DONE]` (usage last with `stream_options.include_usage`). The reply is every assistant message of the turn, a blank line between them. Nothing is kept as a conversation; the run (`x-run-id`) is. A run waiting for approval keeps the request open until someone decides. Disconnecting cancels the run. Errors use OpenAI's shape: `{"error":{message,type,param,code}}`.
+         */
+        post: operations["createChatCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenAI-compatible: your agents as models (id = agent slug) */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -938,6 +1069,46 @@ export interface components {
             };
             /** @description End of the window: when this was computed */
             until: string;
+            /** @enum {string} */
+            window: "1h" | "24h" | "7d";
+        };
+        AgentHealthTable: {
+            at: string;
+            items: {
+                agentId: string;
+                failed: number;
+                lastRunAt: string | null;
+                latencyMs: {
+                    p50: number | null;
+                    p95: number | null;
+                };
+                name: string | null;
+                orgId: string;
+                runs: number;
+                slug: string | null;
+                succeeded: number;
+                successRate: number | null;
+            }[];
+            /** @enum {string} */
+            window: "1h" | "24h" | "7d";
+        };
+        AgentHealthTableInput: {
+            at: string;
+            items: {
+                agentId: string;
+                failed: number;
+                lastRunAt: string | null;
+                latencyMs: {
+                    p50: number | null;
+                    p95: number | null;
+                };
+                name: string | null;
+                orgId: string;
+                runs: number;
+                slug: string | null;
+                succeeded: number;
+                successRate: number | null;
+            }[];
             /** @enum {string} */
             window: "1h" | "24h" | "7d";
         };
@@ -1075,6 +1246,528 @@ export interface components {
                 type: string | null;
             } | null;
             status: number | null;
+        };
+        ChatCompletion: {
+            choices: {
+                /** @enum {string} */
+                finish_reason: "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
+                index: number;
+                logprobs: null;
+                message: {
+                    annotations: unknown[];
+                    content: string | null;
+                    refusal: string | null;
+                    /** @constant */
+                    role: "assistant";
+                };
+            }[];
+            created: number;
+            id: string;
+            model: string;
+            /** @constant */
+            object: "chat.completion";
+            usage: {
+                completion_tokens: number;
+                prompt_tokens: number;
+                total_tokens: number;
+            };
+        };
+        /** @description One `data:` line of a streamed completion; the stream ends with `data: [DONE]` */
+        ChatCompletionChunk: {
+            choices: {
+                delta: {
+                    content?: string;
+                    /** @constant */
+                    role?: "assistant";
+                };
+                finish_reason: "stop" | null;
+                index: number;
+                logprobs: null;
+            }[];
+            created: number;
+            id: string;
+            model: string;
+            /** @constant */
+            object: "chat.completion.chunk";
+            usage?: {
+                completion_tokens: number;
+                prompt_tokens: number;
+                total_tokens: number;
+            } | null;
+        };
+        /** @description One `data:` line of a streamed completion; the stream ends with `data: [DONE]` */
+        ChatCompletionChunkInput: {
+            choices: {
+                delta: {
+                    content?: string;
+                    /** @constant */
+                    role?: "assistant";
+                };
+                finish_reason: "stop" | null;
+                index: number;
+                logprobs: null;
+            }[];
+            created: number;
+            id: string;
+            model: string;
+            /** @constant */
+            object: "chat.completion.chunk";
+            usage?: {
+                completion_tokens: number;
+                prompt_tokens: number;
+                total_tokens: number;
+            } | null;
+        };
+        ChatCompletionInput: {
+            choices: {
+                /** @enum {string} */
+                finish_reason: "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
+                index: number;
+                logprobs: null;
+                message: {
+                    annotations: unknown[];
+                    content: string | null;
+                    refusal: string | null;
+                    /** @constant */
+                    role: "assistant";
+                };
+            }[];
+            created: number;
+            id: string;
+            model: string;
+            /** @constant */
+            object: "chat.completion";
+            usage: {
+                completion_tokens: number;
+                prompt_tokens: number;
+                total_tokens: number;
+            };
+        };
+        /** @description OpenAI's chat completion request. Sampling settings (temperature, max_tokens, ...) are the agent's own and are ignored here. */
+        ChatCompletionRequest: {
+            /** @description The last message must be from the user: it is the input of the turn. Earlier user, assistant and tool messages are the history the agent sees. System and developer messages are not used: the agent's own instructions are its system prompt. */
+            messages: ({
+                content?: (string | ({
+                    text?: string;
+                    type: string;
+                } & {
+                    [key: string]: unknown;
+                })[]) | null;
+                name?: string;
+                /** @enum {string} */
+                role: "system" | "developer" | "user" | "assistant" | "tool" | "function";
+                tool_call_id?: string | null;
+                tool_calls?: ({
+                    function: {
+                        arguments: string;
+                        name: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    id: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | null;
+            } & {
+                [key: string]: unknown;
+            })[];
+            /** @description The slug of one of your agents (GET /v1/models) */
+            model: string;
+            /** @description Only 1 is supported */
+            n?: number | null;
+            stream?: boolean | null;
+            stream_options?: ({
+                include_usage?: boolean | null;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** @description Not supported: an agent's tools are its own (GET /api/v1/tools); send none */
+            tools?: unknown[] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description OpenAI's chat completion request. Sampling settings (temperature, max_tokens, ...) are the agent's own and are ignored here. */
+        ChatCompletionRequestInput: {
+            /** @description The last message must be from the user: it is the input of the turn. Earlier user, assistant and tool messages are the history the agent sees. System and developer messages are not used: the agent's own instructions are its system prompt. */
+            messages: ({
+                content?: (string | ({
+                    text?: string;
+                    type: string;
+                } & {
+                    [key: string]: unknown;
+                })[]) | null;
+                name?: string;
+                /** @enum {string} */
+                role: "system" | "developer" | "user" | "assistant" | "tool" | "function";
+                tool_call_id?: string | null;
+                tool_calls?: ({
+                    function: {
+                        arguments: string;
+                        name: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    id: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | null;
+            } & {
+                [key: string]: unknown;
+            })[];
+            /** @description The slug of one of your agents (GET /v1/models) */
+            model: string;
+            /** @description Only 1 is supported */
+            n?: number | null;
+            stream?: boolean | null;
+            stream_options?: ({
+                include_usage?: boolean | null;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** @description Not supported: an agent's tools are its own (GET /api/v1/tools); send none */
+            tools?: unknown[] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        ChatEvent: {
+            agentId: string;
+            model: string;
+            /** @constant */
+            type: "run.started";
+        } | {
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.delta";
+        } | {
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            name: string;
+            /** @constant */
+            type: "tool.called";
+        } | {
+            agentId: string;
+            callId: string;
+            isError: boolean;
+            name: string;
+            output: string;
+            /** @constant */
+            type: "tool.result";
+        } | {
+            from: string;
+            to: string;
+            /** @constant */
+            type: "handoff";
+        } | {
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            name: string;
+            /** @constant */
+            type: "approval.required";
+        } | {
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.completed";
+        } | {
+            /** @constant */
+            type: "run.completed";
+            usage: components["schemas"]["TurnUsage"];
+        } | {
+            /** @description model_error, cancelled, max_turns, provider_not_configured, ... */
+            code: string;
+            message: string;
+            /** @constant */
+            type: "run.failed";
+        };
+        ChatEventInput: {
+            agentId: string;
+            model: string;
+            /** @constant */
+            type: "run.started";
+        } | {
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.delta";
+        } | {
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            name: string;
+            /** @constant */
+            type: "tool.called";
+        } | {
+            agentId: string;
+            callId: string;
+            isError: boolean;
+            name: string;
+            output: string;
+            /** @constant */
+            type: "tool.result";
+        } | {
+            from: string;
+            to: string;
+            /** @constant */
+            type: "handoff";
+        } | {
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            name: string;
+            /** @constant */
+            type: "approval.required";
+        } | {
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.completed";
+        } | {
+            /** @constant */
+            type: "run.completed";
+            usage: components["schemas"]["TurnUsageInput"];
+        } | {
+            /** @description model_error, cancelled, max_turns, provider_not_configured, ... */
+            code: string;
+            message: string;
+            /** @constant */
+            type: "run.failed";
+        };
+        ChatRequest: {
+            /** @description The agent to talk to (an agent of your organisation) */
+            agentId: string;
+            /** @description Continue this conversation; without it a new one is started, titled from the message */
+            conversationId?: string;
+            /**
+             * @description Keep the run going when the client disconnects. By default a disconnect cancels the run (and its model call): at once for POST /chat, after a short grace for streams so a dropped stream can resume with GET /chat/stream/{runId}
+             * @default false
+             */
+            detach: boolean;
+            /**
+             * @description POST /chat only: also answer with every event of the turn
+             * @default false
+             */
+            includeEvents: boolean;
+            message: string;
+        };
+        ChatRequestInput: {
+            /** @description The agent to talk to (an agent of your organisation) */
+            agentId: string;
+            /** @description Continue this conversation; without it a new one is started, titled from the message */
+            conversationId?: string;
+            /**
+             * @description Keep the run going when the client disconnects. By default a disconnect cancels the run (and its model call): at once for POST /chat, after a short grace for streams so a dropped stream can resume with GET /chat/stream/{runId}
+             * @default false
+             */
+            detach: boolean;
+            /**
+             * @description POST /chat only: also answer with every event of the turn
+             * @default false
+             */
+            includeEvents: boolean;
+            message: string;
+        };
+        ChatResponse: {
+            /** @description The agent that spoke last */
+            agentId: string;
+            /** @description With waiting_approval: what needs approving; the run continues in the background */
+            approval: {
+                arguments: unknown;
+                callId: string;
+                inboxItemId: string;
+                name: string;
+            } | null;
+            conversationId: string;
+            /** @description With includeEvents */
+            events?: components["schemas"]["ChatStreamEvent"][];
+            /** @description The final reply; null while waiting for approval */
+            reply: string | null;
+            runId: string;
+            /** @enum {string} */
+            status: "succeeded" | "waiting_approval";
+            usage: components["schemas"]["TurnUsage"] | null;
+        };
+        ChatResponseInput: {
+            /** @description The agent that spoke last */
+            agentId: string;
+            /** @description With waiting_approval: what needs approving; the run continues in the background */
+            approval: {
+                arguments: unknown;
+                callId: string;
+                inboxItemId: string;
+                name: string;
+            } | null;
+            conversationId: string;
+            /** @description With includeEvents */
+            events?: components["schemas"]["ChatStreamEventInput"][];
+            /** @description The final reply; null while waiting for approval */
+            reply: string | null;
+            runId: string;
+            /** @enum {string} */
+            status: "succeeded" | "waiting_approval";
+            usage: components["schemas"]["TurnUsageInput"] | null;
+        };
+        ChatStreamEvent: {
+            agentId: string;
+            conversationId: string | null;
+            runId: string;
+            /** @constant */
+            type: "run.queued";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            attempt: number;
+            model: string;
+            /** @description True when the run continues after an approval or a worker restart */
+            resumed: boolean;
+            /** @constant */
+            type: "run.started";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.delta";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            name: string;
+            /** @constant */
+            type: "tool.called";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            callId: string;
+            isError: boolean;
+            name: string;
+            output: string;
+            /** @constant */
+            type: "tool.result";
+        } | {
+            /** @description Agent id handing off */
+            from: string;
+            /** @description Agent id taking over */
+            to: string;
+            /** @constant */
+            type: "handoff";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            /** @description Approve or reject it with POST /inbox/{id}/approve */
+            inboxItemId: string;
+            name: string;
+            /** @constant */
+            type: "approval.required";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.completed";
+        } | {
+            /** @description The agent that spoke last */
+            agentId: string;
+            output: string;
+            /** @constant */
+            type: "run.completed";
+            usage: components["schemas"]["TurnUsage"];
+        } | {
+            /** @description model_error, cancelled, run_timeout, max_turns, ... */
+            code: string;
+            message: string;
+            /** @constant */
+            type: "run.failed";
+        } | {
+            code: string;
+            message: string;
+            /** @constant */
+            type: "error";
+        };
+        ChatStreamEventInput: {
+            agentId: string;
+            conversationId: string | null;
+            runId: string;
+            /** @constant */
+            type: "run.queued";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            attempt: number;
+            model: string;
+            /** @description True when the run continues after an approval or a worker restart */
+            resumed: boolean;
+            /** @constant */
+            type: "run.started";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.delta";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            name: string;
+            /** @constant */
+            type: "tool.called";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            callId: string;
+            isError: boolean;
+            name: string;
+            output: string;
+            /** @constant */
+            type: "tool.result";
+        } | {
+            /** @description Agent id handing off */
+            from: string;
+            /** @description Agent id taking over */
+            to: string;
+            /** @constant */
+            type: "handoff";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            /** @description Approve or reject it with POST /inbox/{id}/approve */
+            inboxItemId: string;
+            name: string;
+            /** @constant */
+            type: "approval.required";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.completed";
+        } | {
+            /** @description The agent that spoke last */
+            agentId: string;
+            output: string;
+            /** @constant */
+            type: "run.completed";
+            usage: components["schemas"]["TurnUsageInput"];
+        } | {
+            /** @description model_error, cancelled, run_timeout, max_turns, ... */
+            code: string;
+            message: string;
+            /** @constant */
+            type: "run.failed";
+        } | {
+            code: string;
+            message: string;
+            /** @constant */
+            type: "error";
         };
         ControlRoomStatistics: {
             at: string;
@@ -1366,6 +2059,62 @@ export interface components {
                 requestId: string;
             };
         };
+        ExecutionMetrics: {
+            at: string;
+            durationMs: {
+                p50: number | null;
+                p95: number | null;
+            };
+            /** @description Runs that finished in the window */
+            finished: number;
+            finishedByStatus: {
+                [key: string]: {
+                    count: number;
+                    p50Ms: number | null;
+                    p95Ms: number | null;
+                };
+            };
+            queue: {
+                active: number | null;
+                deferred: number | null;
+                ready: number | null;
+            };
+            /** @description Every run now, by status */
+            runsByStatus: {
+                [key: string]: number;
+            };
+            throughputPerMinute: number;
+            /** @enum {string} */
+            window: "1h" | "24h" | "7d";
+        };
+        ExecutionMetricsInput: {
+            at: string;
+            durationMs: {
+                p50: number | null;
+                p95: number | null;
+            };
+            /** @description Runs that finished in the window */
+            finished: number;
+            finishedByStatus: {
+                [key: string]: {
+                    count: number;
+                    p50Ms: number | null;
+                    p95Ms: number | null;
+                };
+            };
+            queue: {
+                active: number | null;
+                deferred: number | null;
+                ready: number | null;
+            };
+            /** @description Every run now, by status */
+            runsByStatus: {
+                [key: string]: number;
+            };
+            throughputPerMinute: number;
+            /** @enum {string} */
+            window: "1h" | "24h" | "7d";
+        };
         HttpAllowlist: {
             hosts: string[];
             updatedAt: string | null;
@@ -1572,6 +2321,52 @@ export interface components {
             };
             userId: string;
         };
+        ModelCallUsage: {
+            agentId: string;
+            /** @description With outcome error: model_error, model_timeout, model_rate_limited, provider_not_configured, ... */
+            errorCode?: string;
+            inputTokens: number;
+            latencyMs: number;
+            model: string;
+            /** @enum {string} */
+            outcome: "ok" | "error" | "cancelled";
+            outputTokens: number;
+        };
+        ModelCallUsageInput: {
+            agentId: string;
+            /** @description With outcome error: model_error, model_timeout, model_rate_limited, provider_not_configured, ... */
+            errorCode?: string;
+            inputTokens: number;
+            latencyMs: number;
+            model: string;
+            /** @enum {string} */
+            outcome: "ok" | "error" | "cancelled";
+            outputTokens: number;
+        };
+        ModelList: {
+            data: {
+                created: number;
+                /** @description The agent slug */
+                id: string;
+                /** @constant */
+                object: "model";
+                owned_by: string;
+            }[];
+            /** @constant */
+            object: "list";
+        };
+        ModelListInput: {
+            data: {
+                created: number;
+                /** @description The agent slug */
+                id: string;
+                /** @constant */
+                object: "model";
+                owned_by: string;
+            }[];
+            /** @constant */
+            object: "list";
+        };
         ModelProvider: {
             /** @description Whether a key is stored; the key itself is never returned */
             apiKeySet: boolean;
@@ -1603,6 +2398,22 @@ export interface components {
              */
             source: "builtin" | "server" | "org";
             updatedAt: string | null;
+        };
+        OpenAIError: {
+            error: {
+                code: string | null;
+                message: string;
+                param: string | null;
+                type: string;
+            };
+        };
+        OpenAIErrorInput: {
+            error: {
+                code: string | null;
+                message: string;
+                param: string | null;
+                type: string;
+            };
         };
         Org: {
             createdAt: string;
@@ -1914,6 +2725,34 @@ export interface components {
             /** @description builtin, or where the tool comes from */
             source: string;
         };
+        TurnUsage: {
+            calls: components["schemas"]["ModelCallUsage"][];
+            inputTokens: number;
+            /** @description Wall time of the whole turn */
+            latencyMs: number;
+            /** @description The model of the agent the turn started with */
+            model: string;
+            /** @enum {string} */
+            outcome: "completed" | "failed" | "cancelled" | "waiting_approval";
+            outputTokens: number;
+            /** @description Model calls made */
+            requests: number;
+            totalTokens: number;
+        };
+        TurnUsageInput: {
+            calls: components["schemas"]["ModelCallUsageInput"][];
+            inputTokens: number;
+            /** @description Wall time of the whole turn */
+            latencyMs: number;
+            /** @description The model of the agent the turn started with */
+            model: string;
+            /** @enum {string} */
+            outcome: "completed" | "failed" | "cancelled" | "waiting_approval";
+            outputTokens: number;
+            /** @description Model calls made */
+            requests: number;
+            totalTokens: number;
+        };
         UpdateAgentRequest: {
             description?: string;
             /** @description Refuse the change (409) unless the agent is still at this version */
@@ -2070,6 +2909,158 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getAgentHealthTable: {
+        parameters: {
+            query?: {
+                window?: "1h" | "24h" | "7d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentHealthTable"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getExecutionMetrics: {
+        parameters: {
+            query?: {
+                window?: "1h" | "24h" | "7d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionMetrics"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
         };
     };
@@ -3505,6 +4496,277 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    chat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatResponse"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    chatStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequestInput"];
+            };
+        };
+        responses: {
+            /** @description text/event-stream: one event per chat event, `event:` its type, `id:` its sequence number in the run's log, `data:` the event as JSON. The first is `run.queued`, naming the run; the last is `run.completed` or `run.failed`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ChatStreamEvent"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    resumeChatStream: {
+        parameters: {
+            query?: {
+                /** @description Resume after this sequence number (Last-Event-ID wins) */
+                after?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream: one event per chat event, `event:` its type, `id:` its sequence number in the run's log, `data:` the event as JSON. The first is `run.queued`, naming the run; the last is `run.completed` or `run.failed`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ChatStreamEvent"];
                 };
             };
             /** @description Default Response */
@@ -6889,6 +8151,177 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    createChatCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequestInput"];
+            };
+        };
+        responses: {
+            /** @description `chat.completion` JSON, or SSE of `chat.completion.chunk` with `stream: true` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": components["schemas"]["ChatCompletionChunk"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
             };
         };
     };
