@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { call, registerOwner } from './factories.ts';
+import { storageMode, TEST_SECRET, type TestServer, uniqueSuffix } from './harness.ts';
+import { freePort, runCli, terminate, waitFor } from './process.ts';
+import { inboxItemFor, makeRunAgent, runEvents, submitRun, waitForRun } from './runs-kit.ts';
+
+/** An approval outlives the process: pause, stop the server, start it again, approve, and the run resumes. */
+describe('approvals survive a restart', () => {
+  const cleanup: Array<() => void | Promise<void>> = [];
+  afterAll(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  it('resumes a run approved after the server restarted', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-restart-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const env: Record<string, string> = {
+      PORT: String(port),
+      DATA_DIR: dir,
+      SWITCHBOARD_SECRET: TEST_SECRET,
+      LOG_LEVEL: 'warn',
+      ...(storageMode === 'postgres'
+        ? { DATABASE_URL: inject('postgresUrl')!, QUEUE_SCHEMA: `q_${uniqueSuffix()}` }
+        : {}),
+    };
+    const url = `http://127.0.0.1:${port}`;
+    const start = async () => {
+      const cli = runCli(['serve'], env);
+      cleanup.push(async () => {
+        cli.child.kill('SIGKILL');
+        await cli.exited;
+      });
+      await waitFor(`${url}/health/ready`, cli, 200, 60_000);
+      return cli;
+    };
+    const server = { url } as TestServer;
+
+    const first = await start();
+    const owner = await registerOwner(server);
+    const agent = await makeRunAgent(server, owner);
+    const run = await submitRun(server, owner, {
+      agentId: agent.id,
+      input: '/tool demo.approval {"action":"later"}',
+    });
+    await waitForRun(server, owner, run.id, ['waiting_approval']);
+    expect(await terminate(first)).toBe(0); // a clean stop, with the run still waiting
+
+    await start();
+    const item = await inboxItemFor(server, owner, run.id);
+    const approved = await call(server, 'POST', `/api/v1/inbox/${item.id}/approve`, {
+      token: owner.accessToken,
+    });
+    expect(approved.status).toBe(200);
+    const done = await waitForRun(server, owner, run.id, ['succeeded', 'failed'], 60_000);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      output: 'demo.approval returned: {"approved":true,"action":"later"}',
+    });
+    const types = (await runEvents(server, owner, run.id)).map((e) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining(['approval.required', 'approval.decided', 'run.resumed', 'run.completed']),
+    );
+  }, 150_000);
+});
