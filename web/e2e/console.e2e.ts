@@ -61,7 +61,7 @@ describe('the console status page', () => {
   it('shows the platform, each dependency answering, and the developer links', async () => {
     const { page, problems, close } = await openPage(browser);
     opened.push(close);
-    await page.goto(`${server.url}/`);
+    await page.goto(`${server.url}/status`);
 
     await expect.poll(() => page.getByTestId('overall-status').textContent()).toBe('Ready');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Switchboard');
@@ -82,7 +82,7 @@ describe('the console status page', () => {
   it('renders in dark mode without errors', async () => {
     const { page, problems, close } = await openPage(browser, 'dark');
     opened.push(close);
-    await page.goto(`${server.url}/`);
+    await page.goto(`${server.url}/status`);
     await expect.poll(() => page.getByTestId('overall-status').textContent()).toBe('Ready');
     const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     expect(background).toBe('rgb(15, 17, 21)');
@@ -93,7 +93,7 @@ describe('the console status page', () => {
   it('reaches the API reference from its link', async () => {
     const { page, problems, close } = await openPage(browser);
     opened.push(close);
-    await page.goto(`${server.url}/`);
+    await page.goto(`${server.url}/status`);
     await expect.poll(() => page.getByTestId('overall-status').textContent()).toBe('Ready');
     expect(problems).toEqual([]);
     await page.getByRole('link', { name: /API reference/ }).click();
@@ -119,7 +119,7 @@ describe('the console status page', () => {
     await server.ctx.database.close();
     const { page, problems, close } = await openPage(browser);
     opened.push(close);
-    await page.goto(`${server.url}/`);
+    await page.goto(`${server.url}/status`);
 
     await expect.poll(() => page.getByTestId('overall-status').textContent()).toBe('Not ready');
     // The message names the database (and whatever else lives in it, e.g. the queue).

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { api } from './api.ts';
+import { api } from './api/client.ts';
 import { type Readiness, readinessFrom } from './readiness.ts';
 
 const REFRESH_MS = 10_000;

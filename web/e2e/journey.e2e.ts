@@ -1,0 +1,162 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer, uniqueSuffix } from '../../server/test/harness.ts';
+import { SCREENSHOTS_DIR } from '../../server/test/setup/paths.ts';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Every console error and uncaught exception of every page of a context. */
+function watch(context: BrowserContext): string[] {
+  const problems: string[] = [];
+  const attach = (page: Page) => {
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${m.text()} (${m.location().url})`);
+    });
+    page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  };
+  context.on('page', attach);
+  for (const page of context.pages()) attach(page);
+  return problems;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+}
+
+describe('the console journey', () => {
+  let browser: Browser;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    [browser, server] = await Promise.all([
+      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true }),
+      startTestServer(),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('register, create an agent, chat, approve from the inbox, see the run succeed', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+    const problems = watch(context);
+    const page = await context.newPage();
+    const suffix = uniqueSuffix();
+
+    // Signed out: the console sends you to sign in.
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(/\/signin$/);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot(page, 'journey-01-signin');
+
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByLabel('Your name').fill('Ada Lovelace');
+    await page.getByLabel('Email').fill(`ada-${suffix}@example.com`);
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByLabel(/Organisation/).fill(`Analytical Engines ${suffix}`);
+    await shot(page, 'journey-02-register');
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    // The dashboard: org and role in the header, live figures over the WebSocket.
+    await page.getByRole('heading', { name: 'Welcome, Ada Lovelace' }).waitFor();
+    expect(await page.getByTestId('org-name').textContent()).toBe(`Analytical Engines ${suffix}`);
+    await expect.poll(() => page.getByTestId('user-role').textContent()).toBe('owner');
+    await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Live');
+    await expect.poll(() => page.getByTestId('stat-connectedUsers').textContent()).toBe('1');
+    expect(await page.getByTestId('stat-active').textContent()).toBe('0');
+    await page.getByText('No runs yet').waitFor();
+    await shot(page, 'journey-03-dashboard-empty');
+
+    // An agent with the approval tool.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await page.getByText('No agents yet').waitFor();
+    await page.getByRole('link', { name: 'New agent' }).click();
+    await page.getByLabel('Name').fill('Shipper');
+    await page.getByLabel('Instructions').fill('You ship things, after a person approves.');
+    await page.getByRole('checkbox', { name: /demo\.approval/ }).check();
+    await shot(page, 'journey-04-agent-new');
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    await page.getByRole('heading', { name: 'Shipper' }).waitFor();
+    await page.getByText(/^Version 1/).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await page.getByTestId('agent-row').waitFor();
+    expect(await page.getByTestId('agent-health').textContent()).toBe('Idle');
+    await shot(page, 'journey-05-agents');
+
+    // Chat: the reply streams in.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chat' }).click();
+    await expect
+      .poll(() => page.getByTestId('agent-picker').locator('option:checked').textContent())
+      .toBe('Shipper (test model)');
+    await page.getByTestId('composer').fill('Hello there');
+    await page.getByTestId('composer').press('Enter');
+    await page.waitForURL(/\/chat\/[\w-]+/);
+    await expect
+      .poll(() => page.getByTestId('assistant-text').last().textContent(), { timeout: 15_000 })
+      .toContain('Echo: Hello there');
+    await shot(page, 'journey-06-chat-reply');
+
+    // An approval, answered from the inbox.
+    await page.getByTestId('composer').fill('/tool demo.approval {"action":"ship"}');
+    await page.getByTestId('composer').press('Enter');
+    await page.getByTestId('approval-request').waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.getByTestId('inbox-unread').textContent()).toContain('1');
+    await shot(page, 'journey-07-chat-approval');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Inbox/ }).click();
+    await page.getByTestId('inbox-item').waitFor();
+    expect(await page.getByTestId('inbox-item').locator('.inbox-title').textContent()).toBe(
+      'Approve demo.approval?',
+    );
+    await shot(page, 'journey-08-inbox');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.getByTestId('inbox-unread').count()).toBe(0);
+
+    // The run finishes; the runs page shows it succeeded.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
+    await expect
+      .poll(() => page.getByTestId('run-status').allTextContents(), { timeout: 15_000 })
+      .toEqual(['Succeeded', 'Succeeded']);
+    await shot(page, 'journey-09-runs');
+    await page.getByRole('link', { name: /demo\.approval/ }).click();
+    await expect.poll(() => page.getByTestId('run-detail-status').textContent()).toBe('Succeeded');
+    await page.getByText('Approved', { exact: true }).waitFor();
+    await shot(page, 'journey-10-run-detail');
+
+    // Back in chat, the conversation holds both turns.
+    await page.getByRole('link', { name: 'Open in chat' }).click();
+    await expect
+      .poll(() => page.getByTestId('assistant-text').allTextContents(), { timeout: 10_000 })
+      .toHaveLength(2);
+    await shot(page, 'journey-11-chat-after');
+
+    // The dashboard counts both runs.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await expect
+      .poll(() => page.getByTestId('stat-succeededLastHour').textContent(), { timeout: 12_000 })
+      .toBe('2');
+    await shot(page, 'journey-12-dashboard');
+
+    // Dark theme from the toggle (system -> light -> dark).
+    await page.getByTestId('theme-toggle').click();
+    await page.getByTestId('theme-toggle').click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await shot(page, 'journey-13-dashboard-dark');
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,113 @@
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { useSession } from '../auth/SessionContext.tsx';
+import { ErrorMessage, Loading } from '../components/states.tsx';
+import { AgentEditPage } from '../pages/AgentEditPage.tsx';
+import { AgentsPage } from '../pages/AgentsPage.tsx';
+import { RegisterPage, SignInPage } from '../pages/AuthPages.tsx';
+import { ChatPage } from '../pages/ChatPage.tsx';
+import { DashboardPage } from '../pages/DashboardPage.tsx';
+import { InboxPage } from '../pages/InboxPage.tsx';
+import { NotFoundPage } from '../pages/NotFoundPage.tsx';
+import { RunDetailPage } from '../pages/RunDetailPage.tsx';
+import { RunsPage } from '../pages/RunsPage.tsx';
+import { StatusPage } from '../StatusPage.tsx';
+import { Shell } from './Shell.tsx';
+
+/** Signed-out visitors go to sign-in and come back where they were headed. */
+function RequireSession({ children }: { children: React.ReactNode }) {
+  const { session, me, meError } = useSession();
+  const location = useLocation();
+  if (!session)
+    return <Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />;
+  if (!me && meError) return <ErrorMessage error={meError} />;
+  if (!me) return <Loading label="Opening your workspace…" />;
+  return <>{children}</>;
+}
+
+/** A page the role may not use says so kindly instead of failing on its first request. */
+function Allowed({ needs, children }: { needs: string; children: React.ReactNode }) {
+  const { can } = useSession();
+  if (can(needs)) return <>{children}</>;
+  return (
+    <div className="problem problem-soft" role="alert">
+      Your role does not include <code>{needs}</code>, which this page needs. Ask an owner or admin of your
+      organisation for access.
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/signin" element={<SignInPage />} />
+      <Route path="/register" element={<RegisterPage />} />
+      <Route path="/status" element={<StatusPage />} />
+      <Route
+        element={
+          <RequireSession>
+            <Shell />
+          </RequireSession>
+        }
+      >
+        <Route index element={<DashboardPage />} />
+        <Route
+          path="chat/:conversationId?"
+          element={
+            <Allowed needs="chat:write">
+              <ChatPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="agents"
+          element={
+            <Allowed needs="agents:read">
+              <AgentsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="agents/new"
+          element={
+            <Allowed needs="agents:write">
+              <AgentEditPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="agents/:id"
+          element={
+            <Allowed needs="agents:read">
+              <AgentEditPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="runs"
+          element={
+            <Allowed needs="runs:read">
+              <RunsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="runs/:id"
+          element={
+            <Allowed needs="runs:read">
+              <RunDetailPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="inbox"
+          element={
+            <Allowed needs="inbox:read">
+              <InboxPage />
+            </Allowed>
+          }
+        />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

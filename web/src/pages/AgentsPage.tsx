@@ -1,0 +1,99 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { api, unwrap } from '../api/client.ts';
+import { useSession } from '../auth/SessionContext.tsx';
+import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
+import { useAgents } from '../queries/agents.ts';
+
+/** Health over the last 24 h, refreshed every 30 s while the page is open. */
+function Health({ agentId }: { agentId: string }) {
+  const health = useQuery({
+    queryKey: ['agents', 'health', agentId],
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET('/api/v1/agents/{id}/health', {
+          params: { path: { id: agentId }, query: { window: '24h' } },
+          signal,
+        }),
+      ),
+    refetchInterval: 30_000,
+  });
+  if (!health.data) return <span className="muted">{health.error ? 'unknown' : '…'}</span>;
+  const h = health.data;
+  return (
+    <span className="health">
+      <StatusBadge status={h.status} testId="agent-health" />
+      <span className="muted small-inline">
+        {h.requests} calls
+        {h.successRate !== null ? ` · ${Math.round(h.successRate * 100)}% ok` : ''}
+        {h.latencyMs.p50 !== null ? ` · p50 ${h.latencyMs.p50} ms` : ''}
+      </span>
+    </span>
+  );
+}
+
+export function AgentsPage() {
+  const { can } = useSession();
+  const agents = useAgents();
+  return (
+    <div className="page-body">
+      <PageHeader title="Agents">
+        {can('agents:write') ? (
+          <Link to="/agents/new" className="btn btn-primary">
+            New agent
+          </Link>
+        ) : null}
+      </PageHeader>
+      <QueryState query={agents} loading="Loading agents…">
+        {(items) =>
+          items.length === 0 ? (
+            <Empty title="No agents yet">
+              {can('agents:write') ? (
+                <Link to="/agents/new">Create the first one</Link>
+              ) : (
+                'Someone with the agents:write permission can create one.'
+              )}
+            </Empty>
+          ) : (
+            <div className="card table-wrap">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Model</th>
+                    <th>Tools</th>
+                    <th>Health (24 h)</th>
+                    <th>Changed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((a) => (
+                    <tr key={a.id} data-testid="agent-row">
+                      <td className="cell-main">
+                        <Link to={`/agents/${a.id}`}>{a.name}</Link>
+                        <div className="muted mono small-inline">{a.slug}</div>
+                      </td>
+                      <td>
+                        <code>{a.model}</code>
+                        {a.model.startsWith('builtin:') ? (
+                          <span className="tag">built-in test model</span>
+                        ) : null}
+                      </td>
+                      <td>{a.tools.length ? a.tools.join(', ') : <span className="muted">none</span>}</td>
+                      <td>
+                        <Health agentId={a.id} />
+                      </td>
+                      <td>
+                        <TimeAgo iso={a.updatedAt} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </QueryState>
+    </div>
+  );
+}

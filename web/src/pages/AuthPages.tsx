@@ -1,0 +1,149 @@
+import { type FormEvent, useState } from 'react';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router';
+import { publicApi, session, unwrap } from '../api/client.ts';
+import { useSession } from '../auth/SessionContext.tsx';
+import { ErrorMessage } from '../components/states.tsx';
+
+function useAfterSignIn() {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const from = (location.state as { from?: string } | null)?.from;
+  return () => navigate(from && from !== '/signin' ? from : '/', { replace: true });
+}
+
+function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <div className="auth-page">
+      <div className="auth-card card">
+        <div className="brand">
+          <img src="/favicon.svg" alt="" width="32" height="32" />
+          <span className="brand-name">Switchboard</span>
+        </div>
+        <h1>{title}</h1>
+        {children}
+      </div>
+      <p className="muted small">
+        <Link to="/status">Platform status</Link>
+      </p>
+    </div>
+  );
+}
+
+export function SignInPage() {
+  const { session: current, lastSignOut } = useSession();
+  const done = useAfterSignIn();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  if (current) return <Navigate to="/" replace />;
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    setBusy(true);
+    setError(undefined);
+    try {
+      const pair = await unwrap(
+        publicApi.POST('/api/v1/auth/login', {
+          body: { email: String(form.get('email')), password: String(form.get('password')) },
+        }),
+      );
+      session.signIn(pair);
+      done();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <AuthFrame title="Sign in">
+      {lastSignOut === 'expired' ? (
+        <p className="notice">Your session ended. Sign in again to continue.</p>
+      ) : lastSignOut === 'other_tab' ? (
+        <p className="notice">You signed out in another tab.</p>
+      ) : null}
+      <form className="form" onSubmit={submit}>
+        <label>
+          Email
+          <input name="email" type="email" autoComplete="username" required />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autoComplete="current-password" required />
+        </label>
+        {error ? <ErrorMessage error={error} /> : null}
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      <p className="muted">
+        New here? <Link to="/register">Create an account</Link>
+      </p>
+    </AuthFrame>
+  );
+}
+
+export function RegisterPage() {
+  const { session: current } = useSession();
+  const navigate = useNavigate();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  if (current) return <Navigate to="/" replace />;
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const orgName = String(form.get('orgName') ?? '').trim();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const pair = await unwrap(
+        publicApi.POST('/api/v1/auth/register', {
+          body: {
+            name: String(form.get('name')),
+            email: String(form.get('email')),
+            password: String(form.get('password')),
+            ...(orgName ? { orgName } : {}),
+          },
+        }),
+      );
+      session.signIn(pair);
+      navigate('/', { replace: true });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <AuthFrame title="Create your account">
+      <form className="form" onSubmit={submit}>
+        <label>
+          Your name
+          <input name="name" autoComplete="name" required />
+        </label>
+        <label>
+          Email
+          <input name="email" type="email" autoComplete="username" required />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autoComplete="new-password" required minLength={8} />
+        </label>
+        <label>
+          Organisation <span className="muted">(optional)</span>
+          <input name="orgName" autoComplete="organization" />
+        </label>
+        {error ? <ErrorMessage error={error} /> : null}
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create account'}
+        </button>
+      </form>
+      <p className="muted">
+        Have an account? <Link to="/signin">Sign in</Link>
+      </p>
+    </AuthFrame>
+  );
+}

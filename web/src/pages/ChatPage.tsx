@@ -1,0 +1,310 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { api, unwrap } from '../api/client.ts';
+import { useSession } from '../auth/SessionContext.tsx';
+import { type ChatItem, chatItemsOf } from '../chat/messages.ts';
+import { Empty, ErrorMessage, Loading, TimeAgo } from '../components/states.tsx';
+import { TimelineEntry } from '../components/Timeline.tsx';
+import { useToast } from '../components/Toasts.tsx';
+import { useAgentName, useAgents } from '../queries/agents.ts';
+import { useInboxAction } from '../queries/inbox.ts';
+import { buildTimeline, type RunEvent, TERMINAL_STATUSES } from '../runs/timeline.ts';
+import { useRunLog } from '../runs/useRunLog.ts';
+
+function ConversationList({ activeId }: { activeId: string | undefined }) {
+  const [search, setSearch] = useState('');
+  const agentName = useAgentName();
+  const conversations = useQuery({
+    queryKey: ['conversations'],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET('/api/v1/conversations', { params: { query: { limit: 100 } }, signal })).then(
+        (d) => d.items,
+      ),
+  });
+  const needle = search.trim().toLowerCase();
+  const shown = (conversations.data ?? []).filter(
+    (c) =>
+      !needle ||
+      c.title.toLowerCase().includes(needle) ||
+      agentName(c.agentId).toLowerCase().includes(needle),
+  );
+  return (
+    <aside className="chat-list" aria-label="Conversations">
+      <div className="chat-list-head">
+        <Link to="/chat" className="btn btn-primary btn-block">
+          New chat
+        </Link>
+        <input
+          type="search"
+          placeholder="Search conversations"
+          aria-label="Search conversations"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+      </div>
+      {conversations.error ? (
+        <ErrorMessage error={conversations.error} onRetry={() => void conversations.refetch()} />
+      ) : !conversations.data ? (
+        <Loading />
+      ) : shown.length === 0 ? (
+        <p className="muted pad">{needle ? 'No conversation matches.' : 'No conversations yet.'}</p>
+      ) : (
+        <ul>
+          {shown.map((c) => (
+            <li key={c.id}>
+              <Link to={`/chat/${c.id}`} className={`chat-link ${c.id === activeId ? 'active' : ''}`}>
+                <span className="chat-link-title">{c.title}</span>
+                <span className="muted small-inline">
+                  {agentName(c.agentId)} · <TimeAgo iso={c.updatedAt} />
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}
+
+function ChatEntry({
+  item,
+  agentName,
+  approvals,
+}: {
+  item: ChatItem;
+  agentName: (id: string) => string;
+  approvals: Parameters<typeof TimelineEntry>[0]['approvals'];
+}) {
+  if (item.kind === 'user') {
+    return (
+      <div className="msg msg-user" data-testid="user-message">
+        <div className="msg-text">{item.text}</div>
+      </div>
+    );
+  }
+  if (item.kind === 'status' && !['run.failed', 'run.cancelled'].includes(item.type)) return null;
+  return <TimelineEntry item={item} agentName={agentName} approvals={approvals} />;
+}
+
+/** Chat over runs: each message starts a run on the conversation and its log streams in as it happens. */
+export function ChatPage() {
+  const { conversationId } = useParams();
+  const [params, setParams] = useSearchParams();
+  const runId = params.get('run') ?? undefined;
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const { can } = useSession();
+  const agents = useAgents();
+  const agentName = useAgentName();
+  const [text, setText] = useState('');
+  const [agentId, setAgentId] = useState<string>(params.get('agent') ?? '');
+  const paneRef = useRef<HTMLDivElement>(null);
+
+  const conversation = useQuery({
+    queryKey: ['conversations', 'one', conversationId],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET('/api/v1/conversations/{id}', { params: { path: { id: conversationId! } }, signal })),
+    enabled: conversationId !== undefined,
+  });
+  const messages = useQuery({
+    queryKey: ['conversations', 'messages', conversationId],
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET('/api/v1/conversations/{id}/messages', {
+          params: { path: { id: conversationId! }, query: { limit: 200 } },
+          signal,
+        }),
+      ).then((d) => d.items),
+    enabled: conversationId !== undefined,
+    // Runs may have added to it while the page was elsewhere.
+    staleTime: 0,
+  });
+  const run = useQuery({
+    queryKey: ['runs', 'one', runId],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET('/api/v1/runs/{id}', { params: { path: { id: runId! } }, signal })),
+    enabled: runId !== undefined,
+  });
+
+  // The agent for the next message: the one picked, else the conversation's, else the first.
+  const chosenAgent = agentId || conversation.data?.agentId || agents.data?.[0]?.id || '';
+  useEffect(() => {
+    if (conversation.data && !agentId) setAgentId(conversation.data.agentId);
+  }, [conversation.data, agentId]);
+
+  const onRunEvent = useCallback(
+    (event: RunEvent) => {
+      void queryClient.invalidateQueries({ queryKey: ['runs', 'one', runId] });
+      if (event.type === 'run.completed') {
+        // The reply is in the conversation now; show it from there.
+        void queryClient
+          .invalidateQueries({ queryKey: ['conversations'] })
+          .then(() => setParams({}, { replace: true }));
+      }
+    },
+    [queryClient, runId, setParams],
+  );
+  const log = useRunLog(runId, onRunEvent);
+  const live = useMemo(() => buildTimeline(log), [log]);
+  const running = run.data ? !TERMINAL_STATUSES.has(run.data.status) : runId !== undefined;
+
+  const send = useMutation({
+    mutationFn: async (input: string) => {
+      let cid = conversationId;
+      if (!cid) {
+        const created = await unwrap(api.POST('/api/v1/conversations', { body: { agentId: chosenAgent } }));
+        cid = created.id;
+      }
+      const started = await unwrap(
+        api.POST('/api/v1/runs', {
+          body: { agentId: chosenAgent, input, conversationId: cid },
+          headers: { 'Idempotency-Key': crypto.randomUUID() },
+        }),
+      );
+      return { conversationId: cid, run: started };
+    },
+    onSuccess: ({ conversationId: cid, run: started }) => {
+      queryClient.setQueryData(['runs', 'one', started.id], started);
+      setText('');
+      void queryClient.invalidateQueries({ queryKey: ['conversations'] });
+      navigate(`/chat/${cid}?run=${started.id}`);
+    },
+    onError: (err) => toast.fail(err),
+  });
+  const stop = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/runs/{id}/cancel', { params: { path: { id: runId! } } })),
+    onSuccess: (data) => queryClient.setQueryData(['runs', 'one', runId], data),
+    onError: (err) => toast.fail(err),
+  });
+  const decide = useInboxAction();
+
+  // Stored messages said before the live run; the run's own words come from its log until it ends.
+  const before = run.data
+    ? (messages.data ?? []).filter((m) => m.createdAt < run.data.createdAt)
+    : (messages.data ?? []);
+  const items: ChatItem[] = [
+    ...chatItemsOf(before),
+    ...(runId && run.data
+      ? [{ kind: 'user' as const, key: `in-${runId}`, text: run.data.input }, ...live]
+      : []),
+  ];
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follow the conversation as it grows
+  useEffect(() => {
+    const pane = paneRef.current;
+    if (pane) pane.scrollTop = pane.scrollHeight;
+  }, [items.length, live.at(-1)]);
+
+  function submit(e?: FormEvent) {
+    e?.preventDefault();
+    const input = text.trim();
+    if (!input || !chosenAgent || send.isPending || running) return;
+    send.mutate(input);
+  }
+  function onKey(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) submit(e);
+  }
+
+  const approvals = can('inbox:write')
+    ? {
+        approve: (id: string) => decide.mutate({ id, action: 'approve' }),
+        reject: (id: string) => decide.mutate({ id, action: 'reject' }),
+        busy: decide.isPending,
+      }
+    : undefined;
+
+  const noAgents = agents.data && agents.data.length === 0;
+  return (
+    <div className="chat">
+      <ConversationList activeId={conversationId} />
+      <section className="chat-main" aria-label="Conversation">
+        <div className="chat-head">
+          <h1 className="chat-title">
+            {conversation.data?.title ?? (conversationId ? '…' : 'New conversation')}
+          </h1>
+          <label className="inline-field">
+            <span>Agent</span>
+            <select
+              value={chosenAgent}
+              onChange={(e) => setAgentId(e.target.value)}
+              disabled={!agents.data?.length}
+              data-testid="agent-picker"
+            >
+              {(agents.data ?? []).map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                  {a.model.startsWith('builtin:') ? ' (test model)' : ''}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <div className="chat-pane" ref={paneRef} aria-live="polite">
+          {conversation.error ? <ErrorMessage error={conversation.error} /> : null}
+          {messages.error ? (
+            <ErrorMessage error={messages.error} onRetry={() => void messages.refetch()} />
+          ) : null}
+          {noAgents ? (
+            <Empty title="No agents yet">
+              {can('agents:write') ? (
+                <Link to="/agents/new">Create an agent</Link>
+              ) : (
+                'Ask an admin to create one'
+              )}{' '}
+              to start chatting.
+            </Empty>
+          ) : conversationId && !messages.data && !messages.error ? (
+            <Loading label="Loading the conversation…" />
+          ) : items.length === 0 ? (
+            <Empty title="Say hello">
+              Messages go to the agent you pick. With the built-in test model, try{' '}
+              <code>/tool demo.approval {'{"action":"ship"}'}</code>.
+            </Empty>
+          ) : (
+            items.map((item) => (
+              <ChatEntry key={item.key} item={item} agentName={agentName} approvals={approvals} />
+            ))
+          )}
+          {run.error ? <ErrorMessage error={run.error} /> : null}
+        </div>
+        <form className="composer" onSubmit={submit}>
+          <textarea
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={onKey}
+            rows={2}
+            placeholder={
+              running
+                ? 'The agent is answering…'
+                : 'Message the agent (Enter to send, Shift+Enter for a new line)'
+            }
+            aria-label="Message"
+            disabled={!chosenAgent}
+            data-testid="composer"
+          />
+          {running && can('runs:write') ? (
+            <button
+              type="button"
+              className="btn btn-danger"
+              onClick={() => stop.mutate()}
+              disabled={stop.isPending}
+              data-testid="stop"
+            >
+              Stop
+            </button>
+          ) : (
+            <button
+              type="submit"
+              className="btn btn-primary"
+              disabled={!text.trim() || !chosenAgent || send.isPending || running}
+            >
+              {send.isPending ? 'Sending…' : 'Send'}
+            </button>
+          )}
+        </form>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+import type { components } from '@switchboard/client';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useSearchParams } from 'react-router';
+import { api, unwrap } from '../api/client.ts';
+import { Empty, ErrorMessage, Loading, PageHeader, StatusBadge, TimeAgo } from '../components/states.tsx';
+import { useAgentName } from '../queries/agents.ts';
+import { useChannel } from '../realtime/RealtimeContext.tsx';
+
+type RunStatus = components['schemas']['Run']['status'];
+const STATUSES: Array<{ value: RunStatus | ''; label: string }> = [
+  { value: '', label: 'All' },
+  { value: 'queued', label: 'Queued' },
+  { value: 'running', label: 'Running' },
+  { value: 'waiting_approval', label: 'Waiting for approval' },
+  { value: 'succeeded', label: 'Succeeded' },
+  { value: 'failed', label: 'Failed' },
+  { value: 'cancelled', label: 'Cancelled' },
+];
+
+function duration(from: string | null, to: string | null): string {
+  if (!from) return '—';
+  const ms = (to ? new Date(to).getTime() : Date.now()) - new Date(from).getTime();
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+export function RunsPage() {
+  const [params, setParams] = useSearchParams();
+  const status = (params.get('status') ?? '') as RunStatus | '';
+  const agentName = useAgentName();
+  const queryClient = useQueryClient();
+  const runs = useInfiniteQuery({
+    queryKey: ['runs', 'list', status],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ signal, pageParam }) =>
+      unwrap(
+        api.GET('/api/v1/runs', {
+          params: {
+            query: { limit: 50, ...(status ? { status } : {}), ...(pageParam ? { cursor: pageParam } : {}) },
+          },
+          signal,
+        }),
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  useChannel('dashboard', (e) => {
+    if (e.event.startsWith('run.') || e.event.startsWith('approval.'))
+      void queryClient.invalidateQueries({ queryKey: ['runs'] });
+  });
+  const items = runs.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <div className="page-body">
+      <PageHeader title="Runs">
+        <label className="inline-field">
+          <span>Status</span>
+          <select
+            value={status}
+            onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {})}
+            data-testid="runs-status-filter"
+          >
+            {STATUSES.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </PageHeader>
+      {runs.error && !runs.data ? (
+        <ErrorMessage error={runs.error} onRetry={() => void runs.refetch()} />
+      ) : !runs.data ? (
+        <Loading label="Loading runs…" />
+      ) : items.length === 0 ? (
+        <Empty title={status ? 'No runs with this status' : 'No runs yet'}>
+          Runs start from chat or from <code>POST /api/v1/runs</code>.
+        </Empty>
+      ) : (
+        <div className="card table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Input</th>
+                <th>Agent</th>
+                <th>Status</th>
+                <th>Started</th>
+                <th>Took</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((run) => (
+                <tr key={run.id} data-testid="run-row">
+                  <td className="cell-main">
+                    <Link to={`/runs/${run.id}`}>{run.input.split('\n')[0]?.slice(0, 80) || run.id}</Link>
+                    <div className="muted mono small-inline">{run.id}</div>
+                  </td>
+                  <td>{agentName(run.agentId)}</td>
+                  <td>
+                    <StatusBadge status={run.status} testId="run-status" />
+                  </td>
+                  <td>
+                    <TimeAgo iso={run.createdAt} />
+                  </td>
+                  <td>{duration(run.startedAt, run.finishedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {runs.hasNextPage ? (
+        <button
+          type="button"
+          className="btn"
+          onClick={() => void runs.fetchNextPage()}
+          disabled={runs.isFetchingNextPage}
+        >
+          {runs.isFetchingNextPage ? 'Loading…' : 'Load more'}
+        </button>
+      ) : null}
+      {runs.error && runs.data ? <ErrorMessage error={runs.error} /> : null}
+    </div>
+  );
+}
