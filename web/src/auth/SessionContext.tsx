@@ -1,6 +1,14 @@
 import type { components } from '@switchboard/client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { createContext, type ReactNode, useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import {
+  createContext,
+  type ReactNode,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useSyncExternalStore,
+} from 'react';
 import { api, session, unwrap } from '../api/client.ts';
 import type { Session, SignOutReason } from './session.ts';
 

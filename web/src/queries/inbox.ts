@@ -1,5 +1,5 @@
-import { type QueryKey, useMutation, useQueryClient } from '@tanstack/react-query';
 import type { components } from '@switchboard/client';
+import { type QueryKey, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client.ts';
 import { useToast } from '../components/Toasts.tsx';
 
