@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { allowHosts, makeAgent } from './agents-kit.ts';
+import { cliServer } from './cli-server.ts';
 import { registerOwner } from './factories.ts';
-import { storageMode, TEST_SECRET, type TestServer, uniqueSuffix } from './harness.ts';
-import { type CliProcess, freePort, runCli, waitFor } from './process.ts';
+import type { CliProcess } from './process.ts';
 import { runEvents, submitRun, waitForRun } from './runs-kit.ts';
 
 /**
@@ -29,31 +29,9 @@ describe('recovery after a crash', () => {
     cleanup.push(() => new Promise<void>((resolve) => target.close(() => resolve())));
     const targetPort = (target.address() as { port: number }).port;
 
-    const dir = mkdtempSync(path.join(tmpdir(), 'sb-crash-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const port = await freePort();
-    const env: Record<string, string> = {
-      PORT: String(port),
-      DATA_DIR: dir,
-      SWITCHBOARD_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'warn',
-      ...(storageMode === 'postgres'
-        ? { DATABASE_URL: inject('postgresUrl')!, QUEUE_SCHEMA: `q_${uniqueSuffix()}` }
-        : {}),
-    };
-    const url = `http://127.0.0.1:${port}`;
-    const start = async () => {
-      const cli = runCli(['serve'], env);
-      cleanup.push(async () => {
-        cli.child.kill('SIGKILL');
-        await cli.exited;
-      });
-      await waitFor(`${url}/health/ready`, cli, 200, 60_000);
-      return cli;
-    };
+    const { server, start } = await cliServer(cleanup);
 
     const first: CliProcess = await start();
-    const server = { url } as TestServer;
     const owner = await registerOwner(server);
     await allowHosts(server, owner, ['127.0.0.1']);
     const agent = await makeAgent(server, owner, { tools: ['http.get'] });

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliServer } from './cli-server.ts';
 import { call, registerOwner } from './factories.ts';
-import { storageMode, TEST_SECRET, type TestServer, uniqueSuffix } from './harness.ts';
-import { freePort, runCli, terminate, waitFor } from './process.ts';
+import { terminate } from './process.ts';
 import { inboxItemFor, makeRunAgent, runEvents, submitRun, waitForRun } from './runs-kit.ts';
 
 /** An approval outlives the process: pause, stop the server, start it again, approve, and the run resumes. */
@@ -15,29 +12,7 @@ describe('approvals survive a restart', () => {
   });
 
   it('resumes a run approved after the server restarted', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sb-restart-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const port = await freePort();
-    const env: Record<string, string> = {
-      PORT: String(port),
-      DATA_DIR: dir,
-      SWITCHBOARD_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'warn',
-      ...(storageMode === 'postgres'
-        ? { DATABASE_URL: inject('postgresUrl')!, QUEUE_SCHEMA: `q_${uniqueSuffix()}` }
-        : {}),
-    };
-    const url = `http://127.0.0.1:${port}`;
-    const start = async () => {
-      const cli = runCli(['serve'], env);
-      cleanup.push(async () => {
-        cli.child.kill('SIGKILL');
-        await cli.exited;
-      });
-      await waitFor(`${url}/health/ready`, cli, 200, 60_000);
-      return cli;
-    };
-    const server = { url } as TestServer;
+    const { server, start } = await cliServer(cleanup);
 
     const first = await start();
     const owner = await registerOwner(server);

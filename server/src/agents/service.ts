@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type RequestMeta, recordAudit } from '../audit/service.ts';
+import { auditChange, type RequestMeta } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
@@ -26,24 +26,8 @@ export interface AgentServiceDeps {
 
 /** Agents of an org: create, change (each change a new version), delete, and their rules. */
 export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
-  async function audit(
-    tx: Tx,
-    p: Principal,
-    action: string,
-    id: string,
-    meta: RequestMeta,
-    details?: object,
-  ) {
-    await recordAudit(tx, {
-      action,
-      orgId: p.orgId,
-      actor: { kind: p.kind, id: p.id },
-      resource: { type: 'agent', id },
-      outcome: 'success',
-      meta,
-      details: details as Record<string, unknown> | undefined,
-    });
-  }
+  const audit = (tx: Tx, p: Principal, action: string, id: string, meta: RequestMeta, details?: object) =>
+    auditChange(tx, p, action, { type: 'agent', id }, meta, details);
 
   /**
    * Tool names that `wanted` may hold: those already held, and the registry's when something else is

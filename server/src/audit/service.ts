@@ -123,3 +123,23 @@ export function createAuditService(db: Db) {
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;
+
+/** The usual audit row: a principal's successful change to one resource, in the change's transaction. */
+export async function auditChange(
+  tx: Tx,
+  p: Pick<Principal, 'kind' | 'id' | 'orgId'>,
+  action: string,
+  resource: { type: string; id: string },
+  meta: RequestMeta,
+  details?: object,
+): Promise<void> {
+  await recordAudit(tx, {
+    action,
+    orgId: p.orgId,
+    actor: { kind: p.kind, id: p.id },
+    resource,
+    outcome: 'success',
+    meta,
+    details: details as Record<string, unknown> | undefined,
+  });
+}

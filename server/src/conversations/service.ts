@@ -1,6 +1,6 @@
 import type { TurnMessage } from '../agents/events.ts';
 import type { AgentService } from '../agents/service.ts';
-import { type RequestMeta, recordAudit } from '../audit/service.ts';
+import { auditChange, type RequestMeta } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { Errors } from '../platform/errors.ts';
@@ -29,24 +29,8 @@ export function createConversationService({ db, agents }: { db: Db; agents: Agen
     return conversation;
   }
 
-  async function audit(
-    tx: Tx,
-    p: Principal,
-    action: string,
-    id: string,
-    meta: RequestMeta,
-    details?: object,
-  ) {
-    await recordAudit(tx, {
-      action,
-      orgId: p.orgId,
-      actor: { kind: p.kind, id: p.id },
-      resource: { type: 'conversation', id },
-      outcome: 'success',
-      meta,
-      details: details as Record<string, unknown> | undefined,
-    });
-  }
+  const audit = (tx: Tx, p: Principal, action: string, id: string, meta: RequestMeta, details?: object) =>
+    auditChange(tx, p, action, { type: 'conversation', id }, meta, details);
 
   return {
     async list(p: Principal, page: PageQuery & { agentId?: string | undefined }) {

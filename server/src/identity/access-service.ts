@@ -1,4 +1,4 @@
-import { type RequestMeta, recordAudit } from '../audit/service.ts';
+import { auditChange, type RequestMeta } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import { sha256 } from '../platform/crypto.ts';
 import type { Tx } from '../platform/db/index.ts';
@@ -33,30 +33,18 @@ function assertCanGrant(principal: Principal, permissions: string[], what: strin
   }
 }
 
-const actorOf = (p: Principal) => ({ kind: p.kind, id: p.id });
-
 /** Members, roles and API keys of an org. */
 export function createAccessService(deps: IdentityDeps) {
   const { db, hasher } = deps;
 
-  async function audit(
+  const audit = (
     tx: Tx,
     p: Principal,
     action: string,
     resource: { type: string; id: string },
     meta: RequestMeta,
     details?: Record<string, unknown>,
-  ) {
-    await recordAudit(tx, {
-      action,
-      orgId: p.orgId,
-      actor: actorOf(p),
-      resource,
-      outcome: 'success',
-      meta,
-      details,
-    });
-  }
+  ) => auditChange(tx, p, action, resource, meta, details);
 
   async function ownerRoleIds(tx: Tx, orgId: string): Promise<string[]> {
     return (await store.listRoles(tx, orgId)).filter((r) => r.builtin && r.name === 'owner').map((r) => r.id);

@@ -1,6 +1,5 @@
-import { index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { ts } from '../platform/db/columns.ts';
 
 /** Items that need a person: approvals that hold a run, and notices. */
 export const inboxItems = pgTable(

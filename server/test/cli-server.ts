@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { storageMode, TEST_SECRET, type TestServer, uniqueSuffix } from './harness.ts';
+import { type CliProcess, freePort, runCli, waitFor } from './process.ts';
+
+/**
+ * A real `switchboard serve` process on a data directory (embedded) or on the run's PostgreSQL database
+ * with a queue schema of its own, which `start()` can start again after a stop or a kill -9.
+ */
+export async function cliServer(cleanup: Array<() => void | Promise<void>>) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PORT: String(port),
+    DATA_DIR: dir,
+    SWITCHBOARD_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'warn',
+    ...(storageMode === 'postgres'
+      ? { DATABASE_URL: inject('postgresUrl')!, QUEUE_SCHEMA: `q_${uniqueSuffix()}` }
+      : {}),
+  };
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    /** What test helpers need of a server: its address. */
+    server: { url } as TestServer,
+    async start(): Promise<CliProcess> {
+      const cli = runCli(['serve'], env);
+      cleanup.push(async () => {
+        cli.child.kill('SIGKILL');
+        await cli.exited;
+      });
+      await waitFor(`${url}/health/ready`, cli, 200, 60_000);
+      return cli;
+    },
+  };
+}
