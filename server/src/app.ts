@@ -26,6 +26,7 @@ import { auditRoutes } from './audit/routes.ts';
 import { createChat } from './chat/module.ts';
 import { openaiRoutes } from './chat/openai-routes.ts';
 import { chatRoutes } from './chat/routes.ts';
+import { registerConversationChannel } from './conversations/realtime.ts';
 import { conversationsRoutes } from './conversations/routes.ts';
 import type { ConversationService } from './conversations/service.ts';
 import { createExecutionDomains } from './domains.ts';
@@ -43,10 +44,10 @@ import { createRateLimiter } from './platform/rate-limit.ts';
 import { createRealtime, type Realtime } from './realtime/module.ts';
 import { realtimeRoutes, registerWebsocket } from './realtime/routes.ts';
 import { handleIntents } from './realtime/session.ts';
+import { agentHealthTable, executionMetrics, unfinishedRunCount } from './runs/metrics.ts';
 import type { RunsDomain } from './runs/module.ts';
 import { registerRunChannel, registerRunStats } from './runs/realtime.ts';
 import { runsRoutes } from './runs/routes.ts';
-import { agentHealthTable, executionMetrics, unfinishedRunCount } from './runs/metrics.ts';
 import type { UsageService } from './usage/service.ts';
 import { inboxRoutes } from './workspace/inbox-routes.ts';
 
@@ -172,6 +173,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   const realtime = createRealtime(ctx, identity.authenticate, app.log);
   await registerWebsocket(app, realtime, config.realtime);
   registerRunChannel(realtime.channels, ctx.database.db);
+  registerConversationChannel(realtime.channels, ctx.database.db);
   registerRunStats(realtime.stats, ctx.database.db, runs.inbox);
   if (config.workersInProcess) await runs.startWorkers();
   app.addHook('onClose', () => domains.close());
@@ -179,13 +181,13 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   handleIntents(realtime.channels, chat.intents);
   app.addHook('preClose', async () => chat.close());
   const admin = createAdmin(ctx, realtime, app.log, app);
+  admin.service.figures.register('unfinishedRuns', () => unfinishedRunCount(ctx.database));
   app.addHook('onClose', async () => {
     admin.stop();
     await audit.stop();
   });
 
   await app.register(operationsRoutes(ctx));
-  admin.service.figures.register('unfinishedRuns', () => unfinishedRunCount(ctx.database));
   await app.register(jwksRoutes(identity.keyring));
   await app.register(
     async (api) => {

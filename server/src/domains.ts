@@ -15,7 +15,7 @@ export function createExecutionDomains(ctx: AppContext, log: FastifyBaseLogger) 
   const { db } = ctx.database;
   const usage = createUsageService({ db });
   const agents = createAgentsModule(db, ctx.config, log, usage);
-  const conversations = createConversationService({ db, agents: agents.agents });
+  const conversations = createConversationService({ db, agents: agents.agents, bus: ctx.bus });
   const runs = createRunsDomain(ctx, log, {
     findAgent: (orgId, id) => agents.agents.getForOrg(orgId, id).catch(() => undefined),
     executor: createTurnExecutor({

@@ -2,6 +2,7 @@ import type { TurnMessage } from '../agents/events.ts';
 import type { AgentService } from '../agents/service.ts';
 import { auditChange, type RequestMeta } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
+import type { Bus } from '../platform/bus.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { Errors } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -22,7 +23,9 @@ function decodeSeq(cursor: string | undefined): number | undefined {
 }
 
 /** Conversations and their messages. The chat endpoints write through `appendMessages`. */
-export function createConversationService({ db, agents }: { db: Db; agents: AgentService }) {
+export const conversationTopic = (id: string) => `conversation:${id}`;
+
+export function createConversationService({ db, agents, bus }: { db: Db; agents: AgentService; bus?: Bus }) {
   async function requireConversation(tx: Tx, orgId: string, id: string) {
     const conversation = await store.findConversation(tx, orgId, id);
     if (!conversation) throw Errors.notFound('conversation', id);
@@ -96,7 +99,7 @@ export function createConversationService({ db, agents }: { db: Db; agents: Agen
 
     /** Appends messages in order, numbered after the ones already there. */
     async appendMessages(orgId: string, conversationId: string, messages: TurnMessage[]): Promise<Message[]> {
-      return db.transaction(async (tx) => {
+      const added = await db.transaction(async (tx) => {
         const conversation = await store.lockConversation(tx, orgId, conversationId);
         if (!conversation) throw Errors.notFound('conversation', conversationId);
         const rows = messages.map((m, i) => ({
@@ -109,6 +112,17 @@ export function createConversationService({ db, agents }: { db: Db; agents: Agen
         }));
         return (await store.insertMessages(tx, orgId, conversationId, rows)).map(presentMessage);
       });
+      // After commit, so a subscriber never sees a message that was rolled back.
+      for (const m of added) {
+        await bus?.publish({
+          topic: conversationTopic(conversationId),
+          type: 'message.created',
+          orgId,
+          seq: m.seq,
+          data: m,
+        });
+      }
+      return added;
     },
 
     /** The latest messages of a conversation, oldest first, as the executor takes them. */

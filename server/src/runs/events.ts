@@ -35,7 +35,7 @@ export async function publishRunEvents(bus: Bus, events: RunEvent[]): Promise<vo
       type: e.type,
       orgId: e.orgId,
       seq: e.seq,
-      data: e,
+      data: e.data,
       at: e.at,
     });
   }

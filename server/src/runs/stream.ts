@@ -71,7 +71,7 @@ export async function followRun(
       const seq = event.seq ?? 0;
       if (seq <= last) continue;
       if (seq > last + 1) await catchUp(); // a gap: fetch what was not delivered live
-      send(presentRunEvent(event.data as RunEvent));
+      send({ seq, type: event.type, data: event.data as RunEvent['data'], at: event.at });
     }
   } finally {
     unsubscribe();
