@@ -7,6 +7,10 @@ const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 60_000 };
 
 export default defineConfig({
   test: {
+    // CI also writes a JSON report, which .ci/run summarises in its closing line.
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
+      : ['default'],
     // Vitest's default on a 2-core machine is one worker; the integration tests mostly wait on sockets,
     // child processes and the database, so two overlap well (measured: ~135 s against ~200 s for one).
     maxWorkers: 2,
