@@ -16,12 +16,19 @@ function answers(...statuses: Array<number | Error>) {
 }
 
 describe('createHttp', () => {
-  it('retries a GET after 503 and a network error, then answers', async () => {
-    const a = answers(503, new TypeError('failed to fetch'), 200);
+  it('retries a GET after 502 and a network error, then answers', async () => {
+    const a = answers(502, new TypeError('failed to fetch'), 200);
     const http = createHttp({ fetch: a.fetch, sleep: noSleep });
     const res = await http('http://x/api/v1/agents');
     expect(res.status).toBe(200);
     expect(a.calls).toHaveBeenCalledTimes(3);
+  });
+
+  it('takes a 503 without Retry-After as the answer (readiness says "not ready" that way)', async () => {
+    const a = answers(503);
+    const http = createHttp({ fetch: a.fetch, sleep: noSleep });
+    expect((await http('http://x/health/ready')).status).toBe(503);
+    expect(a.calls).toHaveBeenCalledTimes(1);
   });
 
   it('never retries a POST', async () => {

@@ -6,7 +6,7 @@ export interface HttpOptions {
   fetch?: typeof globalThis.fetch;
   /** Abort a request that has not answered within this many milliseconds. */
   timeoutMs?: number;
-  /** Extra attempts for idempotent requests (GET, HEAD) after a network error, 429, 502, 503 or 504. */
+  /** Extra attempts for idempotent requests (GET, HEAD) after a network error, 429, 502, 504, or 503 with Retry-After. */
   retries?: number;
   /** First back-off delay; doubled each attempt, with jitter, capped at 8 s. */
   backoffMs?: number;
@@ -20,7 +20,13 @@ export interface HttpOptions {
   sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
 }
 
-const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+const RETRY_STATUSES = new Set([429, 502, 504]);
+
+/** 503 is often a deliberate answer (readiness says "not ready"); it is retried only when it says when. */
+function transientStatus(response: Response): boolean {
+  if (RETRY_STATUSES.has(response.status)) return true;
+  return response.status === 503 && response.headers.has('retry-after');
+}
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -100,8 +106,7 @@ export function createHttp(options: HttpOptions = {}): typeof globalThis.fetch {
           continue;
         }
       }
-      const transient =
-        failure !== undefined || (response !== undefined && RETRY_STATUSES.has(response.status));
+      const transient = failure !== undefined || (response !== undefined && transientStatus(response));
       if (!retryable || !transient || n >= retries) {
         if (response) return response;
         throw failure;

@@ -4,13 +4,13 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { type ChatItem, chatItemsOf } from '../chat/messages.ts';
+import { useChatTurn } from '../chat/useChatTurn.ts';
 import { Empty, ErrorMessage, Loading, TimeAgo } from '../components/states.tsx';
 import { TimelineEntry } from '../components/Timeline.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { useAgentName, useAgents } from '../queries/agents.ts';
 import { useInboxAction } from '../queries/inbox.ts';
 import { buildTimeline, type RunEvent, TERMINAL_STATUSES } from '../runs/timeline.ts';
-import { useRunLog } from '../runs/useRunLog.ts';
 
 function ConversationList({ activeId }: { activeId: string | undefined }) {
   const [search, setSearch] = useState('');
@@ -134,45 +134,47 @@ export function ChatPage() {
     if (conversation.data && !agentId) setAgentId(conversation.data.agentId);
   }, [conversation.data, agentId]);
 
+  // Where the live turn belongs; a turn may end before the page has re-rendered at its new address.
+  const turnConversation = useRef(conversationId);
+  useEffect(() => {
+    if (conversationId) turnConversation.current = conversationId;
+  }, [conversationId]);
   const onRunEvent = useCallback(
     (event: RunEvent) => {
-      void queryClient.invalidateQueries({ queryKey: ['runs', 'one', runId] });
+      if (event.type.startsWith('run.')) void queryClient.invalidateQueries({ queryKey: ['runs'] });
       if (event.type === 'run.completed') {
         // The reply is in the conversation now; show it from there.
+        const target = turnConversation.current;
         void queryClient
           .invalidateQueries({ queryKey: ['conversations'] })
-          .then(() => setParams({}, { replace: true }));
+          .then(() =>
+            target ? navigate(`/chat/${target}`, { replace: true }) : setParams({}, { replace: true }),
+          );
       }
     },
-    [queryClient, runId, setParams],
+    [queryClient, setParams, navigate],
   );
-  const log = useRunLog(runId, onRunEvent);
-  const live = useMemo(() => buildTimeline(log), [log]);
-  const running = run.data ? !TERMINAL_STATUSES.has(run.data.status) : runId !== undefined;
+  const turn = useChatTurn(runId, onRunEvent);
+  const live = useMemo(() => buildTimeline(turn.log), [turn.log]);
+  const [pendingInput, setPendingInput] = useState<string | undefined>();
+  const running =
+    pendingInput !== undefined ||
+    (run.data ? !TERMINAL_STATUSES.has(run.data.status) && !turn.error : runId !== undefined);
 
-  const send = useMutation({
-    mutationFn: async (input: string) => {
-      let cid = conversationId;
-      if (!cid) {
-        const created = await unwrap(api.POST('/api/v1/conversations', { body: { agentId: chosenAgent } }));
-        cid = created.id;
-      }
-      const started = await unwrap(
-        api.POST('/api/v1/runs', {
-          body: { agentId: chosenAgent, input, conversationId: cid },
-          headers: { 'Idempotency-Key': crypto.randomUUID() },
-        }),
-      );
-      return { conversationId: cid, run: started };
-    },
-    onSuccess: ({ conversationId: cid, run: started }) => {
-      queryClient.setQueryData(['runs', 'one', started.id], started);
-      setText('');
-      void queryClient.invalidateQueries({ queryKey: ['conversations'] });
-      navigate(`/chat/${cid}?run=${started.id}`);
-    },
-    onError: (err) => toast.fail(err),
-  });
+  function sendMessage(message: string) {
+    setPendingInput(message);
+    turnConversation.current = conversationId;
+    turn.start(
+      { agentId: chosenAgent, message, ...(conversationId ? { conversationId } : {}) },
+      (newRunId, newConversationId) => {
+        turnConversation.current = newConversationId ?? conversationId;
+        setText('');
+        setPendingInput(undefined);
+        void queryClient.invalidateQueries({ queryKey: ['conversations'] });
+        navigate(`/chat/${newConversationId ?? conversationId ?? ''}?run=${newRunId}`);
+      },
+    );
+  }
   const stop = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/runs/{id}/cancel', { params: { path: { id: runId! } } })),
     onSuccess: (data) => queryClient.setQueryData(['runs', 'one', runId], data),
@@ -180,15 +182,19 @@ export function ChatPage() {
   });
   const decide = useInboxAction();
 
+  useEffect(() => {
+    if (turn.error) setPendingInput(undefined);
+  }, [turn.error]);
+
   // Stored messages said before the live run; the run's own words come from its log until it ends.
   const before = run.data
     ? (messages.data ?? []).filter((m) => m.createdAt < run.data.createdAt)
     : (messages.data ?? []);
   const items: ChatItem[] = [
     ...chatItemsOf(before),
-    ...(runId && run.data
-      ? [{ kind: 'user' as const, key: `in-${runId}`, text: run.data.input }, ...live]
-      : []),
+    ...(runId && run.data ? [{ kind: 'user' as const, key: `in-${runId}`, text: run.data.input }] : []),
+    ...(pendingInput !== undefined ? [{ kind: 'user' as const, key: 'pending', text: pendingInput }] : []),
+    ...(runId || pendingInput !== undefined ? live : []),
   ];
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: follow the conversation as it grows
@@ -200,8 +206,8 @@ export function ChatPage() {
   function submit(e?: FormEvent) {
     e?.preventDefault();
     const input = text.trim();
-    if (!input || !chosenAgent || send.isPending || running) return;
-    send.mutate(input);
+    if (!input || !chosenAgent || running) return;
+    sendMessage(input);
   }
   function onKey(e: KeyboardEvent<HTMLTextAreaElement>) {
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) submit(e);
@@ -268,6 +274,7 @@ export function ChatPage() {
             ))
           )}
           {run.error ? <ErrorMessage error={run.error} /> : null}
+          {turn.error ? <ErrorMessage error={turn.error} /> : null}
         </div>
         <form className="composer" onSubmit={submit}>
           <textarea
@@ -284,7 +291,7 @@ export function ChatPage() {
             disabled={!chosenAgent}
             data-testid="composer"
           />
-          {running && can('runs:write') ? (
+          {running && runId && can('runs:write') ? (
             <button
               type="button"
               className="btn btn-danger"
@@ -298,9 +305,9 @@ export function ChatPage() {
             <button
               type="submit"
               className="btn btn-primary"
-              disabled={!text.trim() || !chosenAgent || send.isPending || running}
+              disabled={!text.trim() || !chosenAgent || running}
             >
-              {send.isPending ? 'Sending…' : 'Send'}
+              Send
             </button>
           )}
         </form>

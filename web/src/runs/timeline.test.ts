@@ -71,6 +71,7 @@ describe('buildTimeline', () => {
       {
         kind: 'approval',
         key: 'a1',
+        callId: '',
         name: 'demo.approval',
         arguments: { action: 'ship' },
         inboxItemId: 'ibx_1',
@@ -83,6 +84,29 @@ describe('buildTimeline', () => {
     expect(buildTimeline([ev(1, 'run.failed', { code: 'model_error', message: 'boom' })])).toEqual([
       { kind: 'status', key: 's1', type: 'run.failed', label: 'Failed', at, detail: 'boom' },
     ]);
+  });
+});
+
+describe('buildTimeline on the chat stream', () => {
+  it('settles an approval by its call result, since the chat stream sends no approval.decided', () => {
+    const items = buildTimeline([
+      ev(1, 'tool.called', { name: 'demo.approval', arguments: {}, callId: 'c1' }),
+      ev(2, 'approval.required', { name: 'demo.approval', arguments: {}, callId: 'c1', inboxItemId: 'i' }),
+      ev(3, 'run.started', { resumed: true }),
+      ev(4, 'tool.result', {
+        name: 'demo.approval',
+        callId: 'c1',
+        output: '{"approved":true}',
+        isError: false,
+      }),
+    ]);
+    expect(items.map((i) => (i.kind === 'status' ? i.label : i.kind))).toEqual([
+      'tool',
+      'approval',
+      'Resumed',
+    ]);
+    expect(items[0]).toMatchObject({ waiting: false, output: '{"approved":true}' });
+    expect(items[1]).toMatchObject({ decision: 'approved' });
   });
 });
 

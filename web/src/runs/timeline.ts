@@ -50,6 +50,7 @@ export type TimelineItem =
   | {
       kind: 'approval';
       key: string;
+      callId: string;
       name: string;
       arguments: unknown;
       inboxItemId: string | undefined;
@@ -114,8 +115,15 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineItem[] {
         break;
       }
       case 'tool.result': {
+        // The chat stream has no approval.decided: the call's result settles its approval.
+        const approval = items.find(
+          (i): i is Extract<TimelineItem, { kind: 'approval' }> =>
+            i.kind === 'approval' && !i.decision && i.callId === str(d.callId),
+        );
+        if (approval) approval.decision = /rejected/i.test(str(d.output)) ? 'rejected' : 'approved';
         const item = tools.get(str(d.callId));
         if (item) {
+          item.waiting = false;
           item.output = str(d.output);
           item.isError = d.isError === true;
         } else {
@@ -138,6 +146,7 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineItem[] {
         items.push({
           kind: 'approval',
           key: `a${e.seq}`,
+          callId: str(d.callId),
           name: str(d.name),
           arguments: d.arguments,
           inboxItemId: typeof d.inboxItemId === 'string' ? d.inboxItemId : undefined,
@@ -161,14 +170,21 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineItem[] {
         items.push({ kind: 'handoff', key: `h${e.seq}`, from: str(d.from), to: str(d.to) });
         break;
       default:
-        if (e.type.startsWith('run.')) {
+        if (e.type.startsWith('run.') || e.type === 'error') {
           open = undefined;
-          const detail = e.type === 'run.failed' || e.type === 'run.retrying' ? str(d.message) : undefined;
+          const detail = ['run.failed', 'run.retrying', 'error'].includes(e.type)
+            ? str(d.message)
+            : undefined;
           items.push({
             kind: 'status',
             key: `s${e.seq}`,
             type: e.type,
-            label: STATUS_LABELS[e.type] ?? e.type,
+            label:
+              e.type === 'run.started' && d.resumed === true
+                ? 'Resumed'
+                : e.type === 'error'
+                  ? 'Problem'
+                  : (STATUS_LABELS[e.type] ?? e.type),
             at: e.at,
             ...(detail ? { detail } : {}),
           });
