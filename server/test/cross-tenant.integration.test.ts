@@ -107,6 +107,7 @@ const fixtures: Record<string, Fixture> = {
   '/api/v1/runs/:id': pausedRun,
   '/api/v1/runs/:id/cancel': pausedRun,
   '/api/v1/runs/:id/events': pausedRun,
+  '/api/v1/chat/stream/:id': pausedRun,
   '/api/v1/inbox/:id': inboxFixture,
   '/api/v1/inbox/:id/read': inboxFixture,
   '/api/v1/inbox/:id/close': inboxFixture,

@@ -178,7 +178,9 @@ describe('the console', () => {
   });
 
   it('keeps the JSON 404 for API paths, even for a browser', async () => {
-    const res = await fetch(`${server.url}/api/v1/runs/run_1`, { headers: { accept: 'text/html' } });
+    const res = await fetch(`${server.url}/api/v1/no-such-collection/x_1`, {
+      headers: { accept: 'text/html' },
+    });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('route_not_found');
   });
