@@ -159,4 +159,81 @@ describe('the console journey', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('follows permissions (a viewer is offered only what it may do), and signs out every tab at once', async () => {
+    const suffix = uniqueSuffix();
+    const owner = await server.api.POST('/api/v1/auth/register', {
+      body: { email: `owner-${suffix}@example.com`, password: 'owner password 1', name: 'Olive Owner' },
+    });
+    const token = owner.data!.accessToken;
+    const auth = { headers: { Authorization: `Bearer ${token}` } };
+    const roles = await server.api.GET('/api/v1/roles', auth);
+    const viewer = roles.data!.items.find((r) => r.name === 'viewer')!;
+    const added = await server.api.POST('/api/v1/members', {
+      ...auth,
+      body: {
+        email: `viewer-${suffix}@example.com`,
+        name: 'Vic Viewer',
+        password: 'viewer password 1',
+        roleId: viewer.id,
+      },
+    });
+    expect(added.response.status).toBe(201);
+
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    const problems = watch(context);
+    const first = await context.newPage();
+    await first.goto(`${server.url}/agents`);
+    await first.waitForURL(/\/signin$/);
+    await first.getByLabel('Email').fill(`viewer-${suffix}@example.com`);
+    await first.getByLabel('Password').fill('viewer password 1');
+    await first.getByRole('button', { name: 'Sign in' }).click();
+    // Back where it was headed, offered only what a viewer may use.
+    await first.getByRole('heading', { name: 'Agents' }).waitFor();
+    expect(new URL(first.url()).pathname).toBe('/agents');
+    await expect.poll(() => first.getByTestId('user-role').textContent()).toBe('viewer');
+    const nav = first.getByRole('navigation', { name: 'Main' }).getByRole('link');
+    expect(await nav.allTextContents()).toEqual(['Dashboard', 'Agents', 'Runs', 'Inbox', 'Platform status']);
+    await first.getByText('No agents yet').waitFor();
+    expect(await first.getByRole('link', { name: 'New agent' }).count()).toBe(0);
+    await first.goto(`${server.url}/chat`);
+    await first.getByText(/Your role does not include/).waitFor();
+    await shot(first, 'journey-14-viewer-forbidden');
+
+    // A second tab shares the session; signing out there signs out both.
+    const second = await context.newPage();
+    await second.goto(`${server.url}/runs`);
+    await second.getByRole('heading', { name: 'Runs' }).waitFor();
+    await second.getByRole('button', { name: 'Sign out' }).click();
+    await second.waitForURL(/\/signin$/);
+    await first.waitForURL(/\/signin$/);
+    await first.getByText('You signed out in another tab.').waitFor();
+    await shot(first, 'journey-15-signed-out-elsewhere');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('fits a phone screen: the navigation folds into a menu', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 800 }, colorScheme: 'dark' });
+    const problems = watch(context);
+    const page = await context.newPage();
+    const suffix = uniqueSuffix();
+    await page.goto(`${server.url}/register`);
+    await page.getByLabel('Your name').fill('Pat Phone');
+    await page.getByLabel('Email').fill(`pat-${suffix}@example.com`);
+    await page.getByLabel('Password').fill('phone password 1');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Welcome, Pat Phone' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(false);
+    await expect.poll(() => page.getByTestId('stat-connectedUsers').textContent()).toBe('1');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'journey-16-phone-dashboard');
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).click();
+    await page.getByText('Nothing needs you right now').waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(false);
+    await shot(page, 'journey-17-phone-inbox');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });

@@ -30,8 +30,10 @@ function Allowed({ needs, children }: { needs: string; children: React.ReactNode
   if (can(needs)) return <>{children}</>;
   return (
     <div className="problem problem-soft" role="alert">
-      Your role does not include <code>{needs}</code>, which this page needs. Ask an owner or admin of your
-      organisation for access.
+      <span>
+        Your role does not include <code>{needs}</code>, which this page needs. Ask an owner or admin of your
+        organisation for access.
+      </span>
     </div>
   );
 }

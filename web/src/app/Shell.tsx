@@ -127,7 +127,7 @@ export function Shell() {
         </button>
         <NavLink to="/" className="brand-link">
           <img src="/favicon.svg" alt="" width="24" height="24" />
-          <span>Switchboard</span>
+          <span className="brand-text">Switchboard</span>
         </NavLink>
         <div className="org" data-testid="org-name" title="Organisation">
           {session?.org.name}
@@ -151,6 +151,7 @@ export function Shell() {
       <OfflineBanner />
       <div className="layout">
         <nav id="primary-nav" className={`sidenav ${menuOpen ? 'open' : ''}`} aria-label="Main">
+          <div className="sidenav-org">{session?.org.name}</div>
           <ul>
             {visible.map((item) => (
               <li key={item.to}>

@@ -48,12 +48,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     enabled: current !== undefined,
     staleTime: 60_000,
   });
-  // Nothing of one user's data may show for the next one: the cache goes when a session ends.
-  const previous = useRef(current);
+  // Nothing of one user's data may show for the next one: the cache goes when a session ends or
+  // another user (or org) takes over this origin's session in another tab.
+  const previous = useRef(userKey);
   useEffect(() => {
-    if (previous.current && !current) queryClient.clear();
-    previous.current = current;
-  }, [current, queryClient]);
+    if (previous.current !== 'anonymous' && previous.current !== userKey) queryClient.clear();
+    previous.current = userKey;
+  }, [userKey, queryClient]);
 
   const value = useMemo<SessionValue>(() => {
     const permissions = new Set(me.data?.permissions ?? []);

@@ -1,14 +1,14 @@
 import { type FormEvent, useState } from 'react';
-import { Link, Navigate, useLocation, useNavigate } from 'react-router';
+import { Link, Navigate, useLocation } from 'react-router';
 import { publicApi, session, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { ErrorMessage } from '../components/states.tsx';
 
-function useAfterSignIn() {
-  const navigate = useNavigate();
+/** Where to go once signed in: the page that sent the visitor here, else the dashboard. */
+function useDestination(): string {
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from;
-  return () => navigate(from && from !== '/signin' ? from : '/', { replace: true });
+  return from && !from.startsWith('/signin') && !from.startsWith('/register') ? from : '/';
 }
 
 function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
@@ -31,10 +31,11 @@ function AuthFrame({ title, children }: { title: string; children: React.ReactNo
 
 export function SignInPage() {
   const { session: current, lastSignOut } = useSession();
-  const done = useAfterSignIn();
+  const destination = useDestination();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  if (current) return <Navigate to="/" replace />;
+  // Signed in (here or in another tab): on to where the visitor was headed.
+  if (current) return <Navigate to={destination} replace />;
 
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -48,7 +49,6 @@ export function SignInPage() {
         }),
       );
       session.signIn(pair);
-      done();
     } catch (err) {
       setError(err);
     } finally {
@@ -86,7 +86,6 @@ export function SignInPage() {
 
 export function RegisterPage() {
   const { session: current } = useSession();
-  const navigate = useNavigate();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   if (current) return <Navigate to="/" replace />;
@@ -109,7 +108,6 @@ export function RegisterPage() {
         }),
       );
       session.signIn(pair);
-      navigate('/', { replace: true });
     } catch (err) {
       setError(err);
     } finally {

@@ -91,7 +91,7 @@ function LiveStats() {
   );
 }
 
-function RecentRuns() {
+function RecentRuns({ canChat }: { canChat: boolean }) {
   const queryClient = useQueryClient();
   const agentName = useAgentName();
   const runs = useQuery({
@@ -115,7 +115,13 @@ function RecentRuns() {
         {(items) =>
           items.length === 0 ? (
             <Empty title="No runs yet">
-              Start one from <Link to="/chat">Chat</Link>; it will show up here as it happens.
+              {canChat ? (
+                <>
+                  Start one from <Link to="/chat">Chat</Link>; it will show up here as it happens.
+                </>
+              ) : (
+                'Runs your team starts will show up here as they happen.'
+              )}
             </Empty>
           ) : (
             <ul className="card list">
@@ -144,7 +150,7 @@ export function DashboardPage() {
     <div className="page-body">
       <PageHeader title={`Welcome, ${session?.user.name ?? ''}`} />
       <LiveStats />
-      {can('runs:read') ? <RecentRuns /> : null}
+      {can('runs:read') ? <RecentRuns canChat={can('chat:write')} /> : null}
     </div>
   );
 }
