@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Agent } from '../agents/present.ts';
 import type { StreamLimiter } from '../agents/stream-limiter.ts';
 import { AppError } from '../platform/errors.ts';
 import type { IntentHandler } from '../realtime/session.ts';
@@ -52,8 +53,9 @@ export function createIntentHandler(deps: { chat: ChatService; limiter: StreamLi
     try {
       const named = msg.agent_id ?? msg.agent_type;
       let agentId: string | undefined;
+      let agent: Agent | undefined;
       if (named) {
-        const agent = await chat.findAgent(p, named);
+        agent = await chat.findAgent(p, named);
         if (!agent) throw new AppError(404, 'not_found', `agent ${named} was not found`);
         agentId = agent.id;
       } else if (msg.session_id) {
@@ -68,6 +70,7 @@ export function createIntentHandler(deps: { chat: ChatService; limiter: StreamLi
       release = limiter.acquire(p);
       const turn = await chat.start(p, {
         agentId,
+        agent,
         message: msg.intent,
         conversationId: msg.session_id,
         newConversation: true,

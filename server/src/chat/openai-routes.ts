@@ -200,6 +200,7 @@ export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }
         try {
           const turn = await chat.start(p, {
             agentId: agent.id,
+            agent,
             message: input,
             context,
             newConversation: false,

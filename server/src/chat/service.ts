@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { TurnMessage, TurnUsage } from '../agents/events.ts';
+import type { Agent } from '../agents/present.ts';
 import type { AgentService } from '../agents/service.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import type { Principal } from '../platform/auth.ts';
@@ -35,6 +36,8 @@ export interface ChatServiceDeps {
 /** What starts a chat turn, from any surface. */
 export interface TurnRequest {
   agentId: string;
+  /** The agent, when the caller has already loaded it (saves a lookup on the hot path). */
+  agent?: Agent | undefined;
   message: string;
   conversationId?: string | undefined;
   /** A new conversation is started unless the surface is stateless (the OpenAI surface carries `context`). */
@@ -187,7 +190,7 @@ export function createChatService(deps: ChatServiceDeps) {
      * conversation when needed, and submits the run.
      */
     async start(p: Principal, req: TurnRequest): Promise<StartedTurn> {
-      const agent = await agents.getForOrg(p.orgId, req.agentId);
+      const agent = req.agent?.id === req.agentId ? req.agent : await agents.getForOrg(p.orgId, req.agentId);
       let conversationId = req.conversationId;
       if (conversationId) await conversations.get(p, conversationId);
       else if (req.newConversation) {
