@@ -237,3 +237,56 @@ describe('the console journey', () => {
     await context.close();
   });
 });
+
+describe('the console with short-lived access tokens', () => {
+  let browser: Browser;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    [browser, server] = await Promise.all([
+      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true }),
+      startTestServer({ env: { ACCESS_TOKEN_TTL_SECONDS: '30' } }),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('refreshes silently, once for two tabs, and both keep working', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    const problems = watch(context);
+    const a = await context.newPage();
+    const suffix = uniqueSuffix();
+    await a.goto(`${server.url}/register`);
+    await a.getByLabel('Your name').fill('Tess Tabs');
+    await a.getByLabel('Email').fill(`tess-${suffix}@example.com`);
+    await a.getByLabel('Password').fill('two tabs password');
+    await a.getByRole('button', { name: 'Create account' }).click();
+    await a.getByRole('heading', { name: 'Welcome, Tess Tabs' }).waitFor();
+    const b = await context.newPage();
+    await b.goto(`${server.url}/runs`);
+    await b.getByText('No runs yet').waitFor();
+
+    const token = () =>
+      a.evaluate(
+        () =>
+          (JSON.parse(localStorage.getItem('switchboard.session') ?? '{}') as { accessToken?: string })
+            .accessToken,
+      );
+    const first = await token();
+    // Both tabs plan the refresh for the same moment (3/4 of 30 s); one spends the token, the other adopts.
+    await expect.poll(token, { timeout: 35_000, interval: 1000 }).not.toBe(first);
+
+    // A reused refresh token would have revoked the family and signed both tabs out.
+    await a.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await a.getByText('No agents yet').waitFor();
+    await b.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Inbox/ }).click();
+    await b.getByText('Nothing needs you right now').waitFor();
+    expect(new URL(a.url()).pathname).toBe('/agents');
+    expect(new URL(b.url()).pathname).toBe('/inbox');
+    await expect.poll(() => b.getByTestId('connection-state').textContent()).toBe('Live');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

@@ -140,11 +140,13 @@ describe('SessionManager', () => {
     expect(logout).toHaveBeenCalledTimes(1);
   });
 
-  it('schedules a refresh a minute before the access token expires', () => {
+  it('schedules a refresh a minute before the access token expires, or at 3/4 of a short life', () => {
     const o = origin();
     const timers: number[] = [];
     const a = o.tab({ now: () => 0, setTimer: (_fn, ms) => timers.push(ms) });
     a.signIn(pair(0));
     expect(timers.at(-1)).toBe(900_000 - 60_000);
+    a.signIn({ ...pair(1), expiresIn: 30 });
+    expect(timers.at(-1)).toBe(22_500);
   });
 });

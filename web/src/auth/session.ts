@@ -9,6 +9,8 @@ export interface Session {
   refreshToken: string;
   /** Epoch milliseconds when the access token expires. */
   expiresAt: number;
+  /** Epoch milliseconds when a tab should refresh it: a minute early, or at three quarters of a short life. */
+  refreshAt: number;
   user: TokenPair['user'];
   org: TokenPair['org'];
 }
@@ -38,15 +40,21 @@ export interface SessionDeps {
 
 export const STORAGE_KEY = 'switchboard.session';
 const LOCK_NAME = 'switchboard.refresh';
-/** Refresh this long before the access token expires. */
+/** Refresh this long before the access token expires (short-lived tokens: at three quarters of their life). */
 const EARLY_MS = 60_000;
+
+export function refreshTime(now: number, expiresInSeconds: number): number {
+  const life = expiresInSeconds * 1000;
+  return now + Math.max(life - EARLY_MS, life * 0.75);
+}
 
 function parse(raw: string | null): Session | undefined {
   if (!raw) return undefined;
   try {
     const value = JSON.parse(raw) as Partial<Session>;
     if (typeof value.accessToken !== 'string' || typeof value.refreshToken !== 'string') return undefined;
-    if (typeof value.expiresAt !== 'number' || !value.user || !value.org) return undefined;
+    if (typeof value.expiresAt !== 'number' || typeof value.refreshAt !== 'number') return undefined;
+    if (!value.user || !value.org) return undefined;
     return value as Session;
   } catch {
     return undefined;
@@ -135,7 +143,7 @@ export class SessionManager {
       return undefined;
     }
     // Another tab refreshed while this one waited for the lock: use its pair.
-    if (stored.accessToken !== failedToken && stored.expiresAt - this.now() > EARLY_MS / 2) {
+    if (stored.accessToken !== failedToken && stored.refreshAt > this.now()) {
       this.apply(stored);
       return stored.accessToken;
     }
@@ -161,6 +169,7 @@ export class SessionManager {
       accessToken: pair.accessToken,
       refreshToken: pair.refreshToken,
       expiresAt: this.now() + pair.expiresIn * 1000,
+      refreshAt: refreshTime(this.now(), pair.expiresIn),
       user: pair.user,
       org: pair.org,
     };
@@ -180,7 +189,7 @@ export class SessionManager {
     this.timer = undefined;
     const session = this.session;
     if (!session) return;
-    const wait = Math.max(session.expiresAt - this.now() - EARLY_MS, 1_000);
+    const wait = Math.max(session.refreshAt - this.now(), 1_000);
     this.timer = (this.deps.setTimer ?? setTimeout)(() => {
       void this.refresh(session.accessToken).catch(() => {});
     }, wait);
