@@ -150,6 +150,17 @@ describe('the console journey', () => {
       .toBe('2');
     await shot(page, 'journey-12-dashboard');
 
+    // A long turn stopped from the chat.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chat' }).click();
+    await page.getByRole('link', { name: /Hello there/ }).click();
+    await page.getByTestId('composer').fill('/sleep 20000');
+    await page.getByTestId('composer').press('Enter');
+    await page.getByTestId('stop').click();
+    await page.getByText('Stopped', { exact: true }).waitFor({ timeout: 10_000 });
+    await shot(page, 'journey-12b-chat-stopped');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
+    await expect.poll(() => page.getByTestId('run-status').first().textContent()).toBe('Cancelled');
+
     // Dark theme from the toggle (system -> light -> dark).
     await page.getByTestId('theme-toggle').click();
     await page.getByTestId('theme-toggle').click();

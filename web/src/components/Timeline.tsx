@@ -104,7 +104,7 @@ export function TimelineEntry({
           <span className="event-icon" aria-hidden="true">
             •
           </span>
-          {item.label}
+          <span>{item.label}</span>
           {item.detail ? <span className="muted">: {item.detail}</span> : null}
           <time className="muted event-time" dateTime={item.at}>
             {new Date(item.at).toLocaleTimeString()}

@@ -172,9 +172,9 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineItem[] {
       default:
         if (e.type.startsWith('run.') || e.type === 'error') {
           open = undefined;
-          const detail = ['run.failed', 'run.retrying', 'error'].includes(e.type)
-            ? str(d.message)
-            : undefined;
+          const stopped = e.type === 'run.failed' && d.code === 'cancelled';
+          const detail =
+            ['run.failed', 'run.retrying', 'error'].includes(e.type) && !stopped ? str(d.message) : undefined;
           items.push({
             kind: 'status',
             key: `s${e.seq}`,
@@ -182,9 +182,11 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineItem[] {
             label:
               e.type === 'run.started' && d.resumed === true
                 ? 'Resumed'
-                : e.type === 'error'
-                  ? 'Problem'
-                  : (STATUS_LABELS[e.type] ?? e.type),
+                : e.type === 'run.failed' && d.code === 'cancelled'
+                  ? 'Stopped'
+                  : e.type === 'error'
+                    ? 'Problem'
+                    : (STATUS_LABELS[e.type] ?? e.type),
             at: e.at,
             ...(detail ? { detail } : {}),
           });
