@@ -3,7 +3,8 @@ import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
-import { type InboxAction, type InboxItem, useInboxAction } from '../queries/inbox.ts';
+import { useInboxAction } from '../queries/inbox.ts';
+import type { InboxAction, InboxItem } from '../queries/inbox-cache.ts';
 import { useChannel } from '../realtime/RealtimeContext.tsx';
 
 const VIEWS = [
