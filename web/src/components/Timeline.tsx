@@ -33,7 +33,7 @@ export function TimelineEntry({
       );
     case 'tool':
       return (
-        <details className="event event-tool" open={item.output === undefined}>
+        <details className="event event-tool" open={item.output === undefined && !item.waiting}>
           <summary>
             <span className="event-icon" aria-hidden="true">
               ⚙
