@@ -1,0 +1,367 @@
+/**
+ * `npm run bench -- chat [--duration 10] [--connections 50] [--tokens 1000] [--streams 5]
+ *                        [--pace-ms 2] [--postgres postgres://...]`
+ *
+ * The OpenAI-compatible surface through Switchboard against the same mock upstream straight, same
+ * run, on 127.0.0.1. One Switchboard server in this process (embedded PGlite in memory, or
+ * PostgreSQL with --postgres) with an org, an API key and an agent on `openai:bench-model`; the mock
+ * OpenAI server (server/test/mock-openai.ts) and every client in a child process (bench/lib/chat-client.ts),
+ * so the server has a core to itself and both targets see the same client.
+ *   (a) non-streaming `POST /v1/chat/completions`: one client in sequence (exact per-request latency,
+ *       and where a request's time goes, read back from the run log), then autocannon at
+ *       `--connections` for `--duration` seconds: requests/s, p50, p99, and the added p50;
+ *   (b) a `--tokens` word stream (`stream: true`), `--streams` times each: time to first token and
+ *       tokens/s (first to last token), with the upstream unpaced (as fast as it can write) and
+ *       paced (`--pace-ms` between chunks, default 2 ms: a few hundred tokens/s, a fast model).
+ * Prints a table; asserts nothing. Bounded: gives up after 10 minutes.
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { buildApp } from '../server/src/app.ts';
+import { loadConfig } from '../server/src/platform/config.ts';
+import { createContext } from '../server/src/platform/context.ts';
+import { type Database, openDatabase } from '../server/src/platform/db/index.ts';
+import type { Command, LoadFigures, Sent, StreamFigures, Target } from './lib/chat-client.ts';
+
+const LIMIT_MS = 600_000;
+
+function option(args: string[], name: string, fallback: number, max: number): number {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isFinite(value) || value < 0 || value > max) throw new Error(`--${name} takes 0 to ${max}`);
+  return value;
+}
+
+const pct = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+};
+const median = (values: number[]) => pct(values, 50);
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+
+type Child = ReturnType<typeof fork>;
+
+/** The next message of a type from the client process; an `error` message rejects. */
+function nextMessage<T>(child: Child, type: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      const m = message as { type: string; message?: string };
+      if (m.type === 'error') {
+        child.off('message', onMessage);
+        reject(new Error(`bench client: ${m.message}`));
+      }
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      resolve(message as T);
+    };
+    child.on('message', onMessage);
+  });
+}
+
+async function ask<T>(child: Child, command: Command): Promise<T> {
+  const answer = nextMessage<{ result: T }>(child, 'result');
+  child.send(command);
+  return (await answer).result;
+}
+
+async function withDatabase<T>(
+  postgresUrl: string | undefined,
+  fn: (db: Database & { url?: string }) => Promise<T>,
+) {
+  if (!postgresUrl) {
+    const database = await openDatabase({ kind: 'pglite' });
+    await database.migrate();
+    try {
+      return await fn(database);
+    } finally {
+      await database.close();
+    }
+  }
+  const name = `sb_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const target = new URL(postgresUrl);
+  target.pathname = `/${name}`;
+  const database = await openDatabase({ kind: 'postgres', url: target.toString(), poolSize: 20 });
+  try {
+    await database.migrate();
+    return await fn(Object.assign(database, { url: target.toString() }));
+  } finally {
+    await database.close();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+export async function main(args: string[]): Promise<void> {
+  const duration = option(args, 'duration', 10, 120);
+  const connections = option(args, 'connections', 50, 500);
+  const tokens = option(args, 'tokens', 1_000, 100_000);
+  const streams = option(args, 'streams', 5, 100);
+  const paceMs = option(args, 'pace-ms', 2, 1_000);
+  const i = args.indexOf('--postgres');
+  const postgresUrl = i >= 0 ? args[i + 1] : undefined;
+  const deadline = setTimeout(() => {
+    process.stderr.write(`bench chat: gave up after ${LIMIT_MS / 1000} s\n`);
+    process.exit(1);
+  }, LIMIT_MS);
+  deadline.unref();
+
+  const child = fork(fileURLToPath(new URL('./lib/chat-client.ts', import.meta.url)), [], {
+    stdio: 'inherit',
+  });
+  try {
+    const { url: mockUrl } = await nextMessage<{ url: string }>(child, 'ready');
+    await withDatabase(postgresUrl, (database) =>
+      measure(database, child, mockUrl, {
+        duration,
+        connections,
+        tokens,
+        streams,
+        paceMs,
+        postgres: !!postgresUrl,
+      }),
+    );
+  } finally {
+    child.kill();
+    clearTimeout(deadline);
+  }
+  process.exit(0);
+}
+
+async function measure(
+  database: Database & { url?: string },
+  child: Child,
+  mockUrl: string,
+  o: {
+    duration: number;
+    connections: number;
+    tokens: number;
+    streams: number;
+    paceMs: number;
+    postgres: boolean;
+  },
+): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-bench-chat-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    SWITCHBOARD_SECRET: 'bench-secret-0123456789abcdef',
+    OPENAI_API_KEY: 'sk-bench',
+    OPENAI_BASE_URL: mockUrl,
+    RATE_LIMIT_USER_PER_MINUTE: '10000000',
+    RATE_LIMIT_ORG_PER_MINUTE: '10000000',
+    RATE_LIMIT_IP_PER_MINUTE: '10000000',
+    QUEUE_SCHEMA: `q_${randomBytes(4).toString('hex')}`,
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+  });
+  const ctx = await createContext(config, { database, skipMigrations: true });
+  const app = await buildApp(ctx, { logStream: process.stderr });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    const json = async <T>(res: Response): Promise<T> => {
+      if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    };
+    const owner = await json<{ accessToken: string }>(
+      await fetch(`${base}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: `bench-${randomBytes(4).toString('hex')}@example.test`,
+          password: `Bench-${randomBytes(8).toString('hex')}`,
+          name: 'Bench',
+        }),
+      }),
+    );
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${owner.accessToken}` };
+    const { key } = await json<{ key: string }>(
+      await fetch(`${base}/api/v1/api-keys`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'bench', scopes: ['chat:write', 'agents:read'] }),
+      }),
+    );
+    const agent = await json<{ id: string; slug: string }>(
+      await fetch(`${base}/api/v1/agents`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'Bench agent', model: 'openai:bench-model' }),
+      }),
+    );
+    const through: Target = {
+      name: 'switchboard',
+      url: `${base}/v1`,
+      headers: { authorization: `Bearer ${key}` },
+      model: agent.slug,
+    };
+    const direct: Target = {
+      name: 'mock',
+      url: mockUrl,
+      headers: { authorization: 'Bearer sk-bench' },
+      model: 'bench-model',
+    };
+    const storage = o.postgres ? 'PostgreSQL' : 'PGlite (in memory)';
+    say(
+      `chat bench: Switchboard (${storage}) vs the mock upstream straight, 127.0.0.1, Node ${process.version}`,
+    );
+
+    /** Requests a load run left behind are cancelled; their runs end before the next phase. */
+    const drain = async () => {
+      for (let waited = 0; waited < 120_000; waited += 200) {
+        const { rows } = await ctx.database.query<{ n: number }>(
+          `select count(*)::int as n from runs where status in ('queued', 'running')`,
+        );
+        if (rows[0]?.n === 0) return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+
+    // Warm both paths (JIT, connection pools, the agent's model client).
+    await ask(child, { cmd: 'sequential', targets: [direct, through], count: 30 });
+    // (a1) one client in sequence: what one request costs, without queueing.
+    const [seqDirect, seqThrough] = await ask<Sent[][]>(child, {
+      cmd: 'sequential',
+      targets: [direct, through],
+      count: 200,
+    });
+    const phase = await phases(ctx.database, agent.id, seqThrough!);
+    // (a2) autocannon at `connections`, each target for `duration` seconds.
+    const load = (target: Target) =>
+      ask<LoadFigures>(child, { cmd: 'load', target, connections: o.connections, duration: o.duration });
+    const loadDirect = await load(direct);
+    const loadThrough = await load(through);
+    await drain();
+    // (b) streams of `tokens` words, unpaced and paced.
+    const streaming = (paceMs: number) =>
+      ask<StreamFigures[][]>(child, {
+        cmd: 'streams',
+        targets: [direct, through],
+        count: o.streams,
+        tokens: o.tokens,
+        paceMs,
+      });
+    const unpaced = await streaming(0);
+    const paced = o.paceMs ? await streaming(o.paceMs) : undefined;
+
+    const w = [36, 14, 14, 14];
+    const row = (cells: string[]) =>
+      say(cells.map((c, n) => (n === 0 ? c.padEnd(w[n]!) : c.padStart(w[n]!))).join('  '));
+    const took = (s: Sent[]) => s.map((x) => x.took);
+    const d = took(seqDirect!);
+    const t = took(seqThrough!);
+    say('');
+    say('(a) non-streaming POST /v1/chat/completions');
+    row(['', 'mock straight', 'switchboard', 'added']);
+    row(['1 client, 200 in sequence: p50', ms(median(d)), ms(median(t)), ms(median(t) - median(d))]);
+    row(['                             p99', ms(pct(d, 99)), ms(pct(t, 99)), '']);
+    row([
+      `${o.connections} connections, ${o.duration} s: req/s`,
+      loadDirect.requestsPerSecond.toFixed(0),
+      loadThrough.requestsPerSecond.toFixed(0),
+      '',
+    ]);
+    row([
+      '                       p50',
+      ms(loadDirect.p50),
+      ms(loadThrough.p50),
+      ms(loadThrough.p50 - loadDirect.p50),
+    ]);
+    row(['                       p99', ms(loadDirect.p99), ms(loadThrough.p99), '']);
+    row([
+      '                       non-2xx / errors',
+      `${loadDirect.non2xx} / ${loadDirect.errors}`,
+      `${loadThrough.non2xx} / ${loadThrough.errors}`,
+      '',
+    ]);
+    if (phase) {
+      say(
+        `  one sequential request, p50 per phase (run log timestamps, 1 ms clock): request -> run submitted ${ms(phase.submit)}, ` +
+          `-> worker started ${ms(phase.pickup)}, -> first token stored ${ms(phase.firstToken)}, ` +
+          `-> run.completed stored ${ms(phase.rest)}, -> reply received ${ms(phase.reply)}`,
+      );
+    }
+    say('');
+    say(`(b) a ${o.tokens}-token stream, median of ${o.streams}`);
+    row(['', 'mock straight', 'switchboard', 'relay']);
+    const streamRows = (label: string, s: StreamFigures[][]) => {
+      const [sd, st] = s as [StreamFigures[], StreamFigures[]];
+      const of = (list: StreamFigures[], pick: (x: StreamFigures) => number) => median(list.map(pick));
+      const [dFirst, tFirst] = [of(sd, (x) => x.ttft), of(st, (x) => x.ttft)];
+      const [dLast, tLast] = [of(sd, (x) => x.total), of(st, (x) => x.total)];
+      const [dRate, tRate] = [of(sd, (x) => x.tokensPerSecond), of(st, (x) => x.tokensPerSecond)];
+      const whole = (x: StreamFigures) => x.tokens / (x.total / 1000);
+      const [dWhole, tWhole] = [of(sd, whole), of(st, whole)];
+      const share = (a: number, b: number) => `${((b / a) * 100).toFixed(0)} %`;
+      say(`  ${label}`);
+      row(['    time to first token', ms(dFirst), ms(tFirst), `+${ms(tFirst - dFirst)}`]);
+      row(['    time to last token', ms(dLast), ms(tLast), `+${ms(tLast - dLast)}`]);
+      row(['    tokens/s, first to last token', dRate.toFixed(0), tRate.toFixed(0), share(dRate, tRate)]);
+      row(['    tokens/s, whole stream', dWhole.toFixed(0), tWhole.toFixed(0), share(dWhole, tWhole)]);
+      const short = st.filter((x) => x.tokens !== o.tokens).length;
+      if (short) say(`    ${short} relayed stream(s) did not carry ${o.tokens} tokens`);
+    };
+    streamRows('upstream unpaced (writes as fast as it can; the relay coalesces deltas per 25 ms)', unpaced);
+    if (paced) streamRows(`upstream paced, ${o.paceMs} ms between chunks (a fast model)`, paced);
+    say('');
+    say('targets (issue 4): added p50 < 2 ms non-streaming; relay >= 90 % of upstream tokens/s');
+  } finally {
+    await app.close();
+    await ctx.queue.stop({ graceful: false }).catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Where one request's time went (p50 of each phase), from the run log's timestamps. */
+async function phases(database: Database, agentId: string, sent: Sent[]) {
+  const { rows } = await database.query<{ run_id: string; type: string; at: Date }>(
+    `select e.run_id, e.type, e.created_at as at from run_events e join runs r on r.id = e.run_id
+      where r.agent_id = $1 and e.type in ('run.queued', 'run.started', 'message.delta', 'run.completed')
+      order by e.run_id, e.seq`,
+    [agentId],
+  );
+  const timeline = new Map<string, Record<string, number>>();
+  for (const row of rows) {
+    const t = timeline.get(row.run_id) ?? {};
+    t[row.type] ??= new Date(row.at).getTime();
+    timeline.set(row.run_id, t);
+  }
+  const p = {
+    submit: [] as number[],
+    pickup: [] as number[],
+    firstToken: [] as number[],
+    rest: [] as number[],
+    reply: [] as number[],
+  };
+  for (const r of sent) {
+    const t = timeline.get(r.id.slice('chatcmpl-'.length));
+    const queued = t?.['run.queued'];
+    const started = t?.['run.started'];
+    const delta = t?.['message.delta'];
+    const completed = t?.['run.completed'];
+    if (!queued || !started || !delta || !completed) continue;
+    p.submit.push(queued - r.sentAt);
+    p.pickup.push(started - queued);
+    p.firstToken.push(delta - started);
+    p.rest.push(completed - delta);
+    p.reply.push(r.doneAt - completed);
+  }
+  if (!p.submit.length) return undefined;
+  return {
+    submit: median(p.submit),
+    pickup: median(p.pickup),
+    firstToken: median(p.firstToken),
+    rest: median(p.rest),
+    reply: median(p.reply),
+  };
+}

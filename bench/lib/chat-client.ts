@@ -1,0 +1,181 @@
+/**
+ * The client side of `bench/chat.ts`, in its own process with the mock OpenAI upstream, so the
+ * Switchboard server has its process (and core) to itself and both targets are measured by the same
+ * client code under the same load. Talks to the parent over IPC: one command at a time, one answer each.
+ */
+import { createRequire } from 'node:module';
+import { startMockOpenAI } from '../../server/test/mock-openai.ts';
+
+export interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  model: string;
+}
+
+export interface StreamFigures {
+  /** Request sent -> first content, ms. */
+  ttft: number;
+  /** Request sent -> last content, ms. */
+  total: number;
+  /** Tokens (words) per second from the first to the last content. */
+  tokensPerSecond: number;
+  tokens: number;
+}
+
+export type Command =
+  | { cmd: 'sequential'; targets: Target[]; count: number }
+  | { cmd: 'load'; target: Target; connections: number; duration: number }
+  | { cmd: 'streams'; targets: Target[]; count: number; tokens: number; paceMs: number };
+
+export interface Sent {
+  took: number;
+  id: string;
+  sentAt: number;
+  doneAt: number;
+}
+
+export interface LoadFigures {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (opts: {
+  url: string;
+  method: 'POST';
+  connections: number;
+  duration: number;
+  headers: Record<string, string>;
+  body: string;
+}) => Promise<AutocannonResult>;
+// autocannon ships no types; this is the part of its API used here.
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const words = (n: number) => Array.from({ length: n }, (_, i) => `tok${i + 1}`).join(' ');
+
+function post(target: Target, body: unknown): Promise<Response> {
+  return fetch(`${target.url}/chat/completions`, {
+    method: 'POST',
+    headers: { ...target.headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** One non-streaming completion: wall time, the completion id, and when it was sent and answered. */
+async function completeOnce(target: Target, text: string): Promise<Sent> {
+  const sentAt = Date.now();
+  const started = performance.now();
+  const res = await post(target, { model: target.model, messages: [{ role: 'user', content: text }] });
+  const body = (await res.json()) as { id: string; choices?: Array<{ message: { content: string } }> };
+  const took = performance.now() - started;
+  if (res.status !== 200 || !body.choices?.[0]?.message.content) {
+    throw new Error(`${target.name}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+  }
+  return { took, id: body.id, sentAt, doneAt: Date.now() };
+}
+
+/** One streamed completion: time to first content, and tokens (words) per second from first to last. */
+async function streamOnce(target: Target): Promise<StreamFigures> {
+  const started = performance.now();
+  const res = await post(target, {
+    model: target.model,
+    messages: [{ role: 'user', content: 'go' }],
+    stream: true,
+  });
+  if (res.status !== 200 || !res.body) throw new Error(`${target.name}: ${res.status} ${await res.text()}`);
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let content = '';
+  let first = 0;
+  let last = 0;
+  for await (const chunk of res.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf('\n\n');
+      for (const line of block.split('\n')) {
+        if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+        const data = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> };
+        const text = data.choices?.[0]?.delta?.content;
+        if (!text) continue;
+        const now = performance.now();
+        if (!first) first = now;
+        last = now;
+        content += text;
+      }
+    }
+  }
+  const tokens = content.split(/\s+/).filter(Boolean).length;
+  return {
+    ttft: first - started,
+    total: last - started,
+    tokensPerSecond: tokens / ((last - first) / 1000),
+    tokens,
+  };
+}
+
+const mock = await startMockOpenAI();
+
+async function handle(command: Command): Promise<unknown> {
+  if (command.cmd === 'sequential') {
+    const out: Sent[][] = command.targets.map(() => []);
+    for (let n = 0; n < command.count; n++) {
+      for (const [i, target] of command.targets.entries())
+        out[i]!.push(await completeOnce(target, `hello ${n}`));
+    }
+    mock.requests.length = 0;
+    return out;
+  }
+  if (command.cmd === 'load') {
+    const { target } = command;
+    const r = await autocannon({
+      url: `${target.url}/chat/completions`,
+      method: 'POST',
+      connections: command.connections,
+      duration: command.duration,
+      headers: { ...target.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: 'hello there' }] }),
+    });
+    mock.requests.length = 0;
+    return {
+      requestsPerSecond: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      non2xx: r.non2xx,
+      errors: r.errors + r.timeouts,
+    } satisfies LoadFigures;
+  }
+  const out: StreamFigures[][] = command.targets.map(() => []);
+  for (let n = 0; n < command.count; n++) {
+    for (const [i, target] of command.targets.entries()) {
+      mock.enqueue({
+        text: words(command.tokens),
+        ...(command.paceMs ? { chunkDelayMs: command.paceMs } : {}),
+      });
+      out[i]!.push(await streamOnce(target));
+    }
+  }
+  mock.requests.length = 0;
+  return out;
+}
+
+process.on('message', (message: Command) => {
+  handle(message).then(
+    (result) => process.send?.({ type: 'result', result }),
+    (err: unknown) =>
+      process.send?.({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
+  );
+});
+process.send?.({ type: 'ready', url: mock.url });
