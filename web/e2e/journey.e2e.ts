@@ -32,6 +32,8 @@ function watch(context: BrowserContext): string[] {
 
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  // A full-page shot of a scrolled page draws the sticky header where the scroll left it.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
 }
 
@@ -160,6 +162,16 @@ describe('the console journey', () => {
     await shot(page, 'journey-12b-chat-stopped');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
     await expect.poll(() => page.getByTestId('run-status').first().textContent()).toBe('Cancelled');
+
+    // An API key, its secret shown once.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+    await page.getByText('No API keys yet').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('ci');
+    await page.getByRole('checkbox', { name: /^runs:read/ }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    expect(await page.getByTestId('new-key-secret').locator('code').textContent()).toMatch(/^sbk_/);
+    await page.getByTestId('api-key-row').waitFor();
+    await shot(page, 'journey-12c-api-keys');
 
     // Dark theme from the toggle (system -> light -> dark).
     await page.getByTestId('theme-toggle').click();

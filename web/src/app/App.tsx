@@ -3,6 +3,7 @@ import { useSession } from '../auth/SessionContext.tsx';
 import { ErrorMessage, Loading } from '../components/states.tsx';
 import { AgentEditPage } from '../pages/AgentEditPage.tsx';
 import { AgentsPage } from '../pages/AgentsPage.tsx';
+import { ApiKeysPage } from '../pages/ApiKeysPage.tsx';
 import { RegisterPage, SignInPage } from '../pages/AuthPages.tsx';
 import { ChatPage } from '../pages/ChatPage.tsx';
 import { DashboardPage } from '../pages/DashboardPage.tsx';
@@ -105,6 +106,14 @@ export function App() {
           element={
             <Allowed needs="inbox:read">
               <InboxPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="settings/api-keys"
+          element={
+            <Allowed needs="api_keys:read">
+              <ApiKeysPage />
             </Allowed>
           }
         />
