@@ -163,6 +163,12 @@ describe('the console journey', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
     await expect.poll(() => page.getByTestId('run-status').first().textContent()).toBe('Cancelled');
 
+    // Members: the owner alone so far.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click();
+    await expect.poll(() => page.getByTestId('member-row').count()).toBe(1);
+    expect(await page.getByTestId('member-row').locator('.role-pill').textContent()).toBe('owner');
+    await shot(page, 'journey-12d-members');
+
     // An API key, its secret shown once.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
     await page.getByText('No API keys yet').waitFor();
@@ -216,9 +222,20 @@ describe('the console journey', () => {
     expect(new URL(first.url()).pathname).toBe('/agents');
     await expect.poll(() => first.getByTestId('user-role').textContent()).toBe('viewer');
     const nav = first.getByRole('navigation', { name: 'Main' }).getByRole('link');
-    expect(await nav.allTextContents()).toEqual(['Dashboard', 'Agents', 'Runs', 'Inbox', 'Platform status']);
+    expect(await nav.allTextContents()).toEqual([
+      'Dashboard',
+      'Agents',
+      'Runs',
+      'Inbox',
+      'Members',
+      'Platform status',
+    ]);
     await first.getByText('No agents yet').waitFor();
     expect(await first.getByRole('link', { name: 'New agent' }).count()).toBe(0);
+    await first.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click();
+    await expect.poll(() => first.getByTestId('member-row').count()).toBe(2);
+    expect(await first.getByRole('button', { name: 'Add member' }).count()).toBe(0);
+    expect(await first.getByRole('button', { name: 'Remove' }).count()).toBe(0);
     await first.goto(`${server.url}/chat`);
     await first.getByText(/Your role does not include/).waitFor();
     await shot(first, 'journey-14-viewer-forbidden');

@@ -8,6 +8,7 @@ import { RegisterPage, SignInPage } from '../pages/AuthPages.tsx';
 import { ChatPage } from '../pages/ChatPage.tsx';
 import { DashboardPage } from '../pages/DashboardPage.tsx';
 import { InboxPage } from '../pages/InboxPage.tsx';
+import { MembersPage } from '../pages/MembersPage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
 import { RunDetailPage } from '../pages/RunDetailPage.tsx';
 import { RunsPage } from '../pages/RunsPage.tsx';
@@ -106,6 +107,14 @@ export function App() {
           element={
             <Allowed needs="inbox:read">
               <InboxPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="settings/members"
+          element={
+            <Allowed needs="members:read">
+              <MembersPage />
             </Allowed>
           }
         />

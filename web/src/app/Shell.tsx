@@ -106,6 +106,7 @@ export function Shell() {
         </span>
       ) : null,
     },
+    { to: '/settings/members', label: 'Members', needs: ['members:read'] },
     { to: '/settings/api-keys', label: 'API keys', needs: ['api_keys:read'] },
   ];
   const visible = me ? items.filter((i) => i.needs.every((p) => can(p))) : [];
