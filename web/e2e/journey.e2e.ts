@@ -179,6 +179,20 @@ describe('the console journey', () => {
     await page.getByTestId('api-key-row').waitFor();
     await shot(page, 'journey-12c-api-keys');
 
+    // The audit log, filtered, and its CSV export.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.getByTestId('audit-row').first().waitFor();
+    await page.getByLabel('Resource type').fill('api_key');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(1);
+    expect(await page.getByTestId('audit-row').locator('code').textContent()).toBe('api_key.create');
+    await shot(page, 'journey-12e-audit');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^audit-\d{4}-\d{2}-\d{2}\.csv$/);
+
     // Dark theme from the toggle (system -> light -> dark).
     await page.getByTestId('theme-toggle').click();
     await page.getByTestId('theme-toggle').click();

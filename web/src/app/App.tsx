@@ -4,6 +4,7 @@ import { ErrorMessage, Loading } from '../components/states.tsx';
 import { AgentEditPage } from '../pages/AgentEditPage.tsx';
 import { AgentsPage } from '../pages/AgentsPage.tsx';
 import { ApiKeysPage } from '../pages/ApiKeysPage.tsx';
+import { AuditPage } from '../pages/AuditPage.tsx';
 import { RegisterPage, SignInPage } from '../pages/AuthPages.tsx';
 import { ChatPage } from '../pages/ChatPage.tsx';
 import { DashboardPage } from '../pages/DashboardPage.tsx';
@@ -123,6 +124,14 @@ export function App() {
           element={
             <Allowed needs="api_keys:read">
               <ApiKeysPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="settings/audit"
+          element={
+            <Allowed needs="audit:read">
+              <AuditPage />
             </Allowed>
           }
         />

@@ -1,0 +1,180 @@
+import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { api, unwrap } from '../api/client.ts';
+import { Empty, ErrorMessage, Loading, PageHeader } from '../components/states.tsx';
+import { useToast } from '../components/Toasts.tsx';
+
+const FILTERS = ['action', 'resourceType', 'actor', 'outcome', 'since', 'until'] as const;
+type Filter = (typeof FILTERS)[number];
+
+/** The filters in the URL, as the API takes them (dates from the date inputs become UTC day bounds). */
+function queryOf(params: URLSearchParams) {
+  const get = (k: Filter) => params.get(k) || undefined;
+  const since = get('since');
+  const until = get('until');
+  const outcome = get('outcome');
+  return {
+    ...(get('action') ? { action: get('action') } : {}),
+    ...(get('resourceType') ? { resourceType: get('resourceType') } : {}),
+    ...(get('actor') ? { actor: get('actor') } : {}),
+    ...(outcome === 'success' || outcome === 'failure' ? { outcome: outcome as 'success' | 'failure' } : {}),
+    ...(since ? { since: `${since}T00:00:00.000Z` } : {}),
+    ...(until ? { until: `${until}T23:59:59.999Z` } : {}),
+  };
+}
+
+export function AuditPage() {
+  const [params, setParams] = useSearchParams();
+  const toast = useToast();
+  const filters = queryOf(params);
+  const [draft, setDraft] = useState<Record<Filter, string>>(
+    () => Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])) as Record<Filter, string>,
+  );
+  const audit = useInfiniteQuery({
+    queryKey: ['audit', filters],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ signal, pageParam }) =>
+      unwrap(
+        api.GET('/api/v1/audit', {
+          params: { query: { limit: 100, ...filters, ...(pageParam ? { cursor: pageParam } : {}) } },
+          signal,
+        }),
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const exportCsv = useMutation({
+    mutationFn: async () => {
+      const blob = await unwrap(
+        api.GET('/api/v1/audit', { params: { query: { ...filters, format: 'csv' } }, parseAs: 'blob' }),
+      );
+      const url = URL.createObjectURL(blob as Blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `audit-${new Date().toISOString().slice(0, 10)}.csv`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    },
+    onError: (err) => toast.fail(err),
+  });
+
+  function apply(e: FormEvent) {
+    e.preventDefault();
+    setParams(Object.fromEntries(Object.entries(draft).filter(([, v]) => v.trim() !== '')));
+  }
+  const items = audit.data?.pages.flatMap((p) => p.items) ?? [];
+  const field = (k: Filter, label: string, type = 'text') => (
+    <label>
+      {label}
+      <input type={type} value={draft[k]} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} />
+    </label>
+  );
+
+  return (
+    <div className="page-body">
+      <PageHeader title="Audit log">
+        <button
+          type="button"
+          className="btn"
+          onClick={() => exportCsv.mutate()}
+          disabled={exportCsv.isPending}
+        >
+          {exportCsv.isPending ? 'Exporting…' : 'Export CSV'}
+        </button>
+      </PageHeader>
+      <form className="form card" onSubmit={apply} aria-label="Filters">
+        <div className="form-grid form-grid-tight">
+          {field('action', 'Action')}
+          {field('resourceType', 'Resource type')}
+          {field('actor', 'Actor id')}
+          <label>
+            Outcome
+            <select value={draft.outcome} onChange={(e) => setDraft({ ...draft, outcome: e.target.value })}>
+              <option value="">Any</option>
+              <option value="success">Success</option>
+              <option value="failure">Failure</option>
+            </select>
+          </label>
+          {field('since', 'From', 'date')}
+          {field('until', 'To', 'date')}
+        </div>
+        <div className="row-actions">
+          <button type="submit" className="btn btn-primary">
+            Apply filters
+          </button>
+          {params.size > 0 ? (
+            <button
+              type="button"
+              className="btn btn-ghost"
+              onClick={() => {
+                setDraft(Object.fromEntries(FILTERS.map((k) => [k, ''])) as Record<Filter, string>);
+                setParams({});
+              }}
+            >
+              Clear
+            </button>
+          ) : null}
+        </div>
+      </form>
+      {audit.error && !audit.data ? (
+        <ErrorMessage error={audit.error} onRetry={() => void audit.refetch()} />
+      ) : !audit.data ? (
+        <Loading label="Loading the audit log…" />
+      ) : items.length === 0 ? (
+        <Empty title="Nothing matches these filters" />
+      ) : (
+        <div className="card table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Who</th>
+                <th>Action</th>
+                <th>Resource</th>
+                <th>Outcome</th>
+                <th>Request</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((e) => (
+                <tr key={e.id} data-testid="audit-row">
+                  <td className="small-inline">
+                    <time dateTime={e.at}>{new Date(e.at).toLocaleString()}</time>
+                  </td>
+                  <td className="small-inline">
+                    {e.actor.type}
+                    {e.actor.id ? <div className="muted mono">{e.actor.id}</div> : null}
+                  </td>
+                  <td>
+                    <code>{e.action}</code>
+                  </td>
+                  <td className="small-inline">
+                    {e.resource?.type ?? '—'}
+                    {e.resource?.id ? <div className="muted mono">{e.resource.id}</div> : null}
+                  </td>
+                  <td>
+                    <span className={`badge ${e.outcome === 'success' ? 'badge-ok' : 'badge-bad'}`}>
+                      {e.outcome}
+                      {e.status ? ` ${e.status}` : ''}
+                    </span>
+                  </td>
+                  <td className="muted mono small-inline">{e.requestId ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {audit.hasNextPage ? (
+        <button
+          type="button"
+          className="btn"
+          onClick={() => void audit.fetchNextPage()}
+          disabled={audit.isFetchingNextPage}
+        >
+          {audit.isFetchingNextPage ? 'Loading…' : 'Load more'}
+        </button>
+      ) : null}
+    </div>
+  );
+}
