@@ -193,6 +193,12 @@ describe('the console journey', () => {
     ]);
     expect(download.suggestedFilename()).toMatch(/^audit-\d{4}-\d{2}-\d{2}\.csv$/);
 
+    // The first org operates the server: its owner sees the control room.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Control room' }).click();
+    await expect.poll(() => page.getByTestId('system-status').textContent()).toBe('Healthy');
+    expect(await page.getByTestId('control-figure').count()).toBeGreaterThanOrEqual(4);
+    await shot(page, 'journey-12f-control-room');
+
     // Dark theme from the toggle (system -> light -> dark).
     await page.getByTestId('theme-toggle').click();
     await page.getByTestId('theme-toggle').click();

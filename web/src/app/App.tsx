@@ -7,6 +7,7 @@ import { ApiKeysPage } from '../pages/ApiKeysPage.tsx';
 import { AuditPage } from '../pages/AuditPage.tsx';
 import { RegisterPage, SignInPage } from '../pages/AuthPages.tsx';
 import { ChatPage } from '../pages/ChatPage.tsx';
+import { ControlRoomPage } from '../pages/ControlRoomPage.tsx';
 import { DashboardPage } from '../pages/DashboardPage.tsx';
 import { InboxPage } from '../pages/InboxPage.tsx';
 import { MembersPage } from '../pages/MembersPage.tsx';
@@ -132,6 +133,14 @@ export function App() {
           element={
             <Allowed needs="audit:read">
               <AuditPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="admin"
+          element={
+            <Allowed needs="admin">
+              <ControlRoomPage />
             </Allowed>
           }
         />

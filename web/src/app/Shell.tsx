@@ -109,6 +109,7 @@ export function Shell() {
     { to: '/settings/members', label: 'Members', needs: ['members:read'] },
     { to: '/settings/api-keys', label: 'API keys', needs: ['api_keys:read'] },
     { to: '/settings/audit', label: 'Audit log', needs: ['audit:read'] },
+    { to: '/admin', label: 'Control room', needs: ['admin'] },
   ];
   const visible = me ? items.filter((i) => i.needs.every((p) => can(p))) : [];
 
