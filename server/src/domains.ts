@@ -18,6 +18,7 @@ export function createExecutionDomains(ctx: AppContext, log: FastifyBaseLogger) 
   const conversations = createConversationService({ db, agents: agents.agents, bus: ctx.bus });
   const runs = createRunsDomain(ctx, log, {
     findAgent: (orgId, id) => agents.agents.getForOrg(orgId, id).catch(() => undefined),
+    conversationExists: (orgId, id) => conversations.exists(orgId, id),
     executor: createTurnExecutor({
       agents: agents.agents,
       conversations,

@@ -65,6 +65,32 @@ describe('submitting and following a run', () => {
     expect(empty.body).toMatchObject({ error: { code: 'validation_failed' } });
   });
 
+  it("answers 404 for another org's conversation, and starts nothing", async () => {
+    const other = await registerOwner(server);
+    const theirAgent = await makeRunAgent(server, other);
+    const theirs = await call<{ id: string }>(server, 'POST', '/api/v1/conversations', {
+      token: other.accessToken,
+      body: { agentId: theirAgent.id },
+    });
+    const res = await call(server, 'POST', '/api/v1/runs', {
+      token: owner.accessToken,
+      body: { agentId, input: 'sneak in', conversationId: theirs.body.id },
+    });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({
+      error: { code: 'not_found', message: `conversation ${theirs.body.id} was not found` },
+    });
+    const mine = await call<{ items: RunBody[] }>(
+      server,
+      'GET',
+      `/api/v1/runs?agentId=${agentId}&limit=200`,
+      {
+        token: owner.accessToken,
+      },
+    );
+    expect(mine.body.items.some((r) => r.input === 'sneak in')).toBe(false);
+  });
+
   it('honours Idempotency-Key: a repeat answers with the first run', async () => {
     const key = `key-${Math.random()}`;
     const first = await submitRun(server, owner, { agentId, input: 'once only' }, { 'idempotency-key': key });

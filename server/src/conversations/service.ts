@@ -62,6 +62,11 @@ export function createConversationService({ db, agents, bus }: { db: Db; agents:
       return presentConversation(conversation);
     },
 
+    /** Whether the org has this conversation (for other domains, which hold no principal). */
+    async exists(orgId: string, id: string): Promise<boolean> {
+      return (await store.findConversation(db, orgId, id)) !== undefined;
+    },
+
     async get(p: Principal, id: string): Promise<Conversation> {
       return presentConversation(await requireConversation(db, p.orgId, id));
     },

@@ -10,7 +10,11 @@ import { createRunWorker } from './worker.ts';
 export function createRunsDomain(
   ctx: AppContext,
   log: FastifyBaseLogger,
-  agents: { findAgent: RunsDeps['findAgent']; executor: TurnExecutor },
+  agents: {
+    findAgent: RunsDeps['findAgent'];
+    conversationExists: RunsDeps['conversationExists'];
+    executor: TurnExecutor;
+  },
 ) {
   const { db } = ctx.database;
   const { bus, queue, config } = ctx;
@@ -27,7 +31,13 @@ export function createRunsDomain(
     onFinished: (run) => webhooks.runFinished(run),
   });
   return {
-    runs: createRunsService({ db, bus, queue, findAgent: agents.findAgent }),
+    runs: createRunsService({
+      db,
+      bus,
+      queue,
+      findAgent: agents.findAgent,
+      conversationExists: agents.conversationExists,
+    }),
     inbox: createInboxService({ db, bus, queue }),
     webhooks,
     worker,

@@ -26,6 +26,8 @@ export interface RunsDeps {
   queue: PgBoss;
   /** Resolves an agent of the org, or undefined; runs only need to know it exists. */
   findAgent(orgId: string, agentId: string): Promise<{ id: string } | undefined>;
+  /** Whether a conversation of the org exists; a run may only continue its own org's conversations. */
+  conversationExists(orgId: string, conversationId: string): Promise<boolean>;
 }
 
 export const presentRun = (r: store.RunRecord) => ({
@@ -86,6 +88,9 @@ export function createRunsService(deps: RunsDeps) {
         if (existing) return { run: existing, replayed: true };
       }
       if (!(await deps.findAgent(p.orgId, input.agentId))) throw Errors.notFound('agent', input.agentId);
+      if (input.conversationId && !(await deps.conversationExists(p.orgId, input.conversationId))) {
+        throw Errors.notFound('conversation', input.conversationId);
+      }
       try {
         const run = await inRunTransaction(db, bus, async (tx, emit) => {
           const created = await store.insertRun(tx, {
