@@ -169,6 +169,27 @@ describe('the console journey', () => {
     expect(await page.getByTestId('member-row').locator('.role-pill').textContent()).toBe('owner');
     await shot(page, 'journey-12d-members');
 
+    // Roles: a custom role made from the viewer's, then given one more permission in the matrix.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Roles' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('auditor');
+    await page.getByRole('button', { name: 'Create role' }).click();
+    const grant = page.getByRole('checkbox', { name: 'auditor: audit:read' });
+    await grant.waitFor();
+    expect(await grant.isChecked()).toBe(false);
+    await grant.check();
+    await expect
+      .poll(async () => {
+        const roles = await server.api.GET('/api/v1/roles', {
+          headers: {
+            Authorization: `Bearer ${await page.evaluate(() => JSON.parse(localStorage.getItem('switchboard.session') ?? '{}').accessToken)}`,
+          },
+        });
+        return roles.data?.items.find((r) => r.name === 'auditor')?.permissions.includes('audit:read');
+      })
+      .toBe(true);
+    expect(await page.getByRole('checkbox', { name: 'owner: audit:read' }).isDisabled()).toBe(true);
+    await shot(page, 'journey-12g-roles');
+
     // An API key, its secret shown once.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
     await page.getByText('No API keys yet').waitFor();
@@ -248,6 +269,7 @@ describe('the console journey', () => {
       'Runs',
       'Inbox',
       'Members',
+      'Roles',
       'Platform status',
     ]);
     await first.getByText('No agents yet').waitFor();

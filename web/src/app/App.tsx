@@ -12,6 +12,7 @@ import { DashboardPage } from '../pages/DashboardPage.tsx';
 import { InboxPage } from '../pages/InboxPage.tsx';
 import { MembersPage } from '../pages/MembersPage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
+import { RolesPage } from '../pages/RolesPage.tsx';
 import { RunDetailPage } from '../pages/RunDetailPage.tsx';
 import { RunsPage } from '../pages/RunsPage.tsx';
 import { StatusPage } from '../StatusPage.tsx';
@@ -117,6 +118,14 @@ export function App() {
           element={
             <Allowed needs="members:read">
               <MembersPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="settings/roles"
+          element={
+            <Allowed needs="roles:read">
+              <RolesPage />
             </Allowed>
           }
         />

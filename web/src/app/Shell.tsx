@@ -107,6 +107,7 @@ export function Shell() {
       ) : null,
     },
     { to: '/settings/members', label: 'Members', needs: ['members:read'] },
+    { to: '/settings/roles', label: 'Roles', needs: ['roles:read'] },
     { to: '/settings/api-keys', label: 'API keys', needs: ['api_keys:read'] },
     { to: '/settings/audit', label: 'Audit log', needs: ['audit:read'] },
     { to: '/admin', label: 'Control room', needs: ['admin'] },
