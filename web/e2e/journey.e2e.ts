@@ -220,7 +220,9 @@ describe('the console journey', () => {
     expect(await page.getByTestId('control-figure').count()).toBeGreaterThanOrEqual(4);
     await shot(page, 'journey-12f-control-room');
 
-    // Dark theme from the toggle (system -> light -> dark).
+    // Dark theme from the toggle (system -> light -> dark), on the dashboard.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByTestId('stat-succeededLastHour').waitFor();
     await page.getByTestId('theme-toggle').click();
     await page.getByTestId('theme-toggle').click();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');

@@ -12,6 +12,8 @@ interface NavItem {
   /** Shown only to roles holding every one of these. */
   needs: string[];
   badge?: ReactNode;
+  /** Organisation settings and administration are listed apart from the daily pages. */
+  settings?: boolean;
 }
 
 /** The unread count of the inbox, kept live by the `inbox` channel. */
@@ -106,11 +108,11 @@ export function Shell() {
         </span>
       ) : null,
     },
-    { to: '/settings/members', label: 'Members', needs: ['members:read'] },
-    { to: '/settings/roles', label: 'Roles', needs: ['roles:read'] },
-    { to: '/settings/api-keys', label: 'API keys', needs: ['api_keys:read'] },
-    { to: '/settings/audit', label: 'Audit log', needs: ['audit:read'] },
-    { to: '/admin', label: 'Control room', needs: ['admin'] },
+    { to: '/settings/members', label: 'Members', needs: ['members:read'], settings: true },
+    { to: '/settings/roles', label: 'Roles', needs: ['roles:read'], settings: true },
+    { to: '/settings/api-keys', label: 'API keys', needs: ['api_keys:read'], settings: true },
+    { to: '/settings/audit', label: 'Audit log', needs: ['audit:read'], settings: true },
+    { to: '/admin', label: 'Control room', needs: ['admin'], settings: true },
   ];
   const visible = me ? items.filter((i) => i.needs.every((p) => can(p))) : [];
 
@@ -158,15 +160,33 @@ export function Shell() {
         <nav id="primary-nav" className={`sidenav ${menuOpen ? 'open' : ''}`} aria-label="Main">
           <div className="sidenav-org">{session?.org.name}</div>
           <ul>
-            {visible.map((item) => (
-              <li key={item.to}>
-                <NavLink to={item.to} end={item.to === '/'} className="nav-link">
-                  <span>{item.label}</span>
-                  {item.badge}
-                </NavLink>
-              </li>
-            ))}
+            {visible
+              .filter((item) => !item.settings)
+              .map((item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to} end={item.to === '/'} className="nav-link">
+                    <span>{item.label}</span>
+                    {item.badge}
+                  </NavLink>
+                </li>
+              ))}
           </ul>
+          {visible.some((item) => item.settings) ? (
+            <>
+              <div className="sidenav-heading">Organisation</div>
+              <ul>
+                {visible
+                  .filter((item) => item.settings)
+                  .map((item) => (
+                    <li key={item.to}>
+                      <NavLink to={item.to} className="nav-link">
+                        <span>{item.label}</span>
+                      </NavLink>
+                    </li>
+                  ))}
+              </ul>
+            </>
+          ) : null}
           <div className="sidenav-foot">
             <NavLink to="/status" className="nav-link muted">
               Platform status
