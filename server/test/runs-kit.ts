@@ -5,6 +5,7 @@ import type { TestServer } from './harness.ts';
 
 export interface RunBody {
   id: string;
+  input: string;
   status: string;
   output: string | null;
   error: { code: string; message: string } | null;

@@ -70,7 +70,7 @@ async function streamCompletion(
 ): Promise<void> {
   const p = principalOf(request);
   reply.header('x-run-id', turn.run.id);
-  const stream = openSse(request, reply);
+  const stream = openSse(reply);
   const joiner = createContentJoiner();
   stream.send({ data: chunk(base, { role: 'assistant', content: '' }) });
   const fail = (status: number, code: string, message: string) =>

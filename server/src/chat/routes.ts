@@ -50,7 +50,7 @@ async function sendStream(
 ): Promise<void> {
   const p = principalOf(request);
   reply.headers(runHeaders(turn));
-  const stream = openSse(request, reply);
+  const stream = openSse(reply);
   reply.raw.write(`retry: ${RETRY_MS}\n\n`);
   const send = (e: SequencedChatEvent) => stream.send({ id: e.seq, event: e.event.type, data: e.event });
   try {

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 
 export interface SseMessage {
   id?: string | number;
@@ -30,7 +30,7 @@ export function formatSse(message: SseMessage): string {
  * (request id, security, CORS), sends a comment heartbeat so proxies keep the connection, and aborts
  * `signal` when the client disconnects so upstream work can stop.
  */
-export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream {
+export function openSse(reply: FastifyReply): SseStream {
   const controller = new AbortController();
   reply.hijack();
   const raw = reply.raw;

@@ -136,7 +136,7 @@ export function runsRoutes(deps: {
           return { items: events.map(presentRunEvent) };
         }
         const run = await runs.get(p, request.params.id); // 404 before the stream opens
-        const stream = openSse(request, reply);
+        const stream = openSse(reply);
         await followRun(
           deps,
           run,
