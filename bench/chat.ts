@@ -15,18 +15,19 @@
  *       paced (`--pace-ms` between chunks, default 2 ms: a few hundred tokens/s, a fast model).
  * Prints a table; asserts nothing. Bounded: gives up after 10 minutes.
  */
+
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { buildApp } from '../server/src/app.ts';
 import { loadConfig } from '../server/src/platform/config.ts';
 import { createContext } from '../server/src/platform/context.ts';
-import { type Database, openDatabase } from '../server/src/platform/db/index.ts';
+import type { Database } from '../server/src/platform/db/index.ts';
 import type { Command, LoadFigures, Sent, StreamFigures, Target } from './lib/chat-client.ts';
+import { withBenchDatabase } from './lib/database.ts';
 
 const LIMIT_MS = 600_000;
 
@@ -69,36 +70,6 @@ async function ask<T>(child: Child, command: Command): Promise<T> {
   return (await answer).result;
 }
 
-async function withDatabase<T>(
-  postgresUrl: string | undefined,
-  fn: (db: Database & { url?: string }) => Promise<T>,
-) {
-  if (!postgresUrl) {
-    const database = await openDatabase({ kind: 'pglite' });
-    await database.migrate();
-    try {
-      return await fn(database);
-    } finally {
-      await database.close();
-    }
-  }
-  const name = `sb_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const target = new URL(postgresUrl);
-  target.pathname = `/${name}`;
-  const database = await openDatabase({ kind: 'postgres', url: target.toString(), poolSize: 20 });
-  try {
-    await database.migrate();
-    return await fn(Object.assign(database, { url: target.toString() }));
-  } finally {
-    await database.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
-
 export async function main(args: string[]): Promise<void> {
   const duration = option(args, 'duration', 10, 120);
   const connections = option(args, 'connections', 50, 500);
@@ -118,7 +89,7 @@ export async function main(args: string[]): Promise<void> {
   });
   try {
     const { url: mockUrl } = await nextMessage<{ url: string }>(child, 'ready');
-    await withDatabase(postgresUrl, (database) =>
+    await withBenchDatabase(postgresUrl, (database) =>
       measure(database, child, mockUrl, {
         duration,
         connections,

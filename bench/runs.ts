@@ -6,15 +6,16 @@
  * on PostgreSQL, plus submit-to-start latency (created_at -> started_at) p50/p99. One server in this
  * process on 127.0.0.1 with its workers in-process. Bounded: each scenario stops after 120 s.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { buildApp } from '../server/src/app.ts';
 import { loadConfig } from '../server/src/platform/config.ts';
 import { createContext } from '../server/src/platform/context.ts';
-import { type Database, openDatabase } from '../server/src/platform/db/index.ts';
+import type { Database } from '../server/src/platform/db/index.ts';
+import { withBenchDatabase } from './lib/database.ts';
 
 const SCENARIO_LIMIT_MS = 120_000;
 
@@ -154,37 +155,6 @@ async function scenario(
   }
 }
 
-async function withStorage<T>(
-  kind: 'pglite' | 'postgres',
-  baseUrl: string | undefined,
-  fn: (db: Database) => Promise<T>,
-) {
-  if (kind === 'pglite') {
-    const database = await openDatabase({ kind: 'pglite' });
-    await database.migrate();
-    try {
-      return await fn(database);
-    } finally {
-      await database.close();
-    }
-  }
-  const name = `sb_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const target = new URL(baseUrl!);
-  target.pathname = `/${name}`;
-  const database = await openDatabase({ kind: 'postgres', url: target.toString(), poolSize: 20 });
-  try {
-    await database.migrate();
-    return await fn(Object.assign(database, { url: target.toString() }));
-  } finally {
-    await database.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
-
 export async function main(args: string[]): Promise<void> {
   const total = list(args, 'runs', [200])[0]!;
   const concurrencies = list(args, 'concurrency', [1, 8, 32]);
@@ -193,7 +163,11 @@ export async function main(args: string[]): Promise<void> {
   for (const kind of postgresUrl ? (['pglite', 'postgres'] as const) : (['pglite'] as const)) {
     for (const concurrency of concurrencies) {
       // A fresh database per scenario, so one scenario's backlog never slows the next.
-      results.push(await withStorage(kind, postgresUrl, (db) => scenario(db, kind, concurrency, total)));
+      results.push(
+        await withBenchDatabase(kind === 'postgres' ? postgresUrl : undefined, (db) =>
+          scenario(db, kind, concurrency, total),
+        ),
+      );
       const r = results.at(-1)!;
       process.stdout.write(
         `${r.storage} c=${r.concurrency}: ${r.runsPerSecond.toFixed(1)} runs/s, submit->start p50 ${r.startP50.toFixed(1)} ms p99 ${r.startP99.toFixed(1)} ms\n`,
