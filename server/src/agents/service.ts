@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { auditChange, type RequestMeta } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
+import { isUniqueViolation } from '../platform/db/errors.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -13,7 +14,7 @@ import type { CreateAgentInput, UpdateAgentInput } from './schema.ts';
 import * as store from './store.ts';
 import type { AgentSnapshot } from './tables.ts';
 import type { ToolRegistry } from './tools/registry.ts';
-import { freeSlug, isUniqueViolation, slugify, validateAgent } from './validation.ts';
+import { freeSlug, slugify, validateAgent } from './validation.ts';
 
 const slugTaken = (slug: string) =>
   new AppError(409, 'slug_taken', `an agent with slug "${slug}" already exists in this organisation`);

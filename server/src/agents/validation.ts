@@ -19,14 +19,6 @@ export function slugify(name: string): string {
   return slug || 'agent';
 }
 
-/** Postgres unique violations, however the driver wraps them. */
-export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
-
 /** `base`, or `base-2`, `base-3`... whichever is free in the org. */
 export async function freeSlug(tx: Tx, orgId: string, base: string): Promise<string> {
   const taken = new Set(await store.slugsLike(tx, orgId, base));

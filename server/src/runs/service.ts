@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { fromDrizzle, type PgBoss } from 'pg-boss';
 import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
+import { isUniqueViolation } from '../platform/db/errors.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -220,13 +221,6 @@ export async function resumeRun(
   });
   await enqueueRun(queue, tx, { runId, resume: decision });
   return true;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === '23505') return true;
-  }
-  return false;
 }
 
 export type RunsService = ReturnType<typeof createRunsService>;

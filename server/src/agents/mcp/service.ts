@@ -1,13 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type RequestMeta, recordAudit } from '../../audit/service.ts';
 import type { Principal } from '../../platform/auth.ts';
+import { isUniqueViolation } from '../../platform/db/errors.ts';
 import type { Db, Tx } from '../../platform/db/index.ts';
 import { AppError, Errors } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { decodeCursor, type PageQuery, toPage } from '../../platform/pagination.ts';
 import * as agentStore from '../store.ts';
 import type { McpToolInfo } from '../tables.ts';
-import { isUniqueViolation } from '../validation.ts';
 import type { McpConnection, McpConnections } from './connections.ts';
 import type { CreateMcpServerInput, McpServerView, McpStatus, UpdateMcpServerInput } from './schema.ts';
 import type { McpSecrets } from './secrets.ts';
