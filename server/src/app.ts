@@ -152,7 +152,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   // would block them.
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
 
-  const identity = createIdentity(ctx.database.db, config, app.log);
+  const identity = createIdentity(ctx.database.db, ctx.bus, config, app.log);
   await identity.start();
   const domains = createExecutionDomains(ctx, app.log);
   const { usage, agents, conversations, runs } = domains;

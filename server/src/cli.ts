@@ -114,7 +114,7 @@ function flag(args: string[], name: string): string | undefined {
 async function withIdentity(fn: (identity: Identity) => Promise<void>): Promise<void> {
   const cfg = config();
   const ctx = await createContext(cfg);
-  const identity = createIdentity(ctx.database.db, cfg, pino({ level: 'warn' }));
+  const identity = createIdentity(ctx.database.db, ctx.bus, cfg, pino({ level: 'warn' }));
   try {
     await fn(identity);
   } finally {

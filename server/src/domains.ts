@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { ModelCallUsage } from './agents/events.ts';
 import { createAgentsModule } from './agents/module.ts';
 import { createTurnExecutor } from './chat/turn.ts';
 import { createConversationService } from './conversations/service.ts';
@@ -14,10 +15,15 @@ import { createUsageService } from './usage/service.ts';
 export function createExecutionDomains(ctx: AppContext, log: FastifyBaseLogger) {
   const { db } = ctx.database;
   const usage = createUsageService({ db });
-  const agents = createAgentsModule(db, ctx.config, log, usage);
+  const agents = createAgentsModule(db, ctx.bus, ctx.config, log, usage);
   const conversations = createConversationService({ db, agents: agents.agents, bus: ctx.bus });
   const runs = createRunsDomain(ctx, log, {
     findAgent: (orgId, id) => agents.agents.getForOrg(orgId, id).catch(() => undefined),
+    recordUsage: (tx, run, calls) =>
+      usage.recordModelCalls(run.orgId, { agentId: run.agentId, runId: run.id }, calls as ModelCallUsage[], {
+        tx,
+        at: run.createdAt,
+      }),
     conversationExists: (orgId, id) => conversations.exists(orgId, id),
     executor: createTurnExecutor({
       agents: agents.agents,

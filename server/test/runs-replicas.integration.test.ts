@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { makeAgent } from './agents-kit.ts';
-import { registerOwner } from './factories.ts';
+import { call, registerOwner } from './factories.ts';
 import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
 import { runCli, terminate } from './process.ts';
 import { runEvents, submitRun, waitForRun } from './runs-kit.ts';
@@ -68,4 +68,30 @@ describe.skipIf(!redisUrl || storageMode !== 'postgres')('runs across replicas',
     // The replicas run no workers, so the worker process executed it, without an error.
     expect(worker.output()).not.toContain('"level":50');
   }, 90_000);
+
+  it('a key revoked on replica A stops working on replica B at once (caches follow the bus)', async () => {
+    const shared = { REDIS_URL: redisUrl!, REDIS_PREFIX: `sbtest:${randomBytes(4).toString('hex')}:` };
+    const a = await startTestServer({ env: { ...shared, WORKERS_IN_PROCESS: 'false' } });
+    cleanup.push(() => a.close());
+    const b = await startTestServer({ env: { ...shared, WORKERS_IN_PROCESS: 'false' } });
+    cleanup.push(() => b.close());
+    const owner = await registerOwner(a);
+    const created = await call<{ apiKey: { id: string }; key: string }>(a, 'POST', '/api/v1/api-keys', {
+      token: owner.accessToken,
+      body: { name: 'shared', scopes: ['agents:read'] },
+    });
+    // B has checked the key once, so it keeps it in memory.
+    expect((await call(b, 'GET', '/api/v1/agents', { token: created.body.key })).status).toBe(200);
+    const revoked = await call(a, 'DELETE', `/api/v1/api-keys/${created.body.apiKey.id}`, {
+      token: owner.accessToken,
+    });
+    expect(revoked.status).toBe(204);
+    // The invalidation travels through Redis; B must not answer from its copy once it has arrived.
+    let status = 200;
+    for (let i = 0; i < 40 && status === 200; i++) {
+      status = (await call(b, 'GET', '/api/v1/agents', { token: created.body.key })).status;
+      if (status === 200) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(status).toBe(401);
+  });
 });

@@ -6,6 +6,7 @@ import {
   OutputGuardrailTripwireTriggered,
   Runner,
   RunState,
+  type ToolErrorFormatterArgs,
 } from '@openai/agents';
 import type { ChatEvent, ModelCallUsage, TurnMessage, TurnUsage } from './events.ts';
 import { buildAgentGraph, type GraphDeps, type StepOptions } from './graph.ts';
@@ -34,6 +35,12 @@ export interface RunTurnInput {
   resume?: { state: string; approved: boolean; reason?: string | undefined } | undefined;
   /** Exactly-once tool calls across retries (runs provide it). */
   steps?: StepOptions | undefined;
+  /**
+   * False when nobody reads the reply as it is written (a non-streaming completion): the model is
+   * asked for whole responses, which costs less than streaming, and no `message.delta` is emitted.
+   * A resumed turn always streams.
+   */
+  stream?: boolean;
 }
 
 export interface TurnResult {
@@ -177,13 +184,12 @@ export function createExecutor(deps: GraphDeps) {
       const start = input.resume
         ? await resumedState(graph.root, input.resume)
         : [...historyToItems(input.history), { role: 'user' as const, content: input.input }];
-      const result = await runner.run(graph.root, start, {
-        stream: true,
+      const options = {
         maxTurns,
         ...(input.signal ? { signal: input.signal } : {}),
         // A call to a tool the agent does not have is answered with an error, not run.
-        toolNotFoundBehavior: 'return_error_to_model',
-        toolErrorFormatter: ({ kind, toolName, callId, defaultMessage }) => {
+        toolNotFoundBehavior: 'return_error_to_model' as const,
+        toolErrorFormatter: ({ kind, toolName, callId, defaultMessage }: ToolErrorFormatterArgs) => {
           if (kind !== 'tool_not_found') return defaultMessage;
           graph.failedCalls.add(callId);
           const wanted = graph.toolNames.get(toolName) ?? toolName;
@@ -191,9 +197,29 @@ export function createExecutor(deps: GraphDeps) {
             ? `Error: agent ${turn.currentSlug()} cannot hand off with ${wanted}: not one of its hand-offs`
             : `Error: tool ${wanted} is not available to agent ${turn.currentSlug()}`;
         },
-      });
-      for await (const event of result) turn.handle(event);
-      await result.completed;
+      };
+      // Both kinds of result answer the same questions; only how the items arrive differs.
+      let result: {
+        cancelled: boolean;
+        interruptions: unknown[];
+        state: { toString(): string };
+        finalOutput: unknown;
+      };
+      if (input.stream === false && !input.resume) {
+        const whole = await runner.run(graph.root, start, { ...options, stream: false });
+        turn.replay(whole.newItems, whole.interruptions, whole.lastAgent?.name);
+        result = {
+          cancelled: false,
+          interruptions: whole.interruptions,
+          state: whole.state,
+          finalOutput: whole.finalOutput,
+        };
+      } else {
+        const streamed = await runner.run(graph.root, start, { ...options, stream: true });
+        for await (const event of streamed) turn.handle(event);
+        await streamed.completed;
+        result = streamed;
+      }
       if (result.cancelled || input.signal?.aborted)
         return fail('cancelled', 'the run was cancelled', 'cancelled');
       if (result.interruptions.length)

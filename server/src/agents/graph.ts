@@ -99,7 +99,8 @@ export async function buildAgentGraph(
     frontier = [...new Set(rows.flatMap((r) => r.handoffs))].filter((id) => !specs.has(id));
   }
 
-  const registry = new Map((await deps.tools.list(orgId)).map((t) => [t.name, t]));
+  const wanted = [...specs.values()].flatMap((s) => s.tools);
+  const registry = new Map((await deps.tools.list(orgId, wanted)).map((t) => [t.name, t]));
   const failedCalls = new Set<string>();
   const toolNames = new Map<string, string>();
   for (const name of registry.keys()) toolNames.set(modelToolName(name), name);

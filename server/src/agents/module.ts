@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Bus } from '../platform/bus.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db/index.ts';
 import type { UsageService } from '../usage/service.ts';
@@ -19,17 +20,23 @@ import { allowlistLookup, createToolsService } from './tools-service.ts';
  * MCP servers are one), agents, model providers, and the executor that runs agent turns on the
  * Agents SDK. `close()` closes the MCP connections (stdio servers exit).
  */
-export function createAgentsModule(db: Db, config: Config, log: FastifyBaseLogger, usage: UsageService) {
+export function createAgentsModule(
+  db: Db,
+  bus: Bus,
+  config: Config,
+  log: FastifyBaseLogger,
+  usage: UsageService,
+) {
   const tools = createToolRegistry([
     staticSource('builtin', builtinTools({ allowedHosts: allowlistLookup(db) })),
   ]);
-  const providers = createProvidersService({ db, config });
+  const providers = createProvidersService({ db, bus, config });
   const mcpConnections = createMcpConnections({ ...config.mcp, log });
   const mcpSecrets = createMcpSecrets(config.secret);
   tools.addSource(mcpToolSource({ db, connections: mcpConnections, secrets: mcpSecrets, log }));
   return {
     tools,
-    agents: createAgentService({ db, tools, usage }),
+    agents: createAgentService({ db, bus, tools, usage }),
     toolsService: createToolsService({ db, tools }),
     providers,
     runAgentTurn: createExecutor({ db, tools, resolver: createModelResolver(config), providers, log }),

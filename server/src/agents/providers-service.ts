@@ -1,9 +1,11 @@
 import { type RequestMeta, recordAudit } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
+import type { Bus } from '../platform/bus.ts';
 import type { Config } from '../platform/config.ts';
 import { decrypt, deriveKey, encrypt } from '../platform/crypto.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
+import { createOrgCache } from '../platform/org-cache.ts';
 import { ANTHROPIC_OPENAI_BASE_URL, type OrgProvider } from './models/providers.ts';
 import * as settings from './settings-store.ts';
 import * as store from './store.ts';
@@ -11,8 +13,14 @@ import * as store from './store.ts';
 type Kind = settings.ProviderKind;
 
 /** An org's model providers: keys stored encrypted, never returned, only whether one is set. */
-export function createProvidersService({ db, config }: { db: Db; config: Config }) {
+export function createProvidersService({ db, bus, config }: { db: Db; bus: Bus; config: Config }) {
   const key = deriveKey(config.secret, 'model-provider-keys');
+  // Every turn resolves its agents' providers; most orgs have no row, which is cached as well.
+  const cache = createOrgCache<{ provider: OrgProvider | undefined }>({
+    name: 'model-providers',
+    bus,
+    orgIdOf: (_value, cacheKey) => cacheKey.split(':')[0]!,
+  });
 
   const serverKey = (name: string): boolean =>
     name === 'openai'
@@ -91,63 +99,73 @@ export function createProvidersService({ db, config }: { db: Db; config: Config 
       if (name === 'builtin') {
         throw new AppError(400, 'provider_builtin', 'the builtin provider has no settings to change');
       }
-      return db.transaction(async (tx) => {
-        const current = await settings.findProvider(tx, p.orgId, name);
-        const kind: Kind = name === 'openai' || name === 'anthropic' ? name : 'openai_compatible';
-        const baseUrl = input.baseUrl === undefined ? (current?.baseUrl ?? null) : input.baseUrl;
-        if (kind === 'openai_compatible' && !baseUrl) {
-          throw Errors.validation(
-            `provider "${name}" needs a baseUrl (its OpenAI-compatible endpoint, e.g. http://localhost:11434/v1)`,
-          );
-        }
-        const apiKeyEnc =
-          input.apiKey === undefined
-            ? (current?.apiKeyEnc ?? null)
-            : input.apiKey === null
-              ? null
-              : encrypt(key, input.apiKey);
-        await settings.upsertProvider(tx, p.orgId, { name, kind, baseUrl, apiKeyEnc, updatedBy: p.id });
-        await audit(tx, p, 'model_provider.update', name, meta, {
-          baseUrl,
-          apiKey: input.apiKey === undefined ? 'kept' : input.apiKey === null ? 'removed' : 'set',
-        });
-        return present(name, await settings.findProvider(tx, p.orgId, name));
-      });
+      return cache.changing(
+        p.orgId,
+        db.transaction(async (tx) => {
+          const current = await settings.findProvider(tx, p.orgId, name);
+          const kind: Kind = name === 'openai' || name === 'anthropic' ? name : 'openai_compatible';
+          const baseUrl = input.baseUrl === undefined ? (current?.baseUrl ?? null) : input.baseUrl;
+          if (kind === 'openai_compatible' && !baseUrl) {
+            throw Errors.validation(
+              `provider "${name}" needs a baseUrl (its OpenAI-compatible endpoint, e.g. http://localhost:11434/v1)`,
+            );
+          }
+          const apiKeyEnc =
+            input.apiKey === undefined
+              ? (current?.apiKeyEnc ?? null)
+              : input.apiKey === null
+                ? null
+                : encrypt(key, input.apiKey);
+          await settings.upsertProvider(tx, p.orgId, { name, kind, baseUrl, apiKeyEnc, updatedBy: p.id });
+          await audit(tx, p, 'model_provider.update', name, meta, {
+            baseUrl,
+            apiKey: input.apiKey === undefined ? 'kept' : input.apiKey === null ? 'removed' : 'set',
+          });
+          return present(name, await settings.findProvider(tx, p.orgId, name));
+        }),
+      );
     },
 
     /** Removes the org's settings; refused for a custom provider that agents still use. */
     async remove(p: Principal, name: string, meta: RequestMeta) {
-      await db.transaction(async (tx) => {
-        const current = await settings.findProvider(tx, p.orgId, name);
-        if (!current) throw Errors.notFound('model provider settings', name);
-        if (current.kind === 'openai_compatible') {
-          const users = (await store.listAllAgents(tx, p.orgId)).filter((a) =>
-            a.model.startsWith(`${name}:`),
-          );
-          if (users.length) {
-            throw new AppError(
-              409,
-              'provider_in_use',
-              `model provider ${name} is used by ${users.map((a) => `${a.slug} (${a.id})`).join(', ')}; change their model first`,
-              { agents: users.map((a) => ({ id: a.id, slug: a.slug })) },
+      await cache.changing(
+        p.orgId,
+        db.transaction(async (tx) => {
+          const current = await settings.findProvider(tx, p.orgId, name);
+          if (!current) throw Errors.notFound('model provider settings', name);
+          if (current.kind === 'openai_compatible') {
+            const users = (await store.listAllAgents(tx, p.orgId)).filter((a) =>
+              a.model.startsWith(`${name}:`),
             );
+            if (users.length) {
+              throw new AppError(
+                409,
+                'provider_in_use',
+                `model provider ${name} is used by ${users.map((a) => `${a.slug} (${a.id})`).join(', ')}; change their model first`,
+                { agents: users.map((a) => ({ id: a.id, slug: a.slug })) },
+              );
+            }
           }
-        }
-        await settings.deleteProvider(tx, p.orgId, name);
-        await audit(tx, p, 'model_provider.delete', name, meta, {});
-      });
+          await settings.deleteProvider(tx, p.orgId, name);
+          await audit(tx, p, 'model_provider.delete', name, meta, {});
+        }),
+      );
     },
 
     /** The org's settings for a provider with the key decrypted; for the model resolver only. */
     async orgProvider(orgId: string, name: string): Promise<OrgProvider | undefined> {
-      const row = await settings.findProvider(db, orgId, name);
-      if (!row) return undefined;
-      return {
-        name: row.name,
-        kind: row.kind,
-        baseUrl: row.baseUrl,
-        apiKey: row.apiKeyEnc ? decrypt(key, row.apiKeyEnc) : null,
-      };
+      const cached = await cache.get(`${orgId}:${name}`, async () => {
+        const row = await settings.findProvider(db, orgId, name);
+        if (!row) return { provider: undefined };
+        const provider: OrgProvider = {
+          name: row.name,
+          kind: row.kind,
+          baseUrl: row.baseUrl,
+          apiKey: row.apiKeyEnc ? decrypt(key, row.apiKeyEnc) : null,
+        };
+        return { provider };
+      });
+      return cached?.provider;
     },
   };
 }

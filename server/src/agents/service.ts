@@ -1,10 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { auditChange, type RequestMeta } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
+import type { Bus } from '../platform/bus.ts';
 import { isUniqueViolation } from '../platform/db/errors.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
+import { createOrgCache } from '../platform/org-cache.ts';
 import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts';
 import type { AgentHealth, HealthWindow } from '../usage/schema.ts';
 import type { UsageService } from '../usage/service.ts';
@@ -21,12 +23,16 @@ const slugTaken = (slug: string) =>
 
 export interface AgentServiceDeps {
   db: Db;
+  bus: Bus;
   tools: ToolRegistry;
   usage: UsageService;
 }
 
 /** Agents of an org: create, change (each change a new version), delete, and their rules. */
-export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
+export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) {
+  // What every chat turn reads (by id, or by slug on the OpenAI surface); dropped on any change.
+  const cache = createOrgCache<Agent>({ name: 'agents', bus, orgIdOf: (_agent, key) => key.split(':')[0]! });
+  const changing = <T>(orgId: string, work: Promise<T>) => cache.changing(orgId, work);
   const audit = (tx: Tx, p: Principal, action: string, id: string, meta: RequestMeta, details?: object) =>
     auditChange(tx, p, action, { type: 'agent', id }, meta, details);
 
@@ -69,45 +75,55 @@ export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
 
     /** For other domains (chat, conversations): an org's agent by id, or a 404. */
     async getForOrg(orgId: string, id: string): Promise<Agent> {
-      return presentAgent(await requireAgent(db, orgId, id));
+      const agent = await cache.get(`${orgId}:id:${id}`, async () => {
+        const row = await store.findAgent(db, orgId, id);
+        return row ? presentAgent(row) : undefined;
+      });
+      if (!agent) throw Errors.notFound('agent', id);
+      return agent;
     },
 
     /** For the OpenAI-compatible surface, where `model` is the slug. */
     async findBySlug(orgId: string, slug: string): Promise<Agent | undefined> {
-      const row = await store.findAgentBySlug(db, orgId, slug);
-      return row ? presentAgent(row) : undefined;
+      return cache.get(`${orgId}:slug:${slug}`, async () => {
+        const row = await store.findAgentBySlug(db, orgId, slug);
+        return row ? presentAgent(row) : undefined;
+      });
     },
 
     async create(p: Principal, input: CreateAgentInput, meta: RequestMeta): Promise<Agent> {
       const id = newId('agt');
       const known = await knownTools(p.orgId, input.tools ?? []);
       try {
-        return await db.transaction(async (tx) => {
-          if (input.slug && (await store.findAgentBySlug(tx, p.orgId, input.slug)))
-            throw slugTaken(input.slug);
-          const snapshot: AgentSnapshot = {
-            name: input.name,
-            slug: input.slug ?? (await freeSlug(tx, p.orgId, slugify(input.name))),
-            description: input.description ?? '',
-            instructions: input.instructions ?? '',
-            model: input.model ?? DEFAULT_MODEL,
-            tools: [...new Set(input.tools ?? [])],
-            handoffs: [...new Set(input.handoffs ?? [])],
-            modelSettings: input.modelSettings ?? {},
-          };
-          await validateAgent(tx, known, p.orgId, id, snapshot);
-          const agent = await store.insertAgent(tx, { id, orgId: p.orgId, ...snapshot, version: 1 });
-          await store.insertVersion(tx, {
-            id: newId('agv'),
-            orgId: p.orgId,
-            agentId: id,
-            version: 1,
-            snapshot,
-            changedBy: p.id,
-          });
-          await audit(tx, p, 'agent.create', id, meta, { slug: snapshot.slug, model: snapshot.model });
-          return presentAgent(agent);
-        });
+        return await changing(
+          p.orgId,
+          db.transaction(async (tx) => {
+            if (input.slug && (await store.findAgentBySlug(tx, p.orgId, input.slug)))
+              throw slugTaken(input.slug);
+            const snapshot: AgentSnapshot = {
+              name: input.name,
+              slug: input.slug ?? (await freeSlug(tx, p.orgId, slugify(input.name))),
+              description: input.description ?? '',
+              instructions: input.instructions ?? '',
+              model: input.model ?? DEFAULT_MODEL,
+              tools: [...new Set(input.tools ?? [])],
+              handoffs: [...new Set(input.handoffs ?? [])],
+              modelSettings: input.modelSettings ?? {},
+            };
+            await validateAgent(tx, known, p.orgId, id, snapshot);
+            const agent = await store.insertAgent(tx, { id, orgId: p.orgId, ...snapshot, version: 1 });
+            await store.insertVersion(tx, {
+              id: newId('agv'),
+              orgId: p.orgId,
+              agentId: id,
+              version: 1,
+              snapshot,
+              changedBy: p.id,
+            });
+            await audit(tx, p, 'agent.create', id, meta, { slug: snapshot.slug, model: snapshot.model });
+            return presentAgent(agent);
+          }),
+        );
       } catch (err) {
         // Two creates racing for the same derived slug: the loser hears it plainly.
         if (isUniqueViolation(err)) throw slugTaken(input.slug ?? slugify(input.name));
@@ -119,47 +135,50 @@ export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
       const held = (await store.findAgent(db, p.orgId, id))?.tools ?? [];
       const known = await knownTools(p.orgId, input.tools ?? [], held);
       try {
-        return await db.transaction(async (tx) => {
-          const current = await store.findAgentForUpdate(tx, p.orgId, id);
-          if (!current) throw Errors.notFound('agent', id);
-          if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-            throw new AppError(
-              409,
-              'version_conflict',
-              `agent ${id} is at version ${current.version}, not ${input.expectedVersion}; reload it and try again`,
-              { version: current.version },
+        return await changing(
+          p.orgId,
+          db.transaction(async (tx) => {
+            const current = await store.findAgentForUpdate(tx, p.orgId, id);
+            if (!current) throw Errors.notFound('agent', id);
+            if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+              throw new AppError(
+                409,
+                'version_conflict',
+                `agent ${id} is at version ${current.version}, not ${input.expectedVersion}; reload it and try again`,
+                { version: current.version },
+              );
+            }
+            const before = snapshotOf(current);
+            const { expectedVersion: _expected, ...patch } = input;
+            const next: AgentSnapshot = snapshotOf({
+              ...before,
+              ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+            } as AgentSnapshot);
+            next.tools = [...new Set(next.tools)];
+            next.handoffs = [...new Set(next.handoffs)];
+            if (isDeepStrictEqual(before, next)) return presentAgent(current);
+            if (next.slug !== before.slug && (await store.findAgentBySlug(tx, p.orgId, next.slug))) {
+              throw slugTaken(next.slug);
+            }
+            // Tools it already had stay allowed, even if their source is unreachable now.
+            await validateAgent(tx, new Set([...known, ...before.tools]), p.orgId, id, next);
+            const version = current.version + 1;
+            const updated = await store.updateAgent(tx, p.orgId, id, { ...next, version });
+            await store.insertVersion(tx, {
+              id: newId('agv'),
+              orgId: p.orgId,
+              agentId: id,
+              version,
+              snapshot: next,
+              changedBy: p.id,
+            });
+            const changed = Object.keys(next).filter(
+              (k) => !isDeepStrictEqual(before[k as keyof AgentSnapshot], next[k as keyof AgentSnapshot]),
             );
-          }
-          const before = snapshotOf(current);
-          const { expectedVersion: _expected, ...patch } = input;
-          const next: AgentSnapshot = snapshotOf({
-            ...before,
-            ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
-          } as AgentSnapshot);
-          next.tools = [...new Set(next.tools)];
-          next.handoffs = [...new Set(next.handoffs)];
-          if (isDeepStrictEqual(before, next)) return presentAgent(current);
-          if (next.slug !== before.slug && (await store.findAgentBySlug(tx, p.orgId, next.slug))) {
-            throw slugTaken(next.slug);
-          }
-          // Tools it already had stay allowed, even if their source is unreachable now.
-          await validateAgent(tx, new Set([...known, ...before.tools]), p.orgId, id, next);
-          const version = current.version + 1;
-          const updated = await store.updateAgent(tx, p.orgId, id, { ...next, version });
-          await store.insertVersion(tx, {
-            id: newId('agv'),
-            orgId: p.orgId,
-            agentId: id,
-            version,
-            snapshot: next,
-            changedBy: p.id,
-          });
-          const changed = Object.keys(next).filter(
-            (k) => !isDeepStrictEqual(before[k as keyof AgentSnapshot], next[k as keyof AgentSnapshot]),
-          );
-          await audit(tx, p, 'agent.update', id, meta, { version, changed });
-          return presentAgent(updated!);
-        });
+            await audit(tx, p, 'agent.update', id, meta, { version, changed });
+            return presentAgent(updated!);
+          }),
+        );
       } catch (err) {
         if (isUniqueViolation(err) && input.slug) throw slugTaken(input.slug);
         throw err;
@@ -171,22 +190,25 @@ export function createAgentService({ db, tools, usage }: AgentServiceDeps) {
      * silently loses a hand-off; its conversations keep their messages.
      */
     async remove(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-      await db.transaction(async (tx) => {
-        const agent = await store.findAgentForUpdate(tx, p.orgId, id);
-        if (!agent) throw Errors.notFound('agent', id);
-        const referrers = await store.agentsHandingOffTo(tx, p.orgId, id);
-        if (referrers.length) {
-          const names = referrers.map((r) => `${r.slug} (${r.id})`).join(', ');
-          throw new AppError(
-            409,
-            'agent_in_use',
-            `agent ${id} is a hand-off target of ${names}; remove it from their hand-offs first`,
-            { agents: referrers.map((r) => ({ id: r.id, slug: r.slug })) },
-          );
-        }
-        await store.deleteAgent(tx, p.orgId, id);
-        await audit(tx, p, 'agent.delete', id, meta, { slug: agent.slug });
-      });
+      await changing(
+        p.orgId,
+        db.transaction(async (tx) => {
+          const agent = await store.findAgentForUpdate(tx, p.orgId, id);
+          if (!agent) throw Errors.notFound('agent', id);
+          const referrers = await store.agentsHandingOffTo(tx, p.orgId, id);
+          if (referrers.length) {
+            const names = referrers.map((r) => `${r.slug} (${r.id})`).join(', ');
+            throw new AppError(
+              409,
+              'agent_in_use',
+              `agent ${id} is a hand-off target of ${names}; remove it from their hand-offs first`,
+              { agents: referrers.map((r) => ({ id: r.id, slug: r.slug })) },
+            );
+          }
+          await store.deleteAgent(tx, p.orgId, id);
+          await audit(tx, p, 'agent.delete', id, meta, { slug: agent.slug });
+        }),
+      );
     },
 
     async versions(p: Principal, id: string, page: PageQuery) {

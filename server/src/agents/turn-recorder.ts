@@ -1,4 +1,4 @@
-import type { RunStreamEvent } from '@openai/agents';
+import type { RunItem, RunStreamEvent } from '@openai/agents';
 import type { ChatEvent, TurnMessage } from './events.ts';
 import { type AgentGraph, SDK_INVALID_JSON_OUTPUT } from './graph.ts';
 
@@ -54,6 +54,19 @@ export class TurnRecorder {
       data: { incomplete: true },
     });
     this.partial = '';
+  }
+
+  /**
+   * Takes a turn that ran without streaming: its items in order, then any approval requests not
+   * among them, then the agent that ended it. The same events and messages as a streamed turn, less
+   * the text deltas.
+   */
+  replay(items: RunItem[], interruptions: RunItem[], lastAgentName: string | undefined): void {
+    const seen = new Set(items);
+    for (const item of [...items, ...interruptions.filter((i) => !seen.has(i))]) {
+      this.handle({ type: 'run_item_stream_event', name: 'message_output_created', item } as RunStreamEvent);
+    }
+    if (lastAgentName) this.current = this.idOf(lastAgentName);
   }
 
   handle(event: RunStreamEvent): void {

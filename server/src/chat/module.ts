@@ -4,6 +4,7 @@ import { createStreamLimiter } from '../agents/stream-limiter.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { RunsDomain } from '../runs/module.ts';
+import { createInlineTurns } from './inline.ts';
 import { createIntentHandler } from './intent.ts';
 import { createChatService } from './service.ts';
 
@@ -31,6 +32,14 @@ export function createChat(deps: {
     conversations: deps.conversations,
     wake: () => runs.worker.wake(),
     log: deps.log,
+    inline: ctx.config.chat.inlineMax
+      ? createInlineTurns({
+          runAgentTurn: deps.agents.runAgentTurn,
+          runs: runs.inline,
+          maxInFlight: ctx.config.chat.inlineMax,
+          timeoutSeconds: ctx.config.runs.timeoutSeconds,
+        })
+      : undefined,
   });
   return {
     chat,

@@ -195,36 +195,43 @@ export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }
         const { input, context } = turnFromMessages(body.messages);
         const agent = await chat.findAgent(p, body.model);
         if (!agent) throw modelNotFound(body.model);
-        const streaming = body.stream === true;
-        const release = streaming ? limiter.acquire(p) : undefined;
-        try {
-          const turn = await chat.start(p, {
-            agentId: agent.id,
-            agent,
-            message: input,
-            context,
-            newConversation: false,
-            detach: false,
-            source: 'openai',
+        // Stateless: the request carries the history; nothing is kept as a conversation.
+        const turnRequest = {
+          agentId: agent.id,
+          agent,
+          message: input,
+          context,
+          newConversation: false,
+          detach: false,
+          source: 'openai' as const,
+        };
+        if (body.stream !== true) {
+          const done = await chat.complete(p, turnRequest, disconnectSignal(reply));
+          if (!done) throw clientGone();
+          reply.header('x-run-id', done.runId);
+          const joiner = createContentJoiner();
+          for (const text of done.texts) joiner.completed(text);
+          return completion({
+            id: `chatcmpl-${done.runId}`,
+            created: Math.floor(done.createdAt.getTime() / 1000),
+            model: agent.slug,
+            content: joiner.text(),
+            usage: done.usage,
           });
+        }
+        const release = limiter.acquire(p);
+        try {
+          const turn = await chat.start(p, turnRequest);
           const base = {
             id: `chatcmpl-${turn.run.id}`,
             created: Math.floor(turn.run.createdAt.getTime() / 1000),
             model: agent.slug,
           };
-          if (streaming) {
-            const includeUsage = body.stream_options?.include_usage === true;
-            await streamCompletion(chat, request, reply, turn, base, includeUsage);
-            return reply;
-          }
-          reply.header('x-run-id', turn.run.id);
-          const outcome = await chat.wait(p, turn, disconnectSignal(reply), { throughApprovals: true });
-          if (outcome?.status !== 'succeeded') throw clientGone();
-          const joiner = createContentJoiner();
-          for (const e of outcome.events) if (e.type === 'message.completed') joiner.completed(e.text);
-          return completion({ ...base, content: joiner.text(), usage: outcome.usage });
+          const includeUsage = body.stream_options?.include_usage === true;
+          await streamCompletion(chat, request, reply, turn, base, includeUsage);
+          return reply;
         } finally {
-          release?.();
+          release();
         }
       },
     );

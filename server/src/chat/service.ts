@@ -13,6 +13,7 @@ import { followRun } from '../runs/stream.ts';
 import { createAttachments } from './attachments.ts';
 import { cancelsOnDisconnect } from './context.ts';
 import { CHAT_TERMINAL, createChatEventMapper, type SequencedChatEvent } from './events.ts';
+import type { InlineTurns } from './inline.ts';
 import type { ChatStreamEvent } from './schema.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface ChatServiceDeps {
   conversations: Pick<ConversationService, 'get' | 'create'>;
   /** Starts this process's run worker now instead of at its next poll. */
   wake(): void;
+  /** Executes whole turns in their request when there is room (non-streaming completions). */
+  inline?: InlineTurns | undefined;
   log: FastifyBaseLogger;
   resumeGraceMs?: number;
 }
@@ -53,6 +56,15 @@ export interface TurnRequest {
 export interface StartedTurn {
   run: RunRecord;
   model: string;
+}
+
+/** A whole turn's answer, for callers that wait for it (non-streaming completions). */
+export interface CompletedTurn {
+  runId: string;
+  createdAt: Date;
+  /** Every assistant message of the turn, in order (one per agent that spoke). */
+  texts: string[];
+  usage: TurnUsage;
 }
 
 export type TurnOutcome =
@@ -97,6 +109,12 @@ export function titleFrom(message: string): string {
   const line = message.trim().split('\n', 1)[0]!.replace(/\s+/g, ' ').trim();
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }
+
+/** What a chat run keeps in its metadata: whether it outlives its client, and any history it carries. */
+const chatMetadata = (detach: boolean, context: TurnMessage[] | undefined) => ({
+  detach,
+  ...(context?.length ? { context } : {}),
+});
 
 /**
  * Chat on top of runs: every surface (POST /chat, /chat/stream, the WebSocket intent, the
@@ -184,7 +202,48 @@ export function createChatService(deps: ChatServiceDeps) {
     return { ended, shutdown: shutdown.signal.aborted };
   }
 
-  return {
+  /**
+   * Waits for a turn to finish, or to pause for approval unless `throughApprovals`. A failed run
+   * throws its error envelope; a client that leaves first (`signal`) cancels the run at once unless
+   * it was started detached, and gets undefined.
+   */
+  async function wait(
+    p: Principal,
+    turn: StartedTurn,
+    signal: AbortSignal,
+    opts: { throughApprovals?: boolean } = {},
+  ): Promise<TurnOutcome | undefined> {
+    const paused = new AbortController();
+    const events: ChatStreamEvent[] = [];
+    let last: ChatStreamEvent | undefined;
+    const { ended, shutdown: cut } = await stream(p, turn, {
+      afterSeq: 0,
+      resumed: false,
+      graceMs: 0,
+      signal,
+      until: paused.signal,
+      send: ({ event }) => {
+        events.push(event);
+        last = event;
+        if (event.type === 'approval.required' && !opts.throughApprovals) paused.abort();
+      },
+    });
+    if (paused.signal.aborted && last?.type === 'approval.required') {
+      return { status: 'waiting_approval', agentId: last.agentId, approval: last, events };
+    }
+    if (cut) {
+      throw new AppError(503, 'server_restarting', 'the server is restarting; the run carries on', {
+        runId: turn.run.id,
+        conversationId: turn.run.conversationId,
+      });
+    }
+    if (!ended || !last) return undefined;
+    if (last.type === 'run.failed') throw runFailure(last.code, last.message, turn.run);
+    if (last.type !== 'run.completed') return undefined;
+    return { status: 'succeeded', output: last.output, agentId: last.agentId, usage: last.usage, events };
+  }
+
+  const service = {
     /**
      * Checks the agent and conversation (404 for anything outside the caller's org), starts a
      * conversation when needed, and submits the run.
@@ -197,10 +256,14 @@ export function createChatService(deps: ChatServiceDeps) {
         conversationId = (await conversations.create(p, { agentId: agent.id, title: titleFrom(req.message) }))
           .id;
       }
-      const chat = { detach: req.detach, ...(req.context?.length ? { context: req.context } : {}) };
       const { run } = await runs.submit(
         p,
-        { agentId: agent.id, input: req.message, conversationId, metadata: { ...req.metadata, chat } },
+        {
+          agentId: agent.id,
+          input: req.message,
+          conversationId,
+          metadata: { ...req.metadata, chat: chatMetadata(req.detach, req.context) },
+        },
         { source: req.source },
       );
       deps.wake();
@@ -237,45 +300,34 @@ export function createChatService(deps: ChatServiceDeps) {
 
     stream,
 
+    wait,
+
     /**
-     * Waits for a turn to finish, or to pause for approval unless `throughApprovals`. A failed run
-     * throws its error envelope; a client that leaves first (`signal`) cancels the run at once unless
-     * it was started detached, and gets undefined.
+     * One whole turn for a caller that waits for the answer. It runs here, in the request, when this
+     * process has room; otherwise, and once it must wait for a person or retry, as a queued run
+     * followed to its end. A failed turn throws its envelope; a caller that left gets undefined.
      */
-    async wait(
+    async complete(
       p: Principal,
-      turn: StartedTurn,
+      req: TurnRequest & { agent: Agent; context: TurnMessage[] },
       signal: AbortSignal,
-      opts: { throughApprovals?: boolean } = {},
-    ): Promise<TurnOutcome | undefined> {
-      const paused = new AbortController();
-      const events: ChatStreamEvent[] = [];
-      let last: ChatStreamEvent | undefined;
-      const { ended, shutdown: cut } = await stream(p, turn, {
-        afterSeq: 0,
-        resumed: false,
-        graceMs: 0,
-        signal,
-        until: paused.signal,
-        send: ({ event }) => {
-          events.push(event);
-          last = event;
-          if (event.type === 'approval.required' && !opts.throughApprovals) paused.abort();
-        },
-      });
-      if (paused.signal.aborted && last?.type === 'approval.required') {
-        return { status: 'waiting_approval', agentId: last.agentId, approval: last, events };
-      }
-      if (cut) {
-        throw new AppError(503, 'server_restarting', 'the server is restarting; the run carries on', {
-          runId: turn.run.id,
-          conversationId: turn.run.conversationId,
-        });
-      }
-      if (!ended || !last) return undefined;
-      if (last.type === 'run.failed') throw runFailure(last.code, last.message, turn.run);
-      if (last.type !== 'run.completed') return undefined;
-      return { status: 'succeeded', output: last.output, agentId: last.agentId, usage: last.usage, events };
+    ): Promise<CompletedTurn | undefined> {
+      const metadata = { ...req.metadata, chat: chatMetadata(false, req.context) };
+      const inline = deps.inline
+        ? await deps.inline.run(p, req.agent, { input: req.message, history: req.context, metadata }, signal)
+        : ({ kind: 'busy' } as const);
+      if (inline.kind === 'succeeded') return inline;
+      if (inline.kind === 'failed')
+        throw runFailure(inline.code, inline.message, { id: inline.runId, conversationId: null });
+      if (inline.kind === 'gone') return undefined;
+      const turn =
+        inline.kind === 'handed_over'
+          ? { run: inline.run, model: req.agent.model }
+          : await service.start(p, req);
+      const outcome = await wait(p, turn, signal, { throughApprovals: true });
+      if (outcome?.status !== 'succeeded') return undefined;
+      const texts = outcome.events.flatMap((e) => (e.type === 'message.completed' ? [e.text] : []));
+      return { runId: turn.run.id, createdAt: turn.run.createdAt, texts, usage: outcome.usage };
     },
 
     /** Shutdown: ends every stream (their runs carry on; clients resume elsewhere). */
@@ -284,6 +336,7 @@ export function createChatService(deps: ChatServiceDeps) {
       shutdown.abort();
     },
   };
+  return service;
 }
 
 export type ChatService = ReturnType<typeof createChatService>;

@@ -9,6 +9,30 @@ import { contextOf } from './context.ts';
 /** Run-level events the worker writes itself; the agent loop's own versions are not repeated. */
 const WORKER_EVENTS = new Set(['run.started', 'run.completed', 'run.failed', 'approval.required']);
 
+/**
+ * Sorts the agent loop's events: the run's own transitions are its runner's to write, the rest go to
+ * the run's log through `emit`. Remembers the approval a paused turn waits for.
+ */
+export function splitTurnEvents(emit: (type: string, data: Record<string, unknown>) => void) {
+  let approval: PendingApproval | undefined;
+  return {
+    onEvent(event: ChatEvent): void {
+      if (event.type === 'approval.required') {
+        approval = {
+          toolName: event.name,
+          arguments: event.arguments,
+          callId: event.callId,
+          agentId: event.agentId,
+        };
+      }
+      if (WORKER_EVENTS.has(event.type)) return;
+      const { type, ...data } = event;
+      emit(type, data);
+    },
+    approval: () => approval,
+  };
+}
+
 export interface TurnDeps {
   agents: Pick<AgentService, 'getForOrg'>;
   conversations: Pick<ConversationService, 'history' | 'appendMessages'>;
@@ -39,28 +63,14 @@ export function createTurnExecutor(deps: TurnDeps): TurnExecutor {
         ? await deps.conversations.history(run.orgId, run.conversationId)
         : contextOf(run.metadata);
 
-    let approval: PendingApproval | undefined;
-    const onEvent = (event: ChatEvent) => {
-      if (event.type === 'approval.required') {
-        approval = {
-          toolName: event.name,
-          arguments: event.arguments,
-          callId: event.callId,
-          agentId: event.agentId,
-        };
-      }
-      if (WORKER_EVENTS.has(event.type)) return;
-      const { type, ...data } = event;
-      emit(type, data);
-    };
-
+    const events = splitTurnEvents(emit);
     const result = await deps.runAgentTurn({
       orgId: run.orgId,
       agent,
       history,
       input: run.input,
       signal,
-      onEvent,
+      onEvent: events.onEvent,
       resume:
         resuming && resume
           ? { state: resuming, approved: resume.approved, reason: resume.reason }
@@ -92,6 +102,7 @@ export function createTurnExecutor(deps: TurnDeps): TurnExecutor {
     }
     if (result.outcome === 'completed')
       return { kind: 'completed', output: result.text, usage: result.usage };
+    const approval = events.approval();
     if (result.outcome === 'waiting_approval' && result.state && approval) {
       return { kind: 'paused', state: result.state, approval };
     }

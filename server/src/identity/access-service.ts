@@ -286,6 +286,7 @@ export function createAccessService(deps: IdentityDeps) {
         await tokens.revokeApiKey(tx, p.orgId, id);
         await audit(tx, p, 'api_key.revoke', { type: 'api_key', id }, meta);
       });
+      await deps.apiKeys.invalidate(p.orgId);
     },
   };
 }

@@ -5,6 +5,7 @@ import { sha256 } from '../platform/crypto.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
 import { newId, randomToken } from '../platform/ids.ts';
+import type { ApiKeyCache } from './authenticator.ts';
 import type { Keyring } from './keyring.ts';
 import { type PasswordHasher, passwordProblems } from './passwords.ts';
 import { BUILTIN_ROLES } from './permissions.ts';
@@ -17,6 +18,8 @@ export interface IdentityDeps {
   hasher: PasswordHasher;
   keyring: Keyring;
   log: FastifyBaseLogger;
+  /** Valid API keys the authenticator keeps; a revoked key is dropped from it. */
+  apiKeys: ApiKeyCache;
   settings: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;

@@ -1,8 +1,10 @@
 import { errors as joseErrors } from 'jose';
 import type { Authenticator, Principal } from '../platform/auth.ts';
+import type { Bus } from '../platform/bus.ts';
 import { sha256 } from '../platform/crypto.ts';
 import type { Db } from '../platform/db/index.ts';
 import { AppError } from '../platform/errors.ts';
+import { createOrgCache, type OrgCache } from '../platform/org-cache.ts';
 import type { Keyring } from './keyring.ts';
 import { findApiKeyByHash, touchApiKey } from './token-store.ts';
 
@@ -11,9 +13,26 @@ export const API_KEY_PREFIX = 'sbk_';
 const TOUCH_EVERY_MS = 60_000;
 
 /** Resolves an access token (EdDSA JWT) or an API key to the principal it stands for. */
-export function createAuthenticator(db: Db, keyring: Keyring): Authenticator {
+/** A valid API key as the authenticator keeps it between requests. */
+interface KnownKey {
+  principal: Principal;
+  expiresAtMs: number | null;
+  /** When last_used_at was last written (or read), so a busy key writes it once a minute at most. */
+  usedAtMs: number;
+}
+
+export type ApiKeyCache = OrgCache<KnownKey>;
+
+/**
+ * Valid API keys by hash, so a key used for every call of an OpenAI client costs no query after its
+ * first. Revoking a key invalidates its org's entries on every replica (access-service.ts).
+ */
+export const createApiKeyCache = (bus: Bus): ApiKeyCache =>
+  createOrgCache<KnownKey>({ name: 'api-keys', bus, orgIdOf: (k) => k.principal.orgId });
+
+export function createAuthenticator(db: Db, keyring: Keyring, apiKeys: ApiKeyCache): Authenticator {
   return async (credential) => {
-    if (credential.startsWith(API_KEY_PREFIX)) return apiKeyPrincipal(db, credential);
+    if (credential.startsWith(API_KEY_PREFIX)) return apiKeyPrincipal(db, apiKeys, credential);
     try {
       const claims = await keyring.verify(credential);
       return {
@@ -33,21 +52,32 @@ export function createAuthenticator(db: Db, keyring: Keyring): Authenticator {
   };
 }
 
-async function apiKeyPrincipal(db: Db, credential: string): Promise<Principal> {
-  const key = await findApiKeyByHash(db, sha256(credential));
+async function loadKey(db: Db, hash: string): Promise<KnownKey | undefined> {
+  const key = await findApiKeyByHash(db, hash);
+  if (!key || key.revokedAt) return undefined;
+  return {
+    principal: {
+      kind: 'api_key',
+      id: key.id,
+      userId: null,
+      orgId: key.orgId,
+      scopes: new Set(key.scopes),
+      expiresAt: key.expiresAt ? Math.floor(key.expiresAt.getTime() / 1000) : null,
+    },
+    expiresAtMs: key.expiresAt?.getTime() ?? null,
+    usedAtMs: key.lastUsedAt?.getTime() ?? 0,
+  };
+}
+
+async function apiKeyPrincipal(db: Db, apiKeys: ApiKeyCache, credential: string): Promise<Principal> {
+  const key = await apiKeys.get(sha256(credential), (hash) => loadKey(db, hash));
   const now = Date.now();
-  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now)) {
+  if (!key || (key.expiresAtMs !== null && key.expiresAtMs <= now)) {
     throw new AppError(401, 'invalid_api_key', 'the API key is not valid, revoked or expired');
   }
-  if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
-    await touchApiKey(db, key.id, new Date(now));
+  if (now - key.usedAtMs > TOUCH_EVERY_MS) {
+    key.usedAtMs = now;
+    await touchApiKey(db, key.principal.id, new Date(now));
   }
-  return {
-    kind: 'api_key',
-    id: key.id,
-    userId: null,
-    orgId: key.orgId,
-    scopes: new Set(key.scopes),
-    expiresAt: key.expiresAt ? Math.floor(key.expiresAt.getTime() / 1000) : null,
-  };
+  return key.principal;
 }

@@ -1,20 +1,23 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Bus } from '../platform/bus.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db/index.ts';
 import { createAccessService } from './access-service.ts';
 import { createAuthService, type IdentityDeps } from './auth-service.ts';
-import { createAuthenticator } from './authenticator.ts';
+import { createApiKeyCache, createAuthenticator } from './authenticator.ts';
 import { createKeyring } from './keyring.ts';
 import { createPasswordHasher } from './passwords.ts';
 
 /** Wires the identity domain: keys, password hashing, and its services. Call `start()` before use. */
-export function createIdentity(db: Db, config: Config, log: FastifyBaseLogger) {
+export function createIdentity(db: Db, bus: Bus, config: Config, log: FastifyBaseLogger) {
   const keyring = createKeyring(db, config);
+  const apiKeys = createApiKeyCache(bus);
   const deps: IdentityDeps = {
     db,
     hasher: createPasswordHasher(config.secret),
     keyring,
     log,
+    apiKeys,
     settings: {
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
@@ -25,9 +28,12 @@ export function createIdentity(db: Db, config: Config, log: FastifyBaseLogger) {
     keyring,
     auth: createAuthService(deps),
     access: createAccessService(deps),
-    authenticate: createAuthenticator(db, keyring),
+    authenticate: createAuthenticator(db, keyring, apiKeys),
     start: () => keyring.start(),
-    stop: () => keyring.stop(),
+    stop: () => {
+      keyring.stop();
+      apiKeys.close();
+    },
   };
 }
 

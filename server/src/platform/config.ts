@@ -77,6 +77,7 @@ const envSchema = z.object({
   DASHBOARD_INTERVAL_MS: num().int().min(50).default(5_000),
   CHAT_MAX_STREAMS_PER_USER: num().int().min(1).default(4),
   CHAT_MAX_STREAMS_PER_ORG: num().int().min(1).default(64),
+  CHAT_INLINE_MAX: num().int().min(0).max(10_000).default(64),
   MCP_STDIO_COMMANDS: z.string().default(''),
   MCP_CONNECT_TIMEOUT_MS: num().int().min(100).default(10_000),
   MCP_CALL_TIMEOUT_MS: num().int().min(100).default(60_000),
@@ -152,7 +153,7 @@ export interface Config {
     dashboardIntervalMs: number;
   };
   /** Chat streams (SSE, WebSocket intents) open at once, per user or API key and per org, per replica. */
-  chat: { maxStreamsPerUser: number; maxStreamsPerOrg: number };
+  chat: { maxStreamsPerUser: number; maxStreamsPerOrg: number; inlineMax: number };
   mcp: {
     /**
      * Commands an org may register as stdio MCP servers; they run on this host, so none are allowed
@@ -247,7 +248,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       dashboardIntervalMs: e.DASHBOARD_INTERVAL_MS,
     },
-    chat: { maxStreamsPerUser: e.CHAT_MAX_STREAMS_PER_USER, maxStreamsPerOrg: e.CHAT_MAX_STREAMS_PER_ORG },
+    chat: {
+      maxStreamsPerUser: e.CHAT_MAX_STREAMS_PER_USER,
+      maxStreamsPerOrg: e.CHAT_MAX_STREAMS_PER_ORG,
+      inlineMax: e.CHAT_INLINE_MAX,
+    },
     mcp: {
       stdioCommands: e.MCP_STDIO_COMMANDS.split(',')
         .map((s) => s.trim())

@@ -29,6 +29,8 @@ export interface RunsDeps {
   findAgent(orgId: string, agentId: string): Promise<{ id: string } | undefined>;
   /** Whether a conversation of the org exists; a run may only continue its own org's conversations. */
   conversationExists(orgId: string, conversationId: string): Promise<boolean>;
+  /** Waits for a run this process executed inline and has not written yet (see inline.ts). */
+  settle?(runId: string): Promise<void>;
 }
 
 export const presentRun = (r: store.RunRecord) => ({
@@ -58,9 +60,17 @@ export const presentRunEvent = (e: store.RunEventRecord | RunEvent) => ({
   at: 'at' in e ? e.at : e.createdAt.toISOString(),
 });
 
-/** Sends a run job in the caller's transaction, so the run and its job exist together or not at all. */
-export async function enqueueRun(queue: PgBoss, tx: Tx, job: RunJob): Promise<void> {
-  await queue.send(RUNS_QUEUE, job as unknown as object, { db: fromDrizzle(tx as never, sql) });
+/**
+ * Sends a run job in the caller's transaction, so the run and its job exist together or not at all.
+ * `options` override the queue's retry budget or delay the first attempt.
+ */
+export async function enqueueRun(
+  queue: PgBoss,
+  tx: Tx,
+  job: RunJob,
+  options: { retryLimit?: number; startAfter?: number } = {},
+): Promise<void> {
+  await queue.send(RUNS_QUEUE, job as unknown as object, { ...options, db: fromDrizzle(tx as never, sql) });
 }
 
 /** Submitting, reading and cancelling runs. Execution lives in worker.ts. */
@@ -68,6 +78,7 @@ export function createRunsService(deps: RunsDeps) {
   const { db, bus, queue } = deps;
 
   async function getRecord(p: Principal, id: string) {
+    await deps.settle?.(id);
     const run = await store.findRun(db, p.orgId, id);
     if (!run) throw Errors.notFound('run', id);
     return run;

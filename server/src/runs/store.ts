@@ -4,10 +4,16 @@ import { type RunStatus, runEvents, runSteps, runs, webhooks } from './tables.ts
 
 export type RunRecord = typeof runs.$inferSelect;
 export type RunEventRecord = typeof runEvents.$inferSelect;
+export type RunInsert = typeof runs.$inferInsert;
 
-export async function insertRun(tx: Tx, row: typeof runs.$inferInsert): Promise<RunRecord> {
+export async function insertRun(tx: Tx, row: RunInsert): Promise<RunRecord> {
   const [created] = await tx.insert(runs).values(row).returning();
   return created!;
+}
+
+/** Many finished runs in one statement (runs that executed in their request, written together). */
+export async function insertRuns(tx: Tx, rows: RunInsert[]): Promise<void> {
+  if (rows.length) await tx.insert(runs).values(rows);
 }
 
 export async function findRun(tx: Tx, orgId: string, id: string): Promise<RunRecord | undefined> {
@@ -96,6 +102,10 @@ export async function nextSeq(tx: Tx, runId: string): Promise<number> {
 
 export async function insertRunEvent(tx: Tx, row: typeof runEvents.$inferInsert): Promise<void> {
   await tx.insert(runEvents).values(row);
+}
+
+export async function insertRunEvents(tx: Tx, rows: Array<typeof runEvents.$inferInsert>): Promise<void> {
+  if (rows.length) await tx.insert(runEvents).values(rows);
 }
 
 export async function listRunEvents(

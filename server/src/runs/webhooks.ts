@@ -3,10 +3,12 @@ import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Job, PgBoss } from 'pg-boss';
 import type { Principal } from '../platform/auth.ts';
+import type { Bus } from '../platform/bus.ts';
 import { decrypt, deriveKey, encrypt } from '../platform/crypto.ts';
 import type { Db } from '../platform/db/index.ts';
 import { Errors } from '../platform/errors.ts';
 import { randomToken } from '../platform/ids.ts';
+import { createOrgCache } from '../platform/org-cache.ts';
 import { presentRun } from './service.ts';
 import * as store from './store.ts';
 
@@ -25,9 +27,21 @@ export function signWebhook(secret: string, body: string, timestamp: number): st
 }
 
 /** Outbound, signed, retried webhooks: one per org, called when a run ends. */
-export function createWebhooks(deps: { db: Db; queue: PgBoss; secret: string; log: FastifyBaseLogger }) {
+export function createWebhooks(deps: {
+  db: Db;
+  bus: Bus;
+  queue: PgBoss;
+  secret: string;
+  log: FastifyBaseLogger;
+}) {
   const { db, queue, log } = deps;
   const sealKey = deriveKey(deps.secret, 'webhook-secrets');
+  // Whether an org has a webhook, asked at the end of every run; most have none.
+  const hooked = createOrgCache<{ set: boolean }>({
+    name: 'webhooks',
+    bus: deps.bus,
+    orgIdOf: (_value, orgId) => orgId,
+  });
 
   const present = (w: { url: string; createdAt: Date; updatedAt: Date }) => ({
     url: w.url,
@@ -90,7 +104,10 @@ export function createWebhooks(deps: { db: Db; queue: PgBoss; secret: string; lo
     },
     /** Queues the run's webhook, if the org has one. */
     async runFinished(run: { id: string; orgId: string }): Promise<void> {
-      if (!(await store.findWebhook(db, run.orgId))) return;
+      const hook = await hooked.get(run.orgId, async (orgId) => ({
+        set: !!(await store.findWebhook(db, orgId)),
+      }));
+      if (!hook?.set) return;
       await queue.send(WEBHOOKS_QUEUE, { orgId: run.orgId, runId: run.id });
     },
     async get(p: Principal) {
@@ -101,15 +118,18 @@ export function createWebhooks(deps: { db: Db; queue: PgBoss; secret: string; lo
     /** Sets the URL and makes a new signing secret, shown in this answer only. */
     async put(p: Principal, url: string) {
       const secret = `whsec_${randomToken(24)}`;
-      await db.transaction(async (tx) => {
-        await store.upsertWebhook(tx, p.orgId, url, encrypt(sealKey, secret));
-      });
+      await hooked.changing(
+        p.orgId,
+        db.transaction(async (tx) => {
+          await store.upsertWebhook(tx, p.orgId, url, encrypt(sealKey, secret));
+        }),
+      );
       const hook = (await store.findWebhook(db, p.orgId))!;
       return { ...present(hook), secret };
     },
     async remove(p: Principal) {
       if (!(await store.findWebhook(db, p.orgId))) throw Errors.notFound('webhook');
-      await store.deleteWebhook(db, p.orgId);
+      await hooked.changing(p.orgId, store.deleteWebhook(db, p.orgId));
     },
   };
 }

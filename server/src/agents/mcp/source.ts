@@ -118,6 +118,7 @@ export function mcpToolSource(deps: McpSourceDeps): ToolSource {
 
   return {
     name: 'mcp',
+    prefix: 'mcp.',
     async tools(orgId) {
       const rows = await store.listAllMcpServers(deps.db, orgId);
       await deps.connections.closeOthers(orgId, new Set(rows.map((r) => r.id)));

@@ -62,6 +62,11 @@ export function defineTool<S extends z.ZodObject>(tool: {
  */
 export interface ToolSource {
   name: string;
+  /**
+   * Every tool of this source is named with this prefix (`mcp.`). A source that says so is not asked
+   * for its tools when none of the names wanted has it (listing it may cost queries and connections).
+   */
+  prefix?: string;
   tools(orgId: string): Promise<ToolDefinition[]>;
 }
 
@@ -105,9 +110,12 @@ export function parametersJsonSchema(tool: ToolDefinition): Record<string, unkno
 export function createToolRegistry(sources: ToolSource[] = []) {
   const all = [...sources];
 
-  async function list(orgId: string): Promise<ToolDefinition[]> {
+  /** The org's tools; with `wanting`, sources that cannot hold any of those names are skipped. */
+  async function list(orgId: string, wanting?: readonly string[]): Promise<ToolDefinition[]> {
     const seen = new Map<string, ToolDefinition>();
-    for (const source of all) {
+    const asked = (source: ToolSource) =>
+      !wanting || !source.prefix || wanting.some((name) => name.startsWith(source.prefix!));
+    for (const source of all.filter(asked)) {
       for (const tool of await source.tools(orgId)) {
         // Two names that a model would see alike (a.b, a_b) cannot both exist: the first source wins.
         const key = modelToolName(tool.name);

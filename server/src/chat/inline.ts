@@ -1,0 +1,125 @@
+import type { TurnMessage, TurnUsage } from '../agents/events.ts';
+import type { RunAgentTurn } from '../agents/executor.ts';
+import type { Agent } from '../agents/present.ts';
+import type { Principal } from '../platform/auth.ts';
+import { newId } from '../platform/ids.ts';
+import type { InlineRun, InlineRuns } from '../runs/inline.ts';
+import type { RunRecord } from '../runs/store.ts';
+import { splitTurnEvents } from './turn.ts';
+
+/** How a turn executed in its request came out. */
+export type InlineOutcome =
+  | { kind: 'succeeded'; runId: string; createdAt: Date; texts: string[]; usage: TurnUsage }
+  | { kind: 'failed'; runId: string; code: string; message: string }
+  /** It must wait for a person or try again: it is a queued run now, to be followed. */
+  | { kind: 'handed_over'; run: RunRecord }
+  /** The caller left first; the run was cancelled. */
+  | { kind: 'gone' }
+  /** This process has no room; nothing was done. */
+  | { kind: 'busy' };
+
+export interface InlineRequest {
+  input: string;
+  /** The conversation so far, which the request carries itself. */
+  history: TurnMessage[];
+  /** Kept on the run as a queued run would keep it (a retry rebuilds the history from it). */
+  metadata: Record<string, unknown>;
+}
+
+export interface InlineTurnsDeps {
+  runAgentTurn: RunAgentTurn;
+  runs: InlineRuns;
+  /** Turns executing in requests at once in this process; past it, turns go through the queue. */
+  maxInFlight: number;
+  timeoutSeconds: number;
+}
+
+/**
+ * Executes a turn in the request that asked for it, for callers that wait for the whole answer and
+ * cannot resume a stream anyway (the OpenAI surface's non-streaming completions). It skips the
+ * queue's round trips — submit, claim, an event write per step — which cost tens of milliseconds per
+ * call, and its record is written behind the answer (runs/inline.ts). A turn that needs durability
+ * midway, an approval or a retry, is handed to the queue as an ordinary run.
+ */
+export function createInlineTurns(deps: InlineTurnsDeps) {
+  let inFlight = 0;
+
+  async function execute(
+    p: Principal,
+    agent: Agent,
+    req: InlineRequest,
+    signal: AbortSignal,
+  ): Promise<InlineOutcome> {
+    const run: InlineRun = {
+      id: newId('run'),
+      orgId: p.orgId,
+      agentId: agent.id,
+      input: req.input,
+      metadata: req.metadata,
+      source: 'openai',
+      createdBy: p.id,
+      createdAt: new Date(),
+      startedAt: new Date(),
+      events: [],
+      calls: [],
+    };
+    const timeout = AbortSignal.timeout(deps.timeoutSeconds * 1000);
+    const events = splitTurnEvents((type, data) => run.events.push({ type, data, at: new Date() }));
+    const result = await deps.runAgentTurn({
+      orgId: p.orgId,
+      agent,
+      history: req.history,
+      input: req.input,
+      signal: AbortSignal.any([signal, timeout]),
+      onEvent: events.onEvent,
+      stream: false,
+    });
+    run.calls = result.usage.calls;
+
+    const approval = events.approval();
+    if (result.outcome === 'completed') {
+      deps.runs.ended(run, { status: 'succeeded', output: result.text, usage: result.usage });
+      const texts = result.messages.filter((m) => m.role === 'assistant').map((m) => m.content);
+      return { kind: 'succeeded', runId: run.id, createdAt: run.createdAt, texts, usage: result.usage };
+    }
+    if (result.outcome === 'waiting_approval' && result.state && approval) {
+      return {
+        kind: 'handed_over',
+        run: await deps.runs.handOver(run, { kind: 'paused', state: result.state, approval }),
+      };
+    }
+    if (result.outcome === 'cancelled' && !timeout.aborted) {
+      deps.runs.ended(run, { status: 'cancelled' });
+      return { kind: 'gone' };
+    }
+    const error =
+      result.outcome === 'cancelled'
+        ? { code: 'run_timeout', message: `the run took longer than ${deps.timeoutSeconds} s` }
+        : (result.error ?? { code: 'internal_error', message: 'the run failed unexpectedly' });
+    if (result.error?.transient && deps.runs.canRetry()) {
+      return {
+        kind: 'handed_over',
+        run: await deps.runs.handOver(run, { kind: 'retry', message: error.message }),
+      };
+    }
+    const failure = { code: error.code, message: error.message };
+    deps.runs.ended(run, { status: 'failed', error: failure });
+    return { kind: 'failed', runId: run.id, ...failure };
+  }
+
+  return {
+    /** Executes the turn here if this process has room (`busy` otherwise). */
+    async run(p: Principal, agent: Agent, req: InlineRequest, signal: AbortSignal): Promise<InlineOutcome> {
+      if (inFlight >= deps.maxInFlight) return { kind: 'busy' };
+      inFlight++;
+      try {
+        return await execute(p, agent, req, signal);
+      } finally {
+        inFlight--;
+      }
+    },
+    inFlight: () => inFlight,
+  };
+}
+
+export type InlineTurns = ReturnType<typeof createInlineTurns>;

@@ -1,0 +1,195 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../src/agents/present.ts';
+import { makeAgent } from './agents-kit.ts';
+import { makeApiKey } from './chat-kit.ts';
+import { call, registerOwner, type Session } from './factories.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
+import { inboxItemFor, type RunBody, runEvents, waitForRun } from './runs-kit.ts';
+
+/**
+ * Non-streaming OpenAI completions execute in their own request (chat/inline.ts) and are recorded as
+ * runs just after the answer (runs/inline.ts); what needs durability midway (an approval, a retry)
+ * is handed to the run queue. With CHAT_INLINE_MAX=0 every completion goes through the queue.
+ */
+
+let mock: MockOpenAI;
+let server: TestServer;
+let owner: Session;
+let scripted: Agent;
+let apiKey: string;
+let client: OpenAI;
+
+const types = async (runId: string) => (await runEvents(server, owner, runId)).map((e) => e.type);
+
+/** The newest run of an agent once it has one in `statuses` (the caller is still waiting for its answer). */
+async function newestRun(agentId: string, statuses: string[]): Promise<RunBody> {
+  for (let i = 0; i < 400; i++) {
+    const res = await call<{ items: RunBody[] }>(server, 'GET', `/api/v1/runs?agentId=${agentId}&limit=1`, {
+      token: owner.accessToken,
+    });
+    const run = res.body.items[0];
+    if (run && statuses.includes(run.status)) return run;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`agent ${agentId} has no run in ${statuses.join('/')}`);
+}
+
+beforeAll(async () => {
+  mock = await startMockOpenAI();
+  server = await startTestServer({ env: { OPENAI_API_KEY: 'sk-mock', OPENAI_BASE_URL: mock.url } });
+  owner = await registerOwner(server, 'inline');
+  scripted = await makeAgent(server, owner, { tools: ['demo.approval'] });
+  apiKey = await makeApiKey(server, owner, ['chat:write', 'agents:read']);
+  client = new OpenAI({ apiKey, baseURL: `${server.url}/v1`, maxRetries: 0 });
+});
+afterAll(async () => {
+  await server?.close();
+  await mock?.close();
+});
+
+describe('a non-streaming completion', () => {
+  it('runs in its request and is kept as a run with the log a worker writes, and its usage', async () => {
+    const completion = await client.chat.completions.create({
+      model: scripted.slug,
+      messages: [{ role: 'user', content: 'inline please' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Echo: inline please');
+    const runId = completion.id.slice('chatcmpl-'.length);
+    // Readable at once with the id the client got, though it is written behind the answer.
+    const run = await call<RunBody & { attempts: number; source: string }>(
+      server,
+      'GET',
+      `/api/v1/runs/${runId}`,
+      {
+        token: owner.accessToken,
+      },
+    );
+    expect(run.body).toMatchObject({
+      status: 'succeeded',
+      source: 'openai',
+      attempts: 1,
+      output: 'Echo: inline please',
+    });
+    // The model was asked for a whole response: no deltas, one completed message.
+    expect(await types(runId)).toEqual(['run.queued', 'run.started', 'message.completed', 'run.completed']);
+    const health = await call<{ requests: number }>(server, 'GET', `/api/v1/agents/${scripted.id}/health`, {
+      token: owner.accessToken,
+    });
+    expect(health.body.requests).toBeGreaterThanOrEqual(1);
+  });
+
+  it('hands a turn that needs approval to the queue; approving it answers the waiting request', async () => {
+    const answer = client.chat.completions.create({
+      model: scripted.slug,
+      messages: [{ role: 'user', content: '/tool demo.approval {"action":"ship it"}' }],
+    });
+    const waiting = await newestRun(scripted.id, ['waiting_approval']);
+    const item = await inboxItemFor(server, owner, waiting.id);
+    const approved = await call(server, 'POST', `/api/v1/inbox/${item.id}/approve`, {
+      token: owner.accessToken,
+      body: {},
+    });
+    expect(approved.status).toBe(200);
+    const completion = await answer;
+    expect(completion.id).toBe(`chatcmpl-${waiting.id}`);
+    await waitForRun(server, owner, waiting.id, ['succeeded']);
+    const log = await types(waiting.id);
+    expect(log.slice(0, 4)).toEqual(['run.queued', 'run.started', 'tool.called', 'approval.required']);
+    expect(log).toEqual(expect.arrayContaining(['approval.decided', 'run.resumed', 'tool.result']));
+    expect(log.at(-1)).toBe('run.completed');
+  });
+
+  it('hands a transient model failure to the queue, which retries it', async () => {
+    const upstream = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
+    // The model client retries twice itself, so three 503s fail the inline attempt.
+    const overloaded = { error: { status: 503, message: 'overloaded' } };
+    mock.enqueue(overloaded, overloaded, overloaded, { text: 'second time lucky' });
+    const completion = await client.chat.completions.create({
+      model: upstream.slug,
+      messages: [{ role: 'user', content: 'try hard' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('second time lucky');
+    const runId = completion.id.slice('chatcmpl-'.length);
+    const run = await waitForRun(server, owner, runId, ['succeeded']);
+    expect(run).toMatchObject({ attempts: 2 });
+    const log = await types(runId);
+    expect(log.slice(0, 3)).toEqual(['run.queued', 'run.started', 'run.retrying']);
+    expect(log).toContain('run.completed');
+  });
+
+  it('is cancelled when its client leaves', async () => {
+    const sleepy = await makeAgent(server, owner);
+    const leave = new AbortController();
+    const pending = fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ model: sleepy.slug, messages: [{ role: 'user', content: '/sleep 20000' }] }),
+      signal: leave.signal,
+    }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    leave.abort();
+    await pending;
+    const run = await newestRun(sleepy.id, ['cancelled']);
+    expect(await types(run.id)).toEqual(['run.queued', 'run.started', 'run.cancelled']);
+  });
+
+  it('sees an agent change and a revoked API key at once', async () => {
+    const agent = await makeAgent(server, owner, { model: 'openai:gpt-mock', instructions: 'First rules.' });
+    const key = await makeApiKey(server, owner, ['chat:write']);
+    const keyed = new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
+    const ask = () =>
+      keyed.chat.completions.create({ model: agent.slug, messages: [{ role: 'user', content: 'hi' }] });
+    await ask();
+    const system = () => mock.requests.at(-1)?.body.messages[0]?.content;
+    expect(system()).toBe('First rules.');
+
+    const changed = await call(server, 'PATCH', `/api/v1/agents/${agent.id}`, {
+      token: owner.accessToken,
+      body: { instructions: 'Second rules.' },
+    });
+    expect(changed.status).toBe(200);
+    await ask();
+    expect(system()).toBe('Second rules.');
+
+    const keys = await call<{ items: Array<{ id: string; prefix: string }> }>(
+      server,
+      'GET',
+      '/api/v1/api-keys',
+      {
+        token: owner.accessToken,
+      },
+    );
+    const id = keys.body.items.find((k) => key.startsWith(k.prefix))!.id;
+    expect(
+      (await call(server, 'DELETE', `/api/v1/api-keys/${id}`, { token: owner.accessToken })).status,
+    ).toBe(204);
+    await expect(ask()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
+
+describe('with CHAT_INLINE_MAX=0', () => {
+  it('every completion goes through the run queue', async () => {
+    const queued = await startTestServer({ env: { CHAT_INLINE_MAX: '0' } });
+    try {
+      const boss = await registerOwner(queued, 'queued');
+      const agent = await makeAgent(queued, boss);
+      const viaQueue = new OpenAI({
+        apiKey: await makeApiKey(queued, boss, ['chat:write']),
+        baseURL: `${queued.url}/v1`,
+        maxRetries: 0,
+      });
+      const completion = await viaQueue.chat.completions.create({
+        model: agent.slug,
+        messages: [{ role: 'user', content: 'through the queue' }],
+      });
+      expect(completion.choices[0]?.message.content).toBe('Echo: through the queue');
+      // A worker streams the reply into the log as it comes.
+      const log = await runEvents(queued, boss, completion.id.slice('chatcmpl-'.length));
+      expect(log.map((e) => e.type)).toContain('message.delta');
+    } finally {
+      await queued.close();
+    }
+  });
+});
