@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
+import { FormError, FormField, fieldError } from '../components/FormField.tsx';
 import { Empty, ErrorMessage, Loading, PageHeader, QueryState, TimeAgo } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
 
@@ -41,10 +42,17 @@ function NewKey({ mine }: { mine: string[] }) {
         </div>
       ) : null}
       <form className="form" onSubmit={submit}>
-        <label>
-          Name
-          <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
+        <FormField label="Name" error={fieldError(create.error, 'name')}>
+          {(field) => (
+            <input
+              {...field}
+              required
+              maxLength={100}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+          )}
+        </FormField>
         <fieldset className="checks-group">
           <legend>Scopes</legend>
           {permissions.error ? (
@@ -71,7 +79,7 @@ function NewKey({ mine }: { mine: string[] }) {
             </div>
           )}
         </fieldset>
-        {create.error ? <ErrorMessage error={create.error} /> : null}
+        <FormError error={create.error} fields={['name']} />
         <div className="row-actions">
           <button type="submit" className="btn btn-primary" disabled={create.isPending || !scopes.length}>
             {create.isPending ? 'Creating…' : 'Create key'}

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { Link, Navigate, useLocation } from 'react-router';
 import { publicApi, session, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
-import { ErrorMessage } from '../components/states.tsx';
+import { FormError, FormField, fieldError } from '../components/FormField.tsx';
 
 /** Where to go once signed in: the page that sent the visitor here, else the dashboard. */
 function useDestination(): string {
@@ -28,6 +28,9 @@ function AuthFrame({ title, children }: { title: string; children: React.ReactNo
     </div>
   );
 }
+
+const SIGN_IN_FIELDS = ['email', 'password'];
+const REGISTER_FIELDS = ['name', 'email', 'password', 'orgName'];
 
 export function SignInPage() {
   const { session: current, lastSignOut } = useSession();
@@ -64,15 +67,15 @@ export function SignInPage() {
         <p className="notice">You signed out in another tab.</p>
       ) : null}
       <form className="form" onSubmit={submit}>
-        <label>
-          Email
-          <input name="email" type="email" autoComplete="username" required />
-        </label>
-        <label>
-          Password
-          <input name="password" type="password" autoComplete="current-password" required />
-        </label>
-        {error ? <ErrorMessage error={error} /> : null}
+        <FormField label="Email" error={fieldError(error, 'email')}>
+          {(field) => <input {...field} name="email" type="email" autoComplete="username" required />}
+        </FormField>
+        <FormField label="Password" error={fieldError(error, 'password')}>
+          {(field) => (
+            <input {...field} name="password" type="password" autoComplete="current-password" required />
+          )}
+        </FormField>
+        <FormError error={error} fields={SIGN_IN_FIELDS} />
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
@@ -118,23 +121,35 @@ export function RegisterPage() {
   return (
     <AuthFrame title="Create your account">
       <form className="form" onSubmit={submit}>
-        <label>
-          Your name
-          <input name="name" autoComplete="name" required />
-        </label>
-        <label>
-          Email
-          <input name="email" type="email" autoComplete="username" required />
-        </label>
-        <label>
-          Password
-          <input name="password" type="password" autoComplete="new-password" required minLength={8} />
-        </label>
-        <label>
-          Organisation <span className="muted">(optional)</span>
-          <input name="orgName" autoComplete="organization" />
-        </label>
-        {error ? <ErrorMessage error={error} /> : null}
+        <FormField label="Your name" error={fieldError(error, 'name')}>
+          {(field) => <input {...field} name="name" autoComplete="name" required />}
+        </FormField>
+        <FormField label="Email" error={fieldError(error, 'email')}>
+          {(field) => <input {...field} name="email" type="email" autoComplete="username" required />}
+        </FormField>
+        <FormField label="Password" hint="At least 8 characters." error={fieldError(error, 'password')}>
+          {(field) => (
+            <input
+              {...field}
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={8}
+            />
+          )}
+        </FormField>
+        <FormField
+          label={
+            <>
+              Organisation <span className="muted">(optional)</span>
+            </>
+          }
+          error={fieldError(error, 'orgName')}
+        >
+          {(field) => <input {...field} name="orgName" autoComplete="organization" />}
+        </FormField>
+        <FormError error={error} fields={REGISTER_FIELDS} />
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create account'}
         </button>

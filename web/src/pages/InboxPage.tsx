@@ -1,10 +1,11 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useIsMutating, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ChangeEvent, useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
-import { useInboxAction } from '../queries/inbox.ts';
-import type { InboxAction, InboxItem } from '../queries/inbox-cache.ts';
+import { BULK_MUTATION_KEY, useInboxAction, useInboxBulkAction } from '../queries/inbox.ts';
+import { bulkTargets, type InboxAction, type InboxItem, isPendingApproval } from '../queries/inbox-cache.ts';
 import { useChannel } from '../realtime/RealtimeContext.tsx';
 
 const VIEWS = [
@@ -14,19 +15,79 @@ const VIEWS = [
 ] as const;
 type View = (typeof VIEWS)[number]['value'];
 
+/** The bulk buttons, in the order shown; approve and reject appear only for pending approvals. */
+const BULK_ACTIONS: Array<{ action: InboxAction; label: string; className: string }> = [
+  { action: 'approve', label: 'Approve', className: 'btn btn-small btn-primary' },
+  { action: 'reject', label: 'Reject', className: 'btn btn-small' },
+  { action: 'read', label: 'Mark read', className: 'btn btn-small' },
+  { action: 'unread', label: 'Mark unread', className: 'btn btn-small' },
+  { action: 'close', label: 'Close', className: 'btn btn-small' },
+];
+
+/** A checkbox clicked with Shift held ticks (or unticks) the range from the previous one clicked. */
+function withShift(e: ChangeEvent<HTMLInputElement>): boolean {
+  return (e.nativeEvent as MouseEvent).shiftKey === true;
+}
+
+function ItemActions({ item, act }: { item: InboxItem; act: (id: string, action: InboxAction) => void }) {
+  const pendingApproval = isPendingApproval(item);
+  return (
+    <>
+      {pendingApproval ? (
+        <>
+          <button type="button" className="btn btn-small btn-primary" onClick={() => act(item.id, 'approve')}>
+            Approve
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => act(item.id, 'reject')}>
+            Reject
+          </button>
+        </>
+      ) : null}
+      <button
+        type="button"
+        className="btn btn-small btn-ghost"
+        onClick={() => act(item.id, item.read ? 'unread' : 'read')}
+      >
+        {item.read ? 'Mark unread' : 'Mark read'}
+      </button>
+      {item.status === 'open' && !pendingApproval ? (
+        <button type="button" className="btn btn-small btn-ghost" onClick={() => act(item.id, 'close')}>
+          Close
+        </button>
+      ) : null}
+    </>
+  );
+}
+
 function ItemRow({
   item,
   act,
   canWrite,
+  selected,
+  onSelect,
 }: {
   item: InboxItem;
   act: (id: string, action: InboxAction) => void;
   canWrite: boolean;
+  selected: boolean;
+  onSelect: (id: string, checked: boolean, range: boolean) => void;
 }) {
-  const pendingApproval = item.kind === 'approval' && item.status === 'open' && !item.decision;
   return (
-    <li className={`inbox-item card ${item.read ? '' : 'unread'}`} data-testid="inbox-item">
+    <li
+      className={`inbox-item card ${item.read ? '' : 'unread'} ${selected ? 'selected' : ''}`}
+      data-testid="inbox-item"
+    >
       <div className="inbox-head">
+        {canWrite ? (
+          <input
+            type="checkbox"
+            className="inbox-select"
+            checked={selected}
+            onChange={(e) => onSelect(item.id, e.target.checked, withShift(e))}
+            aria-label={`Select: ${item.title}`}
+            aria-describedby={`inbox-body-${item.id}`}
+          />
+        ) : null}
         {item.read ? null : <span className="unread-dot" title="Unread" />}
         <span className="inbox-title">{item.title}</span>
         <span className="muted small-inline">
@@ -38,7 +99,9 @@ function ItemRow({
           <StatusBadge status={item.status} />
         )}
       </div>
-      <p className="inbox-body">{item.body}</p>
+      <p className="inbox-body" id={`inbox-body-${item.id}`}>
+        {item.body}
+      </p>
       {item.decision ? (
         <p className="muted small-inline" data-testid="inbox-decision">
           {item.decision === 'approved' ? 'Approved' : 'Rejected'}
@@ -51,36 +114,152 @@ function ItemRow({
             View run
           </Link>
         ) : null}
-        {canWrite && pendingApproval ? (
-          <>
+        {canWrite ? <ItemActions item={item} act={act} /> : null}
+      </div>
+    </li>
+  );
+}
+
+/**
+ * Which items are ticked, kept as ids so a refetch keeps the ticks; the last one clicked anchors a
+ * Shift-click range.
+ */
+function useSelection(items: InboxItem[]) {
+  const [ids, setIds] = useState<ReadonlySet<string>>(new Set());
+  const anchor = useRef<string | undefined>(undefined);
+  const selected = items.filter((i) => ids.has(i.id));
+
+  function toggle(id: string, checked: boolean, range: boolean) {
+    const from = items.findIndex((i) => i.id === anchor.current);
+    const to = items.findIndex((i) => i.id === id);
+    const span =
+      range && from >= 0 && to >= 0 ? items.slice(Math.min(from, to), Math.max(from, to) + 1) : [items[to]!];
+    setIds((current) => {
+      const nextIds = new Set(current);
+      for (const i of span) {
+        if (checked) nextIds.add(i.id);
+        else nextIds.delete(i.id);
+      }
+      return nextIds;
+    });
+    anchor.current = id;
+  }
+  function setAll(checked: boolean) {
+    setIds(new Set(checked ? items.map((i) => i.id) : []));
+    anchor.current = undefined;
+  }
+  function keepOnly(kept: string[]) {
+    setIds(new Set(kept));
+  }
+  return { selected, toggle, setAll, keepOnly };
+}
+
+function BulkBar({
+  items,
+  selected,
+  setAll,
+  run,
+  busy,
+}: {
+  items: InboxItem[];
+  selected: InboxItem[];
+  setAll: (checked: boolean) => void;
+  run: (targets: InboxItem[], action: InboxAction) => void;
+  busy: boolean;
+}) {
+  const all = useRef<HTMLInputElement>(null);
+  const some = selected.length > 0 && selected.length < items.length;
+  useEffect(() => {
+    if (all.current) all.current.indeterminate = some;
+  }, [some]);
+  const offered = BULK_ACTIONS.map((b) => ({ ...b, targets: bulkTargets(selected, b.action) })).filter(
+    (b) => b.targets.length > 0,
+  );
+  return (
+    <fieldset className="bulk-bar card" aria-busy={busy}>
+      <legend className="sr-only">Bulk actions</legend>
+      <label className="bulk-all">
+        <input
+          ref={all}
+          type="checkbox"
+          checked={selected.length > 0 && selected.length === items.length}
+          onChange={(e) => setAll(e.target.checked)}
+        />
+        Select all on this page
+      </label>
+      <span className="muted small-inline" aria-live="polite" data-testid="selection-count">
+        {selected.length > 0 ? `${selected.length} selected` : 'Select items to act on several at once'}
+      </span>
+      {offered.length > 0 ? (
+        <div className="row-actions bulk-actions">
+          {offered.map((b) => (
             <button
+              key={b.action}
               type="button"
-              className="btn btn-small btn-primary"
-              onClick={() => act(item.id, 'approve')}
+              className={b.className}
+              disabled={busy}
+              onClick={() => run(b.targets, b.action)}
             >
-              Approve
+              {b.label} ({b.targets.length})
             </button>
-            <button type="button" className="btn btn-small" onClick={() => act(item.id, 'reject')}>
-              Reject
-            </button>
-          </>
-        ) : null}
-        {canWrite ? (
+          ))}
           <button
             type="button"
             className="btn btn-small btn-ghost"
-            onClick={() => act(item.id, item.read ? 'unread' : 'read')}
+            disabled={busy}
+            onClick={() => setAll(false)}
           >
-            {item.read ? 'Mark unread' : 'Mark read'}
+            Clear selection
           </button>
-        ) : null}
-        {canWrite && item.status === 'open' && !pendingApproval ? (
-          <button type="button" className="btn btn-small btn-ghost" onClick={() => act(item.id, 'close')}>
-            Close
-          </button>
-        ) : null}
-      </div>
-    </li>
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}
+
+function InboxList({
+  items,
+  canWrite,
+  act,
+}: {
+  items: InboxItem[];
+  canWrite: boolean;
+  act: (id: string, action: InboxAction) => void;
+}) {
+  const selection = useSelection(items);
+  const bulk = useInboxBulkAction();
+  function run(targets: InboxItem[], action: InboxAction) {
+    bulk.mutate(
+      { items: targets, action },
+      // What failed stays ticked, ready for another try.
+      { onSuccess: (outcome) => selection.keepOnly(outcome.filter((o) => o.error).map((o) => o.item.id)) },
+    );
+  }
+  const ids = new Set(selection.selected.map((i) => i.id));
+  return (
+    <>
+      {canWrite ? (
+        <BulkBar
+          items={items}
+          selected={selection.selected}
+          setAll={selection.setAll}
+          run={run}
+          busy={bulk.isPending}
+        />
+      ) : null}
+      <ul className="inbox-list">
+        {items.map((item) => (
+          <ItemRow
+            key={item.id}
+            item={item}
+            act={act}
+            canWrite={canWrite}
+            selected={ids.has(item.id)}
+            onSelect={selection.toggle}
+          />
+        ))}
+      </ul>
+    </>
   );
 }
 
@@ -99,10 +278,16 @@ export function InboxPage() {
         }),
       ),
   });
-  useChannel('inbox', () => void queryClient.invalidateQueries({ queryKey: ['inbox'] }));
   const action = useInboxAction();
+  const markAll = useInboxBulkAction();
+  // While a batch runs, its own changes come back as events; one refetch at its end is enough.
+  const bulkRunning = useIsMutating({ mutationKey: BULK_MUTATION_KEY }) > 0;
+  useChannel('inbox', () => {
+    if (!bulkRunning) void queryClient.invalidateQueries({ queryKey: ['inbox'] });
+  });
   const act = (id: string, a: InboxAction) => action.mutate({ id, action: a });
-  const unreadIds = inbox.data?.items.filter((i) => !i.read).map((i) => i.id) ?? [];
+  const unread = inbox.data?.items.filter((i) => !i.read) ?? [];
+  const canWrite = can('inbox:write');
 
   return (
     <div className="page-body">
@@ -121,13 +306,12 @@ export function InboxPage() {
             </button>
           ))}
         </div>
-        {can('inbox:write') && unreadIds.length > 0 ? (
+        {canWrite && unread.length > 0 ? (
           <button
             type="button"
             className="btn"
-            onClick={() => {
-              for (const id of unreadIds) act(id, 'read');
-            }}
+            disabled={markAll.isPending}
+            onClick={() => markAll.mutate({ items: unread, action: 'read' })}
           >
             Mark all read
           </button>
@@ -140,11 +324,8 @@ export function InboxPage() {
               Approval requests from agents and notices land here.
             </Empty>
           ) : (
-            <ul className="inbox-list">
-              {data.items.map((item) => (
-                <ItemRow key={item.id} item={item} act={act} canWrite={can('inbox:write')} />
-              ))}
-            </ul>
+            // A new view starts with nothing selected.
+            <InboxList key={view} items={data.items} canWrite={canWrite} act={act} />
           )
         }
       </QueryState>

@@ -2,7 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
-import { Empty, ErrorMessage, PageHeader, QueryState, TimeAgo } from '../components/states.tsx';
+import { FormError, FormField, fieldError } from '../components/FormField.tsx';
+import { Empty, PageHeader, QueryState, TimeAgo } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
 
 function useRoles() {
@@ -11,6 +12,8 @@ function useRoles() {
     queryFn: ({ signal }) => unwrap(api.GET('/api/v1/roles', { signal })).then((d) => d.items),
   });
 }
+
+const MEMBER_FIELDS = ['email', 'roleId', 'name', 'password'];
 
 function AddMember() {
   const queryClient = useQueryClient();
@@ -47,36 +50,45 @@ function AddMember() {
     <form className="form card" onSubmit={submit} aria-labelledby="add-member-heading">
       <h2 id="add-member-heading">Add a member</h2>
       <div className="form-grid form-grid-tight">
-        <label>
-          Email
-          <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        </label>
-        <label>
-          Role
-          <select value={chosenRole} onChange={(e) => setRoleId(e.target.value)} required>
-            {(roles.data ?? []).map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          First password
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
+        <FormField label="Email" error={fieldError(add.error, 'email')}>
+          {(field) => (
+            <input
+              {...field}
+              type="email"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </FormField>
+        <FormField label="Role" error={fieldError(add.error, 'roleId')}>
+          {(field) => (
+            <select {...field} value={chosenRole} onChange={(e) => setRoleId(e.target.value)} required>
+              {(roles.data ?? []).map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </FormField>
+        <FormField label="Name" error={fieldError(add.error, 'name')}>
+          {(field) => <input {...field} value={name} onChange={(e) => setName(e.target.value)} />}
+        </FormField>
+        <FormField label="First password" error={fieldError(add.error, 'password')}>
+          {(field) => (
+            <input
+              {...field}
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </FormField>
       </div>
       <p className="hint">Name and first password are needed only for someone who has no account yet.</p>
-      {add.error ? <ErrorMessage error={add.error} /> : null}
+      <FormError error={add.error} fields={MEMBER_FIELDS} />
       <div className="row-actions">
         <button type="submit" className="btn btn-primary" disabled={add.isPending || !chosenRole}>
           {add.isPending ? 'Adding…' : 'Add member'}

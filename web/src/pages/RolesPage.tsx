@@ -3,7 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
-import { ErrorMessage, PageHeader, QueryState } from '../components/states.tsx';
+import { FormError, FormField, fieldError } from '../components/FormField.tsx';
+import { PageHeader, QueryState } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
 
 type Role = components['schemas']['Role'];
@@ -31,22 +32,30 @@ function NewRole({ roles }: { roles: Role[] }) {
     <form className="form card" onSubmit={submit} aria-labelledby="new-role-heading">
       <h2 id="new-role-heading">New role</h2>
       <div className="form-grid form-grid-tight">
-        <label>
-          Name
-          <input required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          Start from
-          <select value={baseRole?.id ?? ''} onChange={(e) => setBase(e.target.value)}>
-            {roles.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FormField label="Name" error={fieldError(create.error, 'name')}>
+          {(field) => (
+            <input
+              {...field}
+              required
+              maxLength={60}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+          )}
+        </FormField>
+        <FormField label="Start from">
+          {(field) => (
+            <select {...field} value={baseRole?.id ?? ''} onChange={(e) => setBase(e.target.value)}>
+              {roles.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </FormField>
       </div>
-      {create.error ? <ErrorMessage error={create.error} /> : null}
+      <FormError error={create.error} fields={['name']} />
       <div className="row-actions">
         <button type="submit" className="btn btn-primary" disabled={create.isPending}>
           {create.isPending ? 'Creating…' : 'Create role'}

@@ -2,8 +2,29 @@ import type { components } from '@switchboard/client';
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
 
 export type InboxItem = components['schemas']['InboxItem'];
-export type InboxPage = { items: InboxItem[]; nextCursor: string | null; unread: number };
 export type InboxAction = 'approve' | 'reject' | 'read' | 'unread' | 'close';
+
+/** What the cache holds for an action the server has not confirmed yet: the item before it. */
+interface Unconfirmed {
+  item: InboxItem;
+  unreadDelta: number;
+}
+
+/**
+ * A cached inbox list. `unconfirmed` marks optimistic changes by item id; a page fetched from the server
+ * never has it, so a rollback knows which lists still show the change and which were refetched since.
+ */
+export type InboxPage = {
+  items: InboxItem[];
+  nextCursor: string | null;
+  unread: number;
+  unconfirmed?: Record<string, Unconfirmed>;
+};
+
+/** An approval nobody has decided yet: only approve or reject can close it. */
+export function isPendingApproval(item: InboxItem): boolean {
+  return item.kind === 'approval' && item.status === 'open' && !item.decision;
+}
 
 /** What an item looks like once the action is done, for the optimistic update. */
 export function applyAction(item: InboxItem, action: InboxAction): InboxItem {
@@ -28,21 +49,30 @@ export function applyAction(item: InboxItem, action: InboxAction): InboxItem {
   }
 }
 
+function cachedPages(queryClient: QueryClient): Array<[QueryKey, InboxPage]> {
+  return queryClient
+    .getQueriesData<InboxPage>({ queryKey: ['inbox'] })
+    .filter((entry): entry is [QueryKey, InboxPage] => {
+      const value = entry[1];
+      return typeof value === 'object' && value !== null && 'items' in value;
+    });
+}
+
+function withoutMark(page: InboxPage, id: string): InboxPage {
+  const { [id]: _gone, ...rest } = page.unconfirmed ?? {};
+  const { unconfirmed: _all, ...bare } = page;
+  return Object.keys(rest).length > 0 ? { ...bare, unconfirmed: rest } : bare;
+}
+
 /**
  * Shows an inbox action in every cached inbox list at once (the unread count, the navigation badge's
- * included); returns how to put the lists back as they were if the server refuses.
+ * included); returns how to take back this one change if the server refuses. The rollback touches only
+ * this item, so other actions running at the same time keep theirs, and it skips lists refetched since.
  */
 export function applyOptimistically(queryClient: QueryClient, id: string, action: InboxAction): () => void {
-  const before = queryClient.getQueriesData<InboxPage>({ queryKey: ['inbox'] });
-  const restore = () => {
-    for (const [key, value] of before) queryClient.setQueryData(key, value);
-  };
-  const pages = before.filter((entry): entry is [QueryKey, InboxPage] => {
-    const value = entry[1];
-    return typeof value === 'object' && value !== null && 'items' in value;
-  });
+  const pages = cachedPages(queryClient);
   const item = pages.flatMap(([, page]) => page.items).find((i) => i.id === id);
-  if (!item) return restore;
+  if (!item) return () => {};
   const after = applyAction(item, action);
   const unreadDelta = Number(after.read) - Number(item.read);
   for (const [key, page] of pages) {
@@ -50,7 +80,82 @@ export function applyOptimistically(queryClient: QueryClient, id: string, action
       ...page,
       unread: Math.max(0, page.unread - unreadDelta),
       items: page.items.map((i) => (i.id === id ? after : i)),
+      unconfirmed: { ...page.unconfirmed, [id]: { item, unreadDelta } },
     });
   }
-  return restore;
+  return () => {
+    for (const [key, page] of cachedPages(queryClient)) {
+      const mark = page.unconfirmed?.[id];
+      if (!mark) continue;
+      const rest = withoutMark(page, id);
+      queryClient.setQueryData<InboxPage>(key, {
+        ...rest,
+        unread: rest.unread + mark.unreadDelta,
+        items: rest.items.map((i) => (i.id === id ? mark.item : i)),
+      });
+    }
+  };
+}
+
+/** The selection's items an action applies to; approve and reject need every item to be a pending approval. */
+export function bulkTargets(selected: InboxItem[], action: InboxAction): InboxItem[] {
+  switch (action) {
+    case 'approve':
+    case 'reject':
+      return selected.length > 0 && selected.every(isPendingApproval) ? selected : [];
+    case 'read':
+      return selected.filter((i) => !i.read);
+    case 'unread':
+      return selected.filter((i) => i.read);
+    case 'close':
+      return selected.filter((i) => i.status === 'open' && !isPendingApproval(i));
+  }
+}
+
+/** Settles `fn` over every input with at most `limit` running at once; results keep the input order. */
+export async function settleBounded<T, R>(
+  inputs: readonly T[],
+  limit: number,
+  fn: (input: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(inputs.length);
+  let next = 0;
+  async function worker() {
+    while (next < inputs.length) {
+      const index = next++;
+      try {
+        results[index] = { status: 'fulfilled', value: await fn(inputs[index]!) };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker));
+  return results;
+}
+
+/** The sentence for `count` items done, e.g. "Marked 3 items read". */
+const DONE: Record<InboxAction, (count: string) => string> = {
+  approve: (count) => `Approved ${count}`,
+  reject: (count) => `Rejected ${count}`,
+  read: (count) => `Marked ${count} read`,
+  unread: (count) => `Marked ${count} unread`,
+  close: (count) => `Closed ${count}`,
+};
+
+const items = (n: number) => `${n} item${n === 1 ? '' : 's'}`;
+
+/** A bulk action's outcome in words: how many went through, and each failure with its item's title. */
+export function bulkSummary(
+  action: InboxAction,
+  outcomes: Array<{ item: InboxItem; error?: string | undefined }>,
+): { ok: boolean; text: string; details: string[] } {
+  const failed = outcomes.filter((o) => o.error !== undefined);
+  const succeeded = outcomes.length - failed.length;
+  if (failed.length === 0) return { ok: true, text: `${DONE[action](items(succeeded))}.`, details: [] };
+  return {
+    ok: false,
+    text: `${DONE[action](`${succeeded} of ${items(outcomes.length)}`)}; ${failed.length} failed:`,
+    details: failed.map((o) => `${o.item.title} — ${o.error}`),
+  };
 }

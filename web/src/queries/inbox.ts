@@ -1,7 +1,17 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client.ts';
+import { describeError } from '../api/errors.ts';
 import { useToast } from '../components/Toasts.tsx';
-import { applyOptimistically, type InboxAction } from './inbox-cache.ts';
+import {
+  applyOptimistically,
+  bulkSummary,
+  type InboxAction,
+  type InboxItem,
+  settleBounded,
+} from './inbox-cache.ts';
+
+/** Requests a bulk action keeps in flight at once: quick for a page of items, gentle on the server. */
+const BULK_CONCURRENCY = 4;
 
 function callAction(id: string, action: InboxAction) {
   const params = { path: { id } };
@@ -34,6 +44,48 @@ export function useInboxAction() {
     onError: (err, _vars, context) => {
       context?.restore();
       toast.fail(err);
+    },
+    onSettled: () => {
+      void queryClient.invalidateQueries({ queryKey: ['inbox'] });
+      void queryClient.invalidateQueries({ queryKey: ['runs'] });
+    },
+  });
+}
+
+/** Marks bulk actions, so the page can tell one is running (`useIsMutating`). */
+export const BULK_MUTATION_KEY = ['inbox', 'bulk'];
+
+/** What a bulk action did to each item: nothing said for a success, the reason for a failure. */
+export type BulkOutcome = Array<{ item: InboxItem; error?: string }>;
+
+/**
+ * One action over many items. The server has per-item routes only, so each item is its own request
+ * (a few at a time), shown at once and rolled back alone if refused; one toast sums the batch up.
+ */
+export function useInboxBulkAction() {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  return useMutation({
+    mutationKey: BULK_MUTATION_KEY,
+    mutationFn: async ({ items, action }: { items: InboxItem[]; action: InboxAction }) => {
+      await queryClient.cancelQueries({ queryKey: ['inbox'] });
+      const settled = await settleBounded(items, BULK_CONCURRENCY, async (item) => {
+        const restore = applyOptimistically(queryClient, item.id, action);
+        try {
+          await callAction(item.id, action);
+        } catch (err) {
+          restore();
+          throw err;
+        }
+      });
+      return settled.map((result, i): BulkOutcome[number] => ({
+        item: items[i]!,
+        ...(result.status === 'rejected' ? { error: describeError(result.reason).message } : {}),
+      }));
+    },
+    onSuccess: (outcome, { action }) => {
+      const summary = bulkSummary(action, outcome);
+      toast.notify(summary.text, { tone: summary.ok ? 'info' : 'error', details: summary.details });
     },
     onSettled: () => {
       void queryClient.invalidateQueries({ queryKey: ['inbox'] });

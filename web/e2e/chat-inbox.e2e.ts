@@ -1,0 +1,413 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page, type WebSocketRoute } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer, uniqueSuffix } from '../../server/test/harness.ts';
+import { SCREENSHOTS_DIR } from '../../server/test/setup/paths.ts';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Every console error and uncaught exception of every page of a context. */
+function watch(context: BrowserContext): string[] {
+  const problems: string[] = [];
+  const attach = (page: Page) => {
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${m.text()} (${m.location().url})`);
+    });
+    page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  };
+  context.on('page', attach);
+  for (const page of context.pages()) attach(page);
+  return problems;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  // A full-page shot of a scrolled page draws the sticky header where the scroll left it.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/**
+ * The console's WebSocket, passed through Playwright so a test can cut it: `setOffline` fails HTTP but
+ * leaves open WebSockets alone (microsoft/playwright#4910). `drop` closes the open ones and refuses new
+ * ones until `restore`; `mute` keeps the connection up but holds back what the server sends.
+ */
+async function controlSocket(context: BrowserContext) {
+  let refusing = false;
+  let muted = false;
+  const open = new Set<WebSocketRoute>();
+  await context.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
+    if (refusing) {
+      void ws.close({ code: 1001, reason: 'the test cut the network' });
+      return;
+    }
+    const server = ws.connectToServer();
+    ws.onMessage((message) => server.send(message));
+    server.onMessage((message) => {
+      if (!muted) ws.send(message);
+    });
+    ws.onClose((code, reason) => {
+      open.delete(ws);
+      void server.close({ code, reason });
+    });
+    server.onClose((code, reason) => {
+      open.delete(ws);
+      void ws.close({ code, reason });
+    });
+    open.add(ws);
+  });
+  return {
+    async drop() {
+      refusing = true;
+      await Promise.all([...open].map((ws) => ws.close({ code: 1001, reason: 'the test cut the network' })));
+      open.clear();
+    },
+    restore() {
+      refusing = false;
+    },
+    mute(on: boolean) {
+      muted = on;
+    },
+  };
+}
+
+interface Account {
+  email: string;
+  password: string;
+  name: string;
+  auth: { headers: { Authorization: string } };
+}
+
+/** A new user with an org of its own, created through the API. */
+async function newAccount(server: TestServer, name: string): Promise<Account> {
+  const suffix = uniqueSuffix();
+  const email = `${name.split(' ')[0]!.toLowerCase()}-${suffix}@example.com`;
+  const password = 'chat and inbox password';
+  const registered = await server.api.POST('/api/v1/auth/register', {
+    body: { email, password, name, orgName: `${name}'s org ${suffix}` },
+  });
+  expect(registered.response.status).toBe(201);
+  return {
+    email,
+    password,
+    name,
+    auth: { headers: { Authorization: `Bearer ${registered.data!.accessToken}` } },
+  };
+}
+
+async function signIn(page: Page, server: TestServer, account: Account): Promise<void> {
+  await page.goto(`${server.url}/signin`);
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: `Welcome, ${account.name}` }).waitFor();
+  await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Live');
+}
+
+async function createAgent(
+  server: TestServer,
+  account: Account,
+  body: { name: string; slug?: string; tools?: string[]; handoffs?: string[] },
+): Promise<string> {
+  const created = await server.api.POST('/api/v1/agents', {
+    ...account.auth,
+    body: { model: 'builtin:scripted', instructions: `You are ${body.name}.`, ...body },
+  });
+  expect(created.response.status).toBe(201);
+  return created.data!.id;
+}
+
+/** Starts a run through the API and waits until it stops for a person's approval. */
+async function runWaitingForApproval(server: TestServer, account: Account, agentId: string, action: string) {
+  const submitted = await server.api.POST('/api/v1/runs', {
+    ...account.auth,
+    body: { agentId, input: `/tool demo.approval {"action":"${action}"}` },
+  });
+  expect(submitted.response.status).toBe(202);
+  const runId = submitted.data!.id;
+  await expect
+    .poll(async () => (await runStatus(server, account, runId)) ?? 'none', { timeout: 15_000 })
+    .toBe('waiting_approval');
+  return runId;
+}
+
+async function runStatus(server: TestServer, account: Account, runId: string) {
+  const run = await server.api.GET('/api/v1/runs/{id}', { ...account.auth, params: { path: { id: runId } } });
+  return run.data?.status;
+}
+
+const nav = (page: Page, name: string | RegExp) =>
+  page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
+
+describe('the console: live connection, hand-offs, inbox bulk actions, conversations', () => {
+  let browser: Browser;
+  let server: TestServer;
+  const contexts: BrowserContext[] = [];
+
+  async function open(viewport = { width: 1280, height: 820 }) {
+    const context = await browser.newContext({ viewport });
+    contexts.push(context);
+    return { context, problems: watch(context) };
+  }
+
+  beforeAll(async () => {
+    [browser, server] = await Promise.all([
+      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true }),
+      startTestServer(),
+    ]);
+  });
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows the offline banner while the connection is down, then recovers and goes live again', async () => {
+    const { context, problems } = await open();
+    const socket = await controlSocket(context);
+    const page = await context.newPage();
+    const account = await newAccount(server, 'Olga Offline');
+    const agentId = await createAgent(server, account, { name: 'Shipper', tools: ['demo.approval'] });
+    await signIn(page, server, account);
+    expect(await page.getByTestId('offline-banner').count()).toBe(0);
+
+    // The network goes: HTTP fails and the WebSocket is cut, and cannot come back.
+    await context.setOffline(true);
+    await socket.drop();
+    await page.getByTestId('offline-banner').getByText('You are offline').waitFor();
+    await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Reconnecting…');
+    await shot(page, 'chat-inbox-01-offline');
+
+    // The browser is online again but the server is not reachable yet: the banner says so.
+    await context.setOffline(false);
+    await page.getByTestId('offline-banner').getByText('Live updates are interrupted').waitFor();
+
+    socket.restore();
+    await expect
+      .poll(() => page.getByTestId('connection-state').textContent(), { timeout: 20_000 })
+      .toBe('Live');
+    await page.getByTestId('offline-banner').waitFor({ state: 'detached' });
+
+    // Live data flows again: an approval asked for elsewhere shows up in the badge without a reload.
+    expect(await page.getByTestId('inbox-unread').count()).toBe(0);
+    await runWaitingForApproval(server, account, agentId, 'ship');
+    await expect.poll(() => page.getByTestId('inbox-unread').textContent()).toContain('1');
+    await shot(page, 'chat-inbox-02-back-online');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a hand-off inline and streams the specialist’s reply', async () => {
+    const { context, problems } = await open();
+    const page = await context.newPage();
+    const account = await newAccount(server, 'Hana Handoff');
+    const specialist = await createAgent(server, account, { name: 'Billing Specialist', slug: 'billing' });
+    await createAgent(server, account, { name: 'Triage', slug: 'triage', handoffs: [specialist] });
+    await signIn(page, server, account);
+
+    await nav(page, 'Chat').click();
+    await page.getByTestId('agent-picker').selectOption({ label: 'Triage (test model)' });
+    // The specialist answers the lines after the hand-off; its pause shows the reply arriving in parts.
+    await page
+      .getByTestId('composer')
+      .fill('/handoff billing\nLet me look at your invoice.\n/sleep 2000\nIt is paid.');
+    await page.getByTestId('composer').press('Enter');
+
+    const handoff = page.locator('.event-handoff');
+    await handoff.waitFor({ timeout: 15_000 });
+    expect(await handoff.textContent()).toContain('Handed off from Triage to Billing Specialist');
+    const reply = page.getByTestId('assistant-text').last();
+    await reply.getByText('Echo: Let me look at your invoice.').waitFor({ timeout: 15_000 });
+    // Mid-stream: the first part is in, the agent is still writing.
+    expect(await reply.locator('.typing').count()).toBe(1);
+    expect(await reply.locator('.msg-who').textContent()).toBe('Billing Specialist');
+    await shot(page, 'chat-inbox-03-handoff-streaming');
+
+    await expect.poll(() => reply.textContent(), { timeout: 15_000 }).toContain('Echo: It is paid.');
+    await expect.poll(() => page.getByTestId('assistant-text').last().locator('.typing').count()).toBe(0);
+    // Once the run is over the conversation, reloaded from the server, still shows the hand-off.
+    await page.waitForURL(/\/chat\/[\w-]+$/);
+    await page.reload();
+    await page.locator('.event-handoff').waitFor();
+    expect(await page.getByTestId('assistant-text').last().textContent()).toContain('Echo: It is paid.');
+    await shot(page, 'chat-inbox-04-handoff-done');
+    expect(problems).toEqual([]);
+  });
+
+  it('approves two approvals in one go from the inbox, and both runs succeed', async () => {
+    const { context, problems } = await open();
+    const page = await context.newPage();
+    const account = await newAccount(server, 'Bea Bulk');
+    const agentId = await createAgent(server, account, { name: 'Shipper', tools: ['demo.approval'] });
+    const runs = [
+      await runWaitingForApproval(server, account, agentId, 'ship crate 1'),
+      await runWaitingForApproval(server, account, agentId, 'ship crate 2'),
+    ];
+    await signIn(page, server, account);
+
+    await nav(page, /Inbox/).click();
+    const items = page.getByTestId('inbox-item');
+    await expect.poll(() => items.count()).toBe(2);
+    const bulk = page.getByRole('group', { name: 'Bulk actions' });
+    // The first ticked by click, the second by Shift-click (a range of two).
+    await items.nth(0).getByRole('checkbox').click();
+    await items
+      .nth(1)
+      .getByRole('checkbox')
+      .click({ modifiers: ['Shift'] });
+    expect(await page.getByTestId('selection-count').textContent()).toBe('2 selected');
+    expect(await bulk.getByRole('checkbox', { name: 'Select all on this page' }).isChecked()).toBe(true);
+    // Both are pending approvals: approve and reject are offered; close is not.
+    expect(await bulk.getByRole('button').allTextContents()).toEqual([
+      'Approve (2)',
+      'Reject (2)',
+      'Mark read (2)',
+      'Clear selection',
+    ]);
+    await shot(page, 'chat-inbox-05-inbox-selected');
+
+    await bulk.getByRole('button', { name: 'Approve (2)' }).click();
+    await page.getByTestId('toast').getByText('Approved 2 items.').waitFor();
+    await page.getByText('Nothing needs you right now').waitFor();
+    await shot(page, 'chat-inbox-06-inbox-approved');
+    for (const runId of runs) {
+      await expect.poll(() => runStatus(server, account, runId), { timeout: 15_000 }).toBe('succeeded');
+    }
+    await nav(page, 'Runs').click();
+    await expect
+      .poll(() => page.getByTestId('run-status').allTextContents(), { timeout: 15_000 })
+      .toEqual(['Succeeded', 'Succeeded']);
+    expect(problems).toEqual([]);
+  });
+
+  it('says which items of a bulk action failed and why', async () => {
+    const { context, problems } = await open();
+    const socket = await controlSocket(context);
+    const page = await context.newPage();
+    const account = await newAccount(server, 'Fay Failure');
+    const agentId = await createAgent(server, account, { name: 'Shipper', tools: ['demo.approval'] });
+    await runWaitingForApproval(server, account, agentId, 'ship crate 1');
+    await runWaitingForApproval(server, account, agentId, 'ship crate 2');
+    await signIn(page, server, account);
+    await nav(page, /Inbox/).click();
+    const items = page.getByTestId('inbox-item');
+    await expect.poll(() => items.count()).toBe(2);
+    const bulk = page.getByRole('group', { name: 'Bulk actions' });
+    await bulk.getByRole('checkbox', { name: 'Select all on this page' }).check();
+
+    // Someone else decides one meanwhile; this page hears nothing of it, so it still offers both.
+    socket.mute(true);
+    const inbox = await server.api.GET('/api/v1/inbox', {
+      ...account.auth,
+      params: { query: { status: 'open' } },
+    });
+    const decided = inbox.data!.items[0]!;
+    const rejected = await server.api.POST('/api/v1/inbox/{id}/reject', {
+      ...account.auth,
+      params: { path: { id: decided.id } },
+      body: { reason: 'not today' },
+    });
+    expect(rejected.response.status).toBe(200);
+    await bulk.getByRole('button', { name: 'Approve (2)' }).click();
+
+    const toast = page.getByTestId('toast');
+    await toast.getByText('Approved 1 of 2 items; 1 failed:').waitFor();
+    expect(await toast.locator('li').allTextContents()).toEqual([
+      `${decided.title} — Inbox item ${decided.id} was already rejected`,
+    ]);
+    expect(await toast.getAttribute('role')).toBe('alert');
+    await shot(page, 'chat-inbox-07-inbox-partly-failed');
+    // The list is refetched once the batch is over: both are decided now.
+    await page.getByText('Nothing needs you right now').waitFor();
+    // Escape puts the notice away.
+    await page.keyboard.press('Escape');
+    await toast.waitFor({ state: 'detached' });
+    socket.mute(false);
+    // The browser reports the refused request itself; that is the only error allowed here.
+    expect(problems.filter((p) => !(p.includes('409') && p.includes('/approve')))).toEqual([]);
+  });
+
+  it('renames a conversation in place and deletes the open one', async () => {
+    const { context, problems } = await open();
+    const page = await context.newPage();
+    const account = await newAccount(server, 'Cora Conversations');
+    const agentId = await createAgent(server, account, { name: 'Helper' });
+    const ids: string[] = [];
+    for (const title of ['Quarterly numbers', 'Holiday plans']) {
+      const created = await server.api.POST('/api/v1/conversations', {
+        ...account.auth,
+        body: { agentId, title },
+      });
+      ids.push(created.data!.id);
+    }
+    await signIn(page, server, account);
+    await page.goto(`${server.url}/chat/${ids[0]}`);
+    await page.getByRole('heading', { name: 'Quarterly numbers' }).waitFor();
+    const list = page.getByRole('complementary', { name: 'Conversations' });
+
+    // Rename: the title becomes a field; Enter saves, in the list and the heading at once.
+    await list.getByRole('button', { name: 'Rename Quarterly numbers' }).click();
+    const field = list.getByRole('textbox', { name: 'Conversation title' });
+    await field.fill('Q3 numbers');
+    await shot(page, 'chat-inbox-08-conversation-rename');
+    await field.press('Enter');
+    await list.getByRole('link', { name: /Q3 numbers/ }).waitFor();
+    await page.getByRole('heading', { name: 'Q3 numbers' }).waitFor();
+    await expect
+      .poll(() =>
+        list.getByRole('button', { name: 'Rename Q3 numbers' }).evaluate((b) => b === document.activeElement),
+      )
+      .toBe(true);
+    await expect
+      .poll(async () => {
+        const one = await server.api.GET('/api/v1/conversations/{id}', {
+          ...account.auth,
+          params: { path: { id: ids[0]! } },
+        });
+        return one.data?.title;
+      })
+      .toBe('Q3 numbers');
+
+    // Escape gives up a rename.
+    await list.getByRole('button', { name: 'Rename Holiday plans' }).click();
+    await field.fill('Something else');
+    await field.press('Escape');
+    await list.getByRole('link', { name: /Holiday plans/ }).waitFor();
+
+    // Delete asks first; saying no keeps it.
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await list.getByRole('button', { name: 'Delete Q3 numbers' }).click();
+    expect(await list.getByTestId('conversation').count()).toBe(2);
+    page.once('dialog', (dialog) => {
+      expect(dialog.message()).toBe('Delete "Q3 numbers" and all its messages?');
+      void dialog.accept();
+    });
+    await list.getByRole('button', { name: 'Delete Q3 numbers' }).click();
+    await page.waitForURL(/\/chat$/);
+    await page.getByTestId('toast').getByText('Conversation deleted').waitFor();
+    await expect
+      .poll(() => list.getByTestId('conversation').allTextContents())
+      .toEqual([expect.stringContaining('Holiday plans')]);
+    await page.getByRole('heading', { name: 'New conversation' }).waitFor();
+    await shot(page, 'chat-inbox-09-conversation-deleted');
+    const gone = await server.api.GET('/api/v1/conversations/{id}', {
+      ...account.auth,
+      params: { path: { id: ids[0]! } },
+    });
+    expect(gone.response.status).toBe(404);
+    // Notices go by themselves.
+    await page.getByTestId('toast').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(problems).toEqual([]);
+  });
+});
