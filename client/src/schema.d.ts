@@ -794,6 +794,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's recent activity, newest first
+         * @description Changes people made (agents, members, roles, API keys, approvals, settings) and runs that finished or wait for approval. Only kinds your permissions let you see are listed.
+         */
+        get: operations["listUpdates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -2753,6 +2773,28 @@ export interface components {
             requests: number;
             totalTokens: number;
         };
+        Update: {
+            /** @description Who did it; null for what the platform did (a run finishing) */
+            actor: {
+                id: string;
+                /** @enum {string} */
+                kind: "user" | "api_key";
+                /** @description The person or key name, when they still exist and you may see them */
+                name: string | null;
+            } | null;
+            at: string;
+            id: string;
+            /** @enum {string} */
+            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed";
+            /** @description What it is about, when that has an id */
+            subject: {
+                id: string;
+                /** @enum {string} */
+                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server";
+            } | null;
+            /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
+            summary: string;
+        };
         UpdateAgentRequest: {
             description?: string;
             /** @description Refuse the change (409) unless the agent is still at this version */
@@ -2798,6 +2840,28 @@ export interface components {
         };
         UpdateConversationRequestInput: {
             title: string;
+        };
+        UpdateInput: {
+            /** @description Who did it; null for what the platform did (a run finishing) */
+            actor: {
+                id: string;
+                /** @enum {string} */
+                kind: "user" | "api_key";
+                /** @description The person or key name, when they still exist and you may see them */
+                name: string | null;
+            } | null;
+            at: string;
+            id: string;
+            /** @enum {string} */
+            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed";
+            /** @description What it is about, when that has an id */
+            subject: {
+                id: string;
+                /** @enum {string} */
+                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server";
+            } | null;
+            /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
+            summary: string;
         };
         /** @description The transport and slug cannot change: agents name its tools by the slug */
         UpdateMcpServerRequest: {
@@ -7730,6 +7794,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HttpAllowlist"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listUpdates: {
+        parameters: {
+            query?: {
+                /** @description The nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Update"][];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Default Response */

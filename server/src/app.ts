@@ -50,6 +50,8 @@ import { registerRunChannel, registerRunStats } from './runs/realtime.ts';
 import { runsRoutes } from './runs/routes.ts';
 import type { UsageService } from './usage/service.ts';
 import { inboxRoutes } from './workspace/inbox-routes.ts';
+import { updatesRoutes } from './workspace/updates-routes.ts';
+import { createUpdatesService } from './workspace/updates-service.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 export const API_PREFIX = '/api/v1';
@@ -216,6 +218,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
         }),
       );
       await api.register(inboxRoutes(runs.inbox));
+      await api.register(updatesRoutes(createUpdatesService({ db: ctx.database.db })));
       await api.register(chatRoutes(chat));
     },
     { prefix: API_PREFIX },

@@ -243,9 +243,21 @@ describe('org B cannot reach org A', () => {
         !r.url.startsWith('/api/v1/admin/'),
     );
     let checked = 0;
+    // The activity feed reads the audit log, whose request rows are written behind the response.
+    await server.app.audit.recorder.flush();
     for (const route of lists) {
       const res = await call(server, 'GET', route.url, { token: b.accessToken });
       expect(res.status, `${route.url}`).toBe(200);
+      if (route.url === '/api/v1/updates') {
+        // A's feed names A's resources, so the id check below is not vacuous; B's holds only B's doings.
+        const own = await call(server, 'GET', `${route.url}?limit=200`, { token: a.accessToken });
+        for (const fixture of ['/api/v1/agents/:id', '/api/v1/runs/:id', '/api/v1/roles/:id']) {
+          expect(JSON.stringify(own.body), `A's feed lacks ${fixture}`).toContain(created.get(fixture)!.id);
+        }
+        const items = (res.body as { items: Array<{ actor: { id: string } | null }> }).items;
+        expect(items.length).toBeGreaterThan(0);
+        expect(new Set(items.map((u) => u.actor?.id ?? null))).toEqual(new Set([b.userId]));
+      }
       if (route.url === '/api/v1/audit') {
         // B's trail records B's own attempts on A's ids above; it must hold nothing done by A.
         const actors = (res.body as { items: Array<{ actor: { id: string } }> }).items.map((e) => e.actor.id);

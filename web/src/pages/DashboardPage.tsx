@@ -1,4 +1,6 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { components } from '@switchboard/client';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
@@ -144,13 +146,186 @@ function RecentRuns({ canChat }: { canChat: boolean }) {
   );
 }
 
+type Update = components['schemas']['Update'];
+
+const UPDATES_PAGE = 10;
+/**
+ * Live events come when runs and inbox items change; the feed's audit rows for the same request are
+ * written a moment behind the response (batched), so the refresh waits a little and takes a burst at once.
+ */
+const UPDATES_REFRESH_MS = 400;
+const UPDATES_POLL_MS = 30_000;
+
+const TONES: Partial<Record<Update['kind'], 'ok' | 'bad' | 'wait' | 'neutral'>> = {
+  'run.succeeded': 'ok',
+  'run.failed': 'bad',
+  'run.waiting_approval': 'wait',
+  'approval.rejected': 'bad',
+  'approval.approved': 'ok',
+};
+
+function toneOf(kind: Update['kind']): string {
+  return (
+    TONES[kind] ?? (/\.(deleted|removed|revoked|cancelled|cancel_requested)$/.test(kind) ? 'neutral' : 'info')
+  );
+}
+
+/** The console page of an item's subject, when there is one and the reader may open it. */
+function subjectPath(u: Update, can: (permission: string) => boolean): string | undefined {
+  const s = u.subject;
+  if (!s) return undefined;
+  switch (s.type) {
+    case 'run':
+      return can('runs:read') ? `/runs/${encodeURIComponent(s.id)}` : undefined;
+    case 'agent':
+      return u.kind !== 'agent.deleted' && can('agents:read')
+        ? `/agents/${encodeURIComponent(s.id)}`
+        : undefined;
+    case 'inbox_item':
+      return can('inbox:read') ? '/inbox' : undefined;
+    case 'member':
+      return u.kind !== 'member.removed' && can('members:read') ? '/settings/members' : undefined;
+    case 'role':
+      return u.kind !== 'role.deleted' && can('roles:read') ? '/settings/roles' : undefined;
+    case 'api_key':
+      return can('api_keys:read') ? '/settings/api-keys' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** "You created agent Triage", "Ada changed role support", "Run of Triage succeeded". */
+function sentenceOf(u: Update, myId: string | undefined): { who: string | undefined; what: string } {
+  if (!u.actor) return { who: undefined, what: u.summary.charAt(0).toUpperCase() + u.summary.slice(1) };
+  const who =
+    u.actor.kind === 'user' && u.actor.id === myId
+      ? 'You'
+      : (u.actor.name ?? (u.actor.kind === 'api_key' ? 'An API key' : 'Someone'));
+  return { who, what: u.summary };
+}
+
+function UpdateRow({
+  update,
+  path,
+  myId,
+}: {
+  update: Update;
+  path: string | undefined;
+  myId: string | undefined;
+}) {
+  const { who, what } = sentenceOf(update, myId);
+  const text = (
+    <>
+      {who ? <span className="update-actor">{who}</span> : null}
+      {who ? ' ' : null}
+      {what}
+    </>
+  );
+  return (
+    <li className="update-row" data-testid="update-item" data-kind={update.kind}>
+      <span className={`update-dot update-dot-${toneOf(update.kind)}`} aria-hidden="true" />
+      <div className="update-body">
+        {path ? (
+          <Link to={path} className="update-text">
+            {text}
+          </Link>
+        ) : (
+          <span className="update-text">{text}</span>
+        )}
+        <span className="muted small-inline">
+          <TimeAgo iso={update.at} />
+          {update.actor?.kind === 'api_key' ? ' · API key' : null}
+        </span>
+      </div>
+    </li>
+  );
+}
+
+function RecentUpdates() {
+  const { session, can } = useSession();
+  const queryClient = useQueryClient();
+  const updates = useInfiniteQuery({
+    queryKey: ['updates'],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ signal, pageParam }) =>
+      unwrap(
+        api.GET('/api/v1/updates', {
+          params: { query: { limit: UPDATES_PAGE, ...(pageParam ? { cursor: pageParam } : {}) } },
+          signal,
+        }),
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    // Fresh on every visit; changes that send no live event (agents, members, roles) show within a poll.
+    staleTime: 0,
+    refetchInterval: UPDATES_POLL_MS,
+  });
+  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useChannel('dashboard', () => {
+    clearTimeout(pending.current);
+    pending.current = setTimeout(
+      () => void queryClient.invalidateQueries({ queryKey: ['updates'] }),
+      UPDATES_REFRESH_MS,
+    );
+  });
+  useEffect(() => () => clearTimeout(pending.current), []);
+
+  return (
+    <section aria-labelledby="updates-heading" className="dashboard-updates">
+      <div className="section-head">
+        <h2 id="updates-heading">Recent updates</h2>
+        {can('audit:read') ? (
+          <Link to="/settings/audit" className="muted">
+            Audit log
+          </Link>
+        ) : null}
+      </div>
+      <QueryState query={updates} loading="Loading updates…">
+        {(data) => {
+          const items = data.pages.flatMap((p) => p.items);
+          if (items.length === 0) {
+            return (
+              <Empty title="Nothing has happened yet">
+                Changes to agents, members and roles, approvals and finished runs show up here.
+              </Empty>
+            );
+          }
+          return (
+            <div className="card updates-card">
+              <ul className="list updates-list" data-testid="updates">
+                {items.map((u) => (
+                  <UpdateRow key={u.id} update={u} path={subjectPath(u, can)} myId={session?.user.id} />
+                ))}
+              </ul>
+              {updates.hasNextPage ? (
+                <div className="updates-more">
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    onClick={() => void updates.fetchNextPage()}
+                    disabled={updates.isFetchingNextPage}
+                  >
+                    {updates.isFetchingNextPage ? 'Loading…' : 'Show older'}
+                  </button>
+                </div>
+              ) : null}
+            </div>
+          );
+        }}
+      </QueryState>
+    </section>
+  );
+}
+
 export function DashboardPage() {
   const { session, can } = useSession();
   return (
     <div className="page-body">
       <PageHeader title={`Welcome, ${session?.user.name ?? ''}`} />
       <LiveStats />
-      {can('runs:read') ? <RecentRuns canChat={can('chat:write')} /> : null}
+      <div className="dashboard-panels">
+        {can('runs:read') ? <RecentRuns canChat={can('chat:write')} /> : null}
+        {can('tasks:read') ? <RecentUpdates /> : null}
+      </div>
     </div>
   );
 }

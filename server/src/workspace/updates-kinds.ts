@@ -1,0 +1,280 @@
+import type { Permission } from '../identity/permissions.ts';
+
+/**
+ * What the activity feed (`GET /updates`) shows, in one place: which audit actions become items, which
+ * run states do, the words each one reads as, and the permission a reader needs to see it.
+ */
+
+export const UPDATE_KINDS = [
+  'agent.created',
+  'agent.updated',
+  'agent.deleted',
+  'member.added',
+  'member.role_changed',
+  'member.removed',
+  'role.created',
+  'role.updated',
+  'role.deleted',
+  'api_key.created',
+  'api_key.revoked',
+  'approval.approved',
+  'approval.rejected',
+  'run.submitted',
+  'run.cancel_requested',
+  'run.succeeded',
+  'run.failed',
+  'run.cancelled',
+  'run.waiting_approval',
+  'webhook.set',
+  'webhook.removed',
+  'model_provider.set',
+  'model_provider.removed',
+  'mcp_server.added',
+  'mcp_server.updated',
+  'mcp_server.removed',
+  'tools.allowlist_changed',
+] as const;
+export type UpdateKind = (typeof UPDATE_KINDS)[number];
+
+export const SUBJECT_TYPES = [
+  'agent',
+  'run',
+  'inbox_item',
+  'member',
+  'role',
+  'api_key',
+  'model_provider',
+  'mcp_server',
+] as const;
+export type SubjectType = (typeof SUBJECT_TYPES)[number];
+
+/** What a summary can use: the subject's current name when it still exists, and the audit row's details. */
+export interface SummaryFacts {
+  id: string | null;
+  name: string | undefined;
+  details: Record<string, unknown>;
+}
+
+interface AuditUpdate {
+  kind: UpdateKind;
+  /** A reader without it does not see the item, so the feed never shows more than the reader's pages. */
+  permission: Permission;
+  /** The feed subject's type; the audit row's resource id is its id. Null: nothing to point at. */
+  subject: SubjectType | null;
+  /** A verb phrase, read after the actor: "created agent Triage". */
+  summary(facts: SummaryFacts): string;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+/** The subject's name now, else a name the audit row kept, else its id. */
+const called = (f: SummaryFacts, detail?: string): string =>
+  f.name ?? (detail ? text(f.details[detail]) : undefined) ?? f.id ?? 'unknown';
+
+/** "+audit:read, -runs:write" between two permission lists, at most three named. */
+function permissionChange(from: unknown, to: unknown): string {
+  if (!Array.isArray(from) || !Array.isArray(to)) return '';
+  const added = to.filter((p) => !from.includes(p)).map((p) => `+${String(p)}`);
+  const removed = from.filter((p) => !to.includes(p)).map((p) => `-${String(p)}`);
+  const all = [...added, ...removed];
+  if (all.length === 0) return '';
+  const shown = all.slice(0, 3).join(', ');
+  return ` (${all.length > 3 ? `${shown} and ${all.length - 3} more` : shown})`;
+}
+
+/**
+ * Audit actions that become feed items. Where a service records its own row with details (`agent.create`)
+ * that row is used, not the request hook's (`createAgent`), so each change shows once. `submitRun` is
+ * left out: its hook row names no run (the route has no id), so submissions come from the runs
+ * themselves (see RUN_KINDS).
+ */
+export const AUDIT_UPDATES: Readonly<Record<string, AuditUpdate>> = {
+  'agent.create': {
+    kind: 'agent.created',
+    permission: 'agents:read',
+    subject: 'agent',
+    summary: (f) => `created agent ${called(f, 'slug')}`,
+  },
+  'agent.update': {
+    kind: 'agent.updated',
+    permission: 'agents:read',
+    subject: 'agent',
+    summary: (f) =>
+      `updated agent ${called(f)}${typeof f.details.version === 'number' ? ` (version ${f.details.version})` : ''}`,
+  },
+  'agent.delete': {
+    kind: 'agent.deleted',
+    permission: 'agents:read',
+    subject: 'agent',
+    summary: (f) => `deleted agent ${called(f, 'slug')}`,
+  },
+  'member.add': {
+    kind: 'member.added',
+    permission: 'members:read',
+    subject: 'member',
+    summary: (f) => {
+      const role = text(f.details.role);
+      return `added ${text(f.details.email) ?? called(f)}${role ? ` as ${role}` : ''}`;
+    },
+  },
+  'member.role_change': {
+    kind: 'member.role_changed',
+    permission: 'members:read',
+    subject: 'member',
+    summary: (f) => {
+      const who = f.name ? `${f.name}'s role` : 'the role of a member';
+      const from = text(f.details.from);
+      const to = text(f.details.to);
+      return from && to ? `changed ${who} from ${from} to ${to}` : `changed ${who}`;
+    },
+  },
+  'member.remove': {
+    kind: 'member.removed',
+    permission: 'members:read',
+    subject: 'member',
+    summary: (f) => `removed ${text(f.details.email) ?? 'a member'} from the organisation`,
+  },
+  'role.create': {
+    kind: 'role.created',
+    permission: 'roles:read',
+    subject: 'role',
+    summary: (f) => `created role ${called(f)}`,
+  },
+  'role.update': {
+    kind: 'role.updated',
+    permission: 'roles:read',
+    subject: 'role',
+    summary: (f) => `changed role ${called(f)}${permissionChange(f.details.from, f.details.to)}`,
+  },
+  'role.delete': {
+    kind: 'role.deleted',
+    permission: 'roles:read',
+    subject: 'role',
+    summary: (f) => `deleted role ${called(f, 'name')}`,
+  },
+  'api_key.create': {
+    kind: 'api_key.created',
+    permission: 'api_keys:read',
+    subject: 'api_key',
+    summary: (f) => `created API key ${called(f)}`,
+  },
+  'api_key.revoke': {
+    kind: 'api_key.revoked',
+    permission: 'api_keys:read',
+    subject: 'api_key',
+    summary: (f) => `revoked API key ${called(f)}`,
+  },
+  approveInboxItem: {
+    kind: 'approval.approved',
+    permission: 'inbox:read',
+    subject: 'inbox_item',
+    summary: (f) => (f.name ? `approved a call to ${f.name}` : 'approved a tool call'),
+  },
+  rejectInboxItem: {
+    kind: 'approval.rejected',
+    permission: 'inbox:read',
+    subject: 'inbox_item',
+    summary: (f) => (f.name ? `rejected a call to ${f.name}` : 'rejected a tool call'),
+  },
+  cancelRun: {
+    kind: 'run.cancel_requested',
+    permission: 'runs:read',
+    subject: 'run',
+    summary: (f) => (f.name ? `asked to cancel a run of ${f.name}` : 'asked to cancel a run'),
+  },
+  putWebhook: {
+    kind: 'webhook.set',
+    permission: 'runs:read',
+    subject: null,
+    summary: () => 'set the webhook called when runs finish',
+  },
+  deleteWebhook: {
+    kind: 'webhook.removed',
+    permission: 'runs:read',
+    subject: null,
+    summary: () => 'removed the run webhook',
+  },
+  'model_provider.update': {
+    kind: 'model_provider.set',
+    permission: 'agents:read',
+    subject: 'model_provider',
+    summary: (f) => `configured model provider ${called(f)}`,
+  },
+  'model_provider.delete': {
+    kind: 'model_provider.removed',
+    permission: 'agents:read',
+    subject: 'model_provider',
+    summary: (f) => `removed the settings of model provider ${called(f)}`,
+  },
+  'mcp_server.create': {
+    kind: 'mcp_server.added',
+    permission: 'tools:read',
+    subject: 'mcp_server',
+    summary: (f) => `added MCP server ${called(f, 'slug')}`,
+  },
+  'mcp_server.update': {
+    kind: 'mcp_server.updated',
+    permission: 'tools:read',
+    subject: 'mcp_server',
+    summary: (f) => `updated MCP server ${called(f, 'slug')}`,
+  },
+  'mcp_server.delete': {
+    kind: 'mcp_server.removed',
+    permission: 'tools:read',
+    subject: 'mcp_server',
+    summary: (f) => `removed MCP server ${called(f, 'slug')}`,
+  },
+  'tools.http_allowlist.update': {
+    kind: 'tools.allowlist_changed',
+    permission: 'tools:read',
+    subject: null,
+    summary: (f) => {
+      const hosts = Array.isArray(f.details.hosts) ? f.details.hosts.length : undefined;
+      return `changed the HTTP allow-list${hosts === undefined ? '' : ` (${hosts} host${hosts === 1 ? '' : 's'})`}`;
+    },
+  },
+};
+
+/** The audit actions a reader with these scopes may see as feed items. */
+export function auditActionsFor(scopes: ReadonlySet<string>): string[] {
+  return Object.entries(AUDIT_UPDATES)
+    .filter(([, u]) => scopes.has(u.permission))
+    .map(([action]) => action);
+}
+
+/** Runs appear in the feed to readers who may see runs. */
+export const RUN_UPDATES_PERMISSION: Permission = 'runs:read';
+
+/** The run states the feed reports, each with how it reads. */
+export type RunUpdateState = 'submitted' | 'succeeded' | 'failed' | 'cancelled' | 'waiting_approval';
+
+export interface RunFacts {
+  agent: string;
+  source: 'api' | 'chat' | 'openai';
+  error: { message: string } | null;
+}
+
+const MAX_ERROR = 120;
+
+/** Chat turns are runs too; they read as such, so the feed does not call a chat reply "a run". */
+const runNoun = (source: RunFacts['source']) => (source === 'api' ? 'run' : 'chat turn');
+
+export const RUN_KINDS: Readonly<
+  Record<RunUpdateState, { kind: UpdateKind; summary(facts: RunFacts): string }>
+> = {
+  submitted: { kind: 'run.submitted', summary: (f) => `submitted a run of ${f.agent}` },
+  succeeded: { kind: 'run.succeeded', summary: (f) => `${runNoun(f.source)} of ${f.agent} succeeded` },
+  failed: {
+    kind: 'run.failed',
+    summary: (f) => {
+      const why = f.error?.message;
+      if (!why) return `${runNoun(f.source)} of ${f.agent} failed`;
+      const short = why.length > MAX_ERROR ? `${why.slice(0, MAX_ERROR - 1)}…` : why;
+      return `${runNoun(f.source)} of ${f.agent} failed: ${short}`;
+    },
+  },
+  cancelled: { kind: 'run.cancelled', summary: (f) => `${runNoun(f.source)} of ${f.agent} was cancelled` },
+  waiting_approval: {
+    kind: 'run.waiting_approval',
+    summary: (f) => `${runNoun(f.source)} of ${f.agent} is waiting for approval`,
+  },
+};

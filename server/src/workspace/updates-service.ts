@@ -1,0 +1,158 @@
+import type { Principal } from '../platform/auth.ts';
+import type { Db } from '../platform/db/index.ts';
+import {
+  AUDIT_UPDATES,
+  auditActionsFor,
+  RUN_KINDS,
+  RUN_UPDATES_PERMISSION,
+  type SubjectType,
+  type UpdateKind,
+} from './updates-kinds.ts';
+import * as store from './updates-store.ts';
+
+/** One item of the feed as the API answers it. */
+export interface Update {
+  id: string;
+  kind: UpdateKind;
+  summary: string;
+  actor: { kind: 'user' | 'api_key'; id: string; name: string | null } | null;
+  subject: { type: SubjectType; id: string } | null;
+  at: string;
+}
+
+type Actor = { kind: 'user' | 'api_key'; id: string };
+
+/** An item before names are known: where it sits, what it is, and which names its words need. */
+interface Draft {
+  position: store.FeedPosition;
+  kind: UpdateKind;
+  actor: Actor | null;
+  subject: Update['subject'];
+  /** Names to look up for the summary (the subject's, or for runs the agent's). */
+  refs: Array<[keyof store.NameRefs, string]>;
+  summary(names: ReadonlyMap<string, string>): string;
+}
+
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([\w.-]{1,120})$/;
+
+/** The opaque cursor after an item: its exact time and id. */
+export function encodeFeedCursor(position: store.FeedPosition): string {
+  return Buffer.from(`${position.at}|${position.id}`, 'utf8').toString('base64url');
+}
+
+/** The position a cursor names, or undefined when it is not one this feed gave out. */
+export function decodeFeedCursor(cursor: string): store.FeedPosition | undefined {
+  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) return undefined;
+  const [, at, id] = match as unknown as [string, string, string];
+  // A well-formed but impossible date (Feb 30) must not reach the database as a 500.
+  const ms = `${at.slice(0, 23)}Z`;
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== ms) return undefined;
+  return { at, id };
+}
+
+const byFeedOrder = (a: Draft, b: Draft): number => {
+  if (a.position.at !== b.position.at) return a.position.at < b.position.at ? 1 : -1;
+  if (a.position.id === b.position.id) return 0;
+  return a.position.id < b.position.id ? 1 : -1;
+};
+
+const actorOf = (kind: string, id: string | null): Actor | null =>
+  id && (kind === 'user' || kind === 'api_key') ? { kind, id } : null;
+
+/** Runs record who submitted them by principal id; API keys' ids carry the `key_` prefix. */
+const submitterOf = (id: string): Actor => ({ kind: id.startsWith('key_') ? 'api_key' : 'user', id });
+
+function fromAudit(row: store.AuditUpdateRow): Draft | undefined {
+  const mapping = AUDIT_UPDATES[row.action];
+  if (!mapping) return undefined;
+  const subject = mapping.subject && row.resourceId ? { type: mapping.subject, id: row.resourceId } : null;
+  const refs: Draft['refs'] = [];
+  if (subject && subject.type !== 'model_provider' && subject.type !== 'mcp_server')
+    refs.push([subject.type, subject.id]);
+  return {
+    position: { at: row.at, id: row.id },
+    kind: mapping.kind,
+    actor: actorOf(row.actorType, row.actorId),
+    subject,
+    refs,
+    summary: (names) =>
+      mapping.summary({
+        id: row.resourceId,
+        name: subject ? names.get(`${subject.type}:${subject.id}`) : undefined,
+        details: row.details ?? {},
+      }),
+  };
+}
+
+function fromRun(row: store.RunUpdateRow): Draft {
+  const { kind, summary } = RUN_KINDS[row.state];
+  return {
+    position: { at: row.at, id: row.id },
+    kind,
+    actor: row.state === 'submitted' ? submitterOf(row.createdBy) : null,
+    subject: { type: 'run', id: row.runId },
+    refs: [],
+    summary: () => summary({ agent: row.agentName ?? row.agentId, source: row.source, error: row.error }),
+  };
+}
+
+/** The name of an actor, when the reader may see who the org's people and keys are. */
+function actorRef(actor: Actor, scopes: ReadonlySet<string>): [keyof store.NameRefs, string] | undefined {
+  if (actor.kind === 'user' && scopes.has('members:read')) return ['user', actor.id];
+  if (actor.kind === 'api_key' && scopes.has('api_keys:read')) return ['api_key', actor.id];
+  return undefined;
+}
+
+/**
+ * The org's activity feed: meaningful changes from the audit log and runs that finished or wait for a
+ * person, merged newest first. Each source is read up to one item past the page from the cursor on,
+ * so the merge is exact; the reader sees only kinds its permissions cover.
+ */
+export function createUpdatesService(deps: { db: Db }) {
+  const { db } = deps;
+  return {
+    async list(p: Principal, q: { limit: number; cursor?: string | undefined }) {
+      const page = { limit: q.limit + 1, before: q.cursor ? decodeFeedCursor(q.cursor) : undefined };
+      const actions = auditActionsFor(p.scopes);
+      const seesRuns = p.scopes.has(RUN_UPDATES_PERMISSION);
+      const [audit, outcomes, submissions] = await Promise.all([
+        actions.length ? store.listAuditUpdates(db, p.orgId, actions, page) : [],
+        seesRuns ? store.listRunOutcomes(db, p.orgId, page) : [],
+        seesRuns ? store.listRunSubmissions(db, p.orgId, page) : [],
+      ]);
+      const drafts = [
+        ...audit.flatMap((row) => fromAudit(row) ?? []),
+        ...outcomes.map(fromRun),
+        ...submissions.map(fromRun),
+      ].sort(byFeedOrder);
+      const items = drafts.slice(0, q.limit);
+      const last = items.at(-1);
+
+      const refs: store.NameRefs = {};
+      for (const d of items) {
+        const wanted = [...d.refs, ...(d.actor ? [actorRef(d.actor, p.scopes)] : [])];
+        for (const ref of wanted) if (ref) refs[ref[0]] = [...(refs[ref[0]] ?? []), ref[1]];
+      }
+      const names = await store.namesOf(db, p.orgId, refs);
+
+      return {
+        items: items.map(
+          (d): Update => ({
+            id: d.position.id,
+            kind: d.kind,
+            summary: d.summary(names),
+            actor: d.actor ? { ...d.actor, name: names.get(`${d.actor.kind}:${d.actor.id}`) ?? null } : null,
+            subject: d.subject,
+            // Shown to the millisecond like every time in the API; the cursor keeps the microseconds.
+            at: `${d.position.at.slice(0, 23)}Z`,
+          }),
+        ),
+        nextCursor: drafts.length > q.limit && last ? encodeFeedCursor(last.position) : null,
+      };
+    },
+  };
+}
+
+export type UpdatesService = ReturnType<typeof createUpdatesService>;
