@@ -1002,6 +1002,7 @@ export interface components {
         Agent: {
             createdAt: string;
             description: string;
+            guardrails: components["schemas"]["AgentGuardrail"][];
             handoffs: string[];
             id: string;
             instructions: string;
@@ -1013,6 +1014,66 @@ export interface components {
             updatedAt: string;
             /** @description Goes up by one with every change */
             version: number;
+        };
+        AgentGuardrail: {
+            /** @constant */
+            kind: "blocked_terms";
+            /**
+             * @description input: the user message; output: the reply
+             * @enum {string}
+             */
+            on: "input" | "output";
+            /** @description Matched as whole words or phrases, ignoring case */
+            terms: string[];
+        } | {
+            chars: number;
+            /** @constant */
+            kind: "max_length";
+            /**
+             * @description input: the user message; output: the reply
+             * @enum {string}
+             */
+            on: "input" | "output";
+        } | {
+            /** @constant */
+            kind: "pii";
+            /**
+             * @description input: the user message; output: the reply
+             * @enum {string}
+             */
+            on: "input" | "output";
+            /** @description credit_card numbers must pass the Luhn check */
+            types: ("email" | "credit_card" | "phone")[];
+        };
+        AgentGuardrailInput: {
+            /** @constant */
+            kind: "blocked_terms";
+            /**
+             * @description input: the user message; output: the reply
+             * @enum {string}
+             */
+            on: "input" | "output";
+            /** @description Matched as whole words or phrases, ignoring case */
+            terms: string[];
+        } | {
+            chars: number;
+            /** @constant */
+            kind: "max_length";
+            /**
+             * @description input: the user message; output: the reply
+             * @enum {string}
+             */
+            on: "input" | "output";
+        } | {
+            /** @constant */
+            kind: "pii";
+            /**
+             * @description input: the user message; output: the reply
+             * @enum {string}
+             */
+            on: "input" | "output";
+            /** @description credit_card numbers must pass the Luhn check */
+            types: ("email" | "credit_card" | "phone")[];
         };
         AgentHealth: {
             agentId: string;
@@ -1135,6 +1196,7 @@ export interface components {
         AgentInput: {
             createdAt: string;
             description: string;
+            guardrails: components["schemas"]["AgentGuardrailInput"][];
             handoffs: string[];
             id: string;
             instructions: string;
@@ -1168,6 +1230,7 @@ export interface components {
         AgentVersion: {
             agent: {
                 description: string;
+                guardrails: components["schemas"]["AgentGuardrail"][];
                 handoffs: string[];
                 id: string;
                 instructions: string;
@@ -1185,6 +1248,7 @@ export interface components {
         AgentVersionInput: {
             agent: {
                 description: string;
+                guardrails: components["schemas"]["AgentGuardrailInput"][];
                 handoffs: string[];
                 id: string;
                 instructions: string;
@@ -1903,6 +1967,8 @@ export interface components {
         };
         CreateAgentRequest: {
             description?: string;
+            /** @description Checks on the user message (input) and the reply (output); see AgentGuardrail */
+            guardrails?: components["schemas"]["AgentGuardrail"][];
             /** @description Ids of agents of the same org this one may hand off to */
             handoffs?: string[];
             /** @description The system prompt */
@@ -1921,6 +1987,8 @@ export interface components {
         };
         CreateAgentRequestInput: {
             description?: string;
+            /** @description Checks on the user message (input) and the reply (output); see AgentGuardrail */
+            guardrails?: components["schemas"]["AgentGuardrailInput"][];
             /** @description Ids of agents of the same org this one may hand off to */
             handoffs?: string[];
             /** @description The system prompt */
@@ -2799,6 +2867,8 @@ export interface components {
             description?: string;
             /** @description Refuse the change (409) unless the agent is still at this version */
             expectedVersion?: number;
+            /** @description Checks on the user message (input) and the reply (output); see AgentGuardrail */
+            guardrails?: components["schemas"]["AgentGuardrail"][];
             /** @description Ids of agents of the same org this one may hand off to */
             handoffs?: string[];
             /** @description The system prompt */
@@ -2819,6 +2889,8 @@ export interface components {
             description?: string;
             /** @description Refuse the change (409) unless the agent is still at this version */
             expectedVersion?: number;
+            /** @description Checks on the user message (input) and the reply (output); see AgentGuardrail */
+            guardrails?: components["schemas"]["AgentGuardrailInput"][];
             /** @description Ids of agents of the same org this one may hand off to */
             handoffs?: string[];
             /** @description The system prompt */

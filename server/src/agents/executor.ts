@@ -10,6 +10,7 @@ import {
 } from '@openai/agents';
 import type { ChatEvent, ModelCallUsage, TurnMessage, TurnUsage } from './events.ts';
 import { buildAgentGraph, type GraphDeps, type StepOptions } from './graph.ts';
+import { guardrailReason } from './guardrails.ts';
 import { ModelCallError } from './metered-model.ts';
 import { ModelUnavailableError } from './models/providers.ts';
 import type { Agent as AgentSpec } from './present.ts';
@@ -120,7 +121,9 @@ function describeFailure(
     return { code: 'max_turns', message: `the agent did not finish within ${maxTurns} model calls` };
   }
   if (err instanceof InputGuardrailTripwireTriggered || err instanceof OutputGuardrailTripwireTriggered) {
-    return { code: 'guardrail', message: err.message };
+    const side = err instanceof InputGuardrailTripwireTriggered ? 'input' : 'output';
+    const reason = guardrailReason(err.result) ?? 'a check of this agent did not pass';
+    return { code: 'guardrail', message: `${side} guardrail: ${reason}` };
   }
   if (err instanceof ModelBehaviorError) return { code: 'model_behavior', message: err.message };
   return { code: 'internal_error', message: 'the run failed unexpectedly', unexpected: true };
@@ -229,6 +232,8 @@ export function createExecutor(deps: GraphDeps) {
     } catch (err) {
       if (input.signal?.aborted) return fail('cancelled', 'the run was cancelled', 'cancelled');
       const failure = describeFailure(err, maxTurns);
+      // A reply its guardrail blocked is not kept, though a streamed one was already shown.
+      if (err instanceof OutputGuardrailTripwireTriggered) turn.dropLastReply();
       if (failure.unexpected) {
         deps.log.error({ err, orgId: input.orgId, agentId: turn.current }, 'agent run failed');
       }

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../platform/db/index.ts';
 import type { ModelCallUsage } from './events.ts';
+import { sdkGuardrails } from './guardrails.ts';
 import { MeteredModel, UnavailableModel } from './metered-model.ts';
 import { type ModelResolver, parseModelRef } from './models/providers.ts';
 import { type Agent as AgentSpec, presentAgent } from './present.ts';
@@ -161,6 +162,7 @@ export async function buildAgentGraph(
       const def = registry.get(name);
       return def ? [sdkTool(def, spec)] : [];
     });
+    const guardrails = sdkGuardrails(spec.slug, spec.guardrails);
     sdkAgents.set(
       spec.id,
       new Agent({
@@ -170,6 +172,8 @@ export async function buildAgentGraph(
         model,
         modelSettings: sdkModelSettings(spec.modelSettings),
         tools: agentTools,
+        inputGuardrails: guardrails.input,
+        outputGuardrails: guardrails.output,
       }),
     );
   }

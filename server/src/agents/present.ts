@@ -3,7 +3,7 @@ import type { AgentSnapshot } from './tables.ts';
 
 export type Agent = ReturnType<typeof presentAgent>;
 
-export const snapshotOf = (a: AgentSnapshot): AgentSnapshot => ({
+export const snapshotOf = (a: AgentSnapshot): Required<AgentSnapshot> => ({
   name: a.name,
   slug: a.slug,
   description: a.description,
@@ -12,6 +12,7 @@ export const snapshotOf = (a: AgentSnapshot): AgentSnapshot => ({
   tools: [...a.tools],
   handoffs: [...a.handoffs],
   modelSettings: { ...a.modelSettings },
+  guardrails: structuredClone(a.guardrails ?? []),
 });
 
 export const presentAgent = (a: AgentRecord) => ({

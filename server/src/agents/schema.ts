@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { guardrailSchema, guardrailsSchema } from './guardrails.ts';
 import { DEFAULT_MODEL, PROVIDER_NAME } from './models/providers.ts';
 
 const id = z.string().min(1).max(100);
@@ -39,6 +40,7 @@ const fields = {
     .max(32)
     .meta({ description: 'Ids of agents of the same org this one may hand off to' }),
   modelSettings: modelSettingsSchema,
+  guardrails: guardrailsSchema,
 };
 
 export const agentSchema = z
@@ -52,6 +54,7 @@ export const agentSchema = z
     tools: z.array(z.string()),
     handoffs: z.array(z.string()),
     modelSettings: modelSettingsSchema,
+    guardrails: z.array(guardrailSchema),
     version: z.number().int().meta({ description: 'Goes up by one with every change' }),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -68,6 +71,7 @@ export const createAgentBody = z
     tools: fields.tools.optional(),
     handoffs: fields.handoffs.optional(),
     modelSettings: fields.modelSettings.optional(),
+    guardrails: fields.guardrails.optional(),
   })
   .meta({ id: 'CreateAgentRequest' });
 
@@ -81,6 +85,7 @@ export const updateAgentBody = z
     tools: fields.tools.optional(),
     handoffs: fields.handoffs.optional(),
     modelSettings: fields.modelSettings.optional(),
+    guardrails: fields.guardrails.optional(),
     expectedVersion: z
       .number()
       .int()

@@ -100,7 +100,7 @@ export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) 
           db.transaction(async (tx) => {
             if (input.slug && (await store.findAgentBySlug(tx, p.orgId, input.slug)))
               throw slugTaken(input.slug);
-            const snapshot: AgentSnapshot = {
+            const snapshot: Required<AgentSnapshot> = {
               name: input.name,
               slug: input.slug ?? (await freeSlug(tx, p.orgId, slugify(input.name))),
               description: input.description ?? '',
@@ -109,6 +109,7 @@ export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) 
               tools: [...new Set(input.tools ?? [])],
               handoffs: [...new Set(input.handoffs ?? [])],
               modelSettings: input.modelSettings ?? {},
+              guardrails: input.guardrails ?? [],
             };
             await validateAgent(tx, known, p.orgId, id, snapshot);
             const agent = await store.insertAgent(tx, { id, orgId: p.orgId, ...snapshot, version: 1 });

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../platform/db/index.ts';
+import type { Guardrail } from './guardrails.ts';
 import { type AgentModelSettings, type AgentSnapshot, agents, agentVersions } from './tables.ts';
 
 export interface AgentRecord {
@@ -13,6 +14,7 @@ export interface AgentRecord {
   tools: string[];
   handoffs: string[];
   modelSettings: AgentModelSettings;
+  guardrails: Guardrail[];
   version: number;
   createdAt: Date;
   updatedAt: Date;

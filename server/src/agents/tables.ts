@@ -1,6 +1,7 @@
 import { boolean, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { orgs } from '../identity/tables.ts';
 import { createdAt, ts } from '../platform/db/columns.ts';
+import type { Guardrail } from './guardrails.ts';
 
 const orgId = () =>
   text('org_id')
@@ -30,6 +31,7 @@ export const agents = pgTable(
     tools: jsonb('tools').$type<string[]>().notNull(),
     handoffs: jsonb('handoffs').$type<string[]>().notNull(),
     modelSettings: jsonb('model_settings').$type<AgentModelSettings>().notNull(),
+    guardrails: jsonb('guardrails').$type<Guardrail[]>().notNull().default([]),
     version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -47,6 +49,8 @@ export interface AgentSnapshot {
   tools: string[];
   handoffs: string[];
   modelSettings: AgentModelSettings;
+  /** Missing from versions kept before guardrails existed; read as none. */
+  guardrails?: Guardrail[];
 }
 
 export const agentVersions = pgTable(

@@ -44,6 +44,14 @@ export class TurnRecorder {
     return this.current;
   }
 
+  /** Forgets the last reply (an output guardrail blocked it). */
+  dropLastReply(): void {
+    const last = this.messages.findLastIndex((m) => m.role === 'assistant');
+    if (last >= 0) this.messages.splice(last, 1);
+    this.partial = '';
+    this.lastText = '';
+  }
+
   /** Keeps what was already streamed of a reply that a failure or cancellation cut off. */
   keepPartial(): void {
     if (!this.partial) return;

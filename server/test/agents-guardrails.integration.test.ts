@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeAgent } from './agents-kit.ts';
+import { makeApiKey } from './chat-kit.ts';
+import { call, registerOwner, type Session } from './factories.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
+
+/** Per-agent guardrails: rules kept with the agent, checked on the user message and on the reply. */
+
+let mock: MockOpenAI;
+let server: TestServer;
+let owner: Session;
+
+beforeAll(async () => {
+  mock = await startMockOpenAI();
+  server = await startTestServer({ env: { OPENAI_API_KEY: 'sk-mock', OPENAI_BASE_URL: mock.url } });
+  owner = await registerOwner(server, 'guard');
+});
+afterAll(async () => {
+  await server?.close();
+  await mock?.close();
+});
+
+const chat = (agentId: string, message: string) =>
+  call<{ error: { code: string; message: string; details: { conversationId: string } } }>(
+    server,
+    'POST',
+    '/api/v1/chat',
+    { token: owner.accessToken, body: { agentId, message } },
+  );
+
+async function said(conversationId: string): Promise<string[][]> {
+  const res = await call<{ items: Array<{ role: string; content: string }> }>(
+    server,
+    'GET',
+    `/api/v1/conversations/${conversationId}/messages`,
+    { token: owner.accessToken },
+  );
+  return res.body.items.map((m) => [m.role, m.content]);
+}
+
+describe('agent guardrails', () => {
+  it('are kept with the agent and its versions; unknown kinds are refused', async () => {
+    const bad = await call(server, 'POST', '/api/v1/agents', {
+      token: owner.accessToken,
+      body: { name: 'Bad rules', guardrails: [{ kind: 'regex', on: 'input', pattern: '(a+)+$' }] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { code: 'validation_failed' } });
+
+    const rules = [{ kind: 'max_length', on: 'input', chars: 100 }];
+    const agent = await makeAgent(server, owner, { guardrails: rules });
+    expect(agent.guardrails).toEqual(rules);
+    const next = [{ kind: 'pii', on: 'output', types: ['email'] }];
+    const changed = await call<{ guardrails: unknown; version: number }>(
+      server,
+      'PATCH',
+      `/api/v1/agents/${agent.id}`,
+      {
+        token: owner.accessToken,
+        body: { guardrails: next },
+      },
+    );
+    expect(changed.body).toMatchObject({ guardrails: next, version: 2 });
+    const versions = await call<{ items: Array<{ version: number; agent: { guardrails: unknown } }> }>(
+      server,
+      'GET',
+      `/api/v1/agents/${agent.id}/versions`,
+      { token: owner.accessToken },
+    );
+    expect(versions.body.items.map((v) => [v.version, v.agent.guardrails])).toEqual([
+      [2, next],
+      [1, rules],
+    ]);
+  });
+
+  it('an input rule stops the turn before the model is called; the message is kept', async () => {
+    const agent = await makeAgent(server, owner, {
+      model: 'openai:gpt-mock',
+      guardrails: [{ kind: 'blocked_terms', on: 'input', terms: ['project x'] }],
+    });
+    const before = mock.requests.length;
+    const res = await chat(agent.id, 'What is Project X about?');
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({
+      code: 'guardrail',
+      message: 'input guardrail: the message mentions the blocked term "project x"',
+    });
+    expect(mock.requests.length).toBe(before);
+    expect(await said(res.body.error.details.conversationId)).toEqual([['user', 'What is Project X about?']]);
+
+    // A message that passes reaches the model as usual.
+    mock.enqueue({ text: 'Happy to help.' });
+    const ok = await call<{ reply: string }>(server, 'POST', '/api/v1/chat', {
+      token: owner.accessToken,
+      body: { agentId: agent.id, message: 'What is project planning?' },
+    });
+    expect(ok.body.reply).toBe('Happy to help.');
+  });
+
+  it('an output rule blocks the reply, which is not kept, on every surface', async () => {
+    const agent = await makeAgent(server, owner, {
+      guardrails: [{ kind: 'pii', on: 'output', types: ['email'] }],
+    });
+    const res = await chat(agent.id, 'my address is ada@example.com');
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({
+      code: 'guardrail',
+      message: 'output guardrail: the reply contains an email address',
+    });
+    expect(await said(res.body.error.details.conversationId)).toEqual([
+      ['user', 'my address is ada@example.com'],
+    ]);
+
+    // The OpenAI surface runs the turn in its request; the same rule answers in OpenAI's error shape.
+    const key = await makeApiKey(server, owner, ['chat:write']);
+    const completion = await call(server, 'POST', '/v1/chat/completions', {
+      token: key,
+      body: { model: agent.slug, messages: [{ role: 'user', content: 'mail ada@example.com' }] },
+    });
+    expect(completion.status).toBe(422);
+    expect(completion.body).toMatchObject({
+      error: { code: 'guardrail', message: 'output guardrail: the reply contains an email address' },
+    });
+  });
+});
