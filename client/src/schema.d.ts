@@ -4693,7 +4693,10 @@ export interface operations {
     chat: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A repeat with the same key answers with the run the first request started */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4807,7 +4810,10 @@ export interface operations {
     chatStream: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A repeat with the same key answers with the run the first request started */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7385,7 +7391,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A repeat with the same key answers with the first run instead of starting another */
+                /** @description A repeat with the same key answers with the run the first request started */
                 "idempotency-key"?: string;
             };
             path?: never;

@@ -37,6 +37,7 @@ import { installGuard } from './platform/auth.ts';
 import type { AppContext } from './platform/context.ts';
 import { errorHandler, notFoundHandler } from './platform/errors.ts';
 import { enforceRouteDeclarations, type RouteRecord } from './platform/http.ts';
+import { installIdempotency } from './platform/idempotency.ts';
 import { randomToken } from './platform/ids.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { instrument } from './platform/metrics.ts';
@@ -172,6 +173,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   const audit = createAudit(ctx.database.db, { retentionDays: config.auditRetentionDays }, app.log);
   audit.start();
   installAuditHook(app, audit.recorder);
+  const stopIdempotency = installIdempotency(app, ctx.database.db, app.log);
+  app.addHook('onClose', async () => stopIdempotency());
   const realtime = createRealtime(ctx, identity.authenticate, app.log);
   await registerWebsocket(app, realtime, config.realtime);
   registerRunChannel(realtime.channels, ctx.database.db);

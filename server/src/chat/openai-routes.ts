@@ -120,7 +120,7 @@ export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }
     app.route({
       method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       url: '/*',
-      config: { auth: 'public' },
+      config: { auth: 'public', idempotency: 'none' },
       schema: { hide: true },
       handler: async (request) => {
         throw new AppError(
@@ -160,7 +160,8 @@ export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }
     app.post(
       '/chat/completions',
       {
-        config: { auth: { permission: 'chat:write' } },
+        // OpenAI's clients send an Idempotency-Key on every call; like OpenAI, completions are not replayed.
+        config: { auth: { permission: 'chat:write' }, idempotency: 'none' },
         schema: {
           operationId: 'createChatCompletion',
           tags,

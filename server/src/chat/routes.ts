@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { StreamLimiter } from '../agents/stream-limiter.ts';
 import { principalOf } from '../platform/auth.ts';
 import { AppError, errorEnvelopeSchema } from '../platform/errors.ts';
-import { errorResponses } from '../platform/http.ts';
+import { errorResponses, idempotencyHeaders } from '../platform/http.ts';
 import { openSse } from '../platform/sse.ts';
 import { resumeSeq } from '../runs/routes.ts';
 import type { SequencedChatEvent } from './events.ts';
@@ -78,7 +78,8 @@ export function chatRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) 
     app.post(
       '/chat',
       {
-        config: { auth: { permission: 'chat:write' } },
+        // A repeat with the same Idempotency-Key waits for (or answers) the turn the first one started.
+        config: { auth: { permission: 'chat:write' }, idempotency: 'route' },
         schema: {
           operationId: 'chat',
           tags,
@@ -88,6 +89,7 @@ export function chatRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) 
             'for approval answers 202 with the inbox item; a run that fails answers with its error ' +
             '(`model_error` 502, `run_timeout` 504, ...) and `details.runId` / `details.conversationId`; ' +
             'the conversation keeps what was said either way. Disconnecting cancels the run unless `detach`.',
+          headers: idempotencyHeaders,
           body: chatBody,
           response: {
             200: chatResponse,
@@ -102,7 +104,12 @@ export function chatRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) 
       async (request, reply) => {
         const p = principalOf(request);
         const body = request.body;
-        const turn = await chat.start(p, { ...body, newConversation: true, source: 'chat' });
+        const turn = await chat.start(p, {
+          ...body,
+          newConversation: true,
+          source: 'chat',
+          idempotencyKey: request.headers['idempotency-key'],
+        });
         reply.headers(runHeaders(turn));
         const outcome = await chat.wait(p, turn, disconnectSignal(reply));
         if (!outcome) throw clientGone();
@@ -137,7 +144,8 @@ export function chatRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) 
     app.post(
       '/chat/stream',
       {
-        config: { auth: { permission: 'chat:write' } },
+        // A repeat with the same Idempotency-Key streams the turn the first one started, from its start.
+        config: { auth: { permission: 'chat:write' }, idempotency: 'route' },
         schema: {
           operationId: 'chatStream',
           tags,
@@ -147,6 +155,7 @@ export function chatRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) 
             '(also in the `x-run-id` header). A dropped stream resumes with `GET /chat/stream/{runId}` ' +
             'and `Last-Event-ID`. A client that disconnects cancels the run (and its model call) unless ' +
             `it reconnects within ${RESUME_GRACE_MS / 1000} s or sent \`detach: true\`. Streams per user and per org are capped.`,
+          headers: idempotencyHeaders,
           body: chatBody,
           response: { 200: streamResponse, ...errorResponses },
         },
@@ -155,8 +164,13 @@ export function chatRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) 
         const p = principalOf(request);
         const release = limiter.acquire(p);
         try {
-          const turn = await chat.start(p, { ...request.body, newConversation: true, source: 'chat' });
-          await sendStream(chat, request, reply, turn, { afterSeq: 0, resumed: false });
+          const turn = await chat.start(p, {
+            ...request.body,
+            newConversation: true,
+            source: 'chat',
+            idempotencyKey: request.headers['idempotency-key'],
+          });
+          await sendStream(chat, request, reply, turn, { afterSeq: 0, resumed: turn.replayed === true });
         } finally {
           release();
         }

@@ -25,7 +25,7 @@ export const RESUME_GRACE_MS = 2_000;
 export interface ChatServiceDeps {
   db: Db;
   bus: Bus;
-  runs: Pick<RunsService, 'submit' | 'get' | 'cancel'>;
+  runs: Pick<RunsService, 'submit' | 'get' | 'cancel' | 'findByIdempotencyKey'>;
   agents: Pick<AgentService, 'getForOrg' | 'findBySlug' | 'list'>;
   conversations: Pick<ConversationService, 'get' | 'create'>;
   /** Starts this process's run worker now instead of at its next poll. */
@@ -50,12 +50,16 @@ export interface TurnRequest {
   detach: boolean;
   metadata?: Record<string, unknown> | undefined;
   source: 'chat' | 'openai';
+  /** A repeat with the same key gets the turn the first request started (Idempotency-Key). */
+  idempotencyKey?: string | undefined;
 }
 
 /** A turn that has been submitted, with what its streams need to present it. */
 export interface StartedTurn {
   run: RunRecord;
   model: string;
+  /** The turn was started earlier by a request with the same Idempotency-Key. */
+  replayed?: boolean;
 }
 
 /** A whole turn's answer, for callers that wait for it (non-streaming completions). */
@@ -249,6 +253,9 @@ export function createChatService(deps: ChatServiceDeps) {
      * conversation when needed, and submits the run.
      */
     async start(p: Principal, req: TurnRequest): Promise<StartedTurn> {
+      // Before a conversation is made: a repeat must not leave an empty one behind.
+      const earlier = req.idempotencyKey && (await runs.findByIdempotencyKey(p, req.idempotencyKey));
+      if (earlier) return { run: earlier, model: await modelOf(p.orgId, earlier.agentId), replayed: true };
       const agent = req.agent?.id === req.agentId ? req.agent : await agents.getForOrg(p.orgId, req.agentId);
       let conversationId = req.conversationId;
       if (conversationId) await conversations.get(p, conversationId);
@@ -256,7 +263,7 @@ export function createChatService(deps: ChatServiceDeps) {
         conversationId = (await conversations.create(p, { agentId: agent.id, title: titleFrom(req.message) }))
           .id;
       }
-      const { run } = await runs.submit(
+      const { run, replayed } = await runs.submit(
         p,
         {
           agentId: agent.id,
@@ -264,8 +271,9 @@ export function createChatService(deps: ChatServiceDeps) {
           conversationId,
           metadata: { ...req.metadata, chat: chatMetadata(req.detach, req.context) },
         },
-        { source: req.source },
+        { source: req.source, idempotencyKey: req.idempotencyKey },
       );
+      if (replayed) return { run, model: agent.model, replayed };
       deps.wake();
       return { run, model: agent.model };
     },

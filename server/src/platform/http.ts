@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { z } from 'zod';
 import type { RequestMeta } from '../audit/service.ts';
 import { errorEnvelopeSchema } from './errors.ts';
 
@@ -56,6 +57,13 @@ export function enforceRouteDeclarations(app: FastifyInstance): RouteRecord[] {
   });
   return routes;
 }
+
+/** The `Idempotency-Key` header of routes that keep their own idempotency (runs, chat turns). */
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(200).optional().meta({
+    description: 'A repeat with the same key answers with the run the first request started',
+  }),
+});
 
 /** The failure responses every guarded route can give, for the OpenAPI document. */
 export const errorResponses = {

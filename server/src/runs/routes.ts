@@ -5,11 +5,10 @@ import { idParams } from '../identity/schema.ts';
 import { principalOf } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import type { Db } from '../platform/db/index.ts';
-import { errorResponses } from '../platform/http.ts';
+import { errorResponses, idempotencyHeaders } from '../platform/http.ts';
 import { pageOf } from '../platform/pagination.ts';
 import { openSse } from '../platform/sse.ts';
 import {
-  idempotencyHeaders,
   listRunsQuery,
   putWebhookBody,
   runEventSchema,
@@ -45,7 +44,8 @@ export function runsRoutes(deps: {
     app.post(
       '/runs',
       {
-        config: { auth: { permission: 'runs:write' } },
+        // The run itself is the idempotent result: a repeat answers with it as it is now.
+        config: { auth: { permission: 'runs:write' }, idempotency: 'route' },
         schema: {
           operationId: 'submitRun',
           tags,

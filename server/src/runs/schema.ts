@@ -50,12 +50,6 @@ export const submitRunBody = z
   })
   .meta({ id: 'SubmitRunRequest' });
 
-export const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(200).optional().meta({
-    description: 'A repeat with the same key answers with the first run instead of starting another',
-  }),
-});
-
 export const listRunsQuery = pageQuerySchema.extend({
   status: runStatusSchema.optional(),
   agentId: z.string().max(100).optional(),

@@ -140,6 +140,9 @@ export function createRunsService(deps: RunsDeps) {
 
     get: (p: Principal, id: string) => getRecord(p, id),
 
+    /** The run a caller already started with this Idempotency-Key, if any. */
+    findByIdempotencyKey: (p: Principal, key: string) => store.findRunByIdempotencyKey(db, p.orgId, key),
+
     async list(
       p: Principal,
       q: {

@@ -7,3 +7,4 @@ export * from '../../identity/tables.ts';
 export * from '../../runs/tables.ts';
 export * from '../../usage/tables.ts';
 export * from '../../workspace/tables.ts';
+export * from '../tables.ts';
