@@ -1,9 +1,13 @@
+import type { components } from '@switchboard/client';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
-import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
-import { useAgents } from '../queries/agents.ts';
+import { Empty, ErrorMessage, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
+import { useToast } from '../components/Toasts.tsx';
+import { handoffReferrers, useAgentName, useAgents, useDeleteAgent } from '../queries/agents.ts';
+
+type Agent = components['schemas']['Agent'];
 
 /** Health over the last 24 h, refreshed every 30 s while the page is open. */
 function Health({ agentId }: { agentId: string }) {
@@ -32,18 +36,72 @@ function Health({ agentId }: { agentId: string }) {
   );
 }
 
+/** Asks before deleting: the agent's versions go with it (its past runs and conversations stay). */
+export function confirmDelete(agent: Agent): boolean {
+  return window.confirm(
+    `Delete the agent ${agent.name}? Its versions are deleted with it; its past runs and conversations stay.`,
+  );
+}
+
+/**
+ * Why a delete failed. Refused because other agents hand off to it (409 agent_in_use), it names them and
+ * links to each so their hand-offs can be changed; any other failure reads as usual.
+ */
+export function DeleteProblem({
+  error,
+  agent,
+  onDismiss,
+}: {
+  error: unknown;
+  agent: Agent | undefined;
+  onDismiss: () => void;
+}) {
+  const nameOf = useAgentName();
+  const referrers = handoffReferrers(error);
+  if (!referrers) return <ErrorMessage error={error} />;
+  const name = agent?.name ?? 'This agent';
+  return (
+    <div className="problem problem-soft" role="alert" data-testid="agent-in-use">
+      <span>
+        {name} cannot be deleted yet: {referrers.length === 1 ? 'another agent hands' : 'other agents hand'}{' '}
+        off to it. Remove {name} from the hand-offs of{' '}
+        {referrers.map((r, i) => (
+          <span key={r.id}>
+            {i > 0 ? (i === referrers.length - 1 ? ' and ' : ', ') : null}
+            <Link to={`/agents/${r.id}`}>{nameOf(r.id) === r.id ? r.slug : nameOf(r.id)}</Link>
+          </span>
+        ))}{' '}
+        first, then delete it.
+      </span>
+      <button type="button" className="btn btn-small" onClick={onDismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
 export function AgentsPage() {
   const { can } = useSession();
   const agents = useAgents();
+  const toast = useToast();
+  const remove = useDeleteAgent();
+  const canWrite = can('agents:write');
+  const deleteAgent = (agent: Agent) => {
+    if (!confirmDelete(agent)) return;
+    remove.mutate(agent, { onSuccess: () => toast.notify(`Agent ${agent.name} deleted`) });
+  };
   return (
     <div className="page-body">
       <PageHeader title="Agents">
-        {can('agents:write') ? (
+        {canWrite ? (
           <Link to="/agents/new" className="btn btn-primary">
             New agent
           </Link>
         ) : null}
       </PageHeader>
+      {remove.error ? (
+        <DeleteProblem error={remove.error} agent={remove.variables} onDismiss={() => remove.reset()} />
+      ) : null}
       <QueryState query={agents} loading="Loading agents…">
         {(items) =>
           items.length === 0 ? (
@@ -64,6 +122,11 @@ export function AgentsPage() {
                     <th>Tools</th>
                     <th>Health (24 h)</th>
                     <th>Changed</th>
+                    {canWrite ? (
+                      <th>
+                        <span className="sr-only">Actions</span>
+                      </th>
+                    ) : null}
                   </tr>
                 </thead>
                 <tbody>
@@ -86,6 +149,19 @@ export function AgentsPage() {
                       <td>
                         <TimeAgo iso={a.updatedAt} />
                       </td>
+                      {canWrite ? (
+                        <td>
+                          <button
+                            type="button"
+                            className="btn btn-small btn-danger"
+                            aria-label={`Delete ${a.name}`}
+                            disabled={remove.isPending && remove.variables?.id === a.id}
+                            onClick={() => deleteAgent(a)}
+                          >
+                            Delete
+                          </button>
+                        </td>
+                      ) : null}
                     </tr>
                   ))}
                 </tbody>

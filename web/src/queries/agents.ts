@@ -1,5 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
+import type { components } from '@switchboard/client';
+import { type QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client.ts';
+import { ApiError } from '../api/errors.ts';
+
+type Agent = components['schemas']['Agent'];
+type AgentVersion = components['schemas']['AgentVersion'];
 
 /** Every agent of the org (the API pages by 200; an org with more sees the first 200 here). */
 export function useAgents(enabled = true) {
@@ -18,4 +23,80 @@ export function useAgentName(): (id: string | null | undefined) => string {
     if (!id) return '—';
     return agents.data?.find((a) => a.id === id)?.name ?? id;
   };
+}
+
+/** An agent's versions, newest first (the first 100; each is a full snapshot). */
+export function useAgentVersions(id: string) {
+  return useQuery({
+    queryKey: ['agents', 'versions', id],
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET('/api/v1/agents/{id}/versions', {
+          params: { path: { id }, query: { limit: 100 } },
+          signal,
+        }),
+      ).then((d) => d.items),
+  });
+}
+
+/**
+ * Deletes an agent. The list drops it at once; queries of the deleted agent that no page shows any more
+ * go too. (Ones still on screen are left alone: refetching them now would only answer 404.)
+ */
+export function useDeleteAgent() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (agent: Agent) => {
+      await unwrap(api.DELETE('/api/v1/agents/{id}', { params: { path: { id: agent.id } } }));
+      return agent;
+    },
+    onSuccess: (agent) => forgetAgent(queryClient, agent.id),
+  });
+}
+
+function forgetAgent(queryClient: QueryClient, id: string): void {
+  queryClient.setQueryData<Agent[]>(['agents'], (list) => list?.filter((a) => a.id !== id));
+  queryClient.removeQueries({
+    type: 'inactive',
+    predicate: (q) => q.queryKey[0] === 'agents' && q.queryKey[2] === id,
+  });
+  void queryClient.invalidateQueries({ queryKey: ['agents'], exact: true });
+}
+
+/**
+ * Makes a version current again by saving its fields as a new version. `expectedVersion` is the version
+ * the person was looking at: if someone saved in between, the server answers 409 version_conflict.
+ */
+export function useRestoreVersion(agentId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ version, expectedVersion }: { version: AgentVersion; expectedVersion: number }) => {
+      const { name, description, instructions, model, tools, handoffs, modelSettings } = version.agent;
+      return unwrap(
+        api.PATCH('/api/v1/agents/{id}', {
+          params: { path: { id: agentId } },
+          body: { name, description, instructions, model, tools, handoffs, modelSettings, expectedVersion },
+        }),
+      );
+    },
+    // On a conflict the page keeps what the person was looking at until they choose to reload.
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['agents'] }),
+  });
+}
+
+/** The agents still handing off to one that could not be deleted (409 agent_in_use), else undefined. */
+export function handoffReferrers(error: unknown): Array<{ id: string; slug: string }> | undefined {
+  if (!(error instanceof ApiError) || error.code !== 'agent_in_use') return undefined;
+  const agents = (error.details as { agents?: unknown } | undefined)?.agents;
+  if (!Array.isArray(agents)) return [];
+  return agents.filter(
+    (a): a is { id: string; slug: string } => typeof a?.id === 'string' && typeof a?.slug === 'string',
+  );
+}
+
+/** Whether a save or restore was refused because someone saved first (409 version_conflict), and the version now. */
+export function versionConflict(error: unknown): { current: number | undefined } | undefined {
+  if (!(error instanceof ApiError) || error.code !== 'version_conflict') return undefined;
+  const version = (error.details as { version?: unknown } | undefined)?.version;
+  return { current: typeof version === 'number' ? version : undefined };
 }
