@@ -1,12 +1,13 @@
 /**
- * `npm run bench -- chat [--duration 10] [--connections 50] [--tokens 1000] [--streams 5]
- *                        [--pace-ms 2] [--postgres postgres://...]`
+ * `npm run bench -- chat [--duration 10] [--connections 50] [--sequential 1000] [--tokens 1000]
+ *                        [--streams 5] [--pace-ms 2] [--postgres postgres://...]`
  *
  * The OpenAI-compatible surface through Switchboard against the same mock upstream straight, same
  * run, on 127.0.0.1. One Switchboard server in this process (embedded PGlite in memory, or
  * PostgreSQL with --postgres) with an org, an API key and an agent on `openai:bench-model`; the mock
- * OpenAI server (server/test/mock-openai.ts) and every client in a child process (bench/lib/chat-client.ts),
- * so the server has a core to itself and both targets see the same client.
+ * OpenAI server (server/test/mock-openai.ts) in a child process of its own (bench/lib/mock-upstream.ts),
+ * as a real upstream is, and every client in another (bench/lib/chat-client.ts): both targets see the
+ * same client, and both cross a process boundary to reach the model.
  *   (a) non-streaming `POST /v1/chat/completions`: one client in sequence (exact per-request latency,
  *       and where a request's time goes, read back from the run log), then autocannon at
  *       `--connections` for `--duration` seconds: requests/s, p50, p99, and the added p50;
@@ -73,6 +74,7 @@ async function ask<T>(child: Child, command: Command): Promise<T> {
 export async function main(args: string[]): Promise<void> {
   const duration = option(args, 'duration', 10, 120);
   const connections = option(args, 'connections', 50, 500);
+  const sequential = option(args, 'sequential', 1_000, 20_000);
   const tokens = option(args, 'tokens', 1_000, 100_000);
   const streams = option(args, 'streams', 5, 100);
   const paceMs = option(args, 'pace-ms', 2, 1_000);
@@ -84,15 +86,20 @@ export async function main(args: string[]): Promise<void> {
   }, LIMIT_MS);
   deadline.unref();
 
-  const child = fork(fileURLToPath(new URL('./lib/chat-client.ts', import.meta.url)), [], {
+  const upstream = fork(fileURLToPath(new URL('./lib/mock-upstream.ts', import.meta.url)), [], {
+    stdio: 'inherit',
+  });
+  const { url: mockUrl } = await nextMessage<{ url: string }>(upstream, 'ready');
+  const child = fork(fileURLToPath(new URL('./lib/chat-client.ts', import.meta.url)), [mockUrl], {
     stdio: 'inherit',
   });
   try {
-    const { url: mockUrl } = await nextMessage<{ url: string }>(child, 'ready');
+    await nextMessage(child, 'ready');
     await withBenchDatabase(postgresUrl, (database) =>
       measure(database, child, mockUrl, {
         duration,
         connections,
+        sequential,
         tokens,
         streams,
         paceMs,
@@ -101,6 +108,7 @@ export async function main(args: string[]): Promise<void> {
     );
   } finally {
     child.kill();
+    upstream.kill();
     clearTimeout(deadline);
   }
   process.exit(0);
@@ -113,6 +121,7 @@ async function measure(
   o: {
     duration: number;
     connections: number;
+    sequential: number;
     tokens: number;
     streams: number;
     paceMs: number;
@@ -204,7 +213,7 @@ async function measure(
     const [seqDirect, seqThrough] = await ask<Sent[][]>(child, {
       cmd: 'sequential',
       targets: [direct, through],
-      count: 200,
+      count: o.sequential,
     });
     const phase = await phases(ctx.database, agent.id, seqThrough!);
     // (a2) autocannon at `connections`, each target for `duration` seconds.
@@ -234,7 +243,12 @@ async function measure(
     say('');
     say('(a) non-streaming POST /v1/chat/completions');
     row(['', 'mock straight', 'switchboard', 'added']);
-    row(['1 client, 200 in sequence: p50', ms(median(d)), ms(median(t)), ms(median(t) - median(d))]);
+    row([
+      `1 client, ${o.sequential} in sequence: p50`,
+      ms(median(d)),
+      ms(median(t)),
+      ms(median(t) - median(d)),
+    ]);
     row(['                             p99', ms(pct(d, 99)), ms(pct(t, 99)), '']);
     row([
       `${o.connections} connections, ${o.duration} s: req/s`,

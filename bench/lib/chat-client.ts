@@ -1,10 +1,11 @@
 /**
- * The client side of `bench/chat.ts`, in its own process with the mock OpenAI upstream, so the
- * Switchboard server has its process (and core) to itself and both targets are measured by the same
- * client code under the same load. Talks to the parent over IPC: one command at a time, one answer each.
+ * The client side of `bench/chat.ts`, in its own process (the mock upstream has another, see
+ * mock-upstream.ts), so the Switchboard server has its process to itself and both targets are
+ * measured by the same client code under the same load. Talks to the parent over IPC: one command at
+ * a time, one answer each. The mock's URL comes as the first argument.
  */
 import { createRequire } from 'node:module';
-import { startMockOpenAI } from '../../server/test/mock-openai.ts';
+import type { MockReply } from '../../server/test/mock-openai.ts';
 
 export interface Target {
   name: string;
@@ -126,7 +127,17 @@ async function streamOnce(target: Target): Promise<StreamFigures> {
   };
 }
 
-const mock = await startMockOpenAI();
+const mockUrl = process.argv[2]!;
+const mockOrigin = new URL(mockUrl).origin;
+const mock = {
+  async enqueue(...replies: MockReply[]): Promise<void> {
+    await fetch(`${mockOrigin}/mock/enqueue`, { method: 'POST', body: JSON.stringify(replies) });
+  },
+  /** The mock keeps every request it answered; a long run would hold them all. */
+  async reset(): Promise<void> {
+    await fetch(`${mockOrigin}/mock/reset`, { method: 'POST' });
+  },
+};
 
 async function handle(command: Command): Promise<unknown> {
   if (command.cmd === 'sequential') {
@@ -135,7 +146,7 @@ async function handle(command: Command): Promise<unknown> {
       for (const [i, target] of command.targets.entries())
         out[i]!.push(await completeOnce(target, `hello ${n}`));
     }
-    mock.requests.length = 0;
+    await mock.reset();
     return out;
   }
   if (command.cmd === 'load') {
@@ -148,7 +159,7 @@ async function handle(command: Command): Promise<unknown> {
       headers: { ...target.headers, 'content-type': 'application/json' },
       body: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: 'hello there' }] }),
     });
-    mock.requests.length = 0;
+    await mock.reset();
     return {
       requestsPerSecond: r.requests.average,
       p50: r.latency.p50,
@@ -160,14 +171,14 @@ async function handle(command: Command): Promise<unknown> {
   const out: StreamFigures[][] = command.targets.map(() => []);
   for (let n = 0; n < command.count; n++) {
     for (const [i, target] of command.targets.entries()) {
-      mock.enqueue({
+      await mock.enqueue({
         text: words(command.tokens),
         ...(command.paceMs ? { chunkDelayMs: command.paceMs } : {}),
       });
       out[i]!.push(await streamOnce(target));
     }
   }
-  mock.requests.length = 0;
+  await mock.reset();
   return out;
 }
 
@@ -178,4 +189,4 @@ process.on('message', (message: Command) => {
       process.send?.({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
   );
 });
-process.send?.({ type: 'ready', url: mock.url });
+process.send?.({ type: 'ready' });

@@ -19,11 +19,16 @@ export function createExecutionDomains(ctx: AppContext, log: FastifyBaseLogger) 
   const conversations = createConversationService({ db, agents: agents.agents, bus: ctx.bus });
   const runs = createRunsDomain(ctx, log, {
     findAgent: (orgId, id) => agents.agents.getForOrg(orgId, id).catch(() => undefined),
-    recordUsage: (tx, run, calls) =>
-      usage.recordModelCalls(run.orgId, { agentId: run.agentId, runId: run.id }, calls as ModelCallUsage[], {
+    recordUsage: (tx, inline) =>
+      usage.recordManyModelCalls(
+        inline.map((run) => ({
+          orgId: run.orgId,
+          ctx: { agentId: run.agentId, runId: run.id },
+          calls: run.calls as ModelCallUsage[],
+          at: run.createdAt,
+        })),
         tx,
-        at: run.createdAt,
-      }),
+      ),
     conversationExists: (orgId, id) => conversations.exists(orgId, id),
     executor: createTurnExecutor({
       agents: agents.agents,

@@ -111,6 +111,17 @@ export async function startMockOpenAI(): Promise<MockOpenAI> {
       );
       return;
     }
+    // Control routes for a mock in another process (the chat benchmark): script replies, forget requests.
+    if (req.method === 'POST' && req.url === '/mock/enqueue') {
+      queue.push(...((await readJson(req)) as MockReply[]));
+      res.writeHead(204).end();
+      return;
+    }
+    if (req.method === 'POST' && req.url === '/mock/reset') {
+      requests.length = 0;
+      res.writeHead(204).end();
+      return;
+    }
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(

@@ -48,7 +48,7 @@ function operationIdOf(request: FastifyRequest): string {
  */
 export function installAuditHook(app: FastifyInstance, recorder: AuditRecorder): void {
   app.addHook('onResponse', async (request, reply) => {
-    if (!MUTATING.has(request.method)) return;
+    if (!MUTATING.has(request.method) || request.routeOptions.config?.audit === false) return;
     const principal = request.principal;
     if (!principal) return;
     recorder.record(

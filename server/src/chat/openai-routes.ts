@@ -161,7 +161,8 @@ export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }
       '/chat/completions',
       {
         // OpenAI's clients send an Idempotency-Key on every call; like OpenAI, completions are not replayed.
-        config: { auth: { permission: 'chat:write' }, idempotency: 'none' },
+        // Each completion is kept as a run (with who made it) and as usage; the audit log keeps changes.
+        config: { auth: { permission: 'chat:write' }, idempotency: 'none', audit: false },
         schema: {
           operationId: 'createChatCompletion',
           tags,

@@ -17,6 +17,11 @@ declare module 'fastify' {
     auth?: RouteAuth;
     /** Audit action name; defaults to the operationId. */
     auditAction?: string;
+    /**
+     * `false`: requests are not audited because the route keeps its own record of each (the OpenAI
+     * surface's completions are runs, with who made them, and usage).
+     */
+    audit?: false;
     /** `ip`: a public route limited per client IP (sign-in, register, refresh). */
     rateLimit?: 'ip';
   }
@@ -33,6 +38,8 @@ export interface RouteRecord {
   url: string;
   auth: RouteAuth;
   operationId: string | undefined;
+  /** False for routes that keep their own record of each request instead of the audit log. */
+  audited: boolean;
 }
 
 /**
@@ -52,6 +59,7 @@ export function enforceRouteDeclarations(app: FastifyInstance): RouteRecord[] {
         url: route.url,
         auth,
         operationId: (route.schema as { operationId?: string } | undefined)?.operationId,
+        audited: route.config?.audit !== false,
       });
     }
   });

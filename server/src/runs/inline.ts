@@ -47,8 +47,8 @@ export interface InlineRunsDeps {
   queue: PgBoss;
   log: FastifyBaseLogger;
   settings: { retryLimit: number };
-  /** Keeps the turn's model calls as usage rows, in the caller's transaction. */
-  recordUsage(tx: Tx, run: InlineRun, calls: unknown[]): Promise<void>;
+  /** Keeps the turns' model calls as usage rows, in the caller's transaction. */
+  recordUsage(tx: Tx, runs: InlineRun[]): Promise<void>;
   createApprovalItem(tx: Tx, run: store.RunRecord, approval: PendingApproval): Promise<string>;
   onFinished(run: store.RunRecord): Promise<void>;
   /** How long an ended run's record may wait to be written with others. */
@@ -148,7 +148,10 @@ export function createInlineRuns(deps: InlineRunsDeps) {
       tx,
       batch.flatMap((e) => eventRows(e.log)),
     );
-    for (const e of batch) if (e.run.calls.length) await deps.recordUsage(tx, e.run, e.run.calls);
+    await deps.recordUsage(
+      tx,
+      batch.map((e) => e.run),
+    );
   }
 
   async function announce(e: Ended): Promise<void> {
@@ -244,7 +247,7 @@ export function createInlineRuns(deps: InlineRunsDeps) {
           );
         }
         await store.insertRunEvents(tx, eventRows(events));
-        if (run.calls.length) await deps.recordUsage(tx, run, run.calls);
+        await deps.recordUsage(tx, [run]);
         return row;
       });
       await publishRunEvents(bus, events!);

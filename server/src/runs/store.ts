@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
+import { bulkInsert } from '../platform/db/bulk.ts';
 import type { Tx } from '../platform/db/index.ts';
 import { type RunStatus, runEvents, runSteps, runs, webhooks } from './tables.ts';
 
@@ -13,7 +14,7 @@ export async function insertRun(tx: Tx, row: RunInsert): Promise<RunRecord> {
 
 /** Many finished runs in one statement (runs that executed in their request, written together). */
 export async function insertRuns(tx: Tx, rows: RunInsert[]): Promise<void> {
-  if (rows.length) await tx.insert(runs).values(rows);
+  await bulkInsert(tx, runs, rows);
 }
 
 export async function findRun(tx: Tx, orgId: string, id: string): Promise<RunRecord | undefined> {
@@ -105,7 +106,7 @@ export async function insertRunEvent(tx: Tx, row: typeof runEvents.$inferInsert)
 }
 
 export async function insertRunEvents(tx: Tx, rows: Array<typeof runEvents.$inferInsert>): Promise<void> {
-  if (rows.length) await tx.insert(runEvents).values(rows);
+  await bulkInsert(tx, runEvents, rows);
 }
 
 export async function listRunEvents(

@@ -36,20 +36,15 @@ function statusOf(requests: number, successRate: number | null): AgentHealth['st
 
 /** Usage records: every model call, kept for health, usage reports and budgets. */
 export function createUsageService({ db }: { db: Db }) {
-  return {
-    /**
-     * Keeps one usage row per model call of a turn. The chat and run paths call it after each turn;
-     * pass `tx` to commit the rows with the turn's own writes, and `at` for calls made earlier.
-     */
-    async recordModelCalls(
-      orgId: string,
-      ctx: UsageContext,
-      calls: ModelCallUsage[],
-      options: { tx?: Tx; at?: Date } = {},
-    ): Promise<void> {
-      const at = options.at ?? new Date();
-      await store.insertUsageEvents(
-        options.tx ?? db,
+  /** The model calls of many turns in one insert (runs written behind their answers). */
+  async function recordManyModelCalls(
+    turns: Array<{ orgId: string; ctx: UsageContext; calls: ModelCallUsage[]; at?: Date | undefined }>,
+    tx?: Tx,
+  ): Promise<void> {
+    const now = new Date();
+    await store.insertUsageEvents(
+      tx ?? db,
+      turns.flatMap(({ orgId, ctx, calls, at }) =>
         calls.map((call) => ({
           id: newId('use'),
           orgId,
@@ -63,10 +58,27 @@ export function createUsageService({ db }: { db: Db }) {
           latencyMs: count(call.latencyMs),
           outcome: call.outcome,
           errorCode: call.outcome === 'error' ? (call.errorCode ?? 'model_error') : null,
-          createdAt: at,
+          createdAt: at ?? now,
         })),
-      );
+      ),
+    );
+  }
+
+  return {
+    /**
+     * Keeps one usage row per model call of a turn. The chat and run paths call it after each turn;
+     * pass `tx` to commit the rows with the turn's own writes, and `at` for calls made earlier.
+     */
+    async recordModelCalls(
+      orgId: string,
+      ctx: UsageContext,
+      calls: ModelCallUsage[],
+      options: { tx?: Tx; at?: Date } = {},
+    ): Promise<void> {
+      await recordManyModelCalls([{ orgId, ctx, calls, at: options.at }], options.tx);
     },
+
+    recordManyModelCalls,
 
     /** An agent's recent success rate, errors, latency and activity, from its model calls. */
     async agentHealth(

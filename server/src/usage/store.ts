@@ -1,4 +1,5 @@
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import { bulkInsert } from '../platform/db/bulk.ts';
 import type { Tx } from '../platform/db/index.ts';
 import { type UsageOutcome, usageEvents } from './tables.ts';
 
@@ -19,8 +20,7 @@ export interface UsageEventRow {
 }
 
 export async function insertUsageEvents(tx: Tx, rows: UsageEventRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.insert(usageEvents).values(rows);
+  await bulkInsert(tx, usageEvents, rows);
 }
 
 /** Counts, latency percentiles (of successful calls) and tokens of one agent's calls since `since`. */
