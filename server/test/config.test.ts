@@ -62,15 +62,16 @@ describe('loadConfig', () => {
 
   it('limits chat streams per user and org, and allows no stdio MCP command unless listed', () => {
     expect(loadConfig({})).toMatchObject({
-      chat: { maxStreamsPerUser: 4, maxStreamsPerOrg: 64 },
+      chat: { maxStreamsPerUser: 4, maxStreamsPerOrg: 64, inlineMax: 64 },
       mcp: { stdioCommands: [], connectTimeoutMs: 10_000, callTimeoutMs: 60_000 },
     });
     const config = loadConfig({
       CHAT_MAX_STREAMS_PER_USER: '2',
       CHAT_MAX_STREAMS_PER_ORG: '10',
       MCP_STDIO_COMMANDS: 'npx, /usr/bin/uvx,',
+      CHAT_INLINE_MAX: '0',
     });
-    expect(config.chat).toEqual({ maxStreamsPerUser: 2, maxStreamsPerOrg: 10 });
+    expect(config.chat).toEqual({ maxStreamsPerUser: 2, maxStreamsPerOrg: 10, inlineMax: 0 });
     expect(config.mcp.stdioCommands).toEqual(['npx', '/usr/bin/uvx']);
     expect(problemsOf({ CHAT_MAX_STREAMS_PER_USER: '0' })).toEqual([
       'CHAT_MAX_STREAMS_PER_USER Too small: expected number to be >=1 (got "0")',
