@@ -104,7 +104,7 @@ describe('a non-streaming completion', () => {
   it('hands a transient model failure to the queue, which retries it', async () => {
     const upstream = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
     // The model client retries twice itself, so three 503s fail the inline attempt.
-    const overloaded = { error: { status: 503, message: 'overloaded' } };
+    const overloaded = { error: { status: 503, message: 'overloaded', retryAfterMs: 10 } };
     mock.enqueue(overloaded, overloaded, overloaded, { text: 'second time lucky' });
     const completion = await client.chat.completions.create({
       model: upstream.slug,

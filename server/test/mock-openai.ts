@@ -21,7 +21,14 @@ export interface MockReply {
   toolCalls?: MockToolCall[];
   usage?: { prompt_tokens: number; completion_tokens: number };
   /** Answer with this HTTP error instead (OpenAI's error JSON). */
-  error?: { status: number; message: string; type?: string; code?: string };
+  error?: {
+    status: number;
+    message: string;
+    type?: string;
+    code?: string;
+    /** Sent as `retry-after-ms`, which OpenAI clients wait for before retrying (instead of their back-off). */
+    retryAfterMs?: number;
+  };
   /** Wait this long between streamed chunks. */
   chunkDelayMs?: number;
   /** Stream the first chunk, then never finish (until the client goes away). */
@@ -143,7 +150,12 @@ export async function startMockOpenAI(): Promise<MockOpenAI> {
     });
 
     if (reply.error) {
-      res.writeHead(reply.error.status, { 'content-type': 'application/json' });
+      res.writeHead(reply.error.status, {
+        'content-type': 'application/json',
+        ...(reply.error.retryAfterMs !== undefined
+          ? { 'retry-after-ms': String(reply.error.retryAfterMs) }
+          : {}),
+      });
       res.end(
         JSON.stringify({
           error: {

@@ -51,9 +51,14 @@ export interface InlineRunsDeps {
   recordUsage(tx: Tx, runs: InlineRun[]): Promise<void>;
   createApprovalItem(tx: Tx, run: store.RunRecord, approval: PendingApproval): Promise<string>;
   onFinished(run: store.RunRecord): Promise<void>;
+  /** Tells this process's worker to look for jobs now (a retry handed over becomes due). */
+  wake(): void;
   /** How long an ended run's record may wait to be written with others. */
   flushMs?: number;
 }
+
+/** How long a failed inline attempt waits before the queue tries again, in seconds. */
+const RETRY_AFTER_S = 1;
 
 const TERMINAL_EVENT: Record<InlineEnding['status'], string> = {
   succeeded: 'run.completed',
@@ -242,7 +247,7 @@ export function createInlineRuns(deps: InlineRunsDeps) {
             { runId: run.id },
             {
               retryLimit: Math.max(0, deps.settings.retryLimit - 1),
-              startAfter: 1,
+              startAfter: RETRY_AFTER_S,
             },
           );
         }
@@ -251,6 +256,8 @@ export function createInlineRuns(deps: InlineRunsDeps) {
         return row;
       });
       await publishRunEvents(bus, events!);
+      // The queue's notification came when the job was inserted, before it was due; say when it is.
+      if (next.kind === 'retry') setTimeout(() => deps.wake(), RETRY_AFTER_S * 1000 + 50).unref();
       const type = next.kind === 'paused' ? 'approval.required' : 'run.queued';
       await bus.publish({ topic: `org:${run.orgId}`, type, orgId: run.orgId, data: { runId: run.id } });
       return stored;

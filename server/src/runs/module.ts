@@ -41,6 +41,7 @@ export function createRunsDomain(
     recordUsage: agents.recordUsage,
     createApprovalItem,
     onFinished: (run) => webhooks.runFinished(run),
+    wake: () => worker.wake(),
   });
   return {
     runs: createRunsService({
