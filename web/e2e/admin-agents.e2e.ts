@@ -1,63 +1,20 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { type Browser, type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, uniqueSuffix } from '../../server/test/harness.ts';
-import { SCREENSHOTS_DIR } from '../../server/test/setup/paths.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-interface Problem {
-  text: string;
-  url: string;
-}
-
-/** Every console error and uncaught exception of every page of a context. */
-function watch(context: BrowserContext): Problem[] {
-  const problems: Problem[] = [];
-  const attach = (page: Page) => {
-    page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error') problems.push({ text: message.text(), url: message.location().url });
-    });
-    page.on('pageerror', (err) => problems.push({ text: `uncaught: ${err.message}`, url: '' }));
-  };
-  context.on('page', attach);
-  for (const page of context.pages()) attach(page);
-  return problems;
-}
-
-/** The problems left once the browser's own reports of answers the test provoked on purpose are set aside. */
-function unexpected(problems: Problem[], provoked: Array<{ url: string; status: number }>): Problem[] {
-  return problems.filter(
-    (p) => !provoked.some((e) => p.url.endsWith(e.url) && p.text.includes(`status of ${e.status}`)),
-  );
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  // A full-page shot of a scrolled page draws the sticky header where the scroll left it.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
-}
-
-/** The signed-in tab's access token, for calls the test makes beside the browser. */
-async function tokenOf(page: Page): Promise<string> {
-  return page.evaluate(
-    () =>
-      (JSON.parse(localStorage.getItem('switchboard.session') ?? '{}') as { accessToken: string })
-        .accessToken,
-  );
-}
+import type { TestServer } from '../../server/test/harness.ts';
+import {
+  addMember,
+  emailFor,
+  fillSignIn,
+  nav,
+  newAccount,
+  openPage,
+  register,
+  shot,
+  signIn,
+  startBrowserAndServer,
+  tokenOf,
+  unexpected,
+} from './kit.ts';
 
 /** A diff's lines of one kind, without their −/+ mark and the words screen readers hear. */
 async function diffTexts(page: Page, field: string, kind: 'added' | 'removed'): Promise<string[]> {
@@ -68,28 +25,20 @@ async function diffTexts(page: Page, field: string, kind: 'added' | 'removed'): 
 /** A form field by its label (the version diff labels its lists by field name too). */
 const field = (page: Page, name: string) => page.getByRole('textbox', { name });
 
-const nav = (page: Page, name: string | RegExp) =>
-  page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
-
 describe('agents (versions, restore, delete) and the control room charts', () => {
   let browser: Browser;
   let server: TestServer;
-  const operator = { email: `ops-${uniqueSuffix()}@example.com`, password: 'operator password 1' };
+  let stop: (() => Promise<void>) | undefined;
+  const operator = { email: emailFor('ops'), password: 'operator password 1' };
 
   beforeAll(async () => {
     // The operator org is the start-up admin's; the harness does not run the start-up, so the test does.
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true }),
-      startTestServer({
-        env: { SWITCHBOARD_ADMIN_EMAIL: operator.email, SWITCHBOARD_ADMIN_PASSWORD: operator.password },
-      }),
-    ]);
+    ({ browser, server, stop } = await startBrowserAndServer({
+      env: { SWITCHBOARD_ADMIN_EMAIL: operator.email, SWITCHBOARD_ADMIN_PASSWORD: operator.password },
+    }));
     await server.app.identity.auth.ensureOwner(operator);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => stop?.());
 
   async function createAgent(page: Page, fields: { name: string; instructions: string; handoffTo?: string }) {
     await nav(page, 'Agents').click();
@@ -103,18 +52,13 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
   }
 
   it('compares a version with the current one, restores it, and deletes only agents nobody hands off to', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-    const problems = watch(context);
-    const page = await context.newPage();
+    const { page, problems, close } = await openPage(browser);
     page.on('dialog', (dialog) => void dialog.accept());
-    const suffix = uniqueSuffix();
-
-    await page.goto(`${server.url}/register`);
-    await page.getByLabel('Your name').fill('Bea Builder');
-    await page.getByLabel('Email').fill(`bea-${suffix}@example.com`);
-    await page.getByLabel('Password').fill('builder password 1');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('heading', { name: 'Welcome, Bea Builder' }).waitFor();
+    await register(page, server, {
+      name: 'Bea Builder',
+      email: emailFor('Bea'),
+      password: 'builder password 1',
+    });
 
     const billing = await createAgent(page, {
       name: 'Billing',
@@ -147,7 +91,9 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     expect(await diffTexts(page, 'Description', 'removed')).toEqual(['(empty)']);
     expect(await diffTexts(page, 'Description', 'added')).toEqual(['Refunds and invoices']);
     expect(await page.getByTestId('diff-Name').count()).toBe(0);
-    await page.getByText('The same in both: Name, Model, Tools, Hand-offs, Model settings.').waitFor();
+    await page
+      .getByText('The same in both: Name, Model, Tools, Hand-offs, Guardrails, Model settings.')
+      .waitFor();
     await shot(page, 'agents-01-version-diff');
 
     // Restoring it saves its fields as version 3.
@@ -211,48 +157,28 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
 
     // The refused restore and delete: the browser reports each 409 itself.
     expect(unexpected(problems, [{ url: `/api/v1/agents/${billing}`, status: 409 }])).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it('offers a viewer the versions and their changes, but neither restore nor delete', async () => {
-    const suffix = uniqueSuffix();
-    const owner = await server.api.POST('/api/v1/auth/register', {
-      body: { email: `olga-${suffix}@example.com`, password: 'owner password 1', name: 'Olga Owner' },
-    });
-    expect(owner.response.status).toBe(201);
-    const auth = { headers: { Authorization: `Bearer ${owner.data!.accessToken}` } };
+    const owner = await newAccount(server, 'Olga Owner');
     const created = await server.api.POST('/api/v1/agents', {
-      ...auth,
+      ...owner.auth,
       body: { name: 'Archivist', instructions: 'You keep records.' },
     });
     expect(created.response.status).toBe(201);
     const id = created.data!.id;
     const edited = await server.api.PATCH('/api/v1/agents/{id}', {
-      ...auth,
+      ...owner.auth,
       params: { path: { id } },
       body: { instructions: 'You keep records, carefully.' },
     });
     expect(edited.data?.version).toBe(2);
-    const roles = await server.api.GET('/api/v1/roles', auth);
-    const viewer = roles.data!.items.find((r) => r.name === 'viewer')!;
-    const added = await server.api.POST('/api/v1/members', {
-      ...auth,
-      body: {
-        email: `vera-${suffix}@example.com`,
-        name: 'Vera Viewer',
-        password: 'viewer password 1',
-        roleId: viewer.id,
-      },
-    });
-    expect(added.response.status).toBe(201);
+    const viewer = await addMember(server, owner, { name: 'Vera Viewer', role: 'viewer' });
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-    const problems = watch(context);
-    const page = await context.newPage();
+    const { page, problems, close } = await openPage(browser);
     await page.goto(`${server.url}/agents`);
-    await page.getByLabel('Email').fill(`vera-${suffix}@example.com`);
-    await page.getByLabel('Password').fill('viewer password 1');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await fillSignIn(page, viewer);
     await page.getByTestId('agent-row').waitFor();
     expect(await page.getByRole('button', { name: /^Delete/ }).count()).toBe(0);
 
@@ -267,18 +193,12 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     expect(await page.getByRole('button', { name: /^Restore/ }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Delete agent' }).count()).toBe(0);
     expect(problems).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it('shows the operator execution charts and agent health, in light and dark themes', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-    const problems = watch(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/signin`);
-    await page.getByLabel('Email').fill(operator.email);
-    await page.getByLabel('Password').fill(operator.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: /^Welcome/ }).waitFor();
+    const { page, problems, close } = await openPage(browser);
+    await signIn(page, server, operator);
 
     // No run anywhere yet: each chart says so instead of drawing an empty box.
     await nav(page, 'Control room').click();
@@ -357,6 +277,101 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     await shot(page, 'control-room-03-charts-dark');
 
     expect(problems).toEqual([]);
-    await context.close();
+    await close();
+  });
+
+  it('keeps guardrails with the agent, says what is wrong with one, diffs them, and a tripped one shows in chat', async () => {
+    const owner = await newAccount(server, 'Gus Guard');
+    const { page, problems, close } = await openPage(browser);
+    await signIn(page, server, owner);
+    await nav(page, 'Agents').click();
+    await page.getByRole('link', { name: 'New agent' }).click();
+    await page.getByLabel('Name').fill('Concierge');
+    const rules = page.getByTestId('guardrail-rule');
+    const rule = (n: number) => rules.nth(n - 1);
+
+    // Two rules left unfinished: saving says what each lacks and takes the keyboard to the first.
+    await page.getByRole('button', { name: 'Add guardrail' }).click();
+    await page.getByRole('button', { name: 'Add guardrail' }).click();
+    await rule(2).getByLabel('Check').selectOption({ label: 'Maximum length' });
+    await rule(2).getByLabel('Applies to').selectOption({ label: "The agent's reply (output)" });
+    await rule(2).getByLabel('Maximum characters').fill('lots');
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    expect(await rules.locator('.field-error').allTextContents()).toEqual([
+      'Enter at least one term.',
+      'Enter a whole number from 1 to 1,000,000.',
+    ]);
+    expect(
+      await rule(1)
+        .getByLabel('Blocked terms')
+        .evaluate((el) => el === document.activeElement),
+    ).toBe(true);
+    expect(await rule(1).getByLabel('Blocked terms').getAttribute('aria-invalid')).toBe('true');
+    expect(new URL(page.url()).pathname).toBe('/agents/new');
+    await shot(page, 'agents-06-guardrails-invalid');
+
+    // Filled in, with a third rule for personal data, the agent is created with all three.
+    await rule(1).getByLabel('Blocked terms').fill('refund, chargeback');
+    await rule(2).getByLabel('Maximum characters').fill('2,000');
+    await page.getByRole('button', { name: 'Add guardrail' }).click();
+    await rule(3).getByLabel('Check').selectOption({ label: 'Personal data' });
+    await rule(3).getByRole('checkbox', { name: 'Email addresses' }).check();
+    await rule(3).getByRole('checkbox', { name: 'Phone numbers' }).check();
+    expect(await rules.locator('.field-error').count()).toBe(0);
+    await shot(page, 'agents-07-guardrails-form');
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    await page.getByRole('heading', { name: 'Concierge' }).waitFor();
+    const id = new URL(page.url()).pathname.split('/').at(-1)!;
+    const saved = await server.api.GET('/api/v1/agents/{id}', { ...owner.auth, params: { path: { id } } });
+    expect(saved.data?.guardrails).toEqual([
+      { kind: 'blocked_terms', on: 'input', terms: ['refund', 'chargeback'] },
+      { kind: 'max_length', on: 'output', chars: 2000 },
+      { kind: 'pii', on: 'input', types: ['email', 'phone'] },
+    ]);
+
+    // One more term and one rule fewer make version 2; the diff shows each rule as a line.
+    await rule(1).getByLabel('Blocked terms').fill('refund, chargeback, lawsuit');
+    await rule(3).getByRole('button', { name: 'Remove guardrail 3' }).click();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved version 2').waitFor();
+    await expect.poll(() => rules.count()).toBe(2);
+    await page
+      .getByTestId('version-row')
+      .nth(1)
+      .getByRole('button', { name: 'Compare with current' })
+      .click();
+    expect(await diffTexts(page, 'Guardrails', 'removed')).toEqual([
+      'User message: blocks "refund", "chargeback"',
+      'User message: no email addresses or phone numbers',
+    ]);
+    expect(await diffTexts(page, 'Guardrails', 'added')).toEqual([
+      'User message: blocks "refund", "chargeback", "lawsuit"',
+    ]);
+    expect(await page.getByTestId('diff-Guardrails').locator('.diff-same').allTextContents()).toEqual([
+      ' Reply: at most 2,000 characters',
+    ]);
+    await shot(page, 'agents-08-guardrails-diff');
+    // Restoring version 1 brings its three rules back.
+    await page.getByRole('button', { name: 'Restore version 1' }).click();
+    await page.getByText('Restored version 1 as version 3').waitFor();
+    await expect.poll(() => rules.count()).toBe(3);
+    expect(await rule(1).getByLabel('Blocked terms').inputValue()).toBe('refund, chargeback');
+
+    // A message with a blocked term ends the turn before the model is called, and the chat says why.
+    await page.getByRole('link', { name: 'Chat with this agent' }).click();
+    await page.getByTestId('composer').fill('I would like a Refund, please.');
+    await page.getByTestId('composer').press('Enter');
+    const failure = page.locator('.event-status.status-failed');
+    await failure.waitFor({ timeout: 15_000 });
+    expect(await failure.locator('span').allTextContents()).toEqual([
+      '•',
+      'Failed',
+      ': input guardrail: the message mentions the blocked term "refund"',
+    ]);
+    expect(await page.getByTestId('assistant-text').count()).toBe(0);
+    await shot(page, 'agents-09-guardrail-in-chat');
+
+    expect(problems).toEqual([]);
+    await close();
   });
 });

@@ -1,41 +1,16 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page, type WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, uniqueSuffix } from '../../server/test/harness.ts';
-import { SCREENSHOTS_DIR } from '../../server/test/setup/paths.ts';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** Every console error and uncaught exception of every page of a context. */
-function watch(context: BrowserContext): string[] {
-  const problems: string[] = [];
-  const attach = (page: Page) => {
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
-  };
-  context.on('page', attach);
-  for (const page of context.pages()) attach(page);
-  return problems;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  // A full-page shot of a scrolled page draws the sticky header where the scroll left it.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
-}
+import type { TestServer } from '../../server/test/harness.ts';
+import {
+  type Account,
+  nav,
+  newAccount,
+  openContext,
+  shot,
+  signIn,
+  startBrowserAndServer,
+  unexpected,
+} from './kit.ts';
 
 /**
  * The console's WebSocket, passed through Playwright so a test can cut it: `setOffline` fails HTTP but
@@ -81,36 +56,9 @@ async function controlSocket(context: BrowserContext) {
   };
 }
 
-interface Account {
-  email: string;
-  password: string;
-  name: string;
-  auth: { headers: { Authorization: string } };
-}
-
-/** A new user with an org of its own, created through the API. */
-async function newAccount(server: TestServer, name: string): Promise<Account> {
-  const suffix = uniqueSuffix();
-  const email = `${name.split(' ')[0]!.toLowerCase()}-${suffix}@example.com`;
-  const password = 'chat and inbox password';
-  const registered = await server.api.POST('/api/v1/auth/register', {
-    body: { email, password, name, orgName: `${name}'s org ${suffix}` },
-  });
-  expect(registered.response.status).toBe(201);
-  return {
-    email,
-    password,
-    name,
-    auth: { headers: { Authorization: `Bearer ${registered.data!.accessToken}` } },
-  };
-}
-
-async function signIn(page: Page, server: TestServer, account: Account): Promise<void> {
-  await page.goto(`${server.url}/signin`);
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: `Welcome, ${account.name}` }).waitFor();
+/** Signs in and waits until the live connection is up. */
+async function signInLive(page: Page, server: TestServer, account: Account): Promise<void> {
+  await signIn(page, server, account);
   await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Live');
 }
 
@@ -146,33 +94,25 @@ async function runStatus(server: TestServer, account: Account, runId: string) {
   return run.data?.status;
 }
 
-const nav = (page: Page, name: string | RegExp) =>
-  page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
-
 describe('the console: live connection, hand-offs, inbox bulk actions, conversations', () => {
   let browser: Browser;
   let server: TestServer;
+  let stop: (() => Promise<void>) | undefined;
   const contexts: BrowserContext[] = [];
 
-  async function open(viewport = { width: 1280, height: 820 }) {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    return { context, problems: watch(context) };
+  async function open() {
+    const opened = await openContext(browser);
+    contexts.push(opened.context);
+    return opened;
   }
 
   beforeAll(async () => {
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true }),
-      startTestServer(),
-    ]);
+    ({ browser, server, stop } = await startBrowserAndServer());
   });
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => stop?.());
 
   it('shows the offline banner while the connection is down, then recovers and goes live again', async () => {
     const { context, problems } = await open();
@@ -180,7 +120,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     const page = await context.newPage();
     const account = await newAccount(server, 'Olga Offline');
     const agentId = await createAgent(server, account, { name: 'Shipper', tools: ['demo.approval'] });
-    await signIn(page, server, account);
+    await signInLive(page, server, account);
     expect(await page.getByTestId('offline-banner').count()).toBe(0);
 
     // The network goes: HTTP fails and the WebSocket is cut, and cannot come back.
@@ -214,7 +154,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     const account = await newAccount(server, 'Hana Handoff');
     const specialist = await createAgent(server, account, { name: 'Billing Specialist', slug: 'billing' });
     await createAgent(server, account, { name: 'Triage', slug: 'triage', handoffs: [specialist] });
-    await signIn(page, server, account);
+    await signInLive(page, server, account);
 
     await nav(page, 'Chat').click();
     await page.getByTestId('agent-picker').selectOption({ label: 'Triage (test model)' });
@@ -254,7 +194,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
       await runWaitingForApproval(server, account, agentId, 'ship crate 1'),
       await runWaitingForApproval(server, account, agentId, 'ship crate 2'),
     ];
-    await signIn(page, server, account);
+    await signInLive(page, server, account);
 
     await nav(page, /Inbox/).click();
     const items = page.getByTestId('inbox-item');
@@ -299,7 +239,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     const agentId = await createAgent(server, account, { name: 'Shipper', tools: ['demo.approval'] });
     await runWaitingForApproval(server, account, agentId, 'ship crate 1');
     await runWaitingForApproval(server, account, agentId, 'ship crate 2');
-    await signIn(page, server, account);
+    await signInLive(page, server, account);
     await nav(page, /Inbox/).click();
     const items = page.getByTestId('inbox-item');
     await expect.poll(() => items.count()).toBe(2);
@@ -335,7 +275,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     await toast.waitFor({ state: 'detached' });
     socket.mute(false);
     // The browser reports the refused request itself; that is the only error allowed here.
-    expect(problems.filter((p) => !(p.includes('409') && p.includes('/approve')))).toEqual([]);
+    expect(unexpected(problems, [{ url: '/approve', status: 409 }])).toEqual([]);
   });
 
   it('renames a conversation in place and deletes the open one', async () => {
@@ -351,7 +291,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
       });
       ids.push(created.data!.id);
     }
-    await signIn(page, server, account);
+    await signInLive(page, server, account);
     await page.goto(`${server.url}/chat/${ids[0]}`);
     await page.getByRole('heading', { name: 'Quarterly numbers' }).waitFor();
     const list = page.getByRole('complementary', { name: 'Conversations' });

@@ -1,61 +1,33 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, uniqueSuffix } from '../../server/test/harness.ts';
-import { SCREENSHOTS_DIR } from '../../server/test/setup/paths.ts';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** Every console error and uncaught exception of every page of a context. */
-function watch(context: BrowserContext): string[] {
-  const problems: string[] = [];
-  const attach = (page: Page) => {
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
-  };
-  context.on('page', attach);
-  for (const page of context.pages()) attach(page);
-  return problems;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  // A full-page shot of a scrolled page draws the sticky header where the scroll left it.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
-}
+import { type TestServer, uniqueSuffix } from '../../server/test/harness.ts';
+import {
+  addMember,
+  emailFor,
+  fillRegistration,
+  fillSignIn,
+  nav,
+  newAccount,
+  openContext,
+  openPage,
+  register,
+  shot,
+  startBrowserAndServer,
+  tokenOf,
+} from './kit.ts';
 
 describe('the console journey', () => {
   let browser: Browser;
   let server: TestServer;
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true }),
-      startTestServer(),
-    ]);
+    ({ browser, server, stop } = await startBrowserAndServer());
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => stop?.());
 
   it('register, create an agent, chat, approve from the inbox, see the run succeed', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-    const problems = watch(context);
-    const page = await context.newPage();
+    const { page, problems, close } = await openPage(browser);
     const suffix = uniqueSuffix();
 
     // Signed out: the console sends you to sign in.
@@ -65,10 +37,12 @@ describe('the console journey', () => {
     await shot(page, 'journey-01-signin');
 
     await page.getByRole('link', { name: 'Create an account' }).click();
-    await page.getByLabel('Your name').fill('Ada Lovelace');
-    await page.getByLabel('Email').fill(`ada-${suffix}@example.com`);
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByLabel(/Organisation/).fill(`Analytical Engines ${suffix}`);
+    await fillRegistration(page, {
+      name: 'Ada Lovelace',
+      email: `ada-${suffix}@example.com`,
+      password: 'correct horse battery staple',
+      org: `Analytical Engines ${suffix}`,
+    });
     await shot(page, 'journey-02-register');
     await page.getByRole('button', { name: 'Create account' }).click();
 
@@ -83,7 +57,7 @@ describe('the console journey', () => {
     await shot(page, 'journey-03-dashboard-empty');
 
     // An agent with the approval tool.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await nav(page, 'Agents').click();
     await page.getByText('No agents yet').waitFor();
     await page.getByRole('link', { name: 'New agent' }).click();
     await page.getByLabel('Name').fill('Shipper');
@@ -93,13 +67,13 @@ describe('the console journey', () => {
     await page.getByRole('button', { name: 'Create agent' }).click();
     await page.getByRole('heading', { name: 'Shipper' }).waitFor();
     await page.getByText(/^Version 1/).waitFor();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await nav(page, 'Agents').click();
     await page.getByTestId('agent-row').waitFor();
     expect(await page.getByTestId('agent-health').textContent()).toBe('Idle');
     await shot(page, 'journey-05-agents');
 
     // Chat: the reply streams in.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chat' }).click();
+    await nav(page, 'Chat').click();
     await expect
       .poll(() => page.getByTestId('agent-picker').locator('option:checked').textContent())
       .toBe('Shipper (test model)');
@@ -118,7 +92,7 @@ describe('the console journey', () => {
     await expect.poll(() => page.getByTestId('inbox-unread').textContent()).toContain('1');
     await shot(page, 'journey-07-chat-approval');
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Inbox/ }).click();
+    await nav(page, /Inbox/).click();
     await page.getByTestId('inbox-item').waitFor();
     expect(await page.getByTestId('inbox-item').locator('.inbox-title').textContent()).toBe(
       'Approve demo.approval?',
@@ -128,7 +102,7 @@ describe('the console journey', () => {
     await expect.poll(() => page.getByTestId('inbox-unread').count()).toBe(0);
 
     // The run finishes; the runs page shows it succeeded.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
+    await nav(page, 'Runs').click();
     await expect
       .poll(() => page.getByTestId('run-status').allTextContents(), { timeout: 15_000 })
       .toEqual(['Succeeded', 'Succeeded']);
@@ -146,43 +120,44 @@ describe('the console journey', () => {
     await shot(page, 'journey-11-chat-after');
 
     // The dashboard counts both runs.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await nav(page, 'Dashboard').click();
     await expect
       .poll(() => page.getByTestId('stat-succeededLastHour').textContent(), { timeout: 12_000 })
       .toBe('2');
     await shot(page, 'journey-12-dashboard');
 
     // A long turn stopped from the chat.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chat' }).click();
+    await nav(page, 'Chat').click();
     await page.getByRole('link', { name: /Hello there/ }).click();
     await page.getByTestId('composer').fill('/sleep 20000');
     await page.getByTestId('composer').press('Enter');
     await page.getByTestId('stop').click();
     await page.getByText('Stopped', { exact: true }).waitFor({ timeout: 10_000 });
     await shot(page, 'journey-12b-chat-stopped');
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
+    await nav(page, 'Runs').click();
     await expect.poll(() => page.getByTestId('run-status').first().textContent()).toBe('Cancelled');
 
     // Members: the owner alone so far.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click();
+    await nav(page, 'Members').click();
     await expect.poll(() => page.getByTestId('member-row').count()).toBe(1);
     expect(await page.getByTestId('member-row').locator('.role-pill').textContent()).toBe('owner');
     await shot(page, 'journey-12d-members');
 
     // Roles: a custom role made from the viewer's, then given one more permission in the matrix.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Roles' }).click();
+    await nav(page, 'Roles').click();
     await page.getByLabel('Name', { exact: true }).fill('auditor');
     await page.getByRole('button', { name: 'Create role' }).click();
     const grant = page.getByRole('checkbox', { name: 'auditor: audit:read' });
     await grant.waitFor();
     expect(await grant.isChecked()).toBe(false);
-    await grant.check();
+    // The matrix ticks the box through an optimistic update a tick after the click, not during it; check()
+    // would look at once and, on a busy machine, find it still clear.
+    await grant.click();
+    await expect.poll(() => grant.isChecked()).toBe(true);
     await expect
       .poll(async () => {
         const roles = await server.api.GET('/api/v1/roles', {
-          headers: {
-            Authorization: `Bearer ${await page.evaluate(() => JSON.parse(localStorage.getItem('switchboard.session') ?? '{}').accessToken)}`,
-          },
+          headers: { Authorization: `Bearer ${await tokenOf(page)}` },
         });
         return roles.data?.items.find((r) => r.name === 'auditor')?.permissions.includes('audit:read');
       })
@@ -191,7 +166,7 @@ describe('the console journey', () => {
     await shot(page, 'journey-12g-roles');
 
     // An API key, its secret shown once.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+    await nav(page, 'API keys').click();
     await page.getByText('No API keys yet').waitFor();
     await page.getByLabel('Name', { exact: true }).fill('ci');
     await page.getByRole('checkbox', { name: /^runs:read/ }).check();
@@ -201,7 +176,7 @@ describe('the console journey', () => {
     await shot(page, 'journey-12c-api-keys');
 
     // The audit log, filtered, and its CSV export.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+    await nav(page, 'Audit log').click();
     await page.getByTestId('audit-row').first().waitFor();
     await page.getByLabel('Resource type').fill('api_key');
     await page.getByRole('button', { name: 'Apply filters' }).click();
@@ -215,13 +190,13 @@ describe('the console journey', () => {
     expect(download.suggestedFilename()).toMatch(/^audit-\d{4}-\d{2}-\d{2}\.csv$/);
 
     // The first org operates the server: its owner sees the control room.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Control room' }).click();
+    await nav(page, 'Control room').click();
     await expect.poll(() => page.getByTestId('system-status').textContent()).toBe('Healthy');
     expect(await page.getByTestId('control-figure').count()).toBeGreaterThanOrEqual(4);
     await shot(page, 'journey-12f-control-room');
 
     // Dark theme from the toggle (system -> light -> dark), on the dashboard.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await nav(page, 'Dashboard').click();
     await page.getByTestId('stat-succeededLastHour').waitFor();
     await page.getByTestId('theme-toggle').click();
     await page.getByTestId('theme-toggle').click();
@@ -229,43 +204,24 @@ describe('the console journey', () => {
     await shot(page, 'journey-13-dashboard-dark');
 
     expect(problems).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it('follows permissions (a viewer is offered only what it may do), and signs out every tab at once', async () => {
-    const suffix = uniqueSuffix();
-    const owner = await server.api.POST('/api/v1/auth/register', {
-      body: { email: `owner-${suffix}@example.com`, password: 'owner password 1', name: 'Olive Owner' },
-    });
-    const token = owner.data!.accessToken;
-    const auth = { headers: { Authorization: `Bearer ${token}` } };
-    const roles = await server.api.GET('/api/v1/roles', auth);
-    const viewer = roles.data!.items.find((r) => r.name === 'viewer')!;
-    const added = await server.api.POST('/api/v1/members', {
-      ...auth,
-      body: {
-        email: `viewer-${suffix}@example.com`,
-        name: 'Vic Viewer',
-        password: 'viewer password 1',
-        roleId: viewer.id,
-      },
-    });
-    expect(added.response.status).toBe(201);
+    const owner = await newAccount(server, 'Olive Owner');
+    const viewer = await addMember(server, owner, { name: 'Vic Viewer', role: 'viewer' });
 
-    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
-    const problems = watch(context);
+    const { context, problems } = await openContext(browser, { viewport: { width: 1100, height: 760 } });
     const first = await context.newPage();
     await first.goto(`${server.url}/agents`);
     await first.waitForURL(/\/signin$/);
-    await first.getByLabel('Email').fill(`viewer-${suffix}@example.com`);
-    await first.getByLabel('Password').fill('viewer password 1');
-    await first.getByRole('button', { name: 'Sign in' }).click();
+    await fillSignIn(first, viewer);
     // Back where it was headed, offered only what a viewer may use.
     await first.getByRole('heading', { name: 'Agents' }).waitFor();
     expect(new URL(first.url()).pathname).toBe('/agents');
     await expect.poll(() => first.getByTestId('user-role').textContent()).toBe('viewer');
-    const nav = first.getByRole('navigation', { name: 'Main' }).getByRole('link');
-    expect(await nav.allTextContents()).toEqual([
+    const links = first.getByRole('navigation', { name: 'Main' }).getByRole('link');
+    expect(await links.allTextContents()).toEqual([
       'Dashboard',
       'Agents',
       'Runs',
@@ -276,7 +232,7 @@ describe('the console journey', () => {
     ]);
     await first.getByText('No agents yet').waitFor();
     expect(await first.getByRole('link', { name: 'New agent' }).count()).toBe(0);
-    await first.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click();
+    await nav(first, 'Members').click();
     await expect.poll(() => first.getByTestId('member-row').count()).toBe(2);
     expect(await first.getByRole('button', { name: 'Add member' }).count()).toBe(0);
     expect(await first.getByRole('button', { name: 'Remove' }).count()).toBe(0);
@@ -298,74 +254,52 @@ describe('the console journey', () => {
   });
 
   it('fits a phone screen: the navigation folds into a menu', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 800 }, colorScheme: 'dark' });
-    const problems = watch(context);
-    const page = await context.newPage();
-    const suffix = uniqueSuffix();
-    await page.goto(`${server.url}/register`);
-    await page.getByLabel('Your name').fill('Pat Phone');
-    await page.getByLabel('Email').fill(`pat-${suffix}@example.com`);
-    await page.getByLabel('Password').fill('phone password 1');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('heading', { name: 'Welcome, Pat Phone' }).waitFor();
+    const { page, problems, close } = await openPage(browser, {
+      viewport: { width: 390, height: 800 },
+      colorScheme: 'dark',
+    });
+    await register(page, server, { name: 'Pat Phone', email: emailFor('Pat'), password: 'phone password 1' });
     expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(false);
     await expect.poll(() => page.getByTestId('stat-connectedUsers').textContent()).toBe('1');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'journey-16-phone-dashboard');
     await page.getByRole('button', { name: 'Menu' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).click();
+    await nav(page, 'Inbox').click();
     await page.getByText('Nothing needs you right now').waitFor();
     expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(false);
     await shot(page, 'journey-17-phone-inbox');
     expect(problems).toEqual([]);
-    await context.close();
+    await close();
   });
 });
 
 describe('the console with short-lived access tokens', () => {
   let browser: Browser;
   let server: TestServer;
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true }),
-      startTestServer({ env: { ACCESS_TOKEN_TTL_SECONDS: '30' } }),
-    ]);
+    ({ browser, server, stop } = await startBrowserAndServer({ env: { ACCESS_TOKEN_TTL_SECONDS: '30' } }));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => stop?.());
 
   it('refreshes silently, once for two tabs, and both keep working', async () => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
-    const problems = watch(context);
+    const { context, problems } = await openContext(browser, { viewport: { width: 1100, height: 760 } });
     const a = await context.newPage();
-    const suffix = uniqueSuffix();
-    await a.goto(`${server.url}/register`);
-    await a.getByLabel('Your name').fill('Tess Tabs');
-    await a.getByLabel('Email').fill(`tess-${suffix}@example.com`);
-    await a.getByLabel('Password').fill('two tabs password');
-    await a.getByRole('button', { name: 'Create account' }).click();
-    await a.getByRole('heading', { name: 'Welcome, Tess Tabs' }).waitFor();
+    await register(a, server, { name: 'Tess Tabs', email: emailFor('Tess'), password: 'two tabs password' });
     const b = await context.newPage();
     await b.goto(`${server.url}/runs`);
     await b.getByText('No runs yet').waitFor();
 
-    const token = () =>
-      a.evaluate(
-        () =>
-          (JSON.parse(localStorage.getItem('switchboard.session') ?? '{}') as { accessToken?: string })
-            .accessToken,
-      );
+    const token = () => tokenOf(a);
     const first = await token();
     // Both tabs plan the refresh for the same moment (3/4 of 30 s); one spends the token, the other adopts.
     await expect.poll(token, { timeout: 35_000, interval: 1000 }).not.toBe(first);
 
     // A reused refresh token would have revoked the family and signed both tabs out.
-    await a.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await nav(a, 'Agents').click();
     await a.getByText('No agents yet').waitFor();
-    await b.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Inbox/ }).click();
+    await nav(b, /Inbox/).click();
     await b.getByText('Nothing needs you right now').waitFor();
     expect(new URL(a.url()).pathname).toBe('/agents');
     expect(new URL(b.url()).pathname).toBe('/inbox');

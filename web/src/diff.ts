@@ -20,7 +20,8 @@ function splitLines(text: string): string[] {
   return text === '' ? [] : text.split(/\r?\n/);
 }
 
-const lines = (kind: DiffLine['kind'], texts: string[]): DiffLine[] => texts.map((text) => ({ kind, text }));
+const lines = (kind: DiffLine['kind'], texts: readonly string[]): DiffLine[] =>
+  texts.map((text) => ({ kind, text }));
 
 /**
  * The lines of `before` and `after` as kept, removed and added, in reading order (a change reads as its
@@ -28,8 +29,11 @@ const lines = (kind: DiffLine['kind'], texts: string[]): DiffLine[] => texts.map
  * edit of a long text costs only its changed middle.
  */
 export function diffLines(before: string, after: string): DiffLine[] {
-  const a = splitLines(before);
-  const b = splitLines(after);
+  return diffSequences(splitLines(before), splitLines(after));
+}
+
+/** {@link diffLines} of texts already split into lines (or of any list whose order matters). */
+export function diffSequences(a: readonly string[], b: readonly string[]): DiffLine[] {
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let endA = a.length;
@@ -46,7 +50,7 @@ export function diffLines(before: string, after: string): DiffLine[] {
 }
 
 /** A longest-common-subsequence diff of two line lists with nothing in common at either end. */
-function diffMiddle(a: string[], b: string[]): DiffLine[] {
+function diffMiddle(a: readonly string[], b: readonly string[]): DiffLine[] {
   if (a.length === 0 || b.length === 0 || a.length * b.length > MAX_CELLS) {
     return [...lines('removed', a), ...lines('added', b)];
   }

@@ -67,10 +67,21 @@ function issuesOf(error: unknown): Issue[] {
   return issues.filter((i): i is Issue => typeof i?.path === 'string' && typeof i?.message === 'string');
 }
 
+const asSentence = (issue: Issue | undefined) =>
+  issue ? issue.message.charAt(0).toUpperCase() + issue.message.slice(1) : undefined;
+
 /** The server's complaint about one field of the request body, to show under that field. */
 export function fieldError(error: unknown, field: string): string | undefined {
-  const issue = issuesOf(error).find((i) => i.path === `body.${field}`);
-  return issue ? issue.message.charAt(0).toUpperCase() + issue.message.slice(1) : undefined;
+  return asSentence(issuesOf(error).find((i) => i.path === `body.${field}`));
+}
+
+/**
+ * The server's first complaint about a field or anything inside it (`guardrails.0.terms` also takes the
+ * issues of `guardrails.0.terms.3`), for fields whose parts have no control of their own.
+ */
+export function fieldErrorWithin(error: unknown, field: string): string | undefined {
+  const path = `body.${field}`;
+  return asSentence(issuesOf(error).find((i) => i.path === path || i.path.startsWith(`${path}.`)));
 }
 
 /** Whether every problem of a failed submit belongs to one of `fields`, each shown under its field. */

@@ -1,25 +1,25 @@
 import type { components } from '@switchboard/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { confirmDelete, DeleteProblem } from '../agents/AgentDelete.tsx';
+import { AgentVersions } from '../agents/AgentVersions.tsx';
+import { GuardrailsEditor } from '../agents/GuardrailsEditor.tsx';
+import {
+  draftOfGuardrail,
+  type GuardrailDraft,
+  guardrailOfDraft,
+  guardrailsValid,
+} from '../agents/guardrails.ts';
+import { SaveProblem } from '../agents/SaveProblem.tsx';
 import { api, unwrap } from '../api/client.ts';
 import { ApiError } from '../api/errors.ts';
 import { useSession } from '../auth/SessionContext.tsx';
-import { Empty, ErrorMessage, Loading, PageHeader, QueryState, TimeAgo } from '../components/states.tsx';
+import { Empty, ErrorMessage, Loading, PageHeader } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
-import { changedKeys, type DiffLine, diffLines, diffLists, type Skipped, withContext } from '../diff.ts';
-import {
-  useAgentName,
-  useAgents,
-  useAgentVersions,
-  useDeleteAgent,
-  useRestoreVersion,
-  versionConflict,
-} from '../queries/agents.ts';
-import { confirmDelete, DeleteProblem } from './AgentsPage.tsx';
+import { useAgents, useDeleteAgent } from '../queries/agents.ts';
 
 type Agent = components['schemas']['Agent'];
-type AgentVersion = components['schemas']['AgentVersion'];
 
 interface Draft {
   name: string;
@@ -28,6 +28,7 @@ interface Draft {
   model: string;
   tools: string[];
   handoffs: string[];
+  guardrails: GuardrailDraft[];
 }
 
 const EMPTY: Draft = {
@@ -37,6 +38,7 @@ const EMPTY: Draft = {
   model: 'builtin:scripted',
   tools: [],
   handoffs: [],
+  guardrails: [],
 };
 
 function draftOf(a: Agent): Draft {
@@ -47,250 +49,27 @@ function draftOf(a: Agent): Draft {
     model: a.model,
     tools: a.tools,
     handoffs: a.handoffs,
+    guardrails: a.guardrails.map(draftOfGuardrail),
+  };
+}
+
+/** What a save sends: the form's fields, trimmed where the server would refuse spaces. */
+function bodyOf(d: Draft) {
+  return {
+    name: d.name.trim(),
+    description: d.description,
+    instructions: d.instructions,
+    model: d.model.trim(),
+    tools: d.tools,
+    handoffs: d.handoffs,
+    guardrails: d.guardrails.map(guardrailOfDraft),
   };
 }
 
 const toggle = (list: string[], value: string, on: boolean) =>
   on ? [...new Set([...list, value])] : list.filter((v) => v !== value);
 
-/**
- * A save or restore refused because someone saved the agent first (409 version_conflict) reads as what
- * happened and what to do, with a button that loads their version; any other failure reads as usual.
- */
-function SaveProblem({
-  error,
-  refused,
-  onReload,
-}: {
-  error: unknown;
-  refused: string;
-  onReload: () => void;
-}) {
-  const conflict = versionConflict(error);
-  if (!conflict) return <ErrorMessage error={error} />;
-  const now = conflict.current ? ` (it is at version ${conflict.current} now)` : '';
-  return (
-    <div className="problem problem-soft" role="alert" data-testid="version-conflict">
-      <span>
-        Someone else saved this agent after you opened it{now}, so {refused}. Reload to see their change, then
-        try again.
-      </span>
-      <button type="button" className="btn btn-small" onClick={onReload}>
-        Reload
-      </button>
-    </div>
-  );
-}
-
-/** Lines of a diff: − only in the chosen version, + only in the current one; folded stretches as a count. */
-function DiffRows({ lines, label }: { lines: Array<DiffLine | Skipped>; label: string }) {
-  return (
-    <ol className="diff" aria-label={label}>
-      {lines.map((l, i) =>
-        l.kind === 'skipped' ? (
-          // biome-ignore lint/suspicious/noArrayIndexKey: a diff's lines have no identity but their place
-          <li key={i} className="diff-line diff-skipped">
-            ⋯ {l.count} unchanged {l.count === 1 ? 'line' : 'lines'}
-          </li>
-        ) : (
-          // biome-ignore lint/suspicious/noArrayIndexKey: a diff's lines have no identity but their place
-          <li key={i} className={`diff-line diff-${l.kind}`}>
-            <span className="diff-mark" aria-hidden="true">
-              {l.kind === 'added' ? '+' : l.kind === 'removed' ? '−' : ' '}
-            </span>
-            {l.kind === 'same' ? null : <span className="sr-only">{l.kind}: </span>}
-            {l.text || ' '}
-          </li>
-        ),
-      )}
-    </ol>
-  );
-}
-
-const shown = (value: unknown) => (value === undefined ? 'not set' : JSON.stringify(value));
-
-/** A single value's change as a removed line and an added one. */
-const valueChange = (before: string, after: string): DiffLine[] => [
-  { kind: 'removed', text: before || '(empty)' },
-  { kind: 'added', text: after || '(empty)' },
-];
-
-/** A list's change: what only the chosen version has, then what only the current one has. */
-function listChange(before: string[], after: string[], nameOf: (id: string) => string): DiffLine[] {
-  const { added, removed } = diffLists(before, after);
-  return [
-    ...removed.map((v): DiffLine => ({ kind: 'removed', text: nameOf(v) })),
-    ...added.map((v): DiffLine => ({ kind: 'added', text: nameOf(v) })),
-  ];
-}
-
-/** Every field that differs between a version and the agent now, as diff lines, in the form's order. */
-function fieldChanges(
-  version: AgentVersion['agent'],
-  current: Agent,
-  nameOf: (id: string) => string,
-): Array<[field: string, lines: Array<DiffLine | Skipped>]> {
-  const settings = changedKeys(version.modelSettings, current.modelSettings).flatMap(
-    ({ key, before, after }): DiffLine[] => [
-      { kind: 'removed', text: `${key}: ${shown(before)}` },
-      { kind: 'added', text: `${key}: ${shown(after)}` },
-    ],
-  );
-  return [
-    ['Name', version.name === current.name ? [] : valueChange(version.name, current.name)],
-    [
-      'Description',
-      version.description === current.description
-        ? []
-        : valueChange(version.description, current.description),
-    ],
-    ['Model', version.model === current.model ? [] : valueChange(version.model, current.model)],
-    [
-      'Instructions',
-      version.instructions === current.instructions
-        ? []
-        : withContext(diffLines(version.instructions, current.instructions)),
-    ],
-    ['Tools', listChange(version.tools, current.tools, (t) => t)],
-    ['Hand-offs', listChange(version.handoffs, current.handoffs, nameOf)],
-    ['Model settings', settings],
-  ];
-}
-
-/** A chosen version against the agent now, field by field, and the way back to it. */
-function VersionDiff({
-  version,
-  current,
-  restore,
-}: {
-  version: AgentVersion;
-  current: Agent;
-  restore: ReactNode;
-}) {
-  const nameOf = useAgentName();
-  const fields = fieldChanges(version.agent, current, nameOf);
-  const changed = fields.filter(([, lines]) => lines.length > 0);
-  const same = fields.filter(([, lines]) => lines.length === 0).map(([field]) => field);
-  return (
-    <div className="card version-diff" data-testid="version-diff">
-      <h3 className="version-diff-title">
-        Version {version.version} → current (version {current.version})
-      </h3>
-      {changed.length === 0 ? (
-        <p className="muted">Version {version.version} is the same as the current version.</p>
-      ) : (
-        <>
-          <p className="muted small-inline">
-            <span className="diff-key diff-removed">− only in version {version.version}</span>{' '}
-            <span className="diff-key diff-added">+ only in the current version</span>
-          </p>
-          <dl className="diff-fields">
-            {changed.map(([field, lines]) => (
-              <div key={field} data-testid={`diff-${field}`}>
-                <dt>{field}</dt>
-                <dd>
-                  <DiffRows lines={lines} label={`${field}: version ${version.version} against current`} />
-                </dd>
-              </div>
-            ))}
-          </dl>
-          {same.length ? <p className="muted small-inline">The same in both: {same.join(', ')}.</p> : null}
-          {restore}
-        </>
-      )}
-    </div>
-  );
-}
-
-/** The agent's versions, newest first; any earlier one can be compared with the current one and restored. */
-function Versions({ agent, canRestore }: { agent: Agent; canRestore: boolean }) {
-  const versions = useAgentVersions(agent.id);
-  const restore = useRestoreVersion(agent.id);
-  const queryClient = useQueryClient();
-  const toast = useToast();
-  const [selected, setSelected] = useState<number>();
-  const chosen = versions.data?.find((v) => v.version === selected);
-  const choose = (version: number | undefined) => {
-    restore.reset();
-    setSelected(version);
-  };
-  const restoreChosen = (version: AgentVersion) =>
-    restore.mutate(
-      { version, expectedVersion: agent.version },
-      {
-        onSuccess: (saved) => toast.notify(`Restored version ${version.version} as version ${saved.version}`),
-      },
-    );
-  const reload = () => {
-    restore.reset();
-    void queryClient.invalidateQueries({ queryKey: ['agents'] });
-  };
-  const restoreControls = chosen ? (
-    <>
-      {restore.error ? (
-        <SaveProblem
-          error={restore.error}
-          refused={`version ${chosen.version} was not restored`}
-          onReload={reload}
-        />
-      ) : null}
-      {canRestore ? (
-        <div className="row-actions">
-          <button
-            type="button"
-            className="btn btn-primary"
-            disabled={restore.isPending || versionConflict(restore.error) !== undefined}
-            onClick={() => restoreChosen(chosen)}
-          >
-            {restore.isPending ? 'Restoring…' : `Restore version ${chosen.version}`}
-          </button>
-          <span className="muted small-inline">
-            Saves its fields as a new version; the slug stays as it is.
-          </span>
-        </div>
-      ) : null}
-    </>
-  ) : null;
-  return (
-    <section aria-labelledby="versions-heading">
-      <h2 id="versions-heading" className="section-title">
-        Versions
-      </h2>
-      <QueryState query={versions}>
-        {(items) => (
-          <ul className="card list">
-            {items.map((v) => (
-              <li key={v.version} className="list-row" data-testid="version-row">
-                <span>
-                  Version {v.version} <span className="muted">· {v.agent.model}</span>
-                  {v.version === agent.version ? <span className="tag">current</span> : null}
-                </span>
-                <span className="row-actions">
-                  <span className="muted small-inline">
-                    <TimeAgo iso={v.createdAt} />
-                  </span>
-                  {v.version === agent.version ? null : (
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      aria-expanded={selected === v.version}
-                      onClick={() => choose(selected === v.version ? undefined : v.version)}
-                    >
-                      {selected === v.version ? 'Hide changes' : 'Compare with current'}
-                    </button>
-                  )}
-                </span>
-              </li>
-            ))}
-          </ul>
-        )}
-      </QueryState>
-      {chosen ? <VersionDiff version={chosen} current={agent} restore={restoreControls} /> : null}
-    </section>
-  );
-}
-
-/** Create (at /agents/new) or edit an agent: instructions, model, tools from the registry, hand-offs. */
+/** Create (at /agents/new) or edit an agent: instructions, model, tools from the registry, hand-offs, guardrails. */
 export function AgentEditPage() {
   const { id } = useParams();
   const creating = id === undefined;
@@ -313,20 +92,18 @@ export function AgentEditPage() {
   const agents = useAgents();
   const remove = useDeleteAgent();
   const [draft, setDraft] = useState<Draft>(EMPTY);
+  // Set by the first attempt to save: from then on the guardrails say what is wrong with them.
+  const [checked, setChecked] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
   useEffect(() => {
-    if (agent.data) setDraft(draftOf(agent.data));
+    if (!agent.data) return;
+    setDraft(draftOf(agent.data));
+    setChecked(false);
   }, [agent.data]);
 
   const save = useMutation({
     mutationFn: async (d: Draft) => {
-      const body = {
-        name: d.name.trim(),
-        description: d.description,
-        instructions: d.instructions,
-        model: d.model.trim(),
-        tools: d.tools,
-        handoffs: d.handoffs,
-      };
+      const body = bodyOf(d);
       if (creating) return unwrap(api.POST('/api/v1/agents', { body }));
       return unwrap(
         api.PATCH('/api/v1/agents/{id}', {
@@ -363,7 +140,13 @@ export function AgentEditPage() {
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    save.mutate(draft);
+    setChecked(true);
+    if (guardrailsValid(draft.guardrails)) {
+      save.mutate(draft);
+      return;
+    }
+    // Rendered with its message by the next frame: take the keyboard to the first field to fix.
+    requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
   }
 
   function deleteAgent(a: Agent) {
@@ -403,7 +186,7 @@ export function AgentEditPage() {
       {remove.error ? (
         <DeleteProblem error={remove.error} agent={agent.data} onDismiss={() => remove.reset()} />
       ) : null}
-      <form className="form card form-wide" onSubmit={submit}>
+      <form ref={form} className="form card form-wide" onSubmit={submit}>
         <fieldset disabled={readOnly || save.isPending}>
           <div className="form-grid">
             <label>
@@ -495,6 +278,13 @@ export function AgentEditPage() {
               ))
             )}
           </fieldset>
+          <GuardrailsEditor
+            rules={draft.guardrails}
+            onChange={(guardrails) => setDraft({ ...draft, guardrails })}
+            checked={checked}
+            saveError={save.error}
+            readOnly={readOnly}
+          />
           {save.error ? (
             <SaveProblem error={save.error} refused="your changes were not saved" onReload={reload} />
           ) : null}
@@ -512,7 +302,7 @@ export function AgentEditPage() {
           )}
         </fieldset>
       </form>
-      {agent.data ? <Versions agent={agent.data} canRestore={!readOnly} /> : null}
+      {agent.data ? <AgentVersions agent={agent.data} canRestore={!readOnly} /> : null}
     </div>
   );
 }

@@ -71,11 +71,22 @@ export function useRestoreVersion(agentId: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ version, expectedVersion }: { version: AgentVersion; expectedVersion: number }) => {
-      const { name, description, instructions, model, tools, handoffs, modelSettings } = version.agent;
+      const { name, description, instructions, model, tools, handoffs, modelSettings, guardrails } =
+        version.agent;
       return unwrap(
         api.PATCH('/api/v1/agents/{id}', {
           params: { path: { id: agentId } },
-          body: { name, description, instructions, model, tools, handoffs, modelSettings, expectedVersion },
+          body: {
+            name,
+            description,
+            instructions,
+            model,
+            tools,
+            handoffs,
+            modelSettings,
+            guardrails,
+            expectedVersion,
+          },
         }),
       );
     },

@@ -40,6 +40,7 @@ function setup(overrides: { refreshToken?: (failed: string) => Promise<string | 
   const sockets: FakeSocket[] = [];
   const timers: Array<{ fn: () => void; ms: number }> = [];
   let token = 'tok-1';
+  const onlineListeners = new Set<() => void>();
   const client = new RealtimeClient({
     url: 'ws://x/api/v1/ws',
     getToken: () => token,
@@ -59,6 +60,10 @@ function setup(overrides: { refreshToken?: (failed: string) => Promise<string | 
       const i = timers.indexOf(t as (typeof timers)[number]);
       if (i >= 0) timers.splice(i, 1);
     },
+    onOnline: (listener) => {
+      onlineListeners.add(listener);
+      return () => onlineListeners.delete(listener);
+    },
   });
   const fireTimer = () => {
     const t = timers.shift();
@@ -66,7 +71,19 @@ function setup(overrides: { refreshToken?: (failed: string) => Promise<string | 
     t.fn();
     return t.ms;
   };
-  return { client, sockets, timers, fireTimer, setToken: (t: string) => (token = t) };
+  /** The browser's 'online' event. */
+  const goOnline = () => {
+    for (const listener of onlineListeners) listener();
+  };
+  return {
+    client,
+    sockets,
+    timers,
+    fireTimer,
+    goOnline,
+    onlineListeners,
+    setToken: (t: string) => (token = t),
+  };
 }
 
 const runEvent = (seq: number): Record<string, unknown> => ({
@@ -189,5 +206,52 @@ describe('RealtimeClient', () => {
     off();
     expect(stats).toEqual([{ connectedUsers: 1 }]);
     expect(sockets[0]!.sent.at(-1)).toEqual({ type: 'unsubscribe', channel: 'dashboard' });
+  });
+
+  it('reconnects at once when the browser comes back online, instead of waiting out the back-off', () => {
+    const { client, sockets, timers, fireTimer, goOnline } = setup();
+    client.start();
+    sockets[0]!.drop();
+    fireTimer();
+    sockets[1]!.drop(); // offline: every try fails, and the back-off grows
+    expect(timers.map((t) => t.ms)).toEqual([750]);
+    goOnline();
+    expect(sockets).toHaveLength(3);
+    expect(timers).toEqual([]);
+    expect(client.connectionState).toBe('reconnecting');
+    sockets[2]!.ack();
+    expect(client.connectionState).toBe('open');
+  });
+
+  it('keeps the back-off when the server is still out of reach after coming online', () => {
+    const { client, sockets, fireTimer, goOnline } = setup();
+    client.start();
+    sockets[0]!.drop();
+    goOnline();
+    sockets[1]!.drop();
+    expect(fireTimer()).toBe(750); // attempt 1, as without the online event
+  });
+
+  it('leaves a live or connecting socket alone when the browser comes online', () => {
+    const { client, sockets, goOnline } = setup();
+    client.start();
+    goOnline(); // the first connection is still being made
+    sockets[0]!.ack();
+    goOnline();
+    expect(sockets).toHaveLength(1);
+    expect(client.connectionState).toBe('open');
+  });
+
+  it('does not reconnect on the online event once closed, and stops listening for it', () => {
+    const { client, sockets, timers, goOnline, onlineListeners } = setup();
+    client.start();
+    sockets[0]!.drop();
+    client.stop();
+    goOnline();
+    expect(sockets).toHaveLength(1);
+    expect(timers).toEqual([]);
+    expect(onlineListeners.size).toBe(0);
+    client.start();
+    expect(onlineListeners.size).toBe(1);
   });
 });

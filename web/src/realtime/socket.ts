@@ -3,8 +3,8 @@
  *
  * It reconnects with exponential back-off and jitter, re-subscribes every channel after a reconnect
  * (channels with a log replay from the last `seq` seen, so nothing is missed or shown twice), queues
- * outgoing messages while offline and sends them once the server has acknowledged the connection, and
- * gets a fresh token when the server closes with 4401.
+ * outgoing messages while offline and sends them once the server has acknowledged the connection, gets a
+ * fresh token when the server closes with 4401, and tries again at once when the browser comes back online.
  */
 
 /** What the server sends on a channel. `seq` is the log position on channels with a log, else null. */
@@ -39,6 +39,8 @@ export interface RealtimeOptions {
   random?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (timer: unknown) => void;
+  /** Calls `listener` whenever the browser comes back online; answers a function that stops it. */
+  onOnline?: (listener: () => void) => () => void;
 }
 
 interface ChannelState {
@@ -51,6 +53,13 @@ type Outgoing = Record<string, unknown> & { type: string };
 
 const OPEN = 1;
 const MAX_QUEUE = 100;
+
+/** The window's 'online' event; nothing where there is no window (tests, workers). */
+function windowOnline(listener: () => void): () => void {
+  if (typeof window === 'undefined') return () => {};
+  window.addEventListener('online', listener);
+  return () => window.removeEventListener('online', listener);
+}
 
 /** Back-off before reconnect attempt `attempt` (0-based): exponential, capped, with full jitter above half. */
 export function reconnectDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
@@ -71,6 +80,7 @@ export class RealtimeClient {
   private readonly statsListeners = new Set<(data: Record<string, unknown>) => void>();
   private readonly errorListeners = new Set<(error: { code: string; message: string }) => void>();
   private tokenUsed: string | undefined;
+  private stopListening: (() => void) | undefined;
   private readonly o: Required<Omit<RealtimeOptions, 'createSocket'>> & Pick<RealtimeOptions, 'createSocket'>;
 
   constructor(options: RealtimeOptions) {
@@ -80,6 +90,7 @@ export class RealtimeClient {
       random: Math.random,
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (t) => clearTimeout(t as number),
+      onOnline: windowOnline,
       ...options,
     };
   }
@@ -96,12 +107,15 @@ export class RealtimeClient {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopListening = this.o.onOnline(() => this.reconnectNow());
     this.connect();
   }
 
   /** Closes for good (sign-out); subscriptions stay registered for a later start(). */
   stop(): void {
     this.stopped = true;
+    this.stopListening?.();
+    this.stopListening = undefined;
     this.o.clearTimer(this.timer);
     this.timer = undefined;
     const socket = this.socket;
@@ -232,6 +246,17 @@ export class RealtimeClient {
       this.timer = undefined;
       this.connect();
     }, delay);
+  }
+
+  /**
+   * Back online: a reconnect waiting out its back-off (up to 15 s) goes now. The back-off itself is kept,
+   * so should the server still be out of reach the next tries wait as they would have.
+   */
+  private reconnectNow(): void {
+    if (this.stopped || this.timer === undefined) return;
+    this.o.clearTimer(this.timer);
+    this.timer = undefined;
+    this.connect();
   }
 
   private onMessage(raw: unknown): void {

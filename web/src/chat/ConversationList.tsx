@@ -1,0 +1,236 @@
+import type { components } from '@switchboard/client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRef, useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { api, unwrap } from '../api/client.ts';
+import { useSession } from '../auth/SessionContext.tsx';
+import { ErrorMessage, Loading, TimeAgo } from '../components/states.tsx';
+import { useToast } from '../components/Toasts.tsx';
+import { useAgentName } from '../queries/agents.ts';
+
+type Conversation = components['schemas']['Conversation'];
+
+/**
+ * Renaming and deleting conversations. A rename shows at once and goes back if refused; a delete of the
+ * open conversation leaves it first, so nothing asks the server for what no longer exists.
+ */
+function useConversationChanges(activeId: string | undefined) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const navigate = useNavigate();
+  const setTitle = (id: string, title: string) => {
+    queryClient.setQueryData<Conversation[]>(['conversations'], (list) =>
+      list?.map((c) => (c.id === id ? { ...c, title } : c)),
+    );
+    queryClient.setQueryData<Conversation>(['conversations', 'one', id], (c) => (c ? { ...c, title } : c));
+  };
+  const rename = useMutation({
+    mutationFn: (v: { id: string; title: string; before: string }) =>
+      unwrap(
+        api.PATCH('/api/v1/conversations/{id}', { params: { path: { id: v.id } }, body: { title: v.title } }),
+      ),
+    onMutate: async (v) => {
+      await queryClient.cancelQueries({ queryKey: ['conversations'], exact: true });
+      setTitle(v.id, v.title);
+    },
+    onError: (err, v) => {
+      setTitle(v.id, v.before);
+      toast.fail(err);
+    },
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['conversations'], exact: true }),
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) =>
+      unwrap(api.DELETE('/api/v1/conversations/{id}', { params: { path: { id } } })).then(() => id),
+    onSuccess: (id) => {
+      if (id === activeId) navigate('/chat', { replace: true });
+      queryClient.setQueryData<Conversation[]>(['conversations'], (list) => list?.filter((c) => c.id !== id));
+      queryClient.removeQueries({ queryKey: ['conversations', 'one', id], type: 'inactive' });
+      queryClient.removeQueries({ queryKey: ['conversations', 'messages', id], type: 'inactive' });
+      toast.notify('Conversation deleted');
+    },
+    onError: (err) => toast.fail(err),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['conversations'], exact: true }),
+  });
+  return { rename, remove };
+}
+
+/** The title in an input: Enter or leaving the field saves, Escape gives up. */
+function TitleEditor({ title, onDone }: { title: string; onDone: (title: string | undefined) => void }) {
+  const [value, setValue] = useState(title);
+  const finished = useRef(false);
+  const finish = (next: string | undefined) => {
+    if (finished.current) return;
+    finished.current = true;
+    const trimmed = next?.trim();
+    onDone(trimmed && trimmed !== title ? trimmed : undefined);
+  };
+  return (
+    <form
+      className="chat-rename"
+      onSubmit={(e) => {
+        e.preventDefault();
+        finish(value);
+      }}
+    >
+      <input
+        // biome-ignore lint/a11y/noAutofocus: the field appears because its Rename button was pressed
+        autoFocus
+        onFocus={(e) => e.currentTarget.select()}
+        aria-label="Conversation title"
+        maxLength={200}
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+        onBlur={() => finish(value)}
+        onKeyDown={(e) => {
+          if (e.key !== 'Escape') return;
+          // Escape is this field's; it must not also close a notification.
+          e.preventDefault();
+          finish(undefined);
+        }}
+      />
+    </form>
+  );
+}
+
+function PencilIcon() {
+  return (
+    <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+      <path d="M11.5 2.5l2 2L6 12l-2.5.5L4 10z" fill="none" stroke="currentColor" strokeWidth="1.4" />
+    </svg>
+  );
+}
+
+function TrashIcon() {
+  return (
+    <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+      <path
+        d="M3 4.5h10M6.5 4.5V3h3v1.5M4.5 4.5l.7 8.5h5.6l.7-8.5"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.4"
+      />
+    </svg>
+  );
+}
+
+function ConversationRow({
+  conversation: c,
+  active,
+  agentName,
+  changes,
+}: {
+  conversation: Conversation;
+  active: boolean;
+  agentName: (id: string) => string;
+  changes: ReturnType<typeof useConversationChanges> | undefined;
+}) {
+  const [editing, setEditing] = useState(false);
+  const renameButton = useRef<HTMLButtonElement>(null);
+  function done(title: string | undefined) {
+    setEditing(false);
+    if (title) changes?.rename.mutate({ id: c.id, title, before: c.title });
+    // Back to where the keyboard was, unless the field lost focus to something else.
+    requestAnimationFrame(() => {
+      if (document.activeElement === document.body) renameButton.current?.focus();
+    });
+  }
+  function remove() {
+    if (window.confirm(`Delete "${c.title}" and all its messages?`)) changes?.remove.mutate(c.id);
+  }
+  return (
+    <li className={`chat-row ${active ? 'active' : ''}`} data-testid="conversation">
+      {editing ? (
+        <TitleEditor title={c.title} onDone={done} />
+      ) : (
+        <Link to={`/chat/${c.id}`} className={`chat-link ${active ? 'active' : ''}`}>
+          <span className="chat-link-title">{c.title}</span>
+          <span className="muted small-inline">
+            {agentName(c.agentId)} · <TimeAgo iso={c.updatedAt} />
+          </span>
+        </Link>
+      )}
+      {changes && !editing ? (
+        <div className="chat-row-actions">
+          <button
+            ref={renameButton}
+            type="button"
+            className="icon-button"
+            aria-label={`Rename ${c.title}`}
+            title="Rename"
+            onClick={() => setEditing(true)}
+          >
+            <PencilIcon />
+          </button>
+          <button
+            type="button"
+            className="icon-button icon-button-danger"
+            aria-label={`Delete ${c.title}`}
+            title="Delete"
+            disabled={changes.remove.isPending && changes.remove.variables === c.id}
+            onClick={remove}
+          >
+            <TrashIcon />
+          </button>
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+/** The conversations, newest first, searchable by title and agent; each renamed or deleted in place. */
+export function ConversationList({ activeId }: { activeId: string | undefined }) {
+  const [search, setSearch] = useState('');
+  const { can } = useSession();
+  const agentName = useAgentName();
+  const changes = useConversationChanges(activeId);
+  const conversations = useQuery({
+    queryKey: ['conversations'],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET('/api/v1/conversations', { params: { query: { limit: 100 } }, signal })).then(
+        (d) => d.items,
+      ),
+  });
+  const needle = search.trim().toLowerCase();
+  const shown = (conversations.data ?? []).filter(
+    (c) =>
+      !needle ||
+      c.title.toLowerCase().includes(needle) ||
+      agentName(c.agentId).toLowerCase().includes(needle),
+  );
+  return (
+    <aside className="chat-list" aria-label="Conversations">
+      <div className="chat-list-head">
+        <Link to="/chat" className="btn btn-primary btn-block">
+          New chat
+        </Link>
+        <input
+          type="search"
+          placeholder="Search conversations"
+          aria-label="Search conversations"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+      </div>
+      {conversations.error ? (
+        <ErrorMessage error={conversations.error} onRetry={() => void conversations.refetch()} />
+      ) : !conversations.data ? (
+        <Loading />
+      ) : shown.length === 0 ? (
+        <p className="muted pad">{needle ? 'No conversation matches.' : 'No conversations yet.'}</p>
+      ) : (
+        <ul>
+          {shown.map((c) => (
+            <ConversationRow
+              key={c.id}
+              conversation={c}
+              active={c.id === activeId}
+              agentName={agentName}
+              changes={can('conversations:write') ? changes : undefined}
+            />
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}
