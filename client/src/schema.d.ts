@@ -531,6 +531,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inbox/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One action on up to 100 items; each item answers for itself
+         * @description Runs `action` on each id in order. An item that cannot take it (not found in your org, an approval already decided, an open approval to close) answers `ok: false` with the error; the others go ahead. Approving or rejecting resumes each run as the single routes do.
+         */
+        post: operations["bulkInbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mcp-servers": {
         parameters: {
             query?: never;
@@ -1165,6 +1185,7 @@ export interface components {
                 };
                 name: string | null;
                 orgId: string;
+                orgName: string | null;
                 runs: number;
                 slug: string | null;
                 succeeded: number;
@@ -1185,6 +1206,7 @@ export interface components {
                 };
                 name: string | null;
                 orgId: string;
+                orgName: string | null;
                 runs: number;
                 slug: string | null;
                 succeeded: number;
@@ -2149,6 +2171,8 @@ export interface components {
         };
         ExecutionMetrics: {
             at: string;
+            /** @description The width of each bucket of `series` */
+            bucketMs: number;
             durationMs: {
                 p50: number | null;
                 p95: number | null;
@@ -2171,12 +2195,23 @@ export interface components {
             runsByStatus: {
                 [key: string]: number;
             };
+            /** @description Runs finished per bucket over the window, oldest first, empty buckets included */
+            series: {
+                /** @description Start of the bucket */
+                at: string;
+                cancelled: number;
+                failed: number;
+                p50Ms: number | null;
+                succeeded: number;
+            }[];
             throughputPerMinute: number;
             /** @enum {string} */
             window: "1h" | "24h" | "7d";
         };
         ExecutionMetricsInput: {
             at: string;
+            /** @description The width of each bucket of `series` */
+            bucketMs: number;
             durationMs: {
                 p50: number | null;
                 p95: number | null;
@@ -2199,6 +2234,15 @@ export interface components {
             runsByStatus: {
                 [key: string]: number;
             };
+            /** @description Runs finished per bucket over the window, oldest first, empty buckets included */
+            series: {
+                /** @description Start of the bucket */
+                at: string;
+                cancelled: number;
+                failed: number;
+                p50Ms: number | null;
+                succeeded: number;
+            }[];
             throughputPerMinute: number;
             /** @enum {string} */
             window: "1h" | "24h" | "7d";
@@ -2210,6 +2254,52 @@ export interface components {
         HttpAllowlistInput: {
             hosts: string[];
             updatedAt: string | null;
+        };
+        InboxBulkRequest: {
+            /** @enum {string} */
+            action: "read" | "unread" | "close" | "approve" | "reject";
+            ids: string[];
+            /** @description With approve or reject */
+            reason?: string;
+        };
+        InboxBulkRequestInput: {
+            /** @enum {string} */
+            action: "read" | "unread" | "close" | "approve" | "reject";
+            ids: string[];
+            /** @description With approve or reject */
+            reason?: string;
+        };
+        InboxBulkResponse: {
+            items: ({
+                id: string;
+                item: components["schemas"]["InboxItem"];
+                /** @constant */
+                ok: true;
+            } | {
+                error: {
+                    code: string;
+                    message: string;
+                };
+                id: string;
+                /** @constant */
+                ok: false;
+            })[];
+        };
+        InboxBulkResponseInput: {
+            items: ({
+                id: string;
+                item: components["schemas"]["InboxItemInput"];
+                /** @constant */
+                ok: true;
+            } | {
+                error: {
+                    code: string;
+                    message: string;
+                };
+                id: string;
+                /** @constant */
+                ok: false;
+            })[];
         };
         InboxItem: {
             body: string;
@@ -5857,6 +5947,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboxItem"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    bulkInbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InboxBulkRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxBulkResponse"];
                 };
             };
             /** @description Default Response */

@@ -35,6 +35,8 @@ describe('control room: execution metrics and agent health', () => {
       durationMs: { p50: number | null };
       finishedByStatus: Record<string, { count: number }>;
       throughputPerMinute: number;
+      bucketMs: number;
+      series: Array<{ at: string; succeeded: number; failed: number; cancelled: number }>;
     }>(server, 'GET', '/api/v1/admin/control-room/execution-metrics?window=1h', {
       token: operator.accessToken,
     });
@@ -45,13 +47,27 @@ describe('control room: execution metrics and agent health', () => {
     expect(metrics.body.durationMs.p50).not.toBeNull();
     expect(metrics.body.finishedByStatus.failed?.count).toBeGreaterThanOrEqual(1);
     expect(metrics.body.throughputPerMinute).toBeGreaterThan(0);
+    // The series covers the whole hour minute by minute, and adds up to the window's totals.
+    const { series, bucketMs } = metrics.body;
+    expect(bucketMs).toBe(60_000);
+    expect(series.length).toBeGreaterThanOrEqual(60);
+    expect(Date.parse(series.at(-1)!.at) - Date.parse(series[0]!.at)).toBe(bucketMs * (series.length - 1));
+    const sum = (status: 'succeeded' | 'failed' | 'cancelled') => series.reduce((n, b) => n + b[status], 0);
+    expect(sum('failed')).toBe(metrics.body.finishedByStatus.failed?.count);
+    expect(sum('succeeded') + sum('failed') + sum('cancelled')).toBeGreaterThanOrEqual(2);
 
     const health = await call<{
-      items: Array<{ agentId: string; runs: number; successRate: number; slug: string }>;
+      items: Array<{
+        agentId: string;
+        runs: number;
+        successRate: number;
+        slug: string;
+        orgName: string | null;
+      }>;
     }>(server, 'GET', '/api/v1/admin/control-room/agent-health?window=24h', { token: operator.accessToken });
     expect(health.status).toBe(200);
     const row = health.body.items.find((i) => i.agentId === agent.id);
-    expect(row).toMatchObject({ runs: 2, successRate: 0.5, slug: agent.slug });
+    expect(row).toMatchObject({ runs: 2, successRate: 0.5, slug: agent.slug, orgName: expect.any(String) });
 
     const stats = await call<{ figures: Record<string, number> }>(
       server,

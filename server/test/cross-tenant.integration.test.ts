@@ -229,6 +229,26 @@ describe('org B cannot reach org A', () => {
     }
   });
 
+  it("cannot act on org A's inbox items in bulk: each answers not_found, and stays as it was", async () => {
+    const item = created.get('/api/v1/inbox/:id')!;
+    for (const action of ['read', 'close', 'approve', 'reject']) {
+      const res = await call<{ items: Array<{ id: string; ok: boolean; error?: { code: string } }> }>(
+        server,
+        'POST',
+        '/api/v1/inbox/bulk',
+        { token: b.accessToken, body: { ids: [item.id], action } },
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.items).toEqual([
+        { id: item.id, ok: false, error: expect.objectContaining({ code: 'not_found' }) },
+      ]);
+    }
+    const own = await call<{ status: string; read: boolean }>(server, 'GET', item.readBack, {
+      token: a.accessToken,
+    });
+    expect(own.body).toMatchObject({ status: 'open', read: false });
+  });
+
   it("never lists org A's resources", async () => {
     const ids = [
       ...new Set([...created.values()].map((c) => c.id).filter((id) => id !== 'iso-llm')),

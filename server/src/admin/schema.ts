@@ -67,6 +67,20 @@ export const executionMetricsSchema = z
   .object({
     at: z.string(),
     window: z.enum(['1h', '24h', '7d']),
+    bucketMs: z.number().int().meta({ description: 'The width of each bucket of `series`' }),
+    series: z
+      .array(
+        z.object({
+          at: z.string().meta({ description: 'Start of the bucket' }),
+          succeeded: z.number().int(),
+          failed: z.number().int(),
+          cancelled: z.number().int(),
+          p50Ms: z.number().nullable(),
+        }),
+      )
+      .meta({
+        description: 'Runs finished per bucket over the window, oldest first, empty buckets included',
+      }),
     runsByStatus: z.record(z.string(), z.number()).meta({ description: 'Every run now, by status' }),
     finished: z.number().int().meta({ description: 'Runs that finished in the window' }),
     durationMs: durations,
@@ -91,6 +105,7 @@ export const agentHealthTableSchema = z
       z.object({
         agentId: z.string(),
         orgId: z.string(),
+        orgName: z.string().nullable(),
         name: z.string().nullable(),
         slug: z.string().nullable(),
         runs: z.number().int(),

@@ -4,6 +4,58 @@ import { RUNS_QUEUE } from './service.ts';
 
 export const METRIC_WINDOWS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000 } as const;
 export type MetricWindow = keyof typeof METRIC_WINDOWS;
+/** The series' bucket per window: a minute over an hour, half an hour over a day, three hours over a week. */
+const BUCKET_MS: Record<MetricWindow, number> = { '1h': 60_000, '24h': 1_800_000, '7d': 10_800_000 };
+
+export interface MetricBucket {
+  /** Start of the bucket. */
+  at: string;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  p50Ms: number | null;
+}
+
+/**
+ * Finished runs per bucket over the window, oldest first, every bucket present (empty ones as zeros),
+ * so a chart shows the whole window however long the page has been open.
+ */
+async function finishedSeries(
+  database: Database,
+  window: MetricWindow,
+  now: number,
+): Promise<MetricBucket[]> {
+  const bucket = BUCKET_MS[window];
+  const first = Math.floor((now - METRIC_WINDOWS[window]) / bucket) * bucket;
+  const { rows } = await database.query<{
+    b: number | string;
+    succeeded: number;
+    failed: number;
+    cancelled: number;
+    p50: number | null;
+  }>(
+    `select floor(extract(epoch from finished_at) * 1000 / $2)::bigint as b,
+      count(*) filter (where status = 'succeeded')::int as succeeded,
+      count(*) filter (where status = 'failed')::int as failed,
+      count(*) filter (where status = 'cancelled')::int as cancelled,
+      percentile_cont(0.5) within group (order by ${DURATION}) filter (where started_at is not null) as p50
+    from runs where finished_at >= $1 group by b`,
+    [new Date(first), bucket],
+  );
+  const found = new Map(rows.map((r) => [Number(r.b) * bucket, r]));
+  const series: MetricBucket[] = [];
+  for (let at = first; at <= now; at += bucket) {
+    const r = found.get(at);
+    series.push({
+      at: new Date(at).toISOString(),
+      succeeded: Number(r?.succeeded ?? 0),
+      failed: Number(r?.failed ?? 0),
+      cancelled: Number(r?.cancelled ?? 0),
+      p50Ms: r?.p50 == null ? null : Math.round(Number(r.p50)),
+    });
+  }
+  return series;
+}
 
 type DurationRow = {
   finished: number;
@@ -18,7 +70,8 @@ const DURATION = 'extract(epoch from (finished_at - started_at)) * 1000';
  * duration percentiles in the window, throughput per minute, and the job queue's depth.
  */
 export async function executionMetrics(database: Database, queue: PgBoss, window: MetricWindow) {
-  const since = new Date(Date.now() - METRIC_WINDOWS[window]);
+  const now = Date.now();
+  const since = new Date(now - METRIC_WINDOWS[window]);
   const byStatus = await database.query<{ status: string; n: number }>(
     'select status, count(*)::int as n from runs group by status',
   );
@@ -34,13 +87,16 @@ export async function executionMetrics(database: Database, queue: PgBoss, window
     `select ${percentiles} from runs where finished_at >= $1 and started_at is not null`,
     [since],
   );
+  const series = await finishedSeries(database, window, now);
   const queueInfo = await queue.getQueue(RUNS_QUEUE).catch(() => null);
   const all = overall.rows[0] ?? { finished: 0, p50: null, p95: null };
   const minutes = METRIC_WINDOWS[window] / 60_000;
   const round = (n: number | null) => (n === null ? null : Math.round(Number(n)));
   return {
-    at: new Date().toISOString(),
+    at: new Date(now).toISOString(),
     window,
+    bucketMs: BUCKET_MS[window],
+    series,
     runsByStatus: Object.fromEntries(byStatus.rows.map((r) => [r.status, Number(r.n)])),
     finished: Number(all.finished),
     durationMs: { p50: round(all.p50), p95: round(all.p95) },
@@ -59,12 +115,16 @@ export async function executionMetrics(database: Database, queue: PgBoss, window
   };
 }
 
-/** Every agent's recent runs across the platform: volume, success rate, latency and the last run. */
+/**
+ * Every agent's recent runs across the platform: volume, success rate, latency and the last run, with
+ * its organisation's name (the control room spans orgs).
+ */
 export async function agentHealthTable(database: Database, window: MetricWindow, limit = 200) {
   const since = new Date(Date.now() - METRIC_WINDOWS[window]);
   const rows = await database.query<{
     agent_id: string;
     org_id: string;
+    org_name: string | null;
     name: string | null;
     slug: string | null;
     runs: number;
@@ -74,7 +134,7 @@ export async function agentHealthTable(database: Database, window: MetricWindow,
     p95: number | null;
     last_run_at: Date | string | null;
   }>(
-    `select r.agent_id, r.org_id, a.name, a.slug,
+    `select r.agent_id, r.org_id, o.name as org_name, a.name, a.slug,
       count(*)::int as runs,
       count(*) filter (where r.status = 'succeeded')::int as succeeded,
       count(*) filter (where r.status = 'failed')::int as failed,
@@ -82,8 +142,9 @@ export async function agentHealthTable(database: Database, window: MetricWindow,
       percentile_cont(0.95) within group (order by extract(epoch from (r.finished_at - r.started_at)) * 1000) as p95,
       max(r.created_at) as last_run_at
     from runs r left join agents a on a.id = r.agent_id and a.org_id = r.org_id
+      left join orgs o on o.id = r.org_id
     where r.created_at >= $1
-    group by r.agent_id, r.org_id, a.name, a.slug
+    group by r.agent_id, r.org_id, o.name, a.name, a.slug
     order by runs desc
     limit $2`,
     [since, limit],
@@ -96,6 +157,7 @@ export async function agentHealthTable(database: Database, window: MetricWindow,
       return {
         agentId: r.agent_id,
         orgId: r.org_id,
+        orgName: r.org_name,
         name: r.name,
         slug: r.slug,
         runs: Number(r.runs),

@@ -36,6 +36,31 @@ const listQuery = pageQuerySchema.extend({
 });
 const decisionBody = z.object({ reason: z.string().max(2000).optional() }).meta({ id: 'DecisionRequest' });
 const readBody = z.object({ read: z.boolean().default(true) }).meta({ id: 'MarkReadRequest' });
+const bulkBody = z
+  .strictObject({
+    ids: z
+      .array(z.string().min(1).max(100))
+      .min(1)
+      .max(100)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an id'),
+    action: z.enum(['read', 'unread', 'close', 'approve', 'reject']),
+    reason: z.string().max(2000).optional().meta({ description: 'With approve or reject' }),
+  })
+  .meta({ id: 'InboxBulkRequest' });
+const bulkResponse = z
+  .object({
+    items: z.array(
+      z.union([
+        z.object({ id: z.string(), ok: z.literal(true), item: inboxItemSchema }),
+        z.object({
+          id: z.string(),
+          ok: z.literal(false),
+          error: z.object({ code: z.string(), message: z.string() }),
+        }),
+      ]),
+    ),
+  })
+  .meta({ id: 'InboxBulkResponse' });
 
 /** The inbox: approvals and notices for people. */
 export function inboxRoutes(inbox: InboxService) {
@@ -72,6 +97,27 @@ export function inboxRoutes(inbox: InboxService) {
         schema: { operationId: 'getInboxItem', tags, params: idParams, response: item },
       },
       async (request) => inbox.get(principalOf(request), request.params.id),
+    );
+    app.post(
+      '/inbox/bulk',
+      {
+        config: { auth: { permission: 'inbox:write' } },
+        schema: {
+          operationId: 'bulkInbox',
+          tags,
+          summary: 'One action on up to 100 items; each item answers for itself',
+          description:
+            'Runs `action` on each id in order. An item that cannot take it (not found in your org, an ' +
+            'approval already decided, an open approval to close) answers `ok: false` with the error; the ' +
+            'others go ahead. Approving or rejecting resumes each run as the single routes do.',
+          body: bulkBody,
+          response: { 200: bulkResponse, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { ids, action, reason } = request.body;
+        return { items: await inbox.bulk(principalOf(request), ids, action, reason) };
+      },
     );
     app.patch(
       '/inbox/:id/read',

@@ -45,6 +45,11 @@ export async function createApprovalItem(
   return item.id;
 }
 
+export type BulkAction = 'read' | 'unread' | 'close' | 'approve' | 'reject';
+export type BulkResult =
+  | { id: string; ok: true; item: ReturnType<typeof presentInboxItem> }
+  | { id: string; ok: false; error: { code: string; message: string } };
+
 /** The inbox: what needs a person. Approving or rejecting an approval resumes its run. */
 export function createInboxService(deps: { db: Db; bus: Bus; queue: PgBoss }) {
   const { db, bus, queue } = deps;
@@ -91,7 +96,7 @@ export function createInboxService(deps: { db: Db; bus: Bus; queue: PgBoss }) {
     return decided;
   }
 
-  return {
+  const service = {
     async list(
       p: Principal,
       q: {
@@ -146,7 +151,30 @@ export function createInboxService(deps: { db: Db; bus: Bus; queue: PgBoss }) {
     reject: async (p: Principal, id: string, reason?: string) =>
       presentInboxItem(await decide(p, id, false, reason)),
     unreadCount: (orgId: string) => store.countUnread(db, orgId),
+
+    /**
+     * One action on many items, each on its own (STYLE 12): a refusal (already decided, not found) is
+     * that item's answer, and the others go ahead. In order, one at a time, like the single routes.
+     */
+    async bulk(p: Principal, ids: string[], action: BulkAction, reason?: string): Promise<BulkResult[]> {
+      const act = (id: string) => {
+        if (action === 'read' || action === 'unread') return service.markRead(p, id, action === 'read');
+        if (action === 'close') return service.close(p, id);
+        return action === 'approve' ? service.approve(p, id, reason) : service.reject(p, id, reason);
+      };
+      const results: BulkResult[] = [];
+      for (const id of ids) {
+        try {
+          results.push({ id, ok: true, item: await act(id) });
+        } catch (err) {
+          if (!(err instanceof AppError) || err.status >= 500) throw err;
+          results.push({ id, ok: false, error: { code: err.code, message: err.message } });
+        }
+      }
+      return results;
+    },
   };
+  return service;
 }
 
 export type InboxService = ReturnType<typeof createInboxService>;
