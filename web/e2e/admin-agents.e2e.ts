@@ -204,7 +204,9 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     await nav(page, 'Control room').click();
     await expect.poll(() => page.getByTestId('system-status').textContent()).toBe('Healthy');
     await page.getByTestId('chart-runs-by-status').getByText('No runs yet').waitFor();
-    await page.getByTestId('chart-durations').getByText('No run finished in the last hour').waitFor();
+    for (const chart of ['chart-finished', 'chart-p50', 'chart-durations']) {
+      await page.getByTestId(chart).getByText('No run finished in the last hour').waitFor();
+    }
     await page.getByText('No agent ran in the last hour').waitFor();
     await shot(page, 'control-room-01-empty');
 
@@ -236,8 +238,18 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     await expect
       .poll(() => runsChart.locator('desc').textContent(), { timeout: 10_000 })
       .toBe('Succeeded: Runs 1; Failed: Runs 1');
-    expect(await page.getByTestId('chart-finished').getByRole('img').locator('desc').textContent()).toBe(
-      'Succeeded: Runs 1; Failed: Runs 1',
+    // The whole hour, a column a minute (the current one too), each telling its runs by outcome.
+    const finishedChart = page.getByTestId('chart-finished').getByRole('img');
+    const finishedDesc = () => finishedChart.locator('desc').textContent();
+    await expect.poll(finishedDesc).toMatch(/^In all: Succeeded 1, Failed 1, Cancelled 0\. /);
+    expect(await finishedChart.locator('.chart-band').count()).toBe(61);
+    const timeTicks = (chart: string) =>
+      page.getByTestId(chart).locator('.chart-time-tick text').allTextContents();
+    const hourTicks = await timeTicks('chart-finished');
+    expect(hourTicks.length).toBeGreaterThanOrEqual(4);
+    for (const tick of hourTicks) expect(tick).toMatch(/:(00|15|30|45)\b/);
+    expect(await page.getByTestId('chart-p50').getByRole('img').locator('desc').textContent()).toMatch(
+      /: p50 [\d.]+ (ms|s|min)\./,
     );
     expect(await page.getByTestId('chart-durations').getByRole('img').count()).toBe(1);
     // Its own query, refreshed on its own: wait for the answer that counts both runs.
@@ -247,34 +259,48 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
       .toEqual(['2', '1 · 1', '50%', expect.stringMatching(/^\S+ m?s · \S+ m?s$/)]);
     expect(await row.count()).toBe(1);
     expect(await row.locator('.cell-main').textContent()).toBe('Couriercourier');
+    // The operator org by its name, its id on hover.
+    const org = row.getByRole('cell').nth(1);
+    expect(await org.textContent()).toBe('Switchboard');
+    expect(await org.getAttribute('title')).toMatch(/^org_\w+$/);
 
-    // The live chart draws once it has three readings; a run finishing meanwhile shows in it.
+    // A run finishing while the page is open lands in the latest column at the next refresh.
     await submit('One more parcel');
-    await page.getByTestId('chart-live').getByRole('img').waitFor({ timeout: 20_000 });
-    const readings = page.getByTestId('chart-live').locator('.chart-band title');
     await expect
-      .poll(async () => (await readings.allTextContents()).some((t) => /reading before [1-9]/.test(t)), {
-        timeout: 15_000,
-      })
-      .toBe(true);
+      .poll(finishedDesc, { timeout: 15_000 })
+      .toMatch(/^In all: Succeeded 2, Failed 1, Cancelled 0\. /);
+    await shot(page, 'control-room-02-hour-light');
 
-    // Another window: the address keeps it, every window-bound title follows.
+    // Another window: the address keeps it, every window-bound title follows, the axis is marked every 6 h.
     await page.getByRole('tab', { name: '24 h' }).click();
     await page.waitForURL(/\?window=24h$/);
     await page.getByRole('heading', { name: 'Agent health, the last 24 hours' }).waitFor();
     await expect
       .poll(() => page.getByTestId('chart-finished').locator('figcaption').textContent())
       .toBe('Finished in the last 24 hours');
-    await expect
-      .poll(() => page.getByTestId('chart-finished').getByRole('img').locator('desc').textContent())
-      .toBe('Succeeded: Runs 2; Failed: Runs 1');
-    await shot(page, 'control-room-02-charts-light');
+    await expect.poll(() => finishedChart.locator('.chart-band').count()).toBe(49);
+    expect(await finishedDesc()).toMatch(/^In all: Succeeded 2, Failed 1, Cancelled 0\. /);
+    const dayTicks = await timeTicks('chart-finished');
+    expect(dayTicks.length).toBeGreaterThanOrEqual(4);
+    expect(dayTicks.length).toBeLessThanOrEqual(5);
+    await shot(page, 'control-room-03-day-light');
 
     // system -> light -> dark
     await page.getByTestId('theme-toggle').click();
     await page.getByTestId('theme-toggle').click();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    await shot(page, 'control-room-03-charts-dark');
+    await shot(page, 'control-room-04-day-dark');
+
+    // A week: a column every 3 hours, the axis marked every midnight by its date.
+    await page.getByRole('tab', { name: '7 days' }).click();
+    await expect.poll(() => finishedChart.locator('.chart-band').count()).toBe(57);
+    const today = await page.evaluate(() =>
+      new Date().toLocaleDateString(undefined, { month: 'short', day: 'numeric' }),
+    );
+    const weekTicks = await timeTicks('chart-p50');
+    expect(weekTicks).toContain(today);
+    expect(weekTicks.length).toBeGreaterThanOrEqual(7);
+    await shot(page, 'control-room-05-week-dark');
 
     expect(problems).toEqual([]);
     await close();

@@ -60,9 +60,12 @@ export function describeError(err: unknown): { message: string; code?: string; r
   return { message: String(err) };
 }
 
+/** A server message as a sentence: `inbox item x was already rejected` -> `Inbox item x was already rejected`. */
+export const sentence = (message: string) => message.charAt(0).toUpperCase() + message.slice(1);
+
 function friendly(err: ApiError): string {
   if (err.status === 403) return `You do not have access to this: ${err.message}`;
   if (err.code === 'network_error') return 'The server could not be reached. Check your connection.';
   if (err.code === 'timeout') return err.message;
-  return err.message.charAt(0).toUpperCase() + err.message.slice(1);
+  return sentence(err.message);
 }

@@ -9,7 +9,7 @@ import { Empty } from './states.tsx';
 
 export type Tone = 'accent' | 'accent-soft' | 'ok' | 'bad' | 'wait' | 'info' | 'neutral';
 
-const FONT = 11;
+export const FONT = 11;
 const TICK_COUNT = 4;
 
 /** Axis ticks from 0 to a round number at or above `max`, steps of 1, 2 or 5 × 10ⁿ. */
@@ -23,10 +23,10 @@ export function niceTicks(max: number, integer = false): number[] {
   return Array.from({ length: Math.round(top / step) + 1 }, (_, i) => Number((i * step).toPrecision(12)));
 }
 
-const plain = (value: number) => value.toLocaleString();
+export const plain = (value: number) => value.toLocaleString();
 
 /** The frame every chart shares: a caption, the chart (or its empty state) and a legend for several series. */
-function ChartFrame({
+export function ChartFrame({
   title,
   legend = [],
   children,
@@ -200,163 +200,6 @@ function BarRow({
               {v === null ? '–' : read(v)}
             </text>
           </g>
-        );
-      })}
-    </g>
-  );
-}
-
-export interface TimePoint {
-  at: number;
-  value: number;
-}
-
-export interface TimeSeries {
-  name: string;
-  tone: Tone;
-  /** Every series of a chart has a point at the same instants. */
-  points: TimePoint[];
-  /** Shade the area under the line (for the chart's main figure). */
-  area?: boolean;
-}
-
-const clock = (at: number) =>
-  new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-
-/** A line chart over time, with an optional shaded area; hovering a sample shows every series' value. */
-export function TimeSeriesChart({
-  title,
-  series,
-  format = plain,
-  axisLabel,
-  integer = false,
-  emptyTitle,
-  emptyText,
-  testId,
-}: {
-  title: string;
-  series: TimeSeries[];
-  format?: (value: number) => string;
-  axisLabel: string;
-  integer?: boolean;
-  emptyTitle: string;
-  emptyText?: string;
-  testId?: string;
-}) {
-  const ids = useId();
-  const instants = series[0]?.points.map((p) => p.at) ?? [];
-  if (instants.length < 2) {
-    return (
-      <ChartFrame title={title} testId={testId}>
-        <Empty title={emptyTitle}>{emptyText}</Empty>
-      </ChartFrame>
-    );
-  }
-  const ticks = niceTicks(Math.max(...series.flatMap((s) => s.points.map((p) => p.value))), integer);
-  const top = ticks.at(-1)!;
-  const m = { left: 44, right: 12, top: 10, bottom: 36 };
-  const width = 400;
-  const height = 180;
-  const first = instants[0]!;
-  const last = instants.at(-1)!;
-  // Readings come at their own pace; the time axis is marked at its ends and middle, evenly.
-  const span = last - first;
-  const x = (at: number) => m.left + ((at - first) / span) * (width - m.left - m.right);
-  const y = (v: number) => height - m.bottom - (v / top) * (height - m.top - m.bottom);
-  const path = (points: TimePoint[]) =>
-    points.map((p, i) => `${i ? 'L' : 'M'}${x(p.at)},${y(p.value)}`).join('');
-  const latest = series.map((s) => `${s.name} ${format(s.points.at(-1)?.value ?? 0)}`).join(', ');
-  const description = `${instants.length} readings from ${clock(first)} to ${clock(last)}; latest: ${latest}`;
-  return (
-    <ChartFrame title={title} legend={series} testId={testId}>
-      <svg
-        className="chart-svg"
-        viewBox={`0 0 ${width} ${height}`}
-        role="img"
-        aria-labelledby={`${ids}-t ${ids}-d`}
-      >
-        <title id={`${ids}-t`}>{title}</title>
-        <desc id={`${ids}-d`}>{description}</desc>
-        {ticks.map((t) => (
-          <g key={t}>
-            <line className="chart-gridline" x1={m.left} x2={width - m.right} y1={y(t)} y2={y(t)} />
-            <text className="chart-tick" x={m.left - 6} y={y(t) + 4} textAnchor="end">
-              {format(t)}
-            </text>
-          </g>
-        ))}
-        {[first, first + span / 2, last].map((at, i) => (
-          <text
-            key={at}
-            className="chart-tick"
-            x={x(at)}
-            y={height - m.bottom + FONT + 4}
-            textAnchor={(['start', 'middle', 'end'] as const)[i]}
-          >
-            {clock(at)}
-          </text>
-        ))}
-        <text
-          className="chart-axis-label"
-          x={m.left + (width - m.left - m.right) / 2}
-          y={height - 4}
-          textAnchor="middle"
-        >
-          {axisLabel}
-        </text>
-        <SampleBands
-          instants={instants}
-          series={series}
-          x={x}
-          top={m.top}
-          bottom={height - m.bottom}
-          format={format}
-        />
-        {/* The zero line goes under the series, so a series at zero stays visible on it. */}
-        <line className="chart-axis" x1={m.left} x2={width - m.right} y1={y(0)} y2={y(0)} />
-        {series.map((s) =>
-          s.area ? (
-            <path
-              key={`${s.name}-area`}
-              className={`chart-area tone-${s.tone}`}
-              d={`${path(s.points)}L${x(last)},${y(0)}L${x(first)},${y(0)}Z`}
-            />
-          ) : null,
-        )}
-        {series.map((s) => (
-          <path key={s.name} className={`chart-line tone-${s.tone}`} d={path(s.points)} />
-        ))}
-      </svg>
-    </ChartFrame>
-  );
-}
-
-/** Invisible columns, one per sample, that highlight on hover and tell every series' value there. */
-function SampleBands({
-  instants,
-  series,
-  x,
-  top,
-  bottom,
-  format,
-}: {
-  instants: number[];
-  series: TimeSeries[];
-  x: (at: number) => number;
-  top: number;
-  bottom: number;
-  format: (value: number) => string;
-}) {
-  return (
-    <g>
-      {instants.map((at, i) => {
-        const left = i === 0 ? x(at) : (x(instants[i - 1]!) + x(at)) / 2;
-        const right = i === instants.length - 1 ? x(at) : (x(at) + x(instants[i + 1]!)) / 2;
-        const values = series.map((s) => `${s.name} ${format(s.points[i]?.value ?? 0)}`).join(', ');
-        return (
-          <rect key={at} className="chart-band" x={left} y={top} width={right - left} height={bottom - top}>
-            <title>{`${clock(at)}: ${values}`}</title>
-          </rect>
         );
       })}
     </g>

@@ -5,9 +5,10 @@ import {
   applyOptimistically,
   bulkSummary,
   bulkTargets,
+  chunked,
   type InboxItem,
   type InboxPage,
-  settleBounded,
+  settleBulk,
 } from './inbox-cache.ts';
 
 const item = (id: string, overrides: Partial<InboxItem> = {}): InboxItem => ({
@@ -117,32 +118,72 @@ describe('bulkTargets', () => {
   });
 });
 
-describe('settleBounded', () => {
-  it('runs at most `limit` at once and keeps the input order, failures included', async () => {
-    let running = 0;
-    let most = 0;
-    const results = await settleBounded([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setTimeout(resolve, (7 - n) * 2));
-      running--;
-      if (n % 3 === 0) throw new Error(`no ${n}`);
-      return n * 10;
-    });
-    expect(most).toBe(3);
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))).toEqual([
-      10,
-      20,
-      'Error: no 3',
-      40,
-      50,
-      'Error: no 6',
-      70,
+describe('settleBulk', () => {
+  /** Both cached items shown approved at once, as a bulk approve does before it asks the server. */
+  function approvedOptimistically() {
+    const { client } = cache();
+    const items = listOf(client)!.items;
+    const restore = new Map(items.map((i) => [i.id, applyOptimistically(client, i.id, 'approve')]));
+    return { client, items, restore };
+  }
+
+  it('keeps what the server did and rolls back only the items it refused', () => {
+    const { client, items, restore } = approvedOptimistically();
+    const outcome = settleBulk(
+      items,
+      [
+        { id: 'a', ok: true, item: { ...items[0]!, decision: 'approved', status: 'closed', read: true } },
+        {
+          id: 'b',
+          ok: false,
+          error: { code: 'already_decided', message: 'inbox item b was already rejected' },
+        },
+      ],
+      restore,
+    );
+    expect(outcome).toEqual([
+      { item: items[0] },
+      { item: items[1], error: 'Inbox item b was already rejected' },
     ]);
+    expect(listOf(client)).toMatchObject({
+      unread: 0,
+      items: [
+        { id: 'a', decision: 'approved', status: 'closed' },
+        { id: 'b', decision: null, status: 'open', read: true },
+      ],
+    });
+    expect(listOf(client)?.unconfirmed).toEqual({ a: expect.anything() });
+    expect(bulkSummary('approve', outcome)).toEqual({
+      ok: false,
+      text: 'Approved 1 of 2 items; 1 failed:',
+      details: ['Approve b? — Inbox item b was already rejected'],
+    });
   });
 
-  it('answers at once for nothing to do', async () => {
-    expect(await settleBounded([], 4, async () => 1)).toEqual([]);
+  it('matches answers by id, and fails an item left unanswered', () => {
+    const { client, items, restore } = approvedOptimistically();
+    const outcome = settleBulk(items, [{ id: 'b', ok: true, item: items[1]! }], restore);
+    expect(outcome).toEqual([
+      { item: items[0], error: 'The server did not answer for this item' },
+      { item: items[1] },
+    ]);
+    expect(listOf(client)?.items.map((i) => i.decision)).toEqual([null, 'approved']);
+  });
+
+  it('rolls back every item of a request that failed as a whole, with its reason', () => {
+    const { client, items, restore } = approvedOptimistically();
+    const outcome = settleBulk(items, [], restore, 'the network is down');
+    expect(outcome.map((o) => o.error)).toEqual(['the network is down', 'the network is down']);
+    expect(listOf(client)).toEqual(cache().list);
+    expect(client.getQueryData(['inbox', 'unread'])).toEqual(cache().badge);
+  });
+});
+
+describe('chunked', () => {
+  it('cuts a list into runs of at most the size, in order', () => {
+    expect(chunked([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(chunked([1, 2], 100)).toEqual([[1, 2]]);
+    expect(chunked([], 100)).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { components } from '@switchboard/client';
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
+import { sentence } from '../api/errors.ts';
 
 export type InboxItem = components['schemas']['InboxItem'];
 export type InboxAction = 'approve' | 'reject' | 'read' | 'unread' | 'close';
@@ -112,26 +113,38 @@ export function bulkTargets(selected: InboxItem[], action: InboxAction): InboxIt
   }
 }
 
-/** Settles `fn` over every input with at most `limit` running at once; results keep the input order. */
-export async function settleBounded<T, R>(
-  inputs: readonly T[],
-  limit: number,
-  fn: (input: T) => Promise<R>,
-): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(inputs.length);
-  let next = 0;
-  async function worker() {
-    while (next < inputs.length) {
-      const index = next++;
-      try {
-        results[index] = { status: 'fulfilled', value: await fn(inputs[index]!) };
-      } catch (reason) {
-        results[index] = { status: 'rejected', reason };
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker));
-  return results;
+/** The server's answer for one item of a bulk action: done (with the item as it is now), or why not. */
+export type BulkAnswer = components['schemas']['InboxBulkResponse']['items'][number];
+
+/** What a bulk action did to each item: nothing said for a success, the reason for a failure. */
+export type BulkOutcome = Array<{ item: InboxItem; error?: string }>;
+
+/**
+ * Takes the server's per-item answers to a bulk action shown optimistically: an item answered `ok: false`
+ * goes back to what it was (`restore`, from `applyOptimistically`) and says why, worded as the single
+ * routes' errors are; the others keep the change. An item the answers leave out fails with `unanswered`
+ * (all of them when the request itself failed), so no change stays on screen unconfirmed.
+ */
+export function settleBulk(
+  items: readonly InboxItem[],
+  answers: readonly BulkAnswer[],
+  restore: ReadonlyMap<string, () => void>,
+  unanswered = 'The server did not answer for this item',
+): BulkOutcome {
+  const byId = new Map(answers.map((a) => [a.id, a]));
+  return items.map((item) => {
+    const answer = byId.get(item.id);
+    if (answer?.ok) return { item };
+    restore.get(item.id)?.();
+    return { item, error: answer ? sentence(answer.error.message) : unanswered };
+  });
+}
+
+/** `items` in runs of at most `size`, in order (a bulk request takes at most 100 ids). */
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
 }
 
 /** The sentence for `count` items done, e.g. "Marked 3 items read". */
@@ -148,7 +161,7 @@ const items = (n: number) => `${n} item${n === 1 ? '' : 's'}`;
 /** A bulk action's outcome in words: how many went through, and each failure with its item's title. */
 export function bulkSummary(
   action: InboxAction,
-  outcomes: Array<{ item: InboxItem; error?: string | undefined }>,
+  outcomes: BulkOutcome,
 ): { ok: boolean; text: string; details: string[] } {
   const failed = outcomes.filter((o) => o.error !== undefined);
   const succeeded = outcomes.length - failed.length;

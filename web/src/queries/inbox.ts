@@ -4,14 +4,16 @@ import { describeError } from '../api/errors.ts';
 import { useToast } from '../components/Toasts.tsx';
 import {
   applyOptimistically,
+  type BulkOutcome,
   bulkSummary,
+  chunked,
   type InboxAction,
   type InboxItem,
-  settleBounded,
+  settleBulk,
 } from './inbox-cache.ts';
 
-/** Requests a bulk action keeps in flight at once: quick for a page of items, gentle on the server. */
-const BULK_CONCURRENCY = 4;
+/** The most ids `POST /inbox/bulk` takes at once. */
+const BULK_LIMIT = 100;
 
 function callAction(id: string, action: InboxAction) {
   const params = { path: { id } };
@@ -55,12 +57,10 @@ export function useInboxAction() {
 /** Marks bulk actions, so the page can tell one is running (`useIsMutating`). */
 export const BULK_MUTATION_KEY = ['inbox', 'bulk'];
 
-/** What a bulk action did to each item: nothing said for a success, the reason for a failure. */
-export type BulkOutcome = Array<{ item: InboxItem; error?: string }>;
-
 /**
- * One action over many items. The server has per-item routes only, so each item is its own request
- * (a few at a time), shown at once and rolled back alone if refused; one toast sums the batch up.
+ * One action over many items: every item shows the change at once, then one `POST /inbox/bulk` per 100
+ * items, which answers item by item; only the items refused go back (a request that fails as a whole takes
+ * back all of its items). One toast sums the batch up, every failure named.
  */
 export function useInboxBulkAction() {
   const queryClient = useQueryClient();
@@ -69,19 +69,24 @@ export function useInboxBulkAction() {
     mutationKey: BULK_MUTATION_KEY,
     mutationFn: async ({ items, action }: { items: InboxItem[]; action: InboxAction }) => {
       await queryClient.cancelQueries({ queryKey: ['inbox'] });
-      const settled = await settleBounded(items, BULK_CONCURRENCY, async (item) => {
-        const restore = applyOptimistically(queryClient, item.id, action);
+      const restore = new Map(
+        items.map((item) => [item.id, applyOptimistically(queryClient, item.id, action)]),
+      );
+      const outcome: BulkOutcome = [];
+      for (const chunk of chunked(items, BULK_LIMIT)) {
+        const ids = chunk.map((item) => item.id);
         try {
-          await callAction(item.id, action);
+          const answer = await unwrap(api.POST('/api/v1/inbox/bulk', { body: { ids, action } }));
+          outcome.push(...settleBulk(chunk, answer.items, restore));
         } catch (err) {
-          restore();
-          throw err;
+          // Nothing was answered item by item (e.g. offline): the whole run goes back, with the reason.
+          const { message, requestId } = describeError(err);
+          outcome.push(
+            ...settleBulk(chunk, [], restore, requestId ? `${message} (request ${requestId})` : message),
+          );
         }
-      });
-      return settled.map((result, i): BulkOutcome[number] => ({
-        item: items[i]!,
-        ...(result.status === 'rejected' ? { error: describeError(result.reason).message } : {}),
-      }));
+      }
+      return outcome;
     },
     onSuccess: (outcome, { action }) => {
       const summary = bulkSummary(action, outcome);
