@@ -119,6 +119,20 @@ describe('a non-streaming completion', () => {
     expect(log).toContain('run.completed');
   });
 
+  it('a queued run (POST /runs) that fails the same way is retried by its worker', async () => {
+    const upstream = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
+    const overloaded = { error: { status: 503, message: 'overloaded', retryAfterMs: 10 } };
+    mock.enqueue(overloaded, overloaded, overloaded, { text: 'worker retried' });
+    const submitted = await call<RunBody>(server, 'POST', '/api/v1/runs', {
+      token: owner.accessToken,
+      body: { agentId: upstream.id, input: 'try hard' },
+    });
+    expect(submitted.status).toBe(202);
+    const run = await waitForRun(server, owner, submitted.body.id, ['succeeded', 'failed']);
+    expect(run).toMatchObject({ status: 'succeeded', output: 'worker retried', attempts: 2 });
+    expect(await types(run.id)).toContain('run.retrying');
+  });
+
   it('is cancelled when its client leaves', async () => {
     const sleepy = await makeAgent(server, owner);
     const leave = new AbortController();

@@ -233,7 +233,8 @@ export function createRunWorker(deps: RunWorkerDeps) {
           localConcurrency: settings.concurrency,
           batchSize: 1,
           pollingIntervalSeconds: 2,
-          notifyPollingIntervalSeconds: 10,
+          // A retry's notice comes when it is scheduled, not when its back-off ends: look again soon.
+          notifyPollingIntervalSeconds: 2,
         },
         async ([job]) => {
           if (job) await handle(job);
