@@ -21,6 +21,9 @@ import { freeSlug, slugify, validateAgent } from './validation.ts';
 const slugTaken = (slug: string) =>
   new AppError(409, 'slug_taken', `an agent with slug "${slug}" already exists in this organisation`);
 
+/** Agents whose health one request may ask for. */
+export const MAX_HEALTH_BATCH = 100;
+
 export interface AgentServiceDeps {
   db: Db;
   bus: Bus;
@@ -71,6 +74,18 @@ export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) 
     async health(p: Principal, id: string, window: HealthWindow): Promise<AgentHealth> {
       await requireAgent(db, p.orgId, id);
       return usage.agentHealth(p.orgId, id, window);
+    },
+
+    /**
+     * The health of many agents in one answer (the agents list), `ids` or else the org's first
+     * `MAX_HEALTH_BATCH`; ids that are not the org's agents are left out.
+     */
+    async healthOf(p: Principal, window: HealthWindow, ids?: string[]): Promise<AgentHealth[]> {
+      const rows = ids
+        ? await store.findAgentsByIds(db, p.orgId, ids)
+        : await store.listAllAgents(db, p.orgId);
+      const chosen = rows.slice(0, MAX_HEALTH_BATCH);
+      return Promise.all(chosen.map((a) => usage.agentHealth(p.orgId, a.id, window)));
     },
 
     /** For other domains (chat, conversations): an org's agent by id, or a 404. */

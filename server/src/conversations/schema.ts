@@ -45,6 +45,13 @@ export const messageSchema = z
 
 export const listConversationsQuery = pageQuerySchema.extend({
   agentId: id.optional().meta({ description: 'Only conversations started with this agent' }),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: 'Only conversations whose title contains this text (any case)' }),
 });
 
 export const createConversationBody = z

@@ -36,11 +36,12 @@ export function createConversationService({ db, agents, bus }: { db: Db; agents:
     auditChange(tx, p, action, { type: 'conversation', id }, meta, details);
 
   return {
-    async list(p: Principal, page: PageQuery & { agentId?: string | undefined }) {
+    async list(p: Principal, page: PageQuery & { agentId?: string | undefined; q?: string | undefined }) {
       const rows = await store.listConversations(db, p.orgId, {
         limit: page.limit + 1,
         before: decodeCursor(page.cursor),
         agentId: page.agentId,
+        titleContains: page.q,
       });
       const result = toPage(rows, page.limit);
       return { items: result.items.map(presentConversation), nextCursor: result.nextCursor };

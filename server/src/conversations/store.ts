@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, lt, sql } from 'drizzle-orm';
 import type { Tx } from '../platform/db/index.ts';
 import { conversationMessages, conversations, type MessageData, type MessageRole } from './tables.ts';
 
@@ -62,11 +62,19 @@ export async function lockConversation(
 export async function listConversations(
   tx: Tx,
   orgId: string,
-  page: { limit: number; before?: string | undefined; agentId?: string | undefined },
+  page: {
+    limit: number;
+    before?: string | undefined;
+    agentId?: string | undefined;
+    titleContains?: string | undefined;
+  },
 ): Promise<ConversationRecord[]> {
   const conditions = [eq(conversations.orgId, orgId)];
   if (page.before) conditions.push(lt(conversations.id, page.before));
   if (page.agentId) conditions.push(eq(conversations.agentId, page.agentId));
+  // LIKE's own wildcards in the text are matched as themselves.
+  const pattern = page.titleContains?.replace(/[\\%_]/g, (c) => `\\${c}`);
+  if (pattern) conditions.push(ilike(conversations.title, `%${pattern}%`));
   return tx
     .select()
     .from(conversations)

@@ -53,6 +53,11 @@ export const submitRunBody = z
 export const listRunsQuery = pageQuerySchema.extend({
   status: runStatusSchema.optional(),
   agentId: z.string().max(100).optional(),
+  conversationId: z
+    .string()
+    .max(100)
+    .optional()
+    .meta({ description: "Only the runs of this conversation (a chat's turns)" }),
   since: z.iso.datetime({ offset: true }).optional(),
 });
 

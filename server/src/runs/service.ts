@@ -148,6 +148,7 @@ export function createRunsService(deps: RunsDeps) {
       q: {
         status?: RunStatus | undefined;
         agentId?: string | undefined;
+        conversationId?: string | undefined;
         since?: string | undefined;
         limit: number;
         cursor?: string | undefined;
@@ -156,7 +157,12 @@ export function createRunsService(deps: RunsDeps) {
       const rows = await store.listRuns(
         db,
         p.orgId,
-        { status: q.status, agentId: q.agentId, since: q.since ? new Date(q.since) : undefined },
+        {
+          status: q.status,
+          agentId: q.agentId,
+          conversationId: q.conversationId,
+          since: q.since ? new Date(q.since) : undefined,
+        },
         { limit: q.limit + 1, before: decodeCursor(q.cursor) },
       );
       return toPage(rows, q.limit);

@@ -46,12 +46,18 @@ export async function findRunByIdempotencyKey(
 export async function listRuns(
   tx: Tx,
   orgId: string,
-  filter: { status?: RunStatus | undefined; agentId?: string | undefined; since?: Date | undefined },
+  filter: {
+    status?: RunStatus | undefined;
+    agentId?: string | undefined;
+    conversationId?: string | undefined;
+    since?: Date | undefined;
+  },
   page: { limit: number; before?: string | undefined },
 ): Promise<RunRecord[]> {
   const where = [eq(runs.orgId, orgId)];
   if (filter.status) where.push(eq(runs.status, filter.status));
   if (filter.agentId) where.push(eq(runs.agentId, filter.agentId));
+  if (filter.conversationId) where.push(eq(runs.conversationId, filter.conversationId));
   if (filter.since) where.push(gte(runs.createdAt, filter.since));
   if (page.before) where.push(lt(runs.id, page.before));
   return tx

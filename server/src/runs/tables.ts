@@ -33,6 +33,7 @@ export const runs = pgTable(
   (t) => [
     index('runs_org_created_idx').on(t.orgId, t.id),
     index('runs_org_status_idx').on(t.orgId, t.status),
+    index('runs_conversation_idx').on(t.conversationId),
     uniqueIndex('runs_org_idempotency_key').on(t.orgId, t.idempotencyKey),
   ],
 );
