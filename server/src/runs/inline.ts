@@ -211,7 +211,9 @@ export function createInlineRuns(deps: InlineRunsDeps) {
      * the `x-run-id` the client got) finds it. Other processes' runs appear within the flush delay.
      */
     async settle(runId: string): Promise<void> {
-      if (unwritten.has(runId)) await ended.flush();
+      if (!unwritten.has(runId)) return;
+      await ended.flush();
+      unwritten.delete(runId); // written now, or lost with a failed write (logged)
     },
 
     /**
