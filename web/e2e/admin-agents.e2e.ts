@@ -54,6 +54,12 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
   it('compares a version with the current one, restores it, and deletes only agents nobody hands off to', async () => {
     const { page, problems, close } = await openPage(browser);
     page.on('dialog', (dialog) => void dialog.accept());
+    const healthAsked: URL[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/v1/agents') && url.pathname.endsWith('/health'))
+        healthAsked.push(url);
+    });
     await register(page, server, {
       name: 'Bea Builder',
       email: emailFor('Bea'),
@@ -64,7 +70,11 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
       name: 'Billing',
       instructions: 'You answer billing questions.\nBe brief.\nSign as Billing.',
     });
-    await createAgent(page, { name: 'Triage', instructions: 'You route questions.', handoffTo: 'Billing' });
+    const triage = await createAgent(page, {
+      name: 'Triage',
+      instructions: 'You route questions.',
+      handoffTo: 'Billing',
+    });
 
     // An edit makes version 2.
     await nav(page, 'Agents').click();
@@ -133,6 +143,12 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     // Billing is Triage's hand-off target: deleting it is refused, kindly, naming Triage.
     await nav(page, 'Agents').click();
     await expect.poll(() => page.getByTestId('agent-row').count()).toBe(2);
+    // The list asks for every agent's health in one request, never one an agent.
+    await expect.poll(() => page.getByTestId('agent-health').allTextContents()).toEqual(['Idle', 'Idle']);
+    expect(new Set(healthAsked.map((u) => u.pathname))).toEqual(new Set(['/api/v1/agents/health']));
+    expect(healthAsked.map((u) => u.searchParams.get('ids')?.split(',').sort().join(','))).toContain(
+      [billing, triage].sort().join(','),
+    );
     await page.getByRole('button', { name: 'Delete Billing' }).click();
     expect(await page.getByTestId('agent-in-use').textContent()).toBe(
       'Billing cannot be deleted yet: another agent hands off to it. Remove Billing from the hand-offs of ' +

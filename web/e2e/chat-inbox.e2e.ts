@@ -348,4 +348,80 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     await page.getByTestId('toast').waitFor({ state: 'detached', timeout: 10_000 });
     expect(problems).toEqual([]);
   });
+
+  it('searches conversation titles on the server as one types', async () => {
+    const { context, problems } = await open();
+    const page = await context.newPage();
+    const account = await newAccount(server, 'Sam Search');
+    const agentId = await createAgent(server, account, { name: 'Helper' });
+    for (const title of ['Quarterly numbers', 'Holiday plans', 'Office holiday party']) {
+      const created = await server.api.POST('/api/v1/conversations', {
+        ...account.auth,
+        body: { agentId, title },
+      });
+      expect(created.response.status).toBe(201);
+    }
+    const searched: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      const q = url.searchParams.get('q');
+      if (url.pathname === '/api/v1/conversations' && q !== null) searched.push(q);
+    });
+    await signInLive(page, server, account);
+    await nav(page, 'Chat').click();
+    const list = page.getByRole('complementary', { name: 'Conversations' });
+    const titles = () => list.locator('.chat-link-title').allTextContents();
+    await expect.poll(titles).toEqual(['Office holiday party', 'Holiday plans', 'Quarterly numbers']);
+    expect(searched).toEqual([]);
+
+    // Typed a key at a time: the server is asked once typing pauses, in any case.
+    const search = list.getByRole('searchbox', { name: 'Search conversations' });
+    await search.pressSequentially('HOLIDAY', { delay: 20 });
+    await expect.poll(titles).toEqual(['Office holiday party', 'Holiday plans']);
+    expect(searched.at(-1)).toBe('HOLIDAY');
+    await shot(page, 'chat-inbox-10-conversation-search');
+
+    await search.fill('no such title');
+    await list.getByText('No conversation matches.').waitFor();
+    expect(searched.at(-1)).toBe('no such title');
+
+    // Cleared: every conversation again, without a search.
+    await search.fill('');
+    await expect.poll(titles).toHaveLength(3);
+    expect(problems).toEqual([]);
+  });
+
+  it('picks up a turn still going after a reload, and in another tab', async () => {
+    const { context, problems } = await open();
+    const page = await context.newPage();
+    const account = await newAccount(server, 'Rita Reload');
+    await createAgent(server, account, { name: 'Sleeper' });
+    await signInLive(page, server, account);
+    await nav(page, 'Chat').click();
+    await page.getByTestId('composer').fill('/sleep 3000\nAwake again.');
+    await page.getByTestId('composer').press('Enter');
+    // The address names the conversation only: the turn is found again through its runs.
+    await page.waitForURL(/\/chat\/[\w-]+$/);
+    await page.getByTestId('stop').waitFor();
+
+    const other = await context.newPage();
+    await other.goto(page.url());
+    await page.reload();
+    for (const tab of [page, other]) {
+      await tab.getByTestId('stop').waitFor();
+      expect(await tab.getByTestId('user-message').last().textContent()).toContain('Awake again.');
+    }
+    await shot(page, 'chat-inbox-11-reload-mid-turn');
+    for (const tab of [page, other]) {
+      await expect
+        .poll(() => tab.getByTestId('assistant-text').last().textContent(), { timeout: 15_000 })
+        .toContain('Echo: Awake again.');
+      await tab.getByTestId('stop').waitFor({ state: 'detached' });
+    }
+    // Once the turn is over the reply is the conversation's: a reload shows it without a live turn.
+    await page.reload();
+    await expect.poll(() => page.getByTestId('assistant-text').allTextContents()).toHaveLength(1);
+    expect(await page.getByTestId('stop').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
 });

@@ -1,59 +1,12 @@
 import type { components } from '@switchboard/client';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
-import { Link, useNavigate } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
+import { Link } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
-import { ErrorMessage, Loading, TimeAgo } from '../components/states.tsx';
-import { useToast } from '../components/Toasts.tsx';
+import { ErrorMessage, Loading, MoreButton, TimeAgo } from '../components/states.tsx';
 import { useAgentName } from '../queries/agents.ts';
+import { useConversationChanges, useConversationSearch } from './conversations.ts';
 
 type Conversation = components['schemas']['Conversation'];
-
-/**
- * Renaming and deleting conversations. A rename shows at once and goes back if refused; a delete of the
- * open conversation leaves it first, so nothing asks the server for what no longer exists.
- */
-function useConversationChanges(activeId: string | undefined) {
-  const queryClient = useQueryClient();
-  const toast = useToast();
-  const navigate = useNavigate();
-  const setTitle = (id: string, title: string) => {
-    queryClient.setQueryData<Conversation[]>(['conversations'], (list) =>
-      list?.map((c) => (c.id === id ? { ...c, title } : c)),
-    );
-    queryClient.setQueryData<Conversation>(['conversations', 'one', id], (c) => (c ? { ...c, title } : c));
-  };
-  const rename = useMutation({
-    mutationFn: (v: { id: string; title: string; before: string }) =>
-      unwrap(
-        api.PATCH('/api/v1/conversations/{id}', { params: { path: { id: v.id } }, body: { title: v.title } }),
-      ),
-    onMutate: async (v) => {
-      await queryClient.cancelQueries({ queryKey: ['conversations'], exact: true });
-      setTitle(v.id, v.title);
-    },
-    onError: (err, v) => {
-      setTitle(v.id, v.before);
-      toast.fail(err);
-    },
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['conversations'], exact: true }),
-  });
-  const remove = useMutation({
-    mutationFn: (id: string) =>
-      unwrap(api.DELETE('/api/v1/conversations/{id}', { params: { path: { id } } })).then(() => id),
-    onSuccess: (id) => {
-      if (id === activeId) navigate('/chat', { replace: true });
-      queryClient.setQueryData<Conversation[]>(['conversations'], (list) => list?.filter((c) => c.id !== id));
-      queryClient.removeQueries({ queryKey: ['conversations', 'one', id], type: 'inactive' });
-      queryClient.removeQueries({ queryKey: ['conversations', 'messages', id], type: 'inactive' });
-      toast.notify('Conversation deleted');
-    },
-    onError: (err) => toast.fail(err),
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['conversations'], exact: true }),
-  });
-  return { rename, remove };
-}
 
 /** The title in an input: Enter or leaving the field saves, Escape gives up. */
 function TitleEditor({ title, onDone }: { title: string; onDone: (title: string | undefined) => void }) {
@@ -178,26 +131,14 @@ function ConversationRow({
   );
 }
 
-/** The conversations, newest first, searchable by title and agent; each renamed or deleted in place. */
+/** The conversations, newest first, searched by title on the server; each renamed or deleted in place. */
 export function ConversationList({ activeId }: { activeId: string | undefined }) {
   const [search, setSearch] = useState('');
   const { can } = useSession();
   const agentName = useAgentName();
   const changes = useConversationChanges(activeId);
-  const conversations = useQuery({
-    queryKey: ['conversations'],
-    queryFn: ({ signal }) =>
-      unwrap(api.GET('/api/v1/conversations', { params: { query: { limit: 100 } }, signal })).then(
-        (d) => d.items,
-      ),
-  });
-  const needle = search.trim().toLowerCase();
-  const shown = (conversations.data ?? []).filter(
-    (c) =>
-      !needle ||
-      c.title.toLowerCase().includes(needle) ||
-      agentName(c.agentId).toLowerCase().includes(needle),
-  );
+  const { list, q, searching } = useConversationSearch(search);
+  const shown = list.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <aside className="chat-list" aria-label="Conversations">
       <div className="chat-list-head">
@@ -206,30 +147,48 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
         </Link>
         <input
           type="search"
-          placeholder="Search conversations"
+          placeholder="Search titles"
           aria-label="Search conversations"
+          maxLength={200}
           value={search}
           onChange={(e) => setSearch(e.target.value)}
         />
       </div>
-      {conversations.error ? (
-        <ErrorMessage error={conversations.error} onRetry={() => void conversations.refetch()} />
-      ) : !conversations.data ? (
-        <Loading />
-      ) : shown.length === 0 ? (
-        <p className="muted pad">{needle ? 'No conversation matches.' : 'No conversations yet.'}</p>
+      {!list.data ? (
+        list.error ? (
+          <ErrorMessage error={list.error} onRetry={() => void list.refetch()} />
+        ) : (
+          <Loading />
+        )
       ) : (
-        <ul>
-          {shown.map((c) => (
-            <ConversationRow
-              key={c.id}
-              conversation={c}
-              active={c.id === activeId}
-              agentName={agentName}
-              changes={can('conversations:write') ? changes : undefined}
+        <div className="chat-list-body" aria-busy={searching} data-testid="conversation-results">
+          {shown.length === 0 ? (
+            <p className="muted pad">{q ? 'No conversation matches.' : 'No conversations yet.'}</p>
+          ) : (
+            <ul>
+              {shown.map((c) => (
+                <ConversationRow
+                  key={c.id}
+                  conversation={c}
+                  active={c.id === activeId}
+                  agentName={agentName}
+                  changes={can('conversations:write') ? changes : undefined}
+                />
+              ))}
+            </ul>
+          )}
+          {list.error ? (
+            <ErrorMessage
+              error={list.error}
+              onRetry={() => void (list.isFetchNextPageError ? list.fetchNextPage() : list.refetch())}
             />
-          ))}
-        </ul>
+          ) : null}
+          {list.hasNextPage ? (
+            <div className="chat-list-more">
+              <MoreButton query={list} label="Show more" small />
+            </div>
+          ) : null}
+        </div>
       )}
     </aside>
   );

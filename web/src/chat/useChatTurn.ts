@@ -8,10 +8,14 @@ interface Active {
 }
 
 /**
- * The chat turn on screen: one started here (`start`) or the run named in the URL, followed over the chat
- * SSE stream and resumed after a dropped connection. Leaving the page stops listening, not the run.
+ * The chat turn on screen: one started here (`start`) or the run given (a turn found still going), followed
+ * over the chat SSE stream and resumed after a dropped connection. `onEvent` hears each event with the run
+ * it belongs to. Leaving the page stops listening, not the run.
  */
-export function useChatTurn(runId: string | undefined, onEvent: (event: RunEvent) => void) {
+export function useChatTurn(
+  runId: string | undefined,
+  onEvent: (event: RunEvent, runId: string | undefined) => void,
+) {
   const [log, setLog] = useState<RunEvent[]>([]);
   const [error, setError] = useState<unknown>();
   const active = useRef<Active | undefined>(undefined);
@@ -37,7 +41,7 @@ export function useChatTurn(runId: string | undefined, onEvent: (event: RunEvent
           onEvent: (event) => {
             if (active.current !== me) return;
             setLog((current) => addEvent(current, event));
-            onEventRef.current(event);
+            onEventRef.current(event, me.runId);
           },
           onRun: (id, conversationId) => {
             me.runId = id;

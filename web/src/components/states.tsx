@@ -51,6 +51,32 @@ export function QueryState<T>({
   return <Loading {...(loading ? { label: loading } : {})} />;
 }
 
+/**
+ * The button under a paged list that asks for its next page (with the cursor), saying so while it comes;
+ * nothing once the last page is in.
+ */
+export function MoreButton({
+  query,
+  label = 'Load more',
+  small = false,
+}: {
+  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+  label?: string;
+  small?: boolean;
+}) {
+  if (!query.hasNextPage) return null;
+  return (
+    <button
+      type="button"
+      className={small ? 'btn btn-small' : 'btn'}
+      onClick={() => void query.fetchNextPage()}
+      disabled={query.isFetchingNextPage}
+    >
+      {query.isFetchingNextPage ? 'Loading…' : label}
+    </button>
+  );
+}
+
 export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="page-header">

@@ -1,37 +1,24 @@
 import type { components } from '@switchboard/client';
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { confirmDelete, DeleteProblem } from '../agents/AgentDelete.tsx';
-import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
-import { useAgents, useDeleteAgent } from '../queries/agents.ts';
+import { useAgents, useAgentsHealth, useDeleteAgent } from '../queries/agents.ts';
 
 type Agent = components['schemas']['Agent'];
+type AgentHealth = components['schemas']['AgentHealth'];
 
-/** Health over the last 24 h, refreshed every 30 s while the page is open. */
-function Health({ agentId }: { agentId: string }) {
-  const health = useQuery({
-    queryKey: ['agents', 'health', agentId],
-    queryFn: ({ signal }) =>
-      unwrap(
-        api.GET('/api/v1/agents/{id}/health', {
-          params: { path: { id: agentId }, query: { window: '24h' } },
-          signal,
-        }),
-      ),
-    refetchInterval: 30_000,
-  });
-  if (!health.data) return <span className="muted">{health.error ? 'unknown' : '…'}</span>;
-  const h = health.data;
+/** An agent's health over the last 24 h: '…' until the first answer, 'unknown' when there is none. */
+function Health({ health, unknown }: { health: AgentHealth | undefined; unknown: boolean }) {
+  if (!health) return <span className="muted">{unknown ? 'unknown' : '…'}</span>;
   return (
     <span className="health">
-      <StatusBadge status={h.status} testId="agent-health" />
+      <StatusBadge status={health.status} testId="agent-health" />
       <span className="muted small-inline">
-        {h.requests} calls
-        {h.successRate !== null ? ` · ${Math.round(h.successRate * 100)}% ok` : ''}
-        {h.latencyMs.p50 !== null ? ` · p50 ${h.latencyMs.p50} ms` : ''}
+        {health.requests} calls
+        {health.successRate !== null ? ` · ${Math.round(health.successRate * 100)}% ok` : ''}
+        {health.latencyMs.p50 !== null ? ` · p50 ${health.latencyMs.p50} ms` : ''}
       </span>
     </span>
   );
@@ -40,6 +27,7 @@ function Health({ agentId }: { agentId: string }) {
 export function AgentsPage() {
   const { can } = useSession();
   const agents = useAgents();
+  const health = useAgentsHealth(agents.data?.map((a) => a.id) ?? []);
   const toast = useToast();
   const remove = useDeleteAgent();
   const canWrite = can('agents:write');
@@ -101,7 +89,10 @@ export function AgentsPage() {
                       </td>
                       <td>{a.tools.length ? a.tools.join(', ') : <span className="muted">none</span>}</td>
                       <td>
-                        <Health agentId={a.id} />
+                        <Health
+                          health={health.data?.get(a.id)}
+                          unknown={health.isError || (health.isSuccess && !health.isPlaceholderData)}
+                        />
                       </td>
                       <td>
                         <TimeAgo iso={a.updatedAt} />

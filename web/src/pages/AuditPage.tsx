@@ -2,7 +2,7 @@ import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
-import { Empty, ErrorMessage, Loading, PageHeader } from '../components/states.tsx';
+import { Empty, ErrorMessage, Loading, MoreButton, PageHeader } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
 
 const FILTERS = ['action', 'resourceType', 'actor', 'outcome', 'since', 'until'] as const;
@@ -165,16 +165,7 @@ export function AuditPage() {
           </table>
         </div>
       )}
-      {audit.hasNextPage ? (
-        <button
-          type="button"
-          className="btn"
-          onClick={() => void audit.fetchNextPage()}
-          disabled={audit.isFetchingNextPage}
-        >
-          {audit.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
+      <MoreButton query={audit} />
     </div>
   );
 }

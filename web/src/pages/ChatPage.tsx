@@ -6,6 +6,7 @@ import { useSession } from '../auth/SessionContext.tsx';
 import { ConversationList } from '../chat/ConversationList.tsx';
 import { type ChatItem, chatItemsOf } from '../chat/messages.ts';
 import { useChatTurn } from '../chat/useChatTurn.ts';
+import { useConversationTurn } from '../chat/useConversationTurn.ts';
 import { Empty, ErrorMessage, Loading } from '../components/states.tsx';
 import { TimelineEntry } from '../components/Timeline.tsx';
 import { useToast } from '../components/Toasts.tsx';
@@ -36,8 +37,7 @@ function ChatEntry({
 /** Chat over runs: each message starts a run on the conversation and its log streams in as it happens. */
 export function ChatPage() {
   const { conversationId } = useParams();
-  const [params, setParams] = useSearchParams();
-  const runId = params.get('run') ?? undefined;
+  const [params] = useSearchParams();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const toast = useToast();
@@ -67,6 +67,8 @@ export function ChatPage() {
     // Runs may have added to it while the page was elsewhere.
     staleTime: 0,
   });
+  const conversationTurn = useConversationTurn(conversationId, can('runs:read'));
+  const runId = conversationTurn.runId;
   const run = useQuery({
     queryKey: ['runs', 'one', runId],
     queryFn: ({ signal }) =>
@@ -80,25 +82,14 @@ export function ChatPage() {
     if (conversation.data && !agentId) setAgentId(conversation.data.agentId);
   }, [conversation.data, agentId]);
 
-  // Where the live turn belongs; a turn may end before the page has re-rendered at its new address.
-  const turnConversation = useRef(conversationId);
-  useEffect(() => {
-    if (conversationId) turnConversation.current = conversationId;
-  }, [conversationId]);
+  const { completed } = conversationTurn;
   const onRunEvent = useCallback(
-    (event: RunEvent) => {
+    (event: RunEvent, eventRunId: string | undefined) => {
       if (event.type.startsWith('run.')) void queryClient.invalidateQueries({ queryKey: ['runs'] });
-      if (event.type === 'run.completed') {
-        // The reply is in the conversation now; show it from there.
-        const target = turnConversation.current;
-        void queryClient
-          .invalidateQueries({ queryKey: ['conversations'] })
-          .then(() =>
-            target ? navigate(`/chat/${target}`, { replace: true }) : setParams({}, { replace: true }),
-          );
-      }
+      // The reply is in the conversation now; show it from there.
+      if (event.type === 'run.completed' && eventRunId) void completed(eventRunId);
     },
-    [queryClient, setParams, navigate],
+    [queryClient, completed],
   );
   const turn = useChatTurn(runId, onRunEvent);
   const live = useMemo(() => buildTimeline(turn.log), [turn.log]);
@@ -109,15 +100,15 @@ export function ChatPage() {
 
   function sendMessage(message: string) {
     setPendingInput(message);
-    turnConversation.current = conversationId;
     turn.start(
       { agentId: chosenAgent, message, ...(conversationId ? { conversationId } : {}) },
       (newRunId, newConversationId) => {
-        turnConversation.current = newConversationId ?? conversationId;
+        const target = newConversationId ?? conversationId;
+        conversationTurn.attach(newRunId, target);
         setText('');
         setPendingInput(undefined);
         void queryClient.invalidateQueries({ queryKey: ['conversations'] });
-        navigate(`/chat/${newConversationId ?? conversationId ?? ''}?run=${newRunId}`);
+        if (target !== conversationId) navigate(`/chat/${target ?? ''}`);
       },
     );
   }
@@ -219,6 +210,7 @@ export function ChatPage() {
               <ChatEntry key={item.key} item={item} agentName={agentName} approvals={approvals} />
             ))
           )}
+          {conversationTurn.error ? <ErrorMessage error={conversationTurn.error} /> : null}
           {run.error ? <ErrorMessage error={run.error} /> : null}
           {turn.error ? <ErrorMessage error={turn.error} /> : null}
         </div>

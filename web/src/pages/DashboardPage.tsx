@@ -4,7 +4,15 @@ import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
-import { Empty, Loading, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
+import {
+  Empty,
+  Loading,
+  MoreButton,
+  PageHeader,
+  QueryState,
+  StatusBadge,
+  TimeAgo,
+} from '../components/states.tsx';
 import { useAgentName } from '../queries/agents.ts';
 import { useChannel, useConnectionState, useDashboardStats } from '../realtime/RealtimeContext.tsx';
 
@@ -298,14 +306,7 @@ function RecentUpdates() {
               </ul>
               {updates.hasNextPage ? (
                 <div className="updates-more">
-                  <button
-                    type="button"
-                    className="btn btn-small"
-                    onClick={() => void updates.fetchNextPage()}
-                    disabled={updates.isFetchingNextPage}
-                  >
-                    {updates.isFetchingNextPage ? 'Loading…' : 'Show older'}
-                  </button>
+                  <MoreButton query={updates} label="Show older" small />
                 </div>
               ) : null}
             </div>

@@ -2,7 +2,15 @@ import type { components } from '@switchboard/client';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
-import { Empty, ErrorMessage, Loading, PageHeader, StatusBadge, TimeAgo } from '../components/states.tsx';
+import {
+  Empty,
+  ErrorMessage,
+  Loading,
+  MoreButton,
+  PageHeader,
+  StatusBadge,
+  TimeAgo,
+} from '../components/states.tsx';
 import { useAgentName } from '../queries/agents.ts';
 import { useChannel } from '../realtime/RealtimeContext.tsx';
 
@@ -109,16 +117,7 @@ export function RunsPage() {
           </table>
         </div>
       )}
-      {runs.hasNextPage ? (
-        <button
-          type="button"
-          className="btn"
-          onClick={() => void runs.fetchNextPage()}
-          disabled={runs.isFetchingNextPage}
-        >
-          {runs.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
+      <MoreButton query={runs} />
       {runs.error && runs.data ? <ErrorMessage error={runs.error} /> : null}
     </div>
   );
