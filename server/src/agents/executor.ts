@@ -6,6 +6,7 @@ import {
   OutputGuardrailTripwireTriggered,
   Runner,
   RunState,
+  setTracingDisabled,
   type ToolErrorFormatterArgs,
 } from '@openai/agents';
 import type { ChatEvent, ModelCallUsage, TurnMessage, TurnUsage } from './events.ts';
@@ -16,6 +17,10 @@ import { ModelUnavailableError } from './models/providers.ts';
 import type { Agent as AgentSpec } from './present.ts';
 import { modelToolName } from './tools/registry.ts';
 import { TurnRecorder } from './turn-recorder.ts';
+
+// No traces leave this server: the SDK's default exporter sends them to OpenAI when a key is set. The
+// Runner below says so for runs; this covers anything else in the SDK that would trace.
+setTracingDisabled(true);
 
 /** Model calls one turn may make (tool calls and hand-offs each take one). */
 export const DEFAULT_MAX_TURNS = 16;
