@@ -1,5 +1,6 @@
 import { call, type Session } from './factories.ts';
 import type { TestServer } from './harness.ts';
+import { waitForRun } from './runs-kit.ts';
 import { openStream, readSse } from './sse.ts';
 
 /** One chat event as the stream carries it: `id:` parsed, `data:` parsed. */
@@ -39,6 +40,20 @@ export function chatStream(
     body,
     ...(signal ? { signal } : {}),
   });
+}
+
+/**
+ * Starts a chat stream, reads until its first text arrives, then drops the connection the way a
+ * client going away would. Answers the run id and the run once it has ended.
+ */
+export async function dropChatStream(server: TestServer, session: Session, body: Record<string, unknown>) {
+  const controller = new AbortController();
+  const res = await chatStream(server, session, body, controller.signal);
+  const runId = res.headers.get('x-run-id')!;
+  await readChatEvents(res, (e) => e.type === 'message.delta');
+  controller.abort();
+  const run = await waitForRun(server, session, runId, ['cancelled', 'succeeded', 'failed']);
+  return { runId, run };
 }
 
 export const deltaText = (events: StreamedEvent[]) =>

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TurnUsage } from '../src/agents/events.ts';
 import type { Agent } from '../src/agents/present.ts';
 import { makeAgent } from './agents-kit.ts';
-import { chatStream, makeApiKey, readChatEvents } from './chat-kit.ts';
+import { dropChatStream, makeApiKey } from './chat-kit.ts';
 import { addMember, call, registerOwner, type Session } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
@@ -284,17 +284,10 @@ describe('a client that disconnects stops its model call', () => {
   it('/chat/stream: the run is cancelled and the upstream request is closed', async () => {
     mock.enqueue({ text: 'one two three four five', hang: true });
     const before = mock.disconnects;
-    const controller = new AbortController();
-    const res = await chatStream(
-      server,
-      owner,
-      { agentId: upstream.id, message: 'talk to me' },
-      controller.signal,
-    );
-    const runId = res.headers.get('x-run-id')!;
-    await readChatEvents(res, (e) => e.type === 'message.delta');
-    controller.abort();
-    const run = await waitForRun(server, owner, runId, ['cancelled', 'succeeded', 'failed']);
+    const { runId, run } = await dropChatStream(server, owner, {
+      agentId: upstream.id,
+      message: 'talk to me',
+    });
     expect(run.status).toBe('cancelled');
     expect(mock.disconnects).toBe(before + 1);
     expect((await runEvents(server, owner, runId)).at(-1)).toMatchObject({ type: 'run.cancelled' });

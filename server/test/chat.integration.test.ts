@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agents/present.ts';
 import { makeAgent } from './agents-kit.ts';
-import { chatStream, deltaText, readChatEvents, type StreamedEvent } from './chat-kit.ts';
+import { chatStream, deltaText, dropChatStream, readChatEvents, type StreamedEvent } from './chat-kit.ts';
 import { addMember, call, registerOwner, type Session } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { inboxItemFor, type RunBody, runEvents, waitForRun } from './runs-kit.ts';
@@ -223,34 +223,21 @@ describe('POST /chat/stream', () => {
   });
 
   it('cancels the run when the client disconnects and does not come back', async () => {
-    const controller = new AbortController();
-    const res = await chatStream(
-      server,
-      owner,
-      { agentId: agent.id, message: 'started\n/sleep 60000\nnever said' },
-      controller.signal,
-    );
-    const runId = res.headers.get('x-run-id')!;
-    await readChatEvents(res, (e) => e.type === 'message.delta');
-    controller.abort();
-    const run = await waitForRun(server, owner, runId, ['cancelled', 'succeeded', 'failed']);
+    const { runId, run } = await dropChatStream(server, owner, {
+      agentId: agent.id,
+      message: 'started\n/sleep 60000\nnever said',
+    });
     expect(run.status).toBe('cancelled');
     const log = await runEvents(server, owner, runId);
     expect(log.at(-1)).toMatchObject({ type: 'run.cancelled' });
   });
 
   it('keeps a detached run going after the client disconnects', async () => {
-    const controller = new AbortController();
-    const res = await chatStream(
-      server,
-      owner,
-      { agentId: agent.id, message: 'started\n/sleep 2500\ndone anyway', detach: true },
-      controller.signal,
-    );
-    const runId = res.headers.get('x-run-id')!;
-    await readChatEvents(res, (e) => e.type === 'message.delta');
-    controller.abort();
-    const run = await waitForRun(server, owner, runId, ['cancelled', 'succeeded', 'failed']);
+    const { run } = await dropChatStream(server, owner, {
+      agentId: agent.id,
+      message: 'started\n/sleep 2500\ndone anyway',
+      detach: true,
+    });
     expect(run).toMatchObject({ status: 'succeeded', output: 'Echo: started\nEcho: done anyway' });
   });
 
