@@ -89,6 +89,37 @@ export interface RunUpdateRow {
   error: { code: string; message: string } | null;
 }
 
+/** The feed's view of runs: one item id and time per run, newest first, with the agent's name. */
+async function runRows(
+  tx: Tx,
+  q: {
+    id: SQL<string>;
+    at: SQL | AnyPgColumn;
+    where: SQL[];
+    before: FeedPosition | undefined;
+    limit: number;
+  },
+) {
+  const where = q.before ? [...q.where, olderThan(q.at, q.id, q.before)] : q.where;
+  return tx
+    .select({
+      id: q.id,
+      at: atKey(q.at),
+      runId: runs.id,
+      status: runs.status,
+      source: runs.source,
+      agentId: runs.agentId,
+      agentName: agents.name,
+      createdBy: runs.createdBy,
+      error: runs.error,
+    })
+    .from(runs)
+    .leftJoin(agents, and(eq(agents.id, runs.agentId), eq(agents.orgId, runs.orgId)))
+    .where(and(...where))
+    .orderBy(...newestFirst(q.at, q.id))
+    .limit(q.limit);
+}
+
 /**
  * Runs that ended (at `finished_at`) or wait for a person (since their last transition), newest first.
  * A run is listed by its current state: once approved and finished it shows as finished. Completions
@@ -107,24 +138,7 @@ export async function listRunOutcomes(
     inArray(runs.status, ['succeeded', 'failed', 'cancelled', 'waiting_approval']),
     or(ne(runs.source, 'openai'), eq(runs.status, 'waiting_approval'))!,
   ];
-  if (page.before) where.push(olderThan(at, id, page.before));
-  const rows = await tx
-    .select({
-      id,
-      at: atKey(at),
-      runId: runs.id,
-      status: runs.status,
-      source: runs.source,
-      agentId: runs.agentId,
-      agentName: agents.name,
-      createdBy: runs.createdBy,
-      error: runs.error,
-    })
-    .from(runs)
-    .leftJoin(agents, and(eq(agents.id, runs.agentId), eq(agents.orgId, runs.orgId)))
-    .where(and(...where))
-    .orderBy(...newestFirst(at, id))
-    .limit(page.limit);
+  const rows = await runRows(tx, { id, at, where, before: page.before, limit: page.limit });
   return rows.map(({ status, ...r }) => ({ ...r, state: status as RunUpdateRow['state'] }));
 }
 
@@ -136,24 +150,8 @@ export async function listRunSubmissions(
 ): Promise<RunUpdateRow[]> {
   const id = sql<string>`(${runs.id} || '.submitted')`;
   const where = [eq(runs.orgId, orgId), eq(runs.source, 'api')];
-  if (page.before) where.push(olderThan(runs.createdAt, id, page.before));
-  const rows = await tx
-    .select({
-      id,
-      at: atKey(runs.createdAt),
-      runId: runs.id,
-      source: runs.source,
-      agentId: runs.agentId,
-      agentName: agents.name,
-      createdBy: runs.createdBy,
-      error: runs.error,
-    })
-    .from(runs)
-    .leftJoin(agents, and(eq(agents.id, runs.agentId), eq(agents.orgId, runs.orgId)))
-    .where(and(...where))
-    .orderBy(...newestFirst(runs.createdAt, id))
-    .limit(page.limit);
-  return rows.map((r) => ({ ...r, state: 'submitted' as const }));
+  const rows = await runRows(tx, { id, at: runs.createdAt, where, before: page.before, limit: page.limit });
+  return rows.map(({ status: _status, ...r }) => ({ ...r, state: 'submitted' as const }));
 }
 
 /** Ids to name, by what they are; `user` and `api_key` double as actors. */
