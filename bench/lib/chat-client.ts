@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { MockReply } from '../../server/test/mock-openai.ts';
+import { readSse } from '../../server/test/sse.ts';
 
 export interface Target {
   name: string;
@@ -94,29 +95,18 @@ async function streamOnce(target: Target): Promise<StreamFigures> {
     stream: true,
   });
   if (res.status !== 200 || !res.body) throw new Error(`${target.name}: ${res.status} ${await res.text()}`);
-  const decoder = new TextDecoder();
-  let buffer = '';
   let content = '';
   let first = 0;
   let last = 0;
-  for await (const chunk of res.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let end = buffer.indexOf('\n\n');
-    while (end >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      end = buffer.indexOf('\n\n');
-      for (const line of block.split('\n')) {
-        if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-        const data = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> };
-        const text = data.choices?.[0]?.delta?.content;
-        if (!text) continue;
-        const now = performance.now();
-        if (!first) first = now;
-        last = now;
-        content += text;
-      }
-    }
+  for await (const event of readSse(res)) {
+    if (event.data === '[DONE]') continue;
+    const data = JSON.parse(event.data) as { choices?: Array<{ delta?: { content?: string } }> };
+    const text = data.choices?.[0]?.delta?.content;
+    if (!text) continue;
+    const now = performance.now();
+    if (!first) first = now;
+    last = now;
+    content += text;
   }
   const tokens = content.split(/\s+/).filter(Boolean).length;
   return {
