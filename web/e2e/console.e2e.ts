@@ -1,34 +1,21 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/test/harness.ts';
-import { openPage, shot, startBrowserAndServer, unexpected } from './kit.ts';
+import { describe, expect, it } from 'vitest';
+import { openPage, shot, unexpected, useBrowserAndServer } from './kit.ts';
 
 const STATUS_PAGE = { viewport: { width: 1100, height: 760 } };
 
 describe('the console status page', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let stop: (() => Promise<void>) | undefined;
-  const opened: Array<() => Promise<void>> = [];
-
-  beforeAll(async () => {
-    ({ browser, server, stop } = await startBrowserAndServer());
-  });
-  afterEach(async () => {
-    for (const close of opened.splice(0)) await close();
-  });
-  afterAll(() => stop?.());
+  const suite = useBrowserAndServer();
 
   it('shows the platform, each dependency answering, and the developer links', async () => {
-    const { page, problems, close } = await openPage(browser, STATUS_PAGE);
-    opened.push(close);
-    await page.goto(`${server.url}/status`);
+    const { page, problems, close } = await openPage(suite.browser, STATUS_PAGE);
+    suite.closeAfterTest(close);
+    await page.goto(`${suite.server.url}/status`);
 
     await expect.poll(() => page.getByTestId('overall-status').textContent()).toBe('Ready');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Switchboard');
     expect(await page.getByTestId('check-database').textContent()).toBe('databaseanswering');
     // One row per dependency the server probes, each answering.
-    const names = [...server.ctx.readiness.keys()].sort();
+    const names = [...suite.server.ctx.readiness.keys()].sort();
     expect(await page.locator('.check-name').allTextContents()).toEqual(names);
     expect(await page.locator('.check-state').allTextContents()).toEqual(names.map(() => 'answering'));
     const links = await page
@@ -41,9 +28,9 @@ describe('the console status page', () => {
   });
 
   it('renders in dark mode without errors', async () => {
-    const { page, problems, close } = await openPage(browser, { ...STATUS_PAGE, colorScheme: 'dark' });
-    opened.push(close);
-    await page.goto(`${server.url}/status`);
+    const { page, problems, close } = await openPage(suite.browser, { ...STATUS_PAGE, colorScheme: 'dark' });
+    suite.closeAfterTest(close);
+    await page.goto(`${suite.server.url}/status`);
     await expect.poll(() => page.getByTestId('overall-status').textContent()).toBe('Ready');
     const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     expect(background).toBe('rgb(15, 17, 21)');
@@ -52,9 +39,9 @@ describe('the console status page', () => {
   });
 
   it('reaches the API reference from its link', async () => {
-    const { page, problems, close } = await openPage(browser, STATUS_PAGE);
-    opened.push(close);
-    await page.goto(`${server.url}/status`);
+    const { page, problems, close } = await openPage(suite.browser, STATUS_PAGE);
+    suite.closeAfterTest(close);
+    await page.goto(`${suite.server.url}/status`);
     await expect.poll(() => page.getByTestId('overall-status').textContent()).toBe('Ready');
     expect(problems).toEqual([]);
     await page.getByRole('link', { name: /API reference/ }).click();
@@ -66,9 +53,9 @@ describe('the console status page', () => {
 
   // swagger-ui's bundle sets inline styles; the server's CSP allows them, swagger-ui's own would not.
   it('the API reference page logs no browser errors', async () => {
-    const { page, problems, close } = await openPage(browser, STATUS_PAGE);
-    opened.push(close);
-    await page.goto(`${server.url}/docs`);
+    const { page, problems, close } = await openPage(suite.browser, STATUS_PAGE);
+    suite.closeAfterTest(close);
+    await page.goto(`${suite.server.url}/docs`);
     await expect
       .poll(() => page.locator('.swagger-ui .title').first().textContent())
       .toContain('Switchboard API');
@@ -77,10 +64,10 @@ describe('the console status page', () => {
 
   // Last: it closes the server's database.
   it('says which dependency failed when the server is not ready', async () => {
-    await server.ctx.database.close();
-    const { page, problems, close } = await openPage(browser, STATUS_PAGE);
-    opened.push(close);
-    await page.goto(`${server.url}/status`);
+    await suite.server.ctx.database.close();
+    const { page, problems, close } = await openPage(suite.browser, STATUS_PAGE);
+    suite.closeAfterTest(close);
+    await page.goto(`${suite.server.url}/status`);
 
     await expect.poll(() => page.getByTestId('overall-status').textContent()).toBe('Not ready');
     // The message names the database (and whatever else lives in it, e.g. the queue).

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startTestServer, type TestServer, uniqueSuffix } from '../../server/test/harness.ts';
 import { SCREENSHOTS_DIR } from '../../server/test/setup/paths.ts';
 
@@ -35,6 +35,37 @@ export async function startBrowserAndServer(options?: Parameters<typeof startTes
     await server.close();
   };
   return { browser, server, stop };
+}
+
+/**
+ * For a `describe` block: starts the browser and a server before its tests, closes what a test asked
+ * to (`closeAfterTest`) after each one, and stops both at the end.
+ */
+export function useBrowserAndServer(options?: Parameters<typeof startTestServer>[0]) {
+  let started: Awaited<ReturnType<typeof startBrowserAndServer>> | undefined;
+  const closers: Array<() => Promise<void>> = [];
+  beforeAll(async () => {
+    started = await startBrowserAndServer(options);
+  });
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+  afterAll(() => started?.stop());
+  const get = () => {
+    if (!started) throw new Error('the browser and server start in beforeAll');
+    return started;
+  };
+  return {
+    get browser(): Browser {
+      return get().browser;
+    },
+    get server(): TestServer {
+      return get().server;
+    },
+    closeAfterTest(close: () => Promise<void>): void {
+      closers.push(close);
+    },
+  };
 }
 
 /** A console error or uncaught exception, with the address of the script or request it came from. */

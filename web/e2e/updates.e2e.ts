@@ -1,31 +1,20 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, uniqueSuffix } from '../../server/test/harness.ts';
-import { nav, newAccount, openPage, register, shot, signIn, startBrowserAndServer, tokenOf } from './kit.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { uniqueSuffix } from '../../server/test/harness.ts';
+import { nav, newAccount, openPage, register, shot, signIn, tokenOf, useBrowserAndServer } from './kit.ts';
 
 /** The feed's items as shown: their text, newest first. */
 const feed = (page: Page) => page.getByTestId('update-item').allTextContents();
 
 describe("the dashboard's recent updates", () => {
-  let browser: Browser;
-  let server: TestServer;
-  let stop: (() => Promise<void>) | undefined;
-  const opened: Array<() => Promise<void>> = [];
-
-  beforeAll(async () => {
-    ({ browser, server, stop } = await startBrowserAndServer());
-  });
-  afterEach(async () => {
-    for (const close of opened.splice(0)) await close();
-  });
-  afterAll(() => stop?.());
+  const suite = useBrowserAndServer();
 
   it('shows the agent you created and the runs that finished, live, each linking to its page', async () => {
-    const { page, problems, close } = await openPage(browser);
-    opened.push(close);
+    const { page, problems, close } = await openPage(suite.browser);
+    suite.closeAfterTest(close);
     const suffix = uniqueSuffix();
 
-    await register(page, server, {
+    await register(page, suite.server, {
       name: 'Grace Hopper',
       email: `grace-${suffix}@example.com`,
       password: 'compiler password 1',
@@ -68,7 +57,7 @@ describe("the dashboard's recent updates", () => {
 
     // A run submitted elsewhere (the API) arrives while the dashboard is open: the live events refresh it
     // (within 10 s of opening the dashboard, well before its 30 s poll could).
-    const run = await server.api.POST('/api/v1/runs', {
+    const run = await suite.server.api.POST('/api/v1/runs', {
       headers: { Authorization: `Bearer ${await tokenOf(page)}` },
       body: { agentId, input: 'sort this, please' },
     });
@@ -99,15 +88,15 @@ describe("the dashboard's recent updates", () => {
   });
 
   it('renders in dark mode and on a phone without errors', async () => {
-    const { page, problems, close } = await openPage(browser, { colorScheme: 'dark' });
-    opened.push(close);
+    const { page, problems, close } = await openPage(suite.browser, { colorScheme: 'dark' });
+    suite.closeAfterTest(close);
     await page.setViewportSize({ width: 390, height: 800 });
-    const owner = await newAccount(server, 'Pat Phone', { password: 'phone password 1' });
+    const owner = await newAccount(suite.server, 'Pat Phone', { password: 'phone password 1' });
     for (const name of ['Intake', 'Router with a rather long name that has to wrap on a phone']) {
-      const made = await server.api.POST('/api/v1/agents', { ...owner.auth, body: { name } });
+      const made = await suite.server.api.POST('/api/v1/agents', { ...owner.auth, body: { name } });
       expect(made.response.status).toBe(201);
     }
-    await signIn(page, server, owner);
+    await signIn(page, suite.server, owner);
     await expect.poll(() => page.getByTestId('update-item').count()).toBe(2);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'updates-03-phone-dark');
