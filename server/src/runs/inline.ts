@@ -51,8 +51,6 @@ export interface InlineRunsDeps {
   recordUsage(tx: Tx, runs: InlineRun[]): Promise<void>;
   createApprovalItem(tx: Tx, run: store.RunRecord, approval: PendingApproval): Promise<string>;
   onFinished(run: store.RunRecord): Promise<void>;
-  /** Tells this process's worker to look for jobs now (a retry handed over becomes due). */
-  wake(): void;
   /** How long an ended run's record may wait to be written with others. */
   flushMs?: number;
 }
@@ -258,8 +256,6 @@ export function createInlineRuns(deps: InlineRunsDeps) {
         return row;
       });
       await publishRunEvents(bus, events!);
-      // The queue's notification came when the job was inserted, before it was due; say when it is.
-      if (next.kind === 'retry') setTimeout(() => deps.wake(), RETRY_AFTER_S * 1000 + 50).unref();
       const type = next.kind === 'paused' ? 'approval.required' : 'run.queued';
       await bus.publish({ topic: `org:${run.orgId}`, type, orgId: run.orgId, data: { runId: run.id } });
       return stored;

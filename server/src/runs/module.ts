@@ -41,7 +41,6 @@ export function createRunsDomain(
     recordUsage: agents.recordUsage,
     createApprovalItem,
     onFinished: (run) => webhooks.runFinished(run),
-    wake: () => worker.wake(),
   });
   return {
     runs: createRunsService({
