@@ -1,6 +1,7 @@
 import { type Model, OpenAIChatCompletionsModel } from '@openai/agents';
 import OpenAI from 'openai';
 import type { Config } from '../../platform/config.ts';
+import { type CompletionsClient, createCompletionsClient } from './completions-client.ts';
 import { ScriptedModel } from './scripted-model.ts';
 
 /** Provider names every org has; an org's own OpenAI-compatible providers take any other name. */
@@ -39,32 +40,36 @@ export interface OrgProvider {
  */
 const NO_KEY = 'no-key-configured';
 const MAX_CACHED_CLIENTS = 100;
+const MAX_RETRIES = 2;
+/** Per attempt. */
+const TIMEOUT_MS = 120_000;
 
 /**
  * Turns `provider:model` into an Agents SDK `Model`. Org settings win over the server-wide ones
  * from the environment. Every provider but `builtin` goes through the SDK's chat-completions model
- * over an `openai` client, which speaks to OpenAI, Anthropic's compatible endpoint, and any
- * OpenAI-compatible server.
+ * over an `openai` client (non-streaming calls over our leaner transport, completions-client.ts),
+ * which speaks to OpenAI, Anthropic's compatible endpoint, and any OpenAI-compatible server.
  */
 export function createModelResolver(config: Config) {
   // One client per endpoint and key keeps connections pooled across runs.
-  const clients = new Map<string, OpenAI>();
+  const clients = new Map<string, CompletionsClient>();
 
-  function client(baseURL: string | undefined, apiKey: string): OpenAI {
+  function client(baseURL: string | undefined, apiKey: string): CompletionsClient {
     const cacheKey = `${baseURL ?? ''}\n${apiKey}`;
     let found = clients.get(cacheKey);
     if (!found) {
       // Every option is explicit so the client never reads OPENAI_* variables behind our back.
-      found = new OpenAI({
+      const official = new OpenAI({
         apiKey,
         baseURL: baseURL ?? null,
         adminAPIKey: null,
         organization: null,
         project: null,
         webhookSecret: null,
-        maxRetries: 2,
-        timeout: 120_000,
+        maxRetries: MAX_RETRIES,
+        timeout: TIMEOUT_MS,
       });
+      found = createCompletionsClient(official, { apiKey, maxRetries: MAX_RETRIES, timeoutMs: TIMEOUT_MS });
       if (clients.size >= MAX_CACHED_CLIENTS) clients.delete(clients.keys().next().value!);
       clients.set(cacheKey, found);
     }
@@ -129,7 +134,8 @@ export function createModelResolver(config: Config) {
         return new ScriptedModel();
       }
       const { baseURL, apiKey } = endpoint(parsed.provider, orgProvider);
-      return new OpenAIChatCompletionsModel(client(baseURL, apiKey), parsed.model);
+      // The SDK's model uses only `baseURL` and `chat.completions.create` of the client it is given.
+      return new OpenAIChatCompletionsModel(client(baseURL, apiKey) as OpenAI, parsed.model);
     },
   };
 }
