@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -42,6 +41,7 @@ import { randomToken } from './platform/ids.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { instrument } from './platform/metrics.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
+import { securityHeaders } from './platform/security-headers.ts';
 import { createRealtime, type Realtime } from './realtime/module.ts';
 import { realtimeRoutes, registerWebsocket } from './realtime/routes.ts';
 import { handleIntents } from './realtime/session.ts';
@@ -100,8 +100,21 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.setErrorHandler(errorHandler);
   const routeTable = enforceRouteDeclarations(app);
 
-  app.addHook('onRequest', async (request, reply) => {
+  const security = securityHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+      },
+    },
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(security);
     reply.header('x-request-id', request.id);
+    done();
   });
   // During shutdown, answers tell keep-alive clients to hang up, so close() does not wait for them.
   let closing = false;
@@ -113,17 +126,6 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
   instrument(app, ctx.metrics);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'", 'ws:', 'wss:'],
-      },
-    },
-  });
   await app.register(cors, {
     origin: config.corsOrigins.length ? config.corsOrigins : false,
     credentials: true,
