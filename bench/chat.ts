@@ -209,12 +209,16 @@ async function measure(
 
     // Warm both paths (JIT, connection pools, the agent's model client).
     await ask(child, { cmd: 'sequential', targets: [direct, through], count: 30 });
-    // (a1) one client in sequence: what one request costs, without queueing.
+    // (a1) one client in sequence: what one request costs, without queueing; and the server's CPU
+    // time per request, writing its run's record included (most of that is off the request's path).
+    const cpuBefore = process.cpuUsage();
     const [seqDirect, seqThrough] = await ask<Sent[][]>(child, {
       cmd: 'sequential',
       targets: [direct, through],
       count: o.sequential,
     });
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuPerRequest = (cpu.user + cpu.system) / 1000 / o.sequential;
     const phase = await phases(ctx.database, agent.id, seqThrough!);
     // (a2) autocannon at `connections`, each target for `duration` seconds.
     const load = (target: Target) =>
@@ -250,6 +254,7 @@ async function measure(
       ms(median(t) - median(d)),
     ]);
     row(['                             p99', ms(pct(d, 99)), ms(pct(t, 99)), '']);
+    row(['  server CPU per request, run record incl.', '', ms(cpuPerRequest), '']);
     row([
       `${o.connections} connections, ${o.duration} s: req/s`,
       loadDirect.requestsPerSecond.toFixed(0),
