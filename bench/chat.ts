@@ -9,7 +9,9 @@
  * as a real upstream is, and every client in another (bench/lib/chat-client.ts): both targets see the
  * same client, and both cross a process boundary to reach the model.
  *   (a) non-streaming `POST /v1/chat/completions`: one client in sequence (exact per-request latency,
- *       and where a request's time goes, read back from the run log), then autocannon at
+ *       and where a request's time goes, read back from the run log), beside a bare relay in a
+ *       process of its own (bench/lib/bare-relay.ts: what the extra hop alone costs on this
+ *       machine, so Switchboard's own share can be told from it), then autocannon at
  *       `--connections` for `--duration` seconds: requests/s, p50, p99, and the added p50;
  *   (b) a `--tokens` word stream (`stream: true`), `--streams` times each: time to first token and
  *       tokens/s (first to last token), with the upstream unpaced (as fast as it can write) and
@@ -90,13 +92,17 @@ export async function main(args: string[]): Promise<void> {
     stdio: 'inherit',
   });
   const { url: mockUrl } = await nextMessage<{ url: string }>(upstream, 'ready');
+  const relay = fork(fileURLToPath(new URL('./lib/bare-relay.ts', import.meta.url)), [mockUrl], {
+    stdio: 'inherit',
+  });
+  const { url: relayUrl } = await nextMessage<{ url: string }>(relay, 'ready');
   const child = fork(fileURLToPath(new URL('./lib/chat-client.ts', import.meta.url)), [mockUrl], {
     stdio: 'inherit',
   });
   try {
     await nextMessage(child, 'ready');
     await withBenchDatabase(postgresUrl, (database) =>
-      measure(database, child, mockUrl, {
+      measure(database, child, mockUrl, relayUrl, {
         duration,
         connections,
         sequential,
@@ -108,6 +114,7 @@ export async function main(args: string[]): Promise<void> {
     );
   } finally {
     child.kill();
+    relay.kill();
     upstream.kill();
     clearTimeout(deadline);
   }
@@ -118,6 +125,7 @@ async function measure(
   database: Database & { url?: string },
   child: Child,
   mockUrl: string,
+  relayUrl: string,
   o: {
     duration: number;
     connections: number;
@@ -191,6 +199,7 @@ async function measure(
       headers: { authorization: 'Bearer sk-bench' },
       model: 'bench-model',
     };
+    const relay: Target = { name: 'relay', url: relayUrl, headers: {}, model: 'bench-model' };
     const storage = o.postgres ? 'PostgreSQL' : 'PGlite (in memory)';
     say(
       `chat bench: Switchboard (${storage}) vs the mock upstream straight, 127.0.0.1, Node ${process.version}`,
@@ -208,13 +217,13 @@ async function measure(
     };
 
     // Warm both paths (JIT, connection pools, the agent's model client).
-    await ask(child, { cmd: 'sequential', targets: [direct, through], count: 30 });
+    await ask(child, { cmd: 'sequential', targets: [relay, direct, through], count: 30 });
     // (a1) one client in sequence: what one request costs, without queueing; and the server's CPU
     // time per request, writing its run's record included (most of that is off the request's path).
     const cpuBefore = process.cpuUsage();
-    const [seqDirect, seqThrough] = await ask<Sent[][]>(child, {
+    const [seqRelay, seqDirect, seqThrough] = await ask<Sent[][]>(child, {
       cmd: 'sequential',
-      targets: [direct, through],
+      targets: [relay, direct, through],
       count: o.sequential,
     });
     const cpu = process.cpuUsage(cpuBefore);
@@ -238,7 +247,7 @@ async function measure(
     const unpaced = await streaming(0);
     const paced = o.paceMs ? await streaming(o.paceMs) : undefined;
 
-    const w = [36, 14, 14, 14];
+    const w = [48, 14, 14, 14];
     const row = (cells: string[]) =>
       say(cells.map((c, n) => (n === 0 ? c.padEnd(w[n]!) : c.padStart(w[n]!))).join('  '));
     const took = (s: Sent[]) => s.map((x) => x.took);
@@ -254,7 +263,10 @@ async function measure(
       ms(median(t) - median(d)),
     ]);
     row(['                             p99', ms(pct(d, 99)), ms(pct(t, 99)), '']);
-    row(['  server CPU per request, run record incl.', '', ms(cpuPerRequest), '']);
+    const r = took(seqRelay!);
+    row(['  a bare relay instead (the hop alone): p50', '', ms(median(r)), ms(median(r) - median(d))]);
+    row(['  switchboard over the bare relay: p50', '', '', ms(median(t) - median(r))]);
+    row(['  switchboard CPU per request (its record incl.)', '', ms(cpuPerRequest), '']);
     row([
       `${o.connections} connections, ${o.duration} s: req/s`,
       loadDirect.requestsPerSecond.toFixed(0),
