@@ -47,7 +47,7 @@ export function installGuard(app: FastifyInstance, authenticate: Authenticator, 
     const auth = config?.auth;
     if (!auth) return; // unmatched routes: the not-found handler answers
     if (auth === 'public') {
-      if (config.rateLimit === 'ip') await limiter.consume(reply, 'ip', request.ip);
+      if (config.rateLimit === 'ip') await limiter.consume(reply, [['ip', request.ip]]);
       return;
     }
     const credential = bearerToken(request.headers.authorization);
@@ -62,8 +62,10 @@ export function installGuard(app: FastifyInstance, authenticate: Authenticator, 
       );
     }
     request.principal = principal;
-    await limiter.consume(reply, 'user', principal.id);
-    await limiter.consume(reply, 'org', principal.orgId);
+    await limiter.consume(reply, [
+      ['user', principal.id],
+      ['org', principal.orgId],
+    ]);
     if (typeof auth === 'object' && !principal.scopes.has(auth.permission)) {
       throw Errors.forbidden(`this needs the ${auth.permission} permission`);
     }

@@ -12,23 +12,39 @@ interface Hit {
   resetMs: number;
 }
 
-/** Counts hits in fixed one-minute windows; `hit` returns the count so far and ms until the window ends. */
+/** One bucket to count a request against. */
+interface Charge {
+  key: string;
+  limit: number;
+}
+
+/**
+ * Counts hits in fixed one-minute windows. `hit` counts the charges in order and stops after the
+ * first one over its limit, so a request refused for one bucket is not charged to the ones after it
+ * (a user over their own limit does not use up their organisation's). It returns a count so far and
+ * the ms until the window ends for each charge it counted.
+ */
 interface Counter {
-  hit(key: string): Promise<Hit>;
+  hit(charges: Charge[]): Promise<Hit[]>;
 }
 
 function memoryCounter(): Counter & { sweep(): void } {
   const windows = new Map<string, { count: number; resetAt: number }>();
   return {
-    async hit(key) {
+    async hit(charges) {
       const now = Date.now();
-      let w = windows.get(key);
-      if (!w || w.resetAt <= now) {
-        w = { count: 0, resetAt: now + WINDOW_MS };
-        windows.set(key, w);
+      const hits: Hit[] = [];
+      for (const { key, limit } of charges) {
+        let w = windows.get(key);
+        if (!w || w.resetAt <= now) {
+          w = { count: 0, resetAt: now + WINDOW_MS };
+          windows.set(key, w);
+        }
+        w.count++;
+        hits.push({ count: w.count, resetMs: w.resetAt - now });
+        if (w.count > limit) break;
       }
-      w.count++;
-      return { count: w.count, resetMs: w.resetAt - now };
+      return hits;
     },
     sweep() {
       const now = Date.now();
@@ -37,25 +53,41 @@ function memoryCounter(): Counter & { sweep(): void } {
   };
 }
 
-// INCR and set the expiry atomically, so replicas sharing Redis share one window.
+// Every bucket of a request in one round trip: INCR each key with its expiry set atomically (so
+// replicas sharing Redis share one window), stopping after the first over its limit. The keys are
+// those of one request; a Redis Cluster would need them in one hash slot.
 const HIT_SCRIPT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}`;
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+  out[#out + 1] = n
+  out[#out + 1] = redis.call('PTTL', key)
+  if n > tonumber(ARGV[i + 1]) then break end
+end
+return out`;
 
 function redisCounter(redis: Redis, prefix: string): Counter {
   return {
-    async hit(key) {
-      const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, `${prefix}rl:${key}`, WINDOW_MS)) as [
-        number,
-        number,
-      ];
-      return { count, resetMs: ttl > 0 ? ttl : WINDOW_MS };
+    async hit(charges) {
+      const keys = charges.map((c) => `${prefix}rl:${c.key}`);
+      const limits = charges.map((c) => c.limit);
+      const flat = (await redis.eval(HIT_SCRIPT, keys.length, ...keys, WINDOW_MS, ...limits)) as number[];
+      const hits: Hit[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const ttl = flat[i + 1]!;
+        hits.push({ count: flat[i]!, resetMs: ttl > 0 ? ttl : WINDOW_MS });
+      }
+      return hits;
     },
   };
 }
 
-const lowest = new WeakMap<FastifyReply, number>();
+function setHeaders(reply: FastifyReply, t: { limit: number; remaining: number; resetSeconds: number }) {
+  reply.header('ratelimit-limit', t.limit);
+  reply.header('ratelimit-remaining', t.remaining);
+  reply.header('ratelimit-reset', t.resetSeconds);
+}
 
 /**
  * Per-IP, per-user and per-org request limits with RateLimit-* headers and a 429 envelope.
@@ -73,32 +105,35 @@ export function createRateLimiter(opts: {
   sweeper.unref();
 
   return {
-    /** Counts one request against a bucket; sets headers for the tightest bucket; throws 429 when over. */
-    async consume(reply: FastifyReply, bucket: Bucket, id: string): Promise<void> {
-      const limit = opts.limits[bucket];
-      let hit: Hit;
+    /**
+     * Counts one request against its buckets, in order (see Counter); sets the RateLimit headers for
+     * the tightest; throws 429 for the first bucket over its limit.
+     */
+    async consume(reply: FastifyReply, buckets: Array<[Bucket, string]>): Promise<void> {
+      const charges = buckets.map(([bucket, id]) => ({ key: `${bucket}:${id}`, limit: opts.limits[bucket] }));
+      let hits: Hit[];
       try {
-        hit = await counter.hit(`${bucket}:${id}`);
+        hits = await counter.hit(charges);
       } catch (err) {
         // A Redis outage must not take the API down with it; readiness reports it instead.
         opts.log.warn({ err }, 'rate limit counter unavailable; allowing request');
         return;
       }
-      const remaining = Math.max(0, limit - hit.count);
-      const resetSeconds = Math.ceil(hit.resetMs / 1000);
-      const tightest = lowest.get(reply);
-      if (tightest === undefined || remaining <= tightest) {
-        lowest.set(reply, remaining);
-        reply.header('ratelimit-limit', limit);
-        reply.header('ratelimit-remaining', remaining);
-        reply.header('ratelimit-reset', resetSeconds);
+      let tightest: { limit: number; remaining: number; resetSeconds: number } | undefined;
+      for (const [i, hit] of hits.entries()) {
+        const limit = charges[i]!.limit;
+        const remaining = Math.max(0, limit - hit.count);
+        const resetSeconds = Math.ceil(hit.resetMs / 1000);
+        if (!tightest || remaining <= tightest.remaining) tightest = { limit, remaining, resetSeconds };
+        if (hit.count > limit) {
+          setHeaders(reply, tightest);
+          throw Errors.tooManyRequests(
+            `too many requests for this ${buckets[i]![0]}; try again in ${resetSeconds} s`,
+            resetSeconds,
+          );
+        }
       }
-      if (hit.count > limit) {
-        throw Errors.tooManyRequests(
-          `too many requests for this ${bucket}; try again in ${resetSeconds} s`,
-          resetSeconds,
-        );
-      }
+      if (tightest) setHeaders(reply, tightest);
     },
     stop(): void {
       clearInterval(sweeper);
