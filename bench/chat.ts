@@ -1,10 +1,11 @@
 /**
  * `npm run bench -- chat [--duration 10] [--connections 50] [--sequential 1000] [--tokens 1000]
- *                        [--streams 5] [--pace-ms 2] [--postgres postgres://...]`
+ *                        [--streams 5] [--pace-ms 2] [--postgres postgres://...] [--redis redis://...]`
  *
  * The OpenAI-compatible surface through Switchboard against the same mock upstream straight, same
  * run, on 127.0.0.1. One Switchboard server in this process (embedded PGlite in memory, or
- * PostgreSQL with --postgres) with an org, an API key and an agent on `openai:bench-model`; the mock
+ * PostgreSQL with --postgres; with --redis too, rate limits, caches' invalidation and events go
+ * through Redis, as replicas run) with an org, an API key and an agent on `openai:bench-model`; the mock
  * OpenAI server (server/test/mock-openai.ts) in a child process of its own (bench/lib/mock-upstream.ts),
  * as a real upstream is, and every client in another (bench/lib/chat-client.ts): both targets see the
  * same client, and both cross a process boundary to reach the model.
@@ -80,8 +81,12 @@ export async function main(args: string[]): Promise<void> {
   const tokens = option(args, 'tokens', 1_000, 100_000);
   const streams = option(args, 'streams', 5, 100);
   const paceMs = option(args, 'pace-ms', 2, 1_000);
-  const i = args.indexOf('--postgres');
-  const postgresUrl = i >= 0 ? args[i + 1] : undefined;
+  const url = (name: string) => {
+    const at = args.indexOf(`--${name}`);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const postgresUrl = url('postgres');
+  const redisUrl = url('redis');
   const deadline = setTimeout(() => {
     process.stderr.write(`bench chat: gave up after ${LIMIT_MS / 1000} s\n`);
     process.exit(1);
@@ -110,6 +115,7 @@ export async function main(args: string[]): Promise<void> {
         streams,
         paceMs,
         postgres: !!postgresUrl,
+        redisUrl,
       }),
     );
   } finally {
@@ -134,6 +140,7 @@ async function measure(
     streams: number;
     paceMs: number;
     postgres: boolean;
+    redisUrl: string | undefined;
   },
 ): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-bench-chat-'));
@@ -150,6 +157,9 @@ async function measure(
     RATE_LIMIT_IP_PER_MINUTE: '10000000',
     QUEUE_SCHEMA: `q_${randomBytes(4).toString('hex')}`,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...(o.redisUrl
+      ? { REDIS_URL: o.redisUrl, REDIS_PREFIX: `sbbench:${randomBytes(4).toString('hex')}:` }
+      : {}),
   });
   const ctx = await createContext(config, { database, skipMigrations: true });
   const app = await buildApp(ctx, { logStream: process.stderr });
@@ -200,7 +210,7 @@ async function measure(
       model: 'bench-model',
     };
     const relay: Target = { name: 'relay', url: relayUrl, headers: {}, model: 'bench-model' };
-    const storage = o.postgres ? 'PostgreSQL' : 'PGlite (in memory)';
+    const storage = `${o.postgres ? 'PostgreSQL' : 'PGlite (in memory)'}${o.redisUrl ? ' + Redis' : ''}`;
     say(
       `chat bench: Switchboard (${storage}) vs the mock upstream straight, 127.0.0.1, Node ${process.version}`,
     );
