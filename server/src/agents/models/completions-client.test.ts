@@ -201,6 +201,22 @@ describe('the non-streaming completions client', () => {
     }
   });
 
+  it('goes through the proxy it is given', async () => {
+    const proxy = await startRawServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(okBody(`proxied ${req.url}`));
+    });
+    try {
+      const client = clientFor('http://model.invalid/v1', {
+        proxyEnv: { HTTP_PROXY: new URL(proxy.url).origin },
+      });
+      const completion = await client.chat.completions.create(ask);
+      expect(completion.choices[0]?.message.content).toBe('proxied http://model.invalid/v1/chat/completions');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('leaves streaming calls to the official client', async () => {
     mock.enqueue({ text: 'one two three' });
     const stream = await clientFor(mock.url).chat.completions.create({ ...ask, stream: true });
