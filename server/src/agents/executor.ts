@@ -220,7 +220,8 @@ export function createExecutor(deps: GraphDeps) {
           cancelled: false,
           interruptions: whole.interruptions,
           state: whole.state,
-          finalOutput: whole.finalOutput,
+          // A paused run has no final output yet (the SDK warns on stderr when it is read).
+          finalOutput: whole.interruptions.length ? undefined : whole.finalOutput,
         };
       } else {
         const streamed = await runner.run(graph.root, start, { ...options, stream: true });
