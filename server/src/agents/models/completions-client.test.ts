@@ -1,5 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
 import OpenAI, {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -23,20 +29,28 @@ function clientFor(baseURL: string, options: Partial<CompletionsClientOptions> =
   });
 }
 
-/** A bare HTTP server whose handler the test writes; counts connections and requests. */
-async function startRawServer(handle: (req: IncomingMessage, res: ServerResponse, n: number) => void) {
+/**
+ * A bare HTTP server (HTTPS given a key and certificate) whose handler the test writes; counts
+ * connections and requests.
+ */
+async function startRawServer(
+  handle: (req: IncomingMessage, res: ServerResponse, n: number) => void,
+  secure?: { key: string; cert: string },
+) {
   const seen = { connections: 0, requests: 0, closed: 0 };
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     seen.requests++;
     req.on('close', () => {
       if (!res.writableEnded) seen.closed++;
     });
     req.resume();
     req.on('end', () => handle(req, res, seen.requests));
-  });
+  };
+  const server = secure ? createHttpsServer(secure, onRequest) : createServer(onRequest);
   server.on('connection', () => seen.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const scheme = secure ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   const close = () =>
     new Promise<void>((resolve) => {
       server.closeAllConnections();
@@ -224,5 +238,70 @@ describe('the non-streaming completions client', () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('one two three');
     expect(mock.requests[0]?.body.stream).toBe(true);
+  });
+});
+
+/** A throwaway certificate for 127.0.0.1, made with the openssl command line. */
+function selfSignedCertificate(): { key: string; cert: string } | undefined {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sb-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+        ...['-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+        ...['-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      key: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
+    };
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const certificate = selfSignedCertificate();
+
+// OpenAI and Anthropic are reached over HTTPS: the same client, TLS and kept-alive connections.
+describe.skipIf(!certificate)('the non-streaming completions client over HTTPS', () => {
+  const defaultCAs = tls.getCACertificates('default');
+  afterAll(() => tls.setDefaultCACertificates(defaultCAs));
+
+  it('verifies the server and keeps its connection for the next call', async () => {
+    tls.setDefaultCACertificates([...defaultCAs, certificate!.cert]);
+    const server = await startRawServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(okBody(`secure ${req.headers.authorization}`));
+    }, certificate);
+    try {
+      const client = clientFor(server.url);
+      for (let i = 0; i < 2; i++) {
+        const completion = await client.chat.completions.create(ask);
+        expect(completion.choices[0]?.message.content).toBe('secure Bearer sk-test');
+      }
+      expect(server.seen.connections).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a server whose certificate it cannot verify', async () => {
+    tls.setDefaultCACertificates(defaultCAs);
+    const server = await startRawServer((_req, res) => res.end(okBody('should not get here')), certificate);
+    try {
+      const err = await clientFor(server.url, { maxRetries: 0 })
+        .chat.completions.create(ask)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(APIConnectionError);
+      expect(String((err as { cause?: unknown }).cause)).toMatch(/self.signed|certificate/i);
+      expect(server.seen.requests).toBe(0);
+    } finally {
+      await server.close();
+    }
   });
 });
