@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat';
 import { createCompletionsClient } from '../../server/src/agents/models/completions-client.ts';
+import { readJson } from '../../server/test/mock-openai.ts';
 
 /**
  * The least a relay can do, for `bench/chat.ts` to measure beside Switchboard, in a process of its
@@ -14,11 +16,14 @@ async function startBareRelay(upstreamUrl: string, apiKey: string) {
   const official = new OpenAI({ apiKey, baseURL: upstreamUrl, maxRetries: 0 });
   const upstream = createCompletionsClient(official, { apiKey, maxRetries: 0, timeoutMs: 30_000 });
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      upstream.chat.completions.create({ ...body, stream: false }).then(
+    readJson(req)
+      .then((body) =>
+        upstream.chat.completions.create({
+          ...(body as ChatCompletionCreateParamsNonStreaming),
+          stream: false,
+        }),
+      )
+      .then(
         (completion) => {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(completion));
@@ -28,7 +33,6 @@ async function startBareRelay(upstreamUrl: string, apiKey: string) {
           res.end(JSON.stringify({ error: { message: String(err) } }));
         },
       );
-    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

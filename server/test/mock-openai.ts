@@ -96,7 +96,8 @@ function usageOf(reply: MockReply, request: RecordedRequest) {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/** A request's body, parsed as JSON. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
