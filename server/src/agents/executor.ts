@@ -15,6 +15,7 @@ import { guardrailReason } from './guardrails.ts';
 import { ModelCallError } from './metered-model.ts';
 import { ModelUnavailableError } from './models/providers.ts';
 import type { Agent as AgentSpec } from './present.ts';
+import { callModelOnce, isSingleCallAgent, plainReply, primedWith } from './single-call.ts';
 import { modelToolName } from './tools/registry.ts';
 import { TurnRecorder } from './turn-recorder.ts';
 
@@ -134,8 +135,17 @@ function describeFailure(
   return { code: 'internal_error', message: 'the run failed unexpectedly', unexpected: true };
 }
 
+export interface ExecutorTuning {
+  /**
+   * Whether a one-call turn skips the Runner (single-call.ts). On by default; tests turn it off to
+   * compare the two ways.
+   */
+  singleCallTurns?: boolean;
+}
+
 /** Runs agent turns on the Agents SDK and reports them in the chat event vocabulary. */
-export function createExecutor(deps: GraphDeps) {
+export function createExecutor(deps: GraphDeps, tuning: ExecutorTuning = {}) {
+  const singleCall = tuning.singleCallTurns ?? true;
   const runner = new Runner({ tracingDisabled: true, traceIncludeSensitiveData: false });
 
   return async function runAgentTurn(input: RunTurnInput): Promise<TurnResult> {
@@ -214,7 +224,21 @@ export function createExecutor(deps: GraphDeps) {
         finalOutput: unknown;
       };
       if (input.stream === false && !input.resume) {
-        const whole = await runner.run(graph.root, start, { ...options, stream: false });
+        let agent = graph.root;
+        // A turn that can only be one model call makes it without the Runner (single-call.ts);
+        // a reply that is not plain text goes on to the Runner, primed with the call's response.
+        if (singleCall && maxTurns >= 1 && isSingleCallAgent(agent)) {
+          // Not resumed, so `start` is input items.
+          const response = await callModelOnce(agent, start as AgentInputItem[], input.signal);
+          const reply = plainReply(response, agent);
+          if (reply) {
+            turn.replay(reply, [], agent.name);
+            if (input.signal?.aborted) return fail('cancelled', 'the run was cancelled', 'cancelled');
+            return complete('completed');
+          }
+          agent = primedWith(agent, response);
+        }
+        const whole = await runner.run(agent, start, { ...options, stream: false });
         turn.replay(whole.newItems, whole.interruptions, whole.lastAgent?.name);
         result = {
           cancelled: false,
