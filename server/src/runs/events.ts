@@ -29,16 +29,19 @@ export async function appendRunEvent(
 }
 
 export async function publishRunEvents(bus: Bus, events: RunEvent[]): Promise<void> {
-  for (const e of events) {
-    await bus.publish({
-      topic: runTopic(e.runId),
-      type: e.type,
-      orgId: e.orgId,
-      seq: e.seq,
-      data: e.data,
-      at: e.at,
-    });
-  }
+  // Published together (in order), so the bus sends them as one message.
+  await Promise.all(
+    events.map((e) =>
+      bus.publish({
+        topic: runTopic(e.runId),
+        type: e.type,
+        orgId: e.orgId,
+        seq: e.seq,
+        data: e.data,
+        at: e.at,
+      }),
+    ),
+  );
 }
 
 /**
