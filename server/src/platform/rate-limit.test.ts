@@ -66,4 +66,17 @@ describe.skipIf(!redisUrl)('rate limiter, counted in Redis', () => {
     redis!.disconnect();
   });
   behaves(() => createRateLimiter({ limits, redis: redis!, prefix, log }));
+
+  it('loads its script again when Redis has forgotten it (a restart, SCRIPT FLUSH)', async () => {
+    const limiter = createRateLimiter({ limits, redis: redis!, prefix, log });
+    const [user, org] = ['u', 'o'].map((id) => `${id}-${randomBytes(3).toString('hex')}`);
+    expect((await consume(limiter, user!, org!)).status).toBe(200);
+    await redis!.script('FLUSH');
+    expect(await consume(limiter, user!, org!)).toMatchObject({
+      status: 200,
+      headers: { 'ratelimit-remaining': 0 },
+    });
+    expect((await consume(limiter, user!, org!)).status).toBe(429);
+    limiter.stop();
+  });
 });

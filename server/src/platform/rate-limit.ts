@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Errors } from './errors.ts';
@@ -67,12 +68,23 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 
+const HIT_SCRIPT_SHA = createHash('sha1').update(HIT_SCRIPT).digest('hex');
+
 function redisCounter(redis: Redis, prefix: string): Counter {
+  // The script by its hash (Redis keeps it once loaded), and in full when this Redis has not seen it.
+  async function runScript(keys: string[], args: Array<string | number>): Promise<number[]> {
+    try {
+      return (await redis.evalsha(HIT_SCRIPT_SHA, keys.length, ...keys, ...args)) as number[];
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return (await redis.eval(HIT_SCRIPT, keys.length, ...keys, ...args)) as number[];
+    }
+  }
   return {
     async hit(charges) {
       const keys = charges.map((c) => `${prefix}rl:${c.key}`);
       const limits = charges.map((c) => c.limit);
-      const flat = (await redis.eval(HIT_SCRIPT, keys.length, ...keys, WINDOW_MS, ...limits)) as number[];
+      const flat = await runScript(keys, [WINDOW_MS, ...limits]);
       const hits: Hit[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const ttl = flat[i + 1]!;
