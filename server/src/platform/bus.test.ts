@@ -18,7 +18,38 @@ function collect(subscribe: (h: (e: BusEvent) => void) => void, count: number): 
   );
 }
 
+/** Publishes two events on `bus` with a subscriber that throws on the first; what the others got. */
+async function withThrowingSubscriber(bus: ReturnType<typeof createBus>) {
+  bus.subscribe('org:o1', (e) => {
+    if (e.type === 'e1') throw new Error('subscriber bug');
+  });
+  const onTopic = collect((h) => bus.subscribe('org:o1', h), 2);
+  const onAll = collect((h) => bus.subscribeAll(h), 2);
+  await Promise.all([bus.publish(event(1)), bus.publish(event(2))]);
+  return (await Promise.all([onTopic, onAll])).map((got) => got.map((e) => e.type));
+}
+
+/** A log that keeps the messages of its error lines. */
+function errorLog() {
+  const errors: string[] = [];
+  const logger = {
+    ...log,
+    error: (_o: unknown, msg: string) => errors.push(msg),
+  } as unknown as FastifyBaseLogger;
+  return { errors, logger };
+}
+
 describe('bus, in process', () => {
+  it('keeps delivering to the other subscribers when one throws, and logs it', async () => {
+    const { errors, logger } = errorLog();
+    const bus = createBus({ prefix: 'test:', log: logger });
+    expect(await withThrowingSubscriber(bus)).toEqual([
+      ['e1', 'e2'],
+      ['e1', 'e2'],
+    ]);
+    expect(errors).toEqual(['bus: a subscriber failed']);
+  });
+
   it('delivers to topic and catch-all subscribers at once', async () => {
     const bus = createBus({ prefix: 'test:', log });
     const topic: string[] = [];
@@ -94,6 +125,19 @@ describe.skipIf(!redisUrl)('bus, across replicas through Redis', () => {
     const got = collect((h) => bus.subscribe('org:o1', h), 1);
     await connect().publish(`${prefix}bus`, JSON.stringify({ ...event(7), at: new Date().toISOString() }));
     expect((await got)[0]).toMatchObject({ type: 'e7', data: { n: 7 } });
+    await bus.close();
+  });
+
+  it('keeps delivering when a subscriber throws on a message from Redis', async () => {
+    const prefix = `sbtest:${randomBytes(4).toString('hex')}:`;
+    const { errors, logger } = errorLog();
+    const bus = createBus({ prefix, log: logger, redisPublisher: connect(), redisSubscriber: connect() });
+    await listening(prefix, 1);
+    expect(await withThrowingSubscriber(bus)).toEqual([
+      ['e1', 'e2'],
+      ['e1', 'e2'],
+    ]);
+    expect(errors).toEqual(['bus: a subscriber failed']);
     await bus.close();
   });
 

@@ -33,7 +33,11 @@ export interface Bus {
 
 const ALL = '*';
 
-function localDispatcher() {
+/**
+ * Delivers events to this process's subscribers. A subscriber that throws is logged and the others
+ * still get the event; the failure never reaches the publisher or the Redis client's socket handler.
+ */
+function localDispatcher(log: FastifyBaseLogger) {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0); // one listener per socket subscription; thousands are expected
   return {
@@ -42,9 +46,16 @@ function localDispatcher() {
       emitter.emit(ALL, event);
     },
     on(topic: string, handler: BusHandler) {
-      emitter.on(topic, handler);
+      const guarded = (event: BusEvent) => {
+        try {
+          handler(event);
+        } catch (err) {
+          log.error({ err, topic: event.topic, type: event.type }, 'bus: a subscriber failed');
+        }
+      };
+      emitter.on(topic, guarded);
       return () => {
-        emitter.off(topic, handler);
+        emitter.off(topic, guarded);
       };
     },
   };
@@ -67,7 +78,7 @@ export function createBus(opts: {
   prefix: string;
   log: FastifyBaseLogger;
 }): Bus {
-  const local = localDispatcher();
+  const local = localDispatcher(opts.log);
   const channel = `${opts.prefix}bus`;
   const { redisPublisher: pub, redisSubscriber: sub } = opts;
 
@@ -109,11 +120,11 @@ export function createBus(opts: {
   }
 
   return {
-    publish(input) {
+    async publish(input) {
       const event: BusEvent = { ...input, at: input.at ?? new Date().toISOString() };
       if (!pub) {
         local.emit(event);
-        return Promise.resolve();
+        return;
       }
       return new Promise<void>((resolve) => {
         if (pending.length === 0) setImmediate(flush);
