@@ -9,9 +9,10 @@ import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
 import { inboxItemFor, type RunBody, runEvents, waitForRun } from './runs-kit.ts';
 
 /**
- * Non-streaming OpenAI completions execute in their own request (chat/inline.ts) and are recorded as
- * runs just after the answer (runs/inline.ts); what needs durability midway (an approval, a retry)
- * is handed to the run queue. With CHAT_INLINE_MAX=0 every completion goes through the queue.
+ * OpenAI completions, whole or streamed, execute in their own request (chat/inline.ts) and are
+ * recorded as runs just after the answer (runs/inline.ts); what needs durability midway (an
+ * approval, a retry) is handed to the run queue. With CHAT_INLINE_MAX=0 every completion goes
+ * through the queue.
  */
 
 let mock: MockOpenAI;
@@ -183,9 +184,76 @@ describe('a non-streaming completion', () => {
   });
 });
 
+/** Streams a completion with `openai`; the content chunks as they came, and the run id. */
+async function streamed(via: OpenAI, model: string, content: string) {
+  const { data: stream, response } = await via.chat.completions
+    .create({ model, messages: [{ role: 'user', content }], stream: true })
+    .withResponse();
+  const chunks: string[] = [];
+  for await (const chunk of stream) {
+    const text = chunk.choices[0]?.delta.content;
+    if (text) chunks.push(text);
+  }
+  return { chunks, runId: response.headers.get('x-run-id')! };
+}
+
+/** An upstream reply whose words come 40 ms apart: a worker stores such a reply in several deltas. */
+const slowReply = { text: 'one two three four', chunkDelayMs: 40 };
+const deltasOf = async (target: TestServer, session: Session, runId: string) =>
+  (await runEvents(target, session, runId)).filter((e) => e.type === 'message.delta').length;
+
+describe('a streamed completion', () => {
+  it('runs in its request: each word reaches the client as it comes, and the run keeps one merged delta', async () => {
+    const upstream = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
+    mock.enqueue(slowReply);
+    const { chunks, runId } = await streamed(client, upstream.slug, 'talk slowly');
+    expect(chunks).toEqual(['one', ' two', ' three', ' four']);
+    const run = await call<RunBody & { source: string }>(server, 'GET', `/api/v1/runs/${runId}`, {
+      token: owner.accessToken,
+    });
+    expect(run.body).toMatchObject({ status: 'succeeded', source: 'openai', output: 'one two three four' });
+    expect(await types(runId)).toEqual([
+      'run.queued',
+      'run.started',
+      'message.delta',
+      'message.completed',
+      'run.completed',
+    ]);
+    const delta = (await runEvents(server, owner, runId))[2];
+    expect(delta?.data).toMatchObject({ text: 'one two three four' });
+  });
+
+  it('waits out an approval as a queued run and streams the rest once it is approved', async () => {
+    const pending = streamed(client, scripted.slug, '/tool demo.approval {"action":"ship it"}');
+    const waiting = await newestRun(scripted.id, ['waiting_approval']);
+    const item = await inboxItemFor(server, owner, waiting.id);
+    await call(server, 'POST', `/api/v1/inbox/${item.id}/approve`, { token: owner.accessToken, body: {} });
+    const { chunks, runId } = await pending;
+    expect(runId).toBe(waiting.id);
+    expect(chunks.join('')).not.toBe('');
+    const log = await types(runId);
+    expect(log.slice(0, 4)).toEqual(['run.queued', 'run.started', 'tool.called', 'approval.required']);
+    expect(log).toEqual(expect.arrayContaining(['approval.decided', 'run.resumed', 'tool.result']));
+    expect(log.at(-1)).toBe('run.completed');
+  });
+
+  it('hands a transient model failure to the queue and streams the retried answer', async () => {
+    const upstream = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
+    const overloaded = { error: { status: 503, message: 'overloaded', retryAfterMs: 10 } };
+    mock.enqueue(overloaded, overloaded, overloaded, { text: 'second time lucky' });
+    const { chunks, runId } = await streamed(client, upstream.slug, 'try hard');
+    expect(chunks.join('')).toBe('second time lucky');
+    const run = await waitForRun(server, owner, runId, ['succeeded']);
+    expect(run).toMatchObject({ attempts: 2 });
+    expect((await types(runId)).slice(0, 3)).toEqual(['run.queued', 'run.started', 'run.retrying']);
+  });
+});
+
 describe('with CHAT_INLINE_MAX=0', () => {
   it('every completion goes through the run queue', async () => {
-    const queued = await startTestServer({ env: { CHAT_INLINE_MAX: '0' } });
+    const queued = await startTestServer({
+      env: { CHAT_INLINE_MAX: '0', OPENAI_API_KEY: 'sk-mock', OPENAI_BASE_URL: mock.url },
+    });
     try {
       const boss = await registerOwner(queued, 'queued');
       const agent = await makeAgent(queued, boss);
@@ -202,6 +270,13 @@ describe('with CHAT_INLINE_MAX=0', () => {
       // A worker streams the reply into the log as it comes.
       const log = await runEvents(queued, boss, completion.id.slice('chatcmpl-'.length));
       expect(log.map((e) => e.type)).toContain('message.delta');
+
+      // A streamed one too: the worker stores a slow reply's words in several deltas as they come.
+      const upstream = await makeAgent(queued, boss, { model: 'openai:gpt-mock' });
+      mock.enqueue(slowReply);
+      const { chunks, runId } = await streamed(viaQueue, upstream.slug, 'talk slowly');
+      expect(chunks.join('')).toBe('one two three four');
+      expect(await deltasOf(queued, boss, runId)).toBeGreaterThan(1);
     } finally {
       await queued.close();
     }

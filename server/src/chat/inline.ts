@@ -1,4 +1,4 @@
-import type { TurnMessage, TurnUsage } from '../agents/events.ts';
+import type { ChatEvent, TurnMessage, TurnUsage } from '../agents/events.ts';
 import type { RunAgentTurn } from '../agents/executor.ts';
 import type { Agent } from '../agents/present.ts';
 import type { Principal } from '../platform/auth.ts';
@@ -9,7 +9,16 @@ import { splitTurnEvents } from './turn.ts';
 
 /** How a turn executed in its request came out. */
 export type InlineOutcome =
-  | { kind: 'succeeded'; runId: string; createdAt: Date; texts: string[]; usage: TurnUsage }
+  | {
+      kind: 'succeeded';
+      runId: string;
+      createdAt: Date;
+      texts: string[];
+      /** The final reply, and the agent that gave it (another after a hand-off). */
+      output: string;
+      agentId: string;
+      usage: TurnUsage;
+    }
   | { kind: 'failed'; runId: string; code: string; message: string }
   /** It must wait for a person or try again: it is a queued run now, to be followed. */
   | { kind: 'handed_over'; run: RunRecord }
@@ -24,6 +33,14 @@ export interface InlineRequest {
   history: TurnMessage[];
   /** Kept on the run as a queued run would keep it (a retry rebuilds the history from it). */
   metadata: Record<string, unknown>;
+  /**
+   * For a caller that reads the turn as it happens (a streamed completion): the turn streams, and
+   * `onStart` is told the run before it executes, `onEvent` each of its events as they happen.
+   */
+  live?: {
+    onStart(run: { id: string; createdAt: Date }): void;
+    onEvent(event: ChatEvent): void;
+  };
 }
 
 export interface InlineTurnsDeps {
@@ -35,8 +52,22 @@ export interface InlineTurnsDeps {
 }
 
 /**
- * Executes a turn in the request that asked for it, for callers that wait for the whole answer and
- * cannot resume a stream anyway (the OpenAI surface's non-streaming completions). It skips the
+ * Keeps one of the turn's events for its log. A streamed reply's text deltas are merged while the
+ * same agent speaks (the log keeps the reply once more in `message.completed`), so a long reply is
+ * not a row per token.
+ */
+function record(run: InlineRun, type: string, data: Record<string, unknown>): void {
+  const last = run.events.at(-1);
+  if (type === 'message.delta' && last?.type === 'message.delta' && last.data.agentId === data.agentId) {
+    last.data = { ...last.data, text: `${last.data.text ?? ''}${data.text ?? ''}` };
+    return;
+  }
+  run.events.push({ type, data, at: new Date() });
+}
+
+/**
+ * Executes a turn in the request that asked for it, for callers that cannot resume a stream anyway
+ * (the OpenAI surface's completions: whole, or streamed as they happen). It skips the
  * queue's round trips — submit, claim, an event write per step — which cost tens of milliseconds per
  * call, and its record is written behind the answer (runs/inline.ts). A turn that needs durability
  * midway, an approval or a retry, is handed to the queue as an ordinary run.
@@ -73,7 +104,8 @@ export function createInlineTurns(deps: InlineTurnsDeps) {
     }, deps.timeoutSeconds * 1000);
     const leave = () => stop.abort();
     signal.addEventListener('abort', leave, { once: true });
-    const events = splitTurnEvents((type, data) => run.events.push({ type, data, at: new Date() }));
+    const events = splitTurnEvents((type, data) => record(run, type, data));
+    req.live?.onStart(run);
     const result = await deps
       .runAgentTurn({
         orgId: p.orgId,
@@ -81,8 +113,13 @@ export function createInlineTurns(deps: InlineTurnsDeps) {
         history: req.history,
         input: req.input,
         signal: stop.signal,
-        onEvent: events.onEvent,
-        stream: false,
+        onEvent: req.live
+          ? (event) => {
+              events.onEvent(event);
+              req.live!.onEvent(event);
+            }
+          : events.onEvent,
+        stream: !!req.live,
       })
       .finally(() => {
         clearTimeout(timer);
@@ -94,7 +131,15 @@ export function createInlineTurns(deps: InlineTurnsDeps) {
     if (result.outcome === 'completed') {
       deps.runs.ended(run, { status: 'succeeded', output: result.text, usage: result.usage });
       const texts = result.messages.filter((m) => m.role === 'assistant').map((m) => m.content);
-      return { kind: 'succeeded', runId: run.id, createdAt: run.createdAt, texts, usage: result.usage };
+      return {
+        kind: 'succeeded',
+        runId: run.id,
+        createdAt: run.createdAt,
+        texts,
+        output: result.text,
+        agentId: result.agentId,
+        usage: result.usage,
+      };
     }
     if (result.outcome === 'waiting_approval' && result.state && approval) {
       return {

@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fasti
 import type { StreamLimiter } from '../agents/stream-limiter.ts';
 import { principalOf } from '../platform/auth.ts';
 import { AppError } from '../platform/errors.ts';
-import { openSse } from '../platform/sse.ts';
+import { openSse, type SseStream } from '../platform/sse.ts';
 import {
   checkRequest,
   chunk,
@@ -19,7 +19,7 @@ import {
   usageChunk,
 } from './openai-format.ts';
 import { clientGone, disconnectSignal } from './routes.ts';
-import { type ChatService, runFailure, type StartedTurn } from './service.ts';
+import { type ChatService, runFailure } from './service.ts';
 
 const errors = { 400: openaiError, 401: openaiError, 403: openaiError, 404: openaiError, 429: openaiError };
 
@@ -59,49 +59,58 @@ const modelNotFound = (model: string) =>
     { param: 'model' },
   );
 
-/** Streams a turn as `chat.completion.chunk` SSE lines, ending with `data: [DONE]`. */
+/**
+ * Streams a turn as `chat.completion.chunk` SSE lines, ending with `data: [DONE]`. The stream opens
+ * (with `x-run-id`) once the turn's run exists.
+ */
 async function streamCompletion(
   chat: ChatService,
   request: FastifyRequest,
   reply: FastifyReply,
-  turn: StartedTurn,
-  base: { id: string; created: number; model: string },
+  turn: Parameters<ChatService['streamTurn']>[1],
+  model: string,
   includeUsage: boolean,
 ): Promise<void> {
   const p = principalOf(request);
-  reply.header('x-run-id', turn.run.id);
-  const stream = openSse(reply);
+  let stream: SseStream | undefined;
+  let runId = '';
+  let base = { id: '', created: 0, model };
   const joiner = createContentJoiner();
-  stream.send({ data: chunk(base, { role: 'assistant', content: '' }) });
   const fail = (status: number, code: string, message: string) =>
-    stream.send({ data: errorBody(status, code, message, null) });
+    stream?.send({ data: errorBody(status, code, message, null) });
   try {
-    const { shutdown } = await chat.stream(p, turn, {
-      afterSeq: 0,
-      resumed: false,
-      graceMs: 0, // OpenAI clients cannot resume: a disconnect cancels at once
-      signal: stream.signal,
-      send: ({ event }) => {
+    const { shutdown } = await chat.streamTurn(p, turn, disconnectSignal(reply), {
+      open(run) {
+        runId = run.id;
+        base = { id: `chatcmpl-${run.id}`, created: Math.floor(run.createdAt.getTime() / 1000), model };
+        reply.header('x-run-id', run.id);
+        stream = openSse(reply);
+        stream.send({ data: chunk(base, { role: 'assistant', content: '' }) });
+      },
+      send(event) {
         if (event.type === 'message.delta') {
           const content = joiner.delta(event.text);
-          if (content) stream.send({ data: chunk(base, { content }) });
+          if (content) stream?.send({ data: chunk(base, { content }) });
         } else if (event.type === 'message.completed') {
           joiner.completed(event.text);
         } else if (event.type === 'run.completed') {
-          stream.send({ data: chunk(base, {}, 'stop') });
-          if (includeUsage) stream.send({ data: usageChunk(base, event.usage) });
-          stream.send({ data: '[DONE]' });
+          stream?.send({ data: chunk(base, {}, 'stop') });
+          if (includeUsage) stream?.send({ data: usageChunk(base, event.usage) });
+          stream?.send({ data: '[DONE]' });
         } else if (event.type === 'run.failed') {
-          fail(runFailure(event.code, event.message, turn.run).status, event.code, event.message);
+          const status = runFailure(event.code, event.message, { id: runId, conversationId: null }).status;
+          fail(status, event.code, event.message);
         }
       },
     });
     if (shutdown) fail(503, 'server_restarting', 'the server is restarting; send the request again');
   } catch (err) {
-    request.log.error({ err, runId: turn.run.id }, 'chat: completion stream failed');
+    // Before the stream opened, the error handler answers; after, the stream says it.
+    if (!stream) throw err;
+    request.log.error({ err, runId }, 'chat: completion stream failed');
     fail(500, 'stream_failed', 'the stream failed');
   } finally {
-    stream.close();
+    stream?.close();
   }
 }
 
@@ -223,14 +232,8 @@ export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }
         }
         const release = limiter.acquire(p);
         try {
-          const turn = await chat.start(p, turnRequest);
-          const base = {
-            id: `chatcmpl-${turn.run.id}`,
-            created: Math.floor(turn.run.createdAt.getTime() / 1000),
-            model: agent.slug,
-          };
           const includeUsage = body.stream_options?.include_usage === true;
-          await streamCompletion(chat, request, reply, turn, base, includeUsage);
+          await streamCompletion(chat, request, reply, turnRequest, agent.slug, includeUsage);
           return reply;
         } finally {
           release();

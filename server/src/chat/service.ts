@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { TurnMessage, TurnUsage } from '../agents/events.ts';
+import type { ChatEvent, TurnMessage, TurnUsage } from '../agents/events.ts';
 import type { Agent } from '../agents/present.ts';
 import type { AgentService } from '../agents/service.ts';
 import type { ConversationService } from '../conversations/service.ts';
@@ -30,7 +30,7 @@ export interface ChatServiceDeps {
   conversations: Pick<ConversationService, 'get' | 'create'>;
   /** Starts this process's run worker now instead of at its next poll. */
   wake(): void;
-  /** Executes whole turns in their request when there is room (non-streaming completions). */
+  /** Executes turns in their request when there is room (the OpenAI surface's completions). */
   inline?: InlineTurns | undefined;
   log: FastifyBaseLogger;
   resumeGraceMs?: number;
@@ -336,6 +336,68 @@ export function createChatService(deps: ChatServiceDeps) {
       if (outcome?.status !== 'succeeded') return undefined;
       const texts = outcome.events.flatMap((e) => (e.type === 'message.completed' ? [e.text] : []));
       return { runId: turn.run.id, createdAt: turn.run.createdAt, texts, usage: outcome.usage };
+    },
+
+    /**
+     * One turn streamed to a caller that cannot resume it (the OpenAI surface's streamed
+     * completions). It runs here, in the request, when this process has room: `out.open` is told
+     * the run once it exists, `out.send` gets its text as it is written and then how it ended. A turn
+     * that must wait for a person or retry goes on as a queued run, followed from where it stopped.
+     * Without room it is submitted and followed like any run. A caller that leaves (`signal`) cancels
+     * the turn.
+     */
+    async streamTurn(
+      p: Principal,
+      req: TurnRequest & { agent: Agent; context: TurnMessage[] },
+      signal: AbortSignal,
+      out: {
+        open(run: { id: string; createdAt: Date }): void;
+        send(event: ChatStreamEvent): void;
+      },
+    ): Promise<{ shutdown: boolean }> {
+      const metadata = { ...req.metadata, chat: chatMetadata(false, req.context) };
+      const live = {
+        onStart: out.open,
+        onEvent(event: ChatEvent) {
+          // Only the reply's text: how the turn ends is decided below (a failure may be retried).
+          if (event.type === 'message.delta' || event.type === 'message.completed') out.send(event);
+        },
+      };
+      const inline = deps.inline
+        ? await deps.inline.run(
+            p,
+            req.agent,
+            { input: req.message, history: req.context, metadata, live },
+            signal,
+          )
+        : ({ kind: 'busy' } as const);
+      if (inline.kind === 'succeeded') {
+        const { output, agentId, usage } = inline;
+        out.send({ type: 'run.completed', output, agentId, usage });
+        return { shutdown: false };
+      }
+      if (inline.kind === 'failed') {
+        out.send({ type: 'run.failed', code: inline.code, message: inline.message });
+        return { shutdown: false };
+      }
+      if (inline.kind === 'gone') return { shutdown: false };
+      let turn: StartedTurn;
+      let afterSeq = 0;
+      if (inline.kind === 'handed_over') {
+        turn = { run: inline.run, model: req.agent.model };
+        afterSeq = inline.run.lastSeq;
+      } else {
+        turn = await service.start(p, req);
+        out.open(turn.run);
+      }
+      const { shutdown: cut } = await stream(p, turn, {
+        afterSeq,
+        resumed: false,
+        graceMs: 0, // the caller cannot resume: leaving cancels at once
+        signal,
+        send: ({ event }) => out.send(event),
+      });
+      return { shutdown: cut };
     },
 
     /** Shutdown: ends every stream (their runs carry on; clients resume elsewhere). */

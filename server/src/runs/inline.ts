@@ -11,7 +11,7 @@ import type { RunStatus } from './tables.ts';
 
 /**
  * A turn that a request executed itself instead of handing it to the queue (the OpenAI surface's
- * non-streaming completions): everything the run's record needs once it has ended or must wait.
+ * completions): everything the run's record needs once it has ended or must wait.
  */
 export interface InlineRun {
   id: string;
