@@ -24,6 +24,20 @@ let client: OpenAI;
 
 const types = async (runId: string) => (await runEvents(server, owner, runId)).map((e) => e.type);
 
+/** The log of a turn that paused inline for approval, was handed to the queue, approved and finished. */
+async function expectApprovedLog(runId: string) {
+  const log = await types(runId);
+  expect(log.slice(0, 4)).toEqual(['run.queued', 'run.started', 'tool.called', 'approval.required']);
+  expect(log).toEqual(expect.arrayContaining(['approval.decided', 'run.resumed', 'tool.result']));
+  expect(log.at(-1)).toBe('run.completed');
+}
+
+/** Three 503s fail an inline attempt (the model client retries twice itself); then this reply. */
+function failThriceThen(text: string) {
+  const overloaded = { error: { status: 503, message: 'overloaded', retryAfterMs: 10 } };
+  mock.enqueue(overloaded, overloaded, overloaded, { text });
+}
+
 /** The newest run of an agent once it has one in `statuses` (the caller is still waiting for its answer). */
 async function newestRun(agentId: string, statuses: string[]): Promise<RunBody> {
   for (let i = 0; i < 400; i++) {
@@ -96,17 +110,12 @@ describe('a non-streaming completion', () => {
     const completion = await answer;
     expect(completion.id).toBe(`chatcmpl-${waiting.id}`);
     await waitForRun(server, owner, waiting.id, ['succeeded']);
-    const log = await types(waiting.id);
-    expect(log.slice(0, 4)).toEqual(['run.queued', 'run.started', 'tool.called', 'approval.required']);
-    expect(log).toEqual(expect.arrayContaining(['approval.decided', 'run.resumed', 'tool.result']));
-    expect(log.at(-1)).toBe('run.completed');
+    await expectApprovedLog(waiting.id);
   });
 
   it('hands a transient model failure to the queue, which retries it', async () => {
     const upstream = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
-    // The model client retries twice itself, so three 503s fail the inline attempt.
-    const overloaded = { error: { status: 503, message: 'overloaded', retryAfterMs: 10 } };
-    mock.enqueue(overloaded, overloaded, overloaded, { text: 'second time lucky' });
+    failThriceThen('second time lucky');
     const completion = await client.chat.completions.create({
       model: upstream.slug,
       messages: [{ role: 'user', content: 'try hard' }],
@@ -122,8 +131,7 @@ describe('a non-streaming completion', () => {
 
   it('a queued run (POST /runs) that fails the same way is retried by its worker', async () => {
     const upstream = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
-    const overloaded = { error: { status: 503, message: 'overloaded', retryAfterMs: 10 } };
-    mock.enqueue(overloaded, overloaded, overloaded, { text: 'worker retried' });
+    failThriceThen('worker retried');
     const submitted = await call<RunBody>(server, 'POST', '/api/v1/runs', {
       token: owner.accessToken,
       body: { agentId: upstream.id, input: 'try hard' },
@@ -231,16 +239,12 @@ describe('a streamed completion', () => {
     const { chunks, runId } = await pending;
     expect(runId).toBe(waiting.id);
     expect(chunks.join('')).not.toBe('');
-    const log = await types(runId);
-    expect(log.slice(0, 4)).toEqual(['run.queued', 'run.started', 'tool.called', 'approval.required']);
-    expect(log).toEqual(expect.arrayContaining(['approval.decided', 'run.resumed', 'tool.result']));
-    expect(log.at(-1)).toBe('run.completed');
+    await expectApprovedLog(runId);
   });
 
   it('hands a transient model failure to the queue and streams the retried answer', async () => {
     const upstream = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
-    const overloaded = { error: { status: 503, message: 'overloaded', retryAfterMs: 10 } };
-    mock.enqueue(overloaded, overloaded, overloaded, { text: 'second time lucky' });
+    failThriceThen('second time lucky');
     const { chunks, runId } = await streamed(client, upstream.slug, 'try hard');
     expect(chunks.join('')).toBe('second time lucky');
     const run = await waitForRun(server, owner, runId, ['succeeded']);
