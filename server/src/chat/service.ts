@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { ChatEvent, TurnMessage, TurnUsage } from '../agents/events.ts';
+import type { TurnMessage, TurnUsage } from '../agents/events.ts';
 import type { Agent } from '../agents/present.ts';
 import type { AgentService } from '../agents/service.ts';
 import type { ConversationService } from '../conversations/service.ts';
@@ -13,7 +13,7 @@ import { followRun } from '../runs/stream.ts';
 import { createAttachments } from './attachments.ts';
 import { cancelsOnDisconnect } from './context.ts';
 import { CHAT_TERMINAL, createChatEventMapper, type SequencedChatEvent } from './events.ts';
-import type { InlineTurns } from './inline.ts';
+import type { InlineOutcome, InlineRequest, InlineTurns } from './inline.ts';
 import type { ChatStreamEvent } from './schema.ts';
 
 /**
@@ -247,6 +247,19 @@ export function createChatService(deps: ChatServiceDeps) {
     return { status: 'succeeded', output: last.output, agentId: last.agentId, usage: last.usage, events };
   }
 
+  /** Executes a stateless turn in this request when this process has room (see chat/inline.ts). */
+  function runHere(
+    p: Principal,
+    req: TurnRequest & { agent: Agent; context: TurnMessage[] },
+    signal: AbortSignal,
+    live?: InlineRequest['live'],
+  ): Promise<InlineOutcome> {
+    if (!deps.inline) return Promise.resolve({ kind: 'busy' });
+    const metadata = { ...req.metadata, chat: chatMetadata(false, req.context) };
+    const request = { input: req.message, history: req.context, metadata, ...(live ? { live } : {}) };
+    return deps.inline.run(p, req.agent, request, signal);
+  }
+
   const service = {
     /**
      * Checks the agent and conversation (404 for anything outside the caller's org), starts a
@@ -320,10 +333,7 @@ export function createChatService(deps: ChatServiceDeps) {
       req: TurnRequest & { agent: Agent; context: TurnMessage[] },
       signal: AbortSignal,
     ): Promise<CompletedTurn | undefined> {
-      const metadata = { ...req.metadata, chat: chatMetadata(false, req.context) };
-      const inline = deps.inline
-        ? await deps.inline.run(p, req.agent, { input: req.message, history: req.context, metadata }, signal)
-        : ({ kind: 'busy' } as const);
+      const inline = await runHere(p, req, signal);
       if (inline.kind === 'succeeded') return inline;
       if (inline.kind === 'failed')
         throw runFailure(inline.code, inline.message, { id: inline.runId, conversationId: null });
@@ -355,22 +365,13 @@ export function createChatService(deps: ChatServiceDeps) {
         send(event: ChatStreamEvent): void;
       },
     ): Promise<{ shutdown: boolean }> {
-      const metadata = { ...req.metadata, chat: chatMetadata(false, req.context) };
-      const live = {
+      const inline = await runHere(p, req, signal, {
         onStart: out.open,
-        onEvent(event: ChatEvent) {
+        onEvent(event) {
           // Only the reply's text: how the turn ends is decided below (a failure may be retried).
           if (event.type === 'message.delta' || event.type === 'message.completed') out.send(event);
         },
-      };
-      const inline = deps.inline
-        ? await deps.inline.run(
-            p,
-            req.agent,
-            { input: req.message, history: req.context, metadata, live },
-            signal,
-          )
-        : ({ kind: 'busy' } as const);
+      });
       if (inline.kind === 'succeeded') {
         const { output, agentId, usage } = inline;
         out.send({ type: 'run.completed', output, agentId, usage });
