@@ -105,7 +105,8 @@ export function createInlineTurns(deps: InlineTurnsDeps) {
     const leave = () => stop.abort();
     signal.addEventListener('abort', leave, { once: true });
     const events = splitTurnEvents((type, data) => record(run, type, data));
-    req.live?.onStart(run);
+    const { live } = req;
+    live?.onStart(run);
     const result = await deps
       .runAgentTurn({
         orgId: p.orgId,
@@ -113,13 +114,13 @@ export function createInlineTurns(deps: InlineTurnsDeps) {
         history: req.history,
         input: req.input,
         signal: stop.signal,
-        onEvent: req.live
+        onEvent: live
           ? (event) => {
               events.onEvent(event);
-              req.live!.onEvent(event);
+              live.onEvent(event);
             }
           : events.onEvent,
-        stream: !!req.live,
+        stream: !!live,
       })
       .finally(() => {
         clearTimeout(timer);

@@ -19,7 +19,7 @@ import {
   usageChunk,
 } from './openai-format.ts';
 import { clientGone, disconnectSignal } from './routes.ts';
-import { type ChatService, runFailure } from './service.ts';
+import { type ChatService, failureStatus, type StatelessTurnRequest } from './service.ts';
 
 const errors = { 400: openaiError, 401: openaiError, 403: openaiError, 404: openaiError, 429: openaiError };
 
@@ -67,7 +67,7 @@ async function streamCompletion(
   chat: ChatService,
   request: FastifyRequest,
   reply: FastifyReply,
-  turn: Parameters<ChatService['streamTurn']>[1],
+  turn: StatelessTurnRequest,
   model: string,
   includeUsage: boolean,
 ): Promise<void> {
@@ -98,8 +98,7 @@ async function streamCompletion(
           if (includeUsage) stream?.send({ data: usageChunk(base, event.usage) });
           stream?.send({ data: '[DONE]' });
         } else if (event.type === 'run.failed') {
-          const status = runFailure(event.code, event.message, { id: runId, conversationId: null }).status;
-          fail(status, event.code, event.message);
+          fail(failureStatus(event.code), event.code, event.message);
         }
       },
     });

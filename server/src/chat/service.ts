@@ -54,6 +54,9 @@ export interface TurnRequest {
   idempotencyKey?: string | undefined;
 }
 
+/** A turn of a stateless surface (the OpenAI one): its agent loaded, its history in the request. */
+export type StatelessTurnRequest = TurnRequest & { agent: Agent; context: TurnMessage[] };
+
 /** A turn that has been submitted, with what its streams need to present it. */
 export interface StartedTurn {
   run: RunRecord;
@@ -97,12 +100,15 @@ const FAILURE_STATUS: Record<string, number> = {
 };
 
 /** The error envelope of a run that failed; `details` name the run and conversation to look at. */
+/** The HTTP status a run that failed with `code` answers with. */
+export const failureStatus = (code: string): number => FAILURE_STATUS[code] ?? 500;
+
 export function runFailure(
   code: string,
   message: string,
   run: { id: string; conversationId: string | null },
 ): AppError {
-  return new AppError(FAILURE_STATUS[code] ?? 500, code, message, {
+  return new AppError(failureStatus(code), code, message, {
     runId: run.id,
     conversationId: run.conversationId,
   });
@@ -250,7 +256,7 @@ export function createChatService(deps: ChatServiceDeps) {
   /** Executes a stateless turn in this request when this process has room (see chat/inline.ts). */
   function runHere(
     p: Principal,
-    req: TurnRequest & { agent: Agent; context: TurnMessage[] },
+    req: StatelessTurnRequest,
     signal: AbortSignal,
     live?: InlineRequest['live'],
   ): Promise<InlineOutcome> {
@@ -330,7 +336,7 @@ export function createChatService(deps: ChatServiceDeps) {
      */
     async complete(
       p: Principal,
-      req: TurnRequest & { agent: Agent; context: TurnMessage[] },
+      req: StatelessTurnRequest,
       signal: AbortSignal,
     ): Promise<CompletedTurn | undefined> {
       const inline = await runHere(p, req, signal);
@@ -358,7 +364,7 @@ export function createChatService(deps: ChatServiceDeps) {
      */
     async streamTurn(
       p: Principal,
-      req: TurnRequest & { agent: Agent; context: TurnMessage[] },
+      req: StatelessTurnRequest,
       signal: AbortSignal,
       out: {
         open(run: { id: string; createdAt: Date }): void;
