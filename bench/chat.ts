@@ -162,7 +162,7 @@ async function measure(
       : {}),
   });
   const ctx = await createContext(config, { database, skipMigrations: true });
-  const app = await buildApp(ctx, { logStream: process.stderr });
+  const { app } = await buildApp(ctx, { logStream: process.stderr });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const say = (line: string) => process.stdout.write(`${line}\n`);

@@ -74,7 +74,7 @@ async function scenario(
     ...(database.url ? { DATABASE_URL: database.url } : {}),
   });
   const ctx = await createContext(config, { database, skipMigrations: true });
-  const app = await buildApp(ctx);
+  const { app } = await buildApp(ctx);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   try {

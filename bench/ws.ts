@@ -75,7 +75,7 @@ export async function main(args: string[]): Promise<void> {
     WS_HEARTBEAT_MS: '3600000',
   });
   const ctx = await createContext(config, { database: await openDatabase({ kind: 'pglite' }) });
-  const app = await buildApp(ctx, { logStream: process.stderr });
+  const { app, domains } = await buildApp(ctx, { logStream: process.stderr });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');
@@ -109,7 +109,7 @@ export async function main(args: string[]): Promise<void> {
     const { connectMs } = await ready;
     await sleep(500);
     const after = settledMemory();
-    const connected = app.realtime.local().sockets;
+    const connected = domains.realtime.local().sockets;
 
     const result = nextMessage<Result>(child, 'result');
     // Without Redis the bus dispatches inside publish(), so its duration is the server's fan-out.

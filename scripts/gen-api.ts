@@ -33,7 +33,7 @@ export async function generateOpenApi(): Promise<OpenAPI3> {
   const database = await openDatabase({ kind: 'pglite' });
   const ctx = await createContext(config, { database });
   try {
-    const app = await buildApp(ctx);
+    const { app } = await buildApp(ctx);
     const document = sortKeys(app.swagger()) as unknown as OpenAPI3;
     await app.close();
     return document;

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat';
-import { createCompletionsClient } from '../../server/src/agents/models/completions-client.ts';
+import { createCompletionsClient } from '../../server/src/providers/models/completions-client.ts';
 import { readJson } from '../../server/test/mock-openai.ts';
 
 /**

@@ -1555,112 +1555,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        ChatEvent: {
-            agentId: string;
-            model: string;
-            /** @constant */
-            type: "run.started";
-        } | {
-            agentId: string;
-            text: string;
-            /** @constant */
-            type: "message.delta";
-        } | {
-            agentId: string;
-            arguments: unknown;
-            callId: string;
-            name: string;
-            /** @constant */
-            type: "tool.called";
-        } | {
-            agentId: string;
-            callId: string;
-            isError: boolean;
-            name: string;
-            output: string;
-            /** @constant */
-            type: "tool.result";
-        } | {
-            from: string;
-            to: string;
-            /** @constant */
-            type: "handoff";
-        } | {
-            agentId: string;
-            arguments: unknown;
-            callId: string;
-            name: string;
-            /** @constant */
-            type: "approval.required";
-        } | {
-            agentId: string;
-            text: string;
-            /** @constant */
-            type: "message.completed";
-        } | {
-            /** @constant */
-            type: "run.completed";
-            usage: components["schemas"]["TurnUsage"];
-        } | {
-            /** @description model_error, cancelled, max_turns, provider_not_configured, ... */
-            code: string;
-            message: string;
-            /** @constant */
-            type: "run.failed";
-        };
-        ChatEventInput: {
-            agentId: string;
-            model: string;
-            /** @constant */
-            type: "run.started";
-        } | {
-            agentId: string;
-            text: string;
-            /** @constant */
-            type: "message.delta";
-        } | {
-            agentId: string;
-            arguments: unknown;
-            callId: string;
-            name: string;
-            /** @constant */
-            type: "tool.called";
-        } | {
-            agentId: string;
-            callId: string;
-            isError: boolean;
-            name: string;
-            output: string;
-            /** @constant */
-            type: "tool.result";
-        } | {
-            from: string;
-            to: string;
-            /** @constant */
-            type: "handoff";
-        } | {
-            agentId: string;
-            arguments: unknown;
-            callId: string;
-            name: string;
-            /** @constant */
-            type: "approval.required";
-        } | {
-            agentId: string;
-            text: string;
-            /** @constant */
-            type: "message.completed";
-        } | {
-            /** @constant */
-            type: "run.completed";
-            usage: components["schemas"]["TurnUsageInput"];
-        } | {
-            /** @description model_error, cancelled, max_turns, provider_not_configured, ... */
-            code: string;
-            message: string;
-            /** @constant */
-            type: "run.failed";
-        };
         ChatRequest: {
             /** @description The agent to talk to (an agent of your organisation) */
             agentId: string;
@@ -1707,7 +1601,7 @@ export interface components {
             } | null;
             conversationId: string;
             /** @description With includeEvents */
-            events?: components["schemas"]["ChatStreamEvent"][];
+            events?: components["schemas"]["ExecutionEvent"][];
             /** @description The final reply; null while waiting for approval */
             reply: string | null;
             runId: string;
@@ -1727,173 +1621,13 @@ export interface components {
             } | null;
             conversationId: string;
             /** @description With includeEvents */
-            events?: components["schemas"]["ChatStreamEventInput"][];
+            events?: components["schemas"]["ExecutionEventInput"][];
             /** @description The final reply; null while waiting for approval */
             reply: string | null;
             runId: string;
             /** @enum {string} */
             status: "succeeded" | "waiting_approval";
             usage: components["schemas"]["TurnUsageInput"] | null;
-        };
-        ChatStreamEvent: {
-            agentId: string;
-            conversationId: string | null;
-            runId: string;
-            /** @constant */
-            type: "run.queued";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            attempt: number;
-            model: string;
-            /** @description True when the run continues after an approval or a worker restart */
-            resumed: boolean;
-            /** @constant */
-            type: "run.started";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            text: string;
-            /** @constant */
-            type: "message.delta";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            arguments: unknown;
-            callId: string;
-            name: string;
-            /** @constant */
-            type: "tool.called";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            callId: string;
-            isError: boolean;
-            name: string;
-            output: string;
-            /** @constant */
-            type: "tool.result";
-        } | {
-            /** @description Agent id handing off */
-            from: string;
-            /** @description Agent id taking over */
-            to: string;
-            /** @constant */
-            type: "handoff";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            arguments: unknown;
-            callId: string;
-            /** @description Approve or reject it with POST /inbox/{id}/approve */
-            inboxItemId: string;
-            name: string;
-            /** @constant */
-            type: "approval.required";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            text: string;
-            /** @constant */
-            type: "message.completed";
-        } | {
-            /** @description The agent that spoke last */
-            agentId: string;
-            output: string;
-            /** @constant */
-            type: "run.completed";
-            usage: components["schemas"]["TurnUsage"];
-        } | {
-            /** @description model_error, cancelled, run_timeout, max_turns, ... */
-            code: string;
-            message: string;
-            /** @constant */
-            type: "run.failed";
-        } | {
-            code: string;
-            message: string;
-            /** @constant */
-            type: "error";
-        };
-        ChatStreamEventInput: {
-            agentId: string;
-            conversationId: string | null;
-            runId: string;
-            /** @constant */
-            type: "run.queued";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            attempt: number;
-            model: string;
-            /** @description True when the run continues after an approval or a worker restart */
-            resumed: boolean;
-            /** @constant */
-            type: "run.started";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            text: string;
-            /** @constant */
-            type: "message.delta";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            arguments: unknown;
-            callId: string;
-            name: string;
-            /** @constant */
-            type: "tool.called";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            callId: string;
-            isError: boolean;
-            name: string;
-            output: string;
-            /** @constant */
-            type: "tool.result";
-        } | {
-            /** @description Agent id handing off */
-            from: string;
-            /** @description Agent id taking over */
-            to: string;
-            /** @constant */
-            type: "handoff";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            arguments: unknown;
-            callId: string;
-            /** @description Approve or reject it with POST /inbox/{id}/approve */
-            inboxItemId: string;
-            name: string;
-            /** @constant */
-            type: "approval.required";
-        } | {
-            /** @description The agent speaking (differs from the first after a hand-off) */
-            agentId: string;
-            text: string;
-            /** @constant */
-            type: "message.completed";
-        } | {
-            /** @description The agent that spoke last */
-            agentId: string;
-            output: string;
-            /** @constant */
-            type: "run.completed";
-            usage: components["schemas"]["TurnUsageInput"];
-        } | {
-            /** @description model_error, cancelled, run_timeout, max_turns, ... */
-            code: string;
-            message: string;
-            /** @constant */
-            type: "run.failed";
-        } | {
-            code: string;
-            message: string;
-            /** @constant */
-            type: "error";
         };
         ControlRoomStatistics: {
             at: string;
@@ -2188,6 +1922,190 @@ export interface components {
                 message: string;
                 requestId: string;
             };
+        };
+        ExecutionEvent: {
+            agentId: string;
+            conversationId: string | null;
+            runId: string;
+            /** @constant */
+            type: "run.queued";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            attempt: number;
+            /**
+             * @description start: the first attempt or a retry; approval: after a person decided; recovery: the process running it stopped
+             * @enum {string}
+             */
+            cause: "start" | "approval" | "recovery";
+            model: string;
+            /** @description True when the run continues after an approval or a worker restart */
+            resumed: boolean;
+            /** @constant */
+            type: "run.started";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.delta";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            name: string;
+            /** @constant */
+            type: "tool.called";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            callId: string;
+            isError: boolean;
+            name: string;
+            output: string;
+            /** @constant */
+            type: "tool.result";
+        } | {
+            /** @description Agent id handing off */
+            from: string;
+            /** @description Agent id taking over */
+            to: string;
+            /** @constant */
+            type: "handoff";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            /** @description Approve or reject it with POST /inbox/{id}/approve */
+            inboxItemId: string;
+            name: string;
+            /** @constant */
+            type: "approval.required";
+        } | {
+            approved: boolean;
+            /** @description Who decided: a user or API key id */
+            by: string;
+            reason: string | null;
+            /** @constant */
+            type: "approval.decided";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.completed";
+        } | {
+            /** @description The agent that spoke last */
+            agentId: string;
+            output: string;
+            /** @constant */
+            type: "run.completed";
+            usage: components["schemas"]["TurnUsage"];
+        } | {
+            /** @description cancelled, model_error, run_timeout, max_turns, guardrail, budget_exceeded, worker_lost, ... */
+            code: string;
+            message: string;
+            /** @constant */
+            type: "run.failed";
+        } | {
+            code: string;
+            message: string;
+            /** @constant */
+            type: "error";
+        };
+        ExecutionEventInput: {
+            agentId: string;
+            conversationId: string | null;
+            runId: string;
+            /** @constant */
+            type: "run.queued";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            attempt: number;
+            /**
+             * @description start: the first attempt or a retry; approval: after a person decided; recovery: the process running it stopped
+             * @enum {string}
+             */
+            cause: "start" | "approval" | "recovery";
+            model: string;
+            /** @description True when the run continues after an approval or a worker restart */
+            resumed: boolean;
+            /** @constant */
+            type: "run.started";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.delta";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            name: string;
+            /** @constant */
+            type: "tool.called";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            callId: string;
+            isError: boolean;
+            name: string;
+            output: string;
+            /** @constant */
+            type: "tool.result";
+        } | {
+            /** @description Agent id handing off */
+            from: string;
+            /** @description Agent id taking over */
+            to: string;
+            /** @constant */
+            type: "handoff";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            arguments: unknown;
+            callId: string;
+            /** @description Approve or reject it with POST /inbox/{id}/approve */
+            inboxItemId: string;
+            name: string;
+            /** @constant */
+            type: "approval.required";
+        } | {
+            approved: boolean;
+            /** @description Who decided: a user or API key id */
+            by: string;
+            reason: string | null;
+            /** @constant */
+            type: "approval.decided";
+        } | {
+            /** @description The agent speaking (differs from the first after a hand-off) */
+            agentId: string;
+            text: string;
+            /** @constant */
+            type: "message.completed";
+        } | {
+            /** @description The agent that spoke last */
+            agentId: string;
+            output: string;
+            /** @constant */
+            type: "run.completed";
+            usage: components["schemas"]["TurnUsageInput"];
+        } | {
+            /** @description cancelled, model_error, run_timeout, max_turns, guardrail, budget_exceeded, worker_lost, ... */
+            code: string;
+            message: string;
+            /** @constant */
+            type: "run.failed";
+        } | {
+            code: string;
+            message: string;
+            /** @constant */
+            type: "error";
         };
         ExecutionMetrics: {
             at: string;
@@ -2521,6 +2439,7 @@ export interface components {
         };
         ModelCallUsage: {
             agentId: string;
+            cachedInputTokens?: number;
             /** @description With outcome error: model_error, model_timeout, model_rate_limited, provider_not_configured, ... */
             errorCode?: string;
             inputTokens: number;
@@ -2532,6 +2451,7 @@ export interface components {
         };
         ModelCallUsageInput: {
             agentId: string;
+            cachedInputTokens?: number;
             /** @description With outcome error: model_error, model_timeout, model_rate_limited, provider_not_configured, ... */
             errorCode?: string;
             inputTokens: number;
@@ -2736,26 +2656,28 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "running" | "waiting_approval" | "succeeded" | "failed" | "cancelled";
             updatedAt: string;
-            usage: {
-                [key: string]: unknown;
-            } | null;
+            usage: components["schemas"]["TurnUsage"] | null;
         };
         RunEvent: {
             at: string;
-            data: {
-                [key: string]: unknown;
-            };
+            data: components["schemas"]["ExecutionEvent"];
+            /** @description Its place in the run log, from 1 without gaps */
             seq: number;
-            /** @example message.delta */
+            /**
+             * @description The event type (also `data.type`)
+             * @example message.delta
+             */
             type: string;
         };
         RunEventInput: {
             at: string;
-            data: {
-                [key: string]: unknown;
-            };
+            data: components["schemas"]["ExecutionEventInput"];
+            /** @description Its place in the run log, from 1 without gaps */
             seq: number;
-            /** @example message.delta */
+            /**
+             * @description The event type (also `data.type`)
+             * @example message.delta
+             */
             type: string;
         };
         RunInput: {
@@ -2783,9 +2705,7 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "running" | "waiting_approval" | "succeeded" | "failed" | "cancelled";
             updatedAt: string;
-            usage: {
-                [key: string]: unknown;
-            } | null;
+            usage: components["schemas"]["TurnUsageInput"] | null;
         };
         SubmitRunRequest: {
             agentId: string;
@@ -5020,7 +4940,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["ChatStreamEvent"];
+                    "text/event-stream": components["schemas"]["ExecutionEvent"];
                 };
             };
             /** @description Default Response */
@@ -5099,7 +5019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["ChatStreamEvent"];
+                    "text/event-stream": components["schemas"]["ExecutionEvent"];
                 };
             };
             /** @description Default Response */

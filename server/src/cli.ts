@@ -64,7 +64,7 @@ async function serve(): Promise<void> {
   const cfg = config();
   const server = await startServer(cfg);
   handleSignals(server, cfg.shutdownTimeoutMs);
-  server.app.admin.restart.configure({
+  server.domains.admin.restart.configure({
     drain: () => closeSweepingIdle(server.app.server, () => server.stop()),
     exit: supervisedExit,
   });

@@ -1,58 +1,166 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { ModelCallUsage } from './agents/events.ts';
-import { createAgentsModule } from './agents/module.ts';
-import { createTurnExecutor } from './chat/turn.ts';
+import { createAdminModule } from './admin/module.ts';
+import { createAgentService } from './agents/service.ts';
+import { createAudit } from './audit/module.ts';
+import { createChatModule } from './chat/module.ts';
+import { registerConversationChannel } from './conversations/realtime.ts';
 import { createConversationService } from './conversations/service.ts';
+import { createExecution } from './execution/module.ts';
+import { createIdentity } from './identity/module.ts';
 import type { AppContext } from './platform/context.ts';
-import { createRunsDomain } from './runs/module.ts';
+import { createProvidersModule } from './providers/module.ts';
+import { createRealtime } from './realtime/module.ts';
+import { handleIntents } from './realtime/session.ts';
+import { agentRunStats, executionMetrics, unfinishedRunCount } from './runs/metrics.ts';
+import { createRunsModule } from './runs/module.ts';
+import { registerRunsRealtime } from './runs/realtime.ts';
+import { createToolsModule } from './tools/module.ts';
 import { createUsageService } from './usage/service.ts';
+import { createWorkspaceModule } from './workspace/module.ts';
 
 /**
- * The domains that execute work: agents and their tools, conversations, usage, and runs with their
- * worker. The API server and a worker-only process (`switchboard worker`) both build them here, so
- * they execute runs in exactly the same way.
+ * The composition root. Each domain is built here, in order, and handed the others' service functions
+ * it needs; no domain builds another. Where two domains need each other (runs open inbox approvals,
+ * the inbox resumes runs; tools and providers ask which agents use them), the later one is reached
+ * through a function that looks it up when called.
  */
-export function createExecutionDomains(ctx: AppContext, log: FastifyBaseLogger) {
+
+/**
+ * What executes work: agents, tools and providers, conversations, usage, runs with the inbox their
+ * approvals go to, and execution. The API server and a worker-only process (`switchboard worker`)
+ * both build these, so they execute runs in exactly the same way.
+ */
+export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
   const { db } = ctx.database;
-  const usage = createUsageService({ db });
-  const agents = createAgentsModule(db, ctx.bus, ctx.config, log, usage);
-  const conversations = createConversationService({ db, agents: agents.agents, bus: ctx.bus });
-  const runs = createRunsDomain(ctx, log, {
-    findAgent: (orgId, id) => agents.agents.getForOrg(orgId, id).catch(() => undefined),
-    recordUsage: (tx, inline) =>
+  const { bus, config } = ctx;
+  const identity = createIdentity(db, bus, config, log);
+  const audit = createAudit(db, { retentionDays: config.auditRetentionDays }, log);
+
+  let agents: ReturnType<typeof createAgentService> | undefined;
+  const roster = (orgId: string) => agents!.roster(orgId);
+  const tools = createToolsModule({ db, config, log, holders: roster });
+  const providers = createProvidersModule({ db, bus, config, modelUsers: roster });
+  agents = createAgentService({
+    db,
+    bus,
+    tools: tools.registry,
+    providerExists: (orgId, name) => providers.service.exists(orgId, name),
+  });
+  const agentService = agents;
+  const usage = createUsageService({ db, agents: agentService });
+  const conversations = createConversationService({ db, agents: agentService, bus });
+
+  let workspace: ReturnType<typeof createWorkspaceModule> | undefined;
+  const runs = createRunsModule(ctx, log, {
+    findAgent: (orgId, id) => agentService.getForOrg(orgId, id).catch(() => undefined),
+    conversationExists: (orgId, id) => conversations.exists(orgId, id),
+    openApproval: (work, run, approval) => workspace!.inbox.openApproval(work, run, approval),
+    recordUsage: (work, inline) =>
       usage.recordManyModelCalls(
         inline.map((run) => ({
           orgId: run.orgId,
           ctx: { agentId: run.agentId, runId: run.id },
-          calls: run.calls as ModelCallUsage[],
+          calls: run.calls,
           at: run.createdAt,
         })),
-        tx,
+        work,
       ),
-    conversationExists: (orgId, id) => conversations.exists(orgId, id),
-    executor: createTurnExecutor({
-      agents: agents.agents,
-      conversations,
-      runAgentTurn: agents.runAgentTurn,
-      recordUsage: (run, calls) =>
-        usage.recordModelCalls(
-          run.orgId,
-          { agentId: run.agentId, runId: run.id, conversationId: run.conversationId ?? undefined },
-          calls,
-        ),
-    }),
   });
+  workspace = createWorkspaceModule({
+    db,
+    bus,
+    resumeRun: (work, orgId, runId, decision) => runs.service.resume(work, orgId, runId, decision),
+    feed: {
+      audit: audit.service,
+      runs: runs.service.feed,
+      names: {
+        agents: (orgId, ids) => agentService.namesOf(orgId, ids),
+        people: (orgId, kind, ids) => identity.directory.namesOf(orgId, kind, ids),
+      },
+    },
+  });
+  const execution = createExecution(ctx, log, {
+    agents: agentService,
+    tools: tools.registry,
+    providers,
+    conversations,
+    records: runs.records,
+    recordUsage: (run, calls) =>
+      usage.recordModelCalls(
+        run.orgId,
+        { agentId: run.agentId, runId: run.id, conversationId: run.conversationId ?? undefined },
+        calls,
+      ),
+  });
+  runs.onSubmitted(() => execution.wake());
+
   return {
+    identity,
+    audit,
+    tools,
+    providers,
+    agents: agentService,
     usage,
-    agents,
     conversations,
     runs,
-    /** Stops workers first (running turns finish or go back to the queue), then closes tool connections. */
+    workspace,
+    execution,
+    /** Starts executing runs and delivering webhooks in this process. */
+    async startWorkers(): Promise<void> {
+      await execution.start();
+      await runs.startWebhooks();
+    },
+    /** Stops the loops first (running turns finish or go back to the queue), then closes tool connections. */
     async close(): Promise<void> {
-      await runs.stopWorkers();
-      await agents.close();
+      await execution.stop();
+      await runs.stop();
+      await tools.close();
     },
   };
 }
 
-export type ExecutionDomains = ReturnType<typeof createExecutionDomains>;
+/** Every domain of the API server: the core, and chat, realtime and the control room on top. */
+export function createDomains(ctx: AppContext, log: FastifyBaseLogger) {
+  const core = createCoreDomains(ctx, log);
+  const { agents, conversations, runs, workspace, execution, identity } = core;
+
+  const chat = createChatModule({ ctx, agents, conversations, runs: runs.service, execution, log });
+  const realtime = createRealtime(ctx, identity.authenticate, log);
+  registerRunsRealtime(realtime, runs.service);
+  registerConversationChannel(realtime.channels, ctx.database.db);
+  workspace.registerStats(realtime.stats);
+  handleIntents(realtime.channels, chat.intents);
+
+  const admin = createAdminModule(ctx, realtime, log, {
+    directory: identity.directory,
+    agents,
+    runs: {
+      metrics: (window) => executionMetrics(ctx.database, ctx.queue, window),
+      agentStats: (window) => agentRunStats(ctx.database, window),
+    },
+  });
+  admin.service.figures.register('unfinishedRuns', () => unfinishedRunCount(ctx.database));
+
+  return {
+    ...core,
+    chat,
+    realtime,
+    admin,
+    /** Starts what runs in the background: signing keys, audit retention, and (unless separate) workers. */
+    async start(): Promise<void> {
+      await identity.start();
+      core.audit.start();
+      if (ctx.config.workersInProcess) await core.startWorkers();
+    },
+    /** Stops everything, the loops before storage goes (the context closes storage after). */
+    async close(): Promise<void> {
+      admin.stop();
+      await core.close();
+      identity.stop();
+      await core.audit.stop();
+    },
+  };
+}
+
+export type CoreDomains = ReturnType<typeof createCoreDomains>;
+export type Domains = ReturnType<typeof createDomains>;

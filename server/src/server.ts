@@ -1,9 +1,12 @@
-import { type App, buildApp } from './app.ts';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import type { Domains } from './domains.ts';
 import type { Config } from './platform/config.ts';
 import { type AppContext, createContext } from './platform/context.ts';
 
 export interface RunningServer {
-  app: App;
+  app: FastifyInstance;
+  domains: Domains;
   ctx: AppContext;
   url: string;
   /** Stops accepting, lets in-flight requests finish, then closes the database. */
@@ -13,11 +16,12 @@ export interface RunningServer {
 /** Opens storage, migrates, builds the app and listens. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const ctx = await createContext(config);
-  let app: App;
+  let app: FastifyInstance;
+  let domains: Domains;
   try {
-    app = await buildApp(ctx);
+    ({ app, domains } = await buildApp(ctx));
     if (config.admin) {
-      const result = await app.identity.auth.ensureOwner(config.admin);
+      const result = await domains.identity.auth.ensureOwner(config.admin);
       if (result.created) app.log.info({ userId: result.userId }, 'created the start-up admin');
     }
     await app.listen({ port: config.port, host: config.host });
@@ -30,6 +34,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let stopping: Promise<void> | undefined;
   return {
     app,
+    domains,
     ctx,
     url: `http://${config.host}:${port}`,
     stop() {

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createExecutionDomains } from './domains.ts';
+import { createCoreDomains } from './domains.ts';
 import type { Config } from './platform/config.ts';
 import { createContext } from './platform/context.ts';
 import { loggerOptions } from './platform/logger.ts';
@@ -12,9 +12,9 @@ import { loggerOptions } from './platform/logger.ts';
 export async function startWorker(config: Config): Promise<{ stop(): Promise<void> }> {
   const log = pino(loggerOptions(config) as pino.LoggerOptions);
   const ctx = await createContext(config);
-  const domains = createExecutionDomains(ctx, log);
+  const domains = createCoreDomains(ctx, log);
   try {
-    await domains.runs.startWorkers();
+    await domains.startWorkers();
   } catch (err) {
     await ctx.close();
     throw err;

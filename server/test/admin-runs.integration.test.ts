@@ -14,7 +14,7 @@ beforeAll(async () => {
   server = await startTestServer({
     env: { SWITCHBOARD_ADMIN_EMAIL: email, SWITCHBOARD_ADMIN_PASSWORD: password },
   });
-  await server.app.identity.auth.ensureOwner({ email, password });
+  await server.domains.identity.auth.ensureOwner({ email, password });
   operator = await login(server, email, password);
 });
 afterAll(async () => {

@@ -27,7 +27,7 @@ async function operatorServer(
     env: { SWITCHBOARD_ADMIN_EMAIL: email, SWITCHBOARD_ADMIN_PASSWORD: password },
     ...opts,
   });
-  await server.app.identity.auth.ensureOwner({ email, password });
+  await server.domains.identity.auth.ensureOwner({ email, password });
   return { server, admin: await login(server, email, password) };
 }
 
@@ -44,7 +44,7 @@ describe('the control room', () => {
   it('shows platform statistics, connected sockets included', async () => {
     await registerOwner(server, 'stats-other');
     const socket = await openAuthed(server, admin.accessToken);
-    server.app.admin.service.figures.register('widgets', async () => 42);
+    server.domains.admin.service.figures.register('widgets', async () => 42);
     const res = await call<Record<string, unknown>>(server, 'GET', '/api/v1/admin/control-room/statistics', {
       token: admin.accessToken,
     });
@@ -113,7 +113,7 @@ describe('the control room', () => {
     expect(denied.body).toMatchObject({
       error: { code: 'forbidden', message: 'this needs the admin permission' },
     });
-    expect(server.app.admin.restart.requested).toBe(false);
+    expect(server.domains.admin.restart.requested).toBe(false);
   });
 
   it('answers 503 when nothing owns the process to start it again', async () => {
@@ -125,7 +125,7 @@ describe('the control room', () => {
         message: 'this server runs without `switchboard serve`, so nothing would start it again',
       },
     });
-    expect(server.app.admin.restart.requested).toBe(false);
+    expect(server.domains.admin.restart.requested).toBe(false);
   });
 });
 
@@ -147,7 +147,7 @@ describe('POST /admin/restart', () => {
     try {
       const exits: number[] = [];
       const exited = new Promise<void>((resolve) => {
-        server.app.admin.restart.configure({
+        server.domains.admin.restart.configure({
           exit: (code) => {
             exits.push(code);
             resolve();
@@ -173,7 +173,7 @@ describe('POST /admin/restart', () => {
       await expect(fetch(`${server.url}/health`)).rejects.toThrow();
 
       // The restart itself is in the audit trail (written while draining).
-      const [row] = await server.app.audit.service
+      const [row] = await server.domains.audit.service
         .list(
           {
             kind: 'user',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelCallUsage } from '../src/agents/events.ts';
+import type { ModelCallUsage } from '../src/execution/events.ts';
 import type { AgentHealth } from '../src/usage/schema.ts';
 import { makeAgent } from './agents-kit.ts';
 import { call, registerOwner, type Session } from './factories.ts';
@@ -66,7 +66,7 @@ describe('GET /agents/{id}/health', () => {
   it('counts outcomes, latency percentiles and tokens per window', async () => {
     const agent = await makeAgent(server, owner);
     const now = Date.now();
-    const usage = server.app.usage;
+    const usage = server.domains.usage;
     const recent = new Date(now - 10 * 60_000);
     await usage.recordModelCalls(
       owner.orgId,
@@ -146,7 +146,7 @@ describe('GET /agents/{id}/health', () => {
   it('records a real turn: a failing model call keeps its error code', async () => {
     const agent = await makeAgent(server, owner);
     const run = (input: string) =>
-      server.app.agents.runAgentTurn({
+      server.domains.execution.runAgentTurn({
         orgId: owner.orgId,
         agent,
         history: [],
@@ -156,7 +156,7 @@ describe('GET /agents/{id}/health', () => {
     const ok = await run('hello there');
     const failed = await run('/fail the model is down');
     for (const turn of [ok, failed]) {
-      await server.app.usage.recordModelCalls(owner.orgId, { agentId: agent.id }, turn.usage.calls);
+      await server.domains.usage.recordModelCalls(owner.orgId, { agentId: agent.id }, turn.usage.calls);
     }
     expect(failed.usage.calls).toEqual([
       expect.objectContaining({ outcome: 'error', errorCode: 'model_error', agentId: agent.id }),
@@ -178,7 +178,11 @@ describe('GET /agents/{id}/health', () => {
   it("counts only the org's own records, and hides other orgs' agents", async () => {
     const agent = await makeAgent(server, owner);
     // Rows of another org that name this agent's id must not leak into its health.
-    await server.app.usage.recordModelCalls(other.orgId, { agentId: agent.id }, calls(agent.id, [{}, {}]));
+    await server.domains.usage.recordModelCalls(
+      other.orgId,
+      { agentId: agent.id },
+      calls(agent.id, [{}, {}]),
+    );
     const mine = await health(owner, agent.id);
     expect(mine.body).toMatchObject({ status: 'idle', requests: 0, lastCallAt: null });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatEvent } from '../src/agents/events.ts';
-import type { RunTurnInput } from '../src/agents/executor.ts';
 import type { Agent } from '../src/agents/present.ts';
+import type { RunTurnInput } from '../src/execution/agent-turn.ts';
+import type { TurnEvent } from '../src/execution/events.ts';
 import { makeAgent } from './agents-kit.ts';
 import { call, registerOwner, type Session } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -29,8 +29,8 @@ beforeEach(() => {
 });
 
 async function turn(agent: Agent, input: string, extra: Partial<RunTurnInput> = {}, session = owner) {
-  const events: ChatEvent[] = [];
-  const result = await server.app.agents.runAgentTurn({
+  const events: TurnEvent[] = [];
+  const result = await server.domains.execution.runAgentTurn({
     orgId: session.orgId,
     agent,
     history: [],
@@ -41,8 +41,8 @@ async function turn(agent: Agent, input: string, extra: Partial<RunTurnInput> = 
   return { result, events };
 }
 
-const ofType = <T extends ChatEvent['type']>(events: ChatEvent[], type: T) =>
-  events.filter((e): e is Extract<ChatEvent, { type: T }> => e.type === type);
+const ofType = <T extends TurnEvent['type']>(events: TurnEvent[], type: T) =>
+  events.filter((e): e is Extract<TurnEvent, { type: T }> => e.type === type);
 
 describe('openai provider', () => {
   it('streams a reply from chat.completion.chunk events, with the server key and usage', async () => {
@@ -159,10 +159,9 @@ describe('openai provider', () => {
   it('reports an upstream error as model_error with its message', async () => {
     const agent = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
     mock.enqueue({ error: { status: 401, message: 'Incorrect API key provided', code: 'invalid_api_key' } });
-    const { result, events } = await turn(agent, 'hi');
-    const failed = ofType(events, 'run.failed')[0];
-    expect(failed?.code).toBe('model_error');
-    expect(failed?.message).toContain('Incorrect API key provided');
+    const { result } = await turn(agent, 'hi');
+    expect(result.error?.code).toBe('model_error');
+    expect(result.error?.message).toContain('Incorrect API key provided');
     expect(result).toMatchObject({ outcome: 'failed', usage: { calls: [{ outcome: 'error' }] } });
   });
 
@@ -172,7 +171,7 @@ describe('openai provider', () => {
     const controller = new AbortController();
     const before = mock.disconnects;
     const started = Date.now();
-    const seen: ChatEvent[] = [];
+    const seen: TurnEvent[] = [];
     const { result } = await turn(agent, 'go', {
       signal: controller.signal,
       onEvent: (e) => {
@@ -182,7 +181,8 @@ describe('openai provider', () => {
     });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(result.outcome).toBe('cancelled');
-    expect(seen.at(-1)).toEqual({ type: 'run.failed', code: 'cancelled', message: 'the run was cancelled' });
+    expect(result.error).toEqual({ code: 'cancelled', message: 'the run was cancelled' });
+    expect(seen.map((e) => e.type)).toEqual(['message.delta']);
     expect(result.messages).toEqual([
       { role: 'assistant', agentId: agent.id, content: 'this', data: { incomplete: true } },
     ]);

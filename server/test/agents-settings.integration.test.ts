@@ -138,12 +138,12 @@ describe('model providers', () => {
     );
     expect(stored.rows[0]!.api_key_enc).toMatch(/^v1\./);
     expect(stored.rows[0]!.api_key_enc).not.toContain(secret);
-    const provider = await server.app.agents.providers.orgProvider(org.orgId, 'openai');
+    const provider = await server.domains.providers.service.orgProvider(org.orgId, 'openai');
     expect(provider?.apiKey).toBe(secret);
 
     // Leaving the key out keeps it; null removes it.
     await api('PUT', '/model-providers', { name: 'openai', baseUrl: 'http://127.0.0.1:9/v1' }, org);
-    expect((await server.app.agents.providers.orgProvider(org.orgId, 'openai'))?.apiKey).toBe(secret);
+    expect((await server.domains.providers.service.orgProvider(org.orgId, 'openai'))?.apiKey).toBe(secret);
     const removed = await api<ProviderItem>('PUT', '/model-providers', { name: 'openai', apiKey: null }, org);
     expect(removed.body).toMatchObject({
       apiKeySet: false,

@@ -37,7 +37,7 @@ const MUTATING = ['POST', 'PUT', 'PATCH', 'DELETE'];
 const withId = (url: string, id: string) => url.replace(/:[A-Za-z]+/g, encodeURIComponent(id));
 
 async function audit(query: string, token = owner.accessToken): Promise<Page> {
-  await server.app.audit.recorder.flush();
+  await server.domains.audit.recorder.flush();
   const res = await call<Page>(server, 'GET', `/api/v1/audit?${query}`, { token });
   if (res.status !== 200) throw new Error(`GET /audit failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -56,7 +56,7 @@ async function allPages(query: string): Promise<Entry[]> {
 
 describe('the audit hook', () => {
   it('records every mutating route with a verified caller, walking the route table', async () => {
-    const mutating = server.app.routeTable.filter((r) => MUTATING.includes(r.method) && r.auth !== 'public');
+    const mutating = server.routes.filter((r) => MUTATING.includes(r.method) && r.auth !== 'public');
     // Only OpenAI completions opt out: each is kept as a run with who made it, and as usage.
     expect(mutating.filter((r) => !r.audited).map((r) => `${r.method} ${r.url}`)).toEqual([
       'POST /v1/chat/completions',
@@ -129,7 +129,7 @@ describe('the audit hook', () => {
       token: owner.accessToken,
       headers: { 'x-request-id': readId },
     });
-    await server.app.audit.recorder.flush();
+    await server.domains.audit.recorder.flush();
     const everything = await allPages('outcome=failure');
     expect(everything.some((e) => e.requestId === requestId || e.requestId === readId)).toBe(false);
   });
@@ -195,7 +195,7 @@ describe('GET /audit', () => {
       token: owner.accessToken,
       body: { description: 'x' },
     });
-    await server.app.audit.recorder.flush();
+    await server.domains.audit.recorder.flush();
     const res = await fetch(`${server.url}/api/v1/audit?format=csv&resourceType=role&outcome=failure`, {
       headers: { authorization: `Bearer ${owner.accessToken}` },
     });
@@ -250,7 +250,7 @@ describe('retention', () => {
     await insertAudit(db, auditRow(event, new Date(Date.now() - 31 * 86_400_000)));
     await insertAudit(db, auditRow(event, new Date(Date.now() - 29 * 86_400_000)));
     expect((await audit(`action=${event.action}`)).items).toHaveLength(2);
-    expect(await server.app.audit.purge()).toBeGreaterThanOrEqual(1);
+    expect(await server.domains.audit.purge()).toBeGreaterThanOrEqual(1);
     const left = (await audit(`action=${event.action}`)).items;
     expect(left).toHaveLength(1);
     expect(Date.now() - Date.parse(left[0]!.at)).toBeLessThan(30 * 86_400_000);

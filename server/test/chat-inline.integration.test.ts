@@ -6,7 +6,7 @@ import { makeApiKey } from './chat-kit.ts';
 import { call, registerOwner, type Session } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
-import { inboxItemFor, type RunBody, runEvents, waitForRun } from './runs-kit.ts';
+import { inboxItemFor, logLabels, type RunBody, runEvents, waitForRun } from './runs-kit.ts';
 
 /**
  * OpenAI completions, whole or streamed, execute in their own request (chat/inline.ts) and are
@@ -22,13 +22,13 @@ let scripted: Agent;
 let apiKey: string;
 let client: OpenAI;
 
-const types = async (runId: string) => (await runEvents(server, owner, runId)).map((e) => e.type);
+const types = async (runId: string) => logLabels(await runEvents(server, owner, runId));
 
 /** The log of a turn that paused inline for approval, was handed to the queue, approved and finished. */
 async function expectApprovedLog(runId: string) {
   const log = await types(runId);
-  expect(log.slice(0, 4)).toEqual(['run.queued', 'run.started', 'tool.called', 'approval.required']);
-  expect(log).toEqual(expect.arrayContaining(['approval.decided', 'run.resumed', 'tool.result']));
+  expect(log.slice(0, 4)).toEqual(['run.queued', 'run.started(start)', 'tool.called', 'approval.required']);
+  expect(log).toEqual(expect.arrayContaining(['approval.decided', 'run.started(approval)', 'tool.result']));
   expect(log.at(-1)).toBe('run.completed');
 }
 
@@ -88,7 +88,12 @@ describe('a non-streaming completion', () => {
       output: 'Echo: inline please',
     });
     // The model was asked for a whole response: no deltas, one completed message.
-    expect(await types(runId)).toEqual(['run.queued', 'run.started', 'message.completed', 'run.completed']);
+    expect(await types(runId)).toEqual([
+      'run.queued',
+      'run.started(start)',
+      'message.completed',
+      'run.completed',
+    ]);
     const health = await call<{ requests: number }>(server, 'GET', `/api/v1/agents/${scripted.id}/health`, {
       token: owner.accessToken,
     });
@@ -125,7 +130,7 @@ describe('a non-streaming completion', () => {
     const run = await waitForRun(server, owner, runId, ['succeeded']);
     expect(run).toMatchObject({ attempts: 2 });
     const log = await types(runId);
-    expect(log.slice(0, 3)).toEqual(['run.queued', 'run.started', 'run.retrying']);
+    expect(log.slice(0, 3)).toEqual(['run.queued', 'run.started(start)', 'error(retrying)']);
     expect(log).toContain('run.completed');
   });
 
@@ -139,7 +144,7 @@ describe('a non-streaming completion', () => {
     expect(submitted.status).toBe(202);
     const run = await waitForRun(server, owner, submitted.body.id, ['succeeded', 'failed']);
     expect(run).toMatchObject({ status: 'succeeded', output: 'worker retried', attempts: 2 });
-    expect(await types(run.id)).toContain('run.retrying');
+    expect(await types(run.id)).toContain('error(retrying)');
   });
 
   it('is cancelled when its client leaves', async () => {
@@ -155,7 +160,7 @@ describe('a non-streaming completion', () => {
     leave.abort();
     await pending;
     const run = await newestRun(sleepy.id, ['cancelled']);
-    expect(await types(run.id)).toEqual(['run.queued', 'run.started', 'run.cancelled']);
+    expect(await types(run.id)).toEqual(['run.queued', 'run.started(start)', 'run.failed(cancelled)']);
   });
 
   it('sees an agent change and a revoked API key at once', async () => {
@@ -222,7 +227,7 @@ describe('a streamed completion', () => {
     expect(run.body).toMatchObject({ status: 'succeeded', source: 'openai', output: 'one two three four' });
     expect(await types(runId)).toEqual([
       'run.queued',
-      'run.started',
+      'run.started(start)',
       'message.delta',
       'message.completed',
       'run.completed',
@@ -249,7 +254,7 @@ describe('a streamed completion', () => {
     expect(chunks.join('')).toBe('second time lucky');
     const run = await waitForRun(server, owner, runId, ['succeeded']);
     expect(run).toMatchObject({ attempts: 2 });
-    expect((await types(runId)).slice(0, 3)).toEqual(['run.queued', 'run.started', 'run.retrying']);
+    expect((await types(runId)).slice(0, 3)).toEqual(['run.queued', 'run.started(start)', 'error(retrying)']);
   });
 });
 

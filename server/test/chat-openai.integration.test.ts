@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TurnUsage } from '../src/agents/events.ts';
 import type { Agent } from '../src/agents/present.ts';
+import type { TurnUsage } from '../src/execution/events.ts';
 import { makeAgent } from './agents-kit.ts';
 import { dropChatStream, makeApiKey } from './chat-kit.ts';
 import { addMember, call, registerOwner, type Session } from './factories.ts';
@@ -290,7 +290,10 @@ describe('a client that disconnects stops its model call', () => {
     });
     expect(run.status).toBe('cancelled');
     expect(mock.disconnects).toBe(before + 1);
-    expect((await runEvents(server, owner, runId)).at(-1)).toMatchObject({ type: 'run.cancelled' });
+    expect((await runEvents(server, owner, runId)).at(-1)).toMatchObject({
+      type: 'run.failed',
+      data: { code: 'cancelled' },
+    });
   });
 
   it('/v1/chat/completions streaming: a disconnect cancels at once', async () => {

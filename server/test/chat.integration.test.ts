@@ -229,7 +229,7 @@ describe('POST /chat/stream', () => {
     });
     expect(run.status).toBe('cancelled');
     const log = await runEvents(server, owner, runId);
-    expect(log.at(-1)).toMatchObject({ type: 'run.cancelled' });
+    expect(log.at(-1)).toMatchObject({ type: 'run.failed', data: { code: 'cancelled' } });
   });
 
   it('keeps a detached run going after the client disconnects', async () => {
@@ -309,7 +309,8 @@ describe('POST /chat/stream', () => {
     expect(approved.status).toBe(200);
     await reading;
     const after = events.slice(events.indexOf(approval) + 1);
-    expect(after[0]).toMatchObject({ type: 'run.started', data: { resumed: true } });
+    expect(after[0]).toMatchObject({ type: 'approval.decided', data: { approved: true } });
+    expect(after[1]).toMatchObject({ type: 'run.started', data: { resumed: true, cause: 'approval' } });
     expect(after.find((e) => e.type === 'tool.result')?.data).toMatchObject({
       output: '{"approved":true,"action":"deploy"}',
       isError: false,

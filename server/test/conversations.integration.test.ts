@@ -34,12 +34,12 @@ async function startConversation(session = owner, body: Record<string, unknown> 
 
 /** One real turn through the executor, kept the way the chat endpoint will keep it. */
 async function chatTurn(conversation: Conversation, input: string) {
-  const conversations = server.app.conversations;
+  const conversations = server.domains.conversations;
   const history = await conversations.history(owner.orgId, conversation.id);
   await conversations.appendMessages(owner.orgId, conversation.id, [
     { role: 'user', agentId: agent.id, content: input, data: {} },
   ]);
-  const result = await server.app.agents.runAgentTurn({
+  const result = await server.domains.execution.runAgentTurn({
     orgId: owner.orgId,
     agent,
     history,
@@ -144,7 +144,7 @@ describe('conversations', () => {
     expect(rest.body.nextCursor).toBeNull();
 
     // The stored history is what the next turn's model sees.
-    const history = await server.app.conversations.history(owner.orgId, c.id);
+    const history = await server.domains.conversations.history(owner.orgId, c.id);
     expect(history.map((m) => m.role)).toEqual([
       'user',
       'assistant',
@@ -153,14 +153,14 @@ describe('conversations', () => {
       'tool_result',
       'assistant',
     ]);
-    expect(await server.app.conversations.history(owner.orgId, c.id, 2)).toEqual(history.slice(-2));
+    expect(await server.domains.conversations.history(owner.orgId, c.id, 2)).toEqual(history.slice(-2));
   });
 
   it('numbers messages appended concurrently without gaps or clashes', async () => {
     const c = await startConversation();
     await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        server.app.conversations.appendMessages(owner.orgId, c.id, [
+        server.domains.conversations.appendMessages(owner.orgId, c.id, [
           { role: 'user', agentId: agent.id, content: `q${i}`, data: {} },
           { role: 'assistant', agentId: agent.id, content: `a${i}`, data: {} },
         ]),
@@ -205,7 +205,7 @@ describe('conversations', () => {
   it('keeps a conversation readable after its agent is deleted', async () => {
     const short = await makeAgent(server, owner);
     const c = await startConversation(owner, { agentId: short.id });
-    await server.app.conversations.appendMessages(owner.orgId, c.id, [
+    await server.domains.conversations.appendMessages(owner.orgId, c.id, [
       { role: 'user', agentId: short.id, content: 'still here?', data: {} },
     ]);
     await api('DELETE', `/agents/${short.id}`);
@@ -245,9 +245,9 @@ describe('tenant isolation', () => {
         code: 'not_found',
       });
     }
-    await expect(server.app.conversations.history(b.orgId, c.id)).rejects.toMatchObject({ status: 404 });
+    await expect(server.domains.conversations.history(b.orgId, c.id)).rejects.toMatchObject({ status: 404 });
     await expect(
-      server.app.conversations.appendMessages(b.orgId, c.id, [
+      server.domains.conversations.appendMessages(b.orgId, c.id, [
         { role: 'user', agentId: null, content: 'x', data: {} },
       ]),
     ).rejects.toMatchObject({ status: 404 });

@@ -160,12 +160,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-const apiRoutes = () => server.app.routeTable.filter((r) => r.url.startsWith('/api/v1/'));
+const apiRoutes = () => server.routes.filter((r) => r.url.startsWith('/api/v1/'));
 const withId = (url: string, id: string) => url.replace(/:[A-Za-z]+/, encodeURIComponent(id));
 
 describe('the route table', () => {
   it('declares auth on every route, and only sign-in routes are public', () => {
-    expect(server.app.routeTable.length).toBeGreaterThan(10);
+    expect(server.routes.length).toBeGreaterThan(10);
     const publicApi = apiRoutes()
       .filter((r) => r.auth === 'public')
       .map((r) => `${r.method} ${r.url}`)
@@ -181,7 +181,7 @@ describe('the route table', () => {
   });
 
   it('answers 401 without a credential on every guarded route', async () => {
-    const guarded = server.app.routeTable.filter((r) => r.auth !== 'public');
+    const guarded = server.routes.filter((r) => r.auth !== 'public');
     expect(guarded.length).toBeGreaterThan(5);
     for (const route of guarded) {
       const res = await call(server, route.method, withId(route.url, 'x'));
@@ -264,7 +264,7 @@ describe('org B cannot reach org A', () => {
     );
     let checked = 0;
     // The activity feed reads the audit log, whose request rows are written behind the response.
-    await server.app.audit.recorder.flush();
+    await server.domains.audit.recorder.flush();
     for (const route of lists) {
       const res = await call(server, 'GET', route.url, { token: b.accessToken });
       expect(res.status, `${route.url}`).toBe(200);

@@ -3,11 +3,14 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
+import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
-import { type App, type BuildOptions, buildApp } from '../src/app.ts';
+import { type BuildOptions, buildApp } from '../src/app.ts';
+import type { Domains } from '../src/domains.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { type AppContext, createContext } from '../src/platform/context.ts';
 import { type Database, openDatabase } from '../src/platform/db/index.ts';
+import type { RouteRecord } from '../src/platform/http.ts';
 import { LOGS_DIR } from './setup/paths.ts';
 import './setup/provided.ts';
 
@@ -18,7 +21,11 @@ export const storageMode: 'pglite' | 'postgres' =
 export interface TestServer {
   /** `http://127.0.0.1:<port>`, a real listening socket. */
   url: string;
-  app: App;
+  app: FastifyInstance;
+  /** Every domain of the server, to reach what HTTP does not show (tests only). */
+  domains: Domains;
+  /** Every route with its declared auth. */
+  routes: RouteRecord[];
   ctx: AppContext;
   /** Every JSON log line the server wrote, in order. */
   logs: string[];
@@ -96,18 +103,19 @@ export async function startTestServer(
   const logs: string[] = [];
   const database = await openTestDatabase();
   const ctx = await createContext(config, { database, skipMigrations: true });
-  let app: App;
+  let built: Awaited<ReturnType<typeof buildApp>>;
   try {
-    app = await buildApp(ctx, {
+    built = await buildApp(ctx, {
       logStream: captureLogs(logs),
       ...(opts.testRoutes ? { testRoutes: opts.testRoutes } : {}),
     });
-    await app.listen({ host: '127.0.0.1', port: 0 });
+    await built.app.listen({ host: '127.0.0.1', port: 0 });
   } catch (err) {
     await ctx.close();
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+  const { app, domains, routes } = built;
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the test server has no TCP address');
   const url = `http://127.0.0.1:${address.port}`;
@@ -115,6 +123,8 @@ export async function startTestServer(
   return {
     url,
     app,
+    domains,
+    routes,
     ctx,
     logs,
     api: createSwitchboardClient({ baseUrl: url }),

@@ -424,8 +424,8 @@ describe('start-up admin', () => {
   it('is created once and left alone on the next start', async () => {
     const email = uniqueEmail('admin');
     const password = testPassword();
-    const first = await server.app.identity.auth.ensureOwner({ email, password });
-    const second = await server.app.identity.auth.ensureOwner({ email, password });
+    const first = await server.domains.identity.auth.ensureOwner({ email, password });
+    const second = await server.domains.identity.auth.ensureOwner({ email, password });
     expect(first.created).toBe(true);
     expect(second).toEqual({ created: false, userId: first.userId });
     const session = await login(server, email, password);

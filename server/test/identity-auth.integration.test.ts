@@ -251,7 +251,7 @@ describe('access tokens', () => {
   it('keeps verifying tokens of a rotated-out key, and signs new ones with the new key', async () => {
     const owner = await registerOwner(server);
     const oldKid = decodeProtectedHeader(owner.accessToken).kid;
-    const newKid = await server.app.identity.keyring.rotate();
+    const newKid = await server.domains.identity.keyring.rotate();
     expect(newKid).not.toBe(oldKid);
     expect((await call(server, 'GET', '/api/v1/auth/me', { token: owner.accessToken })).status).toBe(200);
     const fresh = await login(server, owner.email, owner.password);

@@ -46,7 +46,9 @@ describe('runs:<id> and conversations:<id>', () => {
     const completed = await sa.next(
       (m) => m.type === 'event' && m.channel === `runs:${run.id}` && m.event === 'run.completed',
     );
-    expect(completed).toMatchObject({ data: { status: 'succeeded', output: 'Echo: hello channel' } });
+    expect(completed).toMatchObject({
+      data: { type: 'run.completed', agentId: agent.id, output: 'Echo: hello channel' },
+    });
     const runSeqs = sa.messages
       .filter((m) => m.type === 'event' && m.channel === `runs:${run.id}`)
       .map((m) => m.seq);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatEvent } from '../src/agents/events.ts';
-import type { McpServerView } from '../src/agents/mcp/schema.ts';
 import type { Agent } from '../src/agents/present.ts';
+import type { TurnEvent } from '../src/execution/events.ts';
+import type { McpServerView } from '../src/tools/mcp/schema.ts';
 import { makeAgent } from './agents-kit.ts';
 import { call, registerOwner, type Session } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -61,8 +61,8 @@ const deleteMcp = (id: string, session = owner) =>
   call(server, 'DELETE', `/api/v1/mcp-servers/${id}`, { token: session.accessToken });
 
 async function turn(agent: Agent, input: string) {
-  const events: ChatEvent[] = [];
-  const result = await server.app.agents.runAgentTurn({
+  const events: TurnEvent[] = [];
+  const result = await server.domains.execution.runAgentTurn({
     orgId: owner.orgId,
     agent,
     history: [],
@@ -70,7 +70,7 @@ async function turn(agent: Agent, input: string) {
     onEvent: (e) => events.push(e),
   });
   const results = events.filter(
-    (e): e is Extract<ChatEvent, { type: 'tool.result' }> => e.type === 'tool.result',
+    (e): e is Extract<TurnEvent, { type: 'tool.result' }> => e.type === 'tool.result',
   );
   return { result, events, results };
 }
@@ -216,11 +216,9 @@ describe('stdio MCP servers', () => {
     const mcp = await stdioServer({ requiresApproval: true });
     expect(mcp.requiresApproval).toBe(true);
     const agent = await makeAgent(server, owner, { tools: [`mcp.${mcp.slug}.echo`] });
-    const { result, events } = await turn(agent, `/tool mcp.${mcp.slug}.echo {"text":"hi"}`);
+    const { result } = await turn(agent, `/tool mcp.${mcp.slug}.echo {"text":"hi"}`);
     expect(result.outcome).toBe('waiting_approval');
-    expect(events.filter((e) => e.type === 'approval.required')).toEqual([
-      expect.objectContaining({ name: `mcp.${mcp.slug}.echo`, arguments: { text: 'hi' } }),
-    ]);
+    expect(result.approval).toMatchObject({ toolName: `mcp.${mcp.slug}.echo`, arguments: { text: 'hi' } });
   });
 
   it('reports a server that fails to start, and its known tools answer with that error', async () => {
@@ -294,8 +292,8 @@ describe('stdio MCP servers', () => {
         body: { transport: 'stdio', name: 'closer', command: NODE_BIN, args: [STDIO_SERVER] },
       });
       const agent = await makeAgent(own, session, { tools: [`mcp.${created.body.slug}.whoami`] });
-      const events: ChatEvent[] = [];
-      await own.app.agents.runAgentTurn({
+      const events: TurnEvent[] = [];
+      await own.domains.execution.runAgentTurn({
         orgId: session.orgId,
         agent,
         history: [],

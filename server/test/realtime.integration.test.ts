@@ -1,6 +1,7 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../src/app.ts';
+import { buildApp } from '../src/app.ts';
+import type { Domains } from '../src/domains.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { createContext } from '../src/platform/context.ts';
 import type { ReplayEvent } from '../src/realtime/channels.ts';
@@ -15,7 +16,7 @@ import { ofType, openAuthed, openSocket, subscribe, type TestSocket, type WsMess
 function widgetDomain(server: TestServer) {
   const owners = new Map<string, string>();
   const logs = new Map<string, ReplayEvent[]>();
-  server.app.realtime.channels.register({
+  server.domains.realtime.channels.register({
     kind: 'widgets',
     hasId: true,
     permission: 'members:read',
@@ -326,7 +327,7 @@ describe('events and personal messages', () => {
     const first = await track(openAuthed(server, a.accessToken));
     const second = await track(openAuthed(server, a.accessToken));
     const other = await track(openAuthed(server, colleague.accessToken));
-    await server.app.realtime.sendToUser(a.orgId, a.userId, 'notice', { text: 'just you' });
+    await server.domains.realtime.sendToUser(a.orgId, a.userId, 'notice', { text: 'just you' });
     for (const s of [first, second]) {
       expect(await s.next(ofType('event'))).toMatchObject({
         channel: 'personal',
@@ -342,7 +343,7 @@ describe('events and personal messages', () => {
 
 describe('the dashboard', () => {
   it('sends stats_update on every tick to dashboard subscribers only, with pluggable figures', async () => {
-    server.app.realtime.stats.register({
+    server.domains.realtime.stats.register({
       name: 'membersSeen',
       permission: 'members:read',
       compute: async () => 7,
@@ -369,7 +370,7 @@ describe('the dashboard', () => {
     await track(openAuthed(server, c.accessToken));
     const s3 = await track(openAuthed(server, limited.accessToken, '/api/v1/ws/dashboard'));
     await subscribe(s1, 'dashboard');
-    await server.app.realtime.tick();
+    await server.domains.realtime.tick();
     const update = (await s1.next(
       (m) => m.type === 'stats_update' && (m.data as { connectedUsers: number }).connectedUsers === 2,
     )) as WsMessage & { data: Record<string, unknown> };
@@ -397,13 +398,13 @@ describe('the dashboard', () => {
 
 describe('hardening', () => {
   it('terminates a socket that stops answering pings, and keeps the ones that answer', async () => {
-    const before = server.app.realtime.local().deadSocketsTerminated;
+    const before = server.domains.realtime.local().deadSocketsTerminated;
     const dead = await track(openSocket(server, '/api/v1/ws', { token: a.accessToken, autoPong: false }));
     const live = await track(openAuthed(server, a.accessToken));
     let pings = 0;
     live.ws.on('ping', () => pings++);
     expect((await dead.closed).code).toBe(1006);
-    expect(server.app.realtime.local().deadSocketsTerminated).toBeGreaterThan(before);
+    expect(server.domains.realtime.local().deadSocketsTerminated).toBeGreaterThan(before);
     expect(pings).toBeGreaterThanOrEqual(1);
     expect(live.ws.readyState).toBe(live.ws.OPEN);
   });
@@ -419,14 +420,14 @@ describe('hardening', () => {
     const slow = await track(openAuthed(server, a.accessToken));
     await subscribe(slow, `widgets:${id}`);
     slow.ws.pause();
-    const before = server.app.realtime.local().slowConsumersDropped;
+    const before = server.domains.realtime.local().slowConsumersDropped;
     const blob = 'x'.repeat(32 * 1024);
     let seq = 0;
-    while (server.app.realtime.local().slowConsumersDropped === before && seq < 5_000) {
+    while (server.domains.realtime.local().slowConsumersDropped === before && seq < 5_000) {
       for (let i = 0; i < 20; i++) await widgets.emit(id, a.orgId, ++seq, { blob }, false);
       await tick();
     }
-    expect(server.app.realtime.local().slowConsumersDropped).toBe(before + 1);
+    expect(server.domains.realtime.local().slowConsumersDropped).toBe(before + 1);
     slow.ws.resume();
     expect(await slow.closed).toEqual({
       code: 4008,
@@ -508,7 +509,7 @@ describe.skipIf(!redisUrl)('across replicas, through Redis', () => {
     DASHBOARD_INTERVAL_MS: '100',
   });
   let one: TestServer;
-  let two: { url: string; app: App; close(): Promise<void> };
+  let two: { url: string; domains: Domains; close(): Promise<void> };
   let owner: Session;
   let colleague: Session;
 
@@ -556,7 +557,7 @@ describe.skipIf(!redisUrl)('across replicas, through Redis', () => {
     const onOne = await track(openAuthed(one, colleague.accessToken));
     const onTwo = await track(openAuthed(two, colleague.accessToken));
     await publishUntilSeen(onTwo, (marker) =>
-      one.app.realtime.sendToUser(owner.orgId, colleague.userId, 'notice', { marker }),
+      one.domains.realtime.sendToUser(owner.orgId, colleague.userId, 'notice', { marker }),
     );
     expect(await onOne.next(ofType('event', { channel: 'personal' }))).toMatchObject({ event: 'notice' });
   });
@@ -568,7 +569,7 @@ describe.skipIf(!redisUrl)('across replicas, through Redis', () => {
     await onOne.next(
       (m) => m.type === 'stats_update' && (m.data as { connectedUsers: number }).connectedUsers === 2,
     );
-    const totals = await one.app.realtime.totals();
+    const totals = await one.domains.realtime.totals();
     expect(totals.replicas).toBe(2);
     expect(totals.sockets).toBeGreaterThanOrEqual(2);
   });
@@ -590,13 +591,13 @@ async function startReplica(first: TestServer, extraEnv: Record<string, string>)
   });
   const database = { ...first.ctx.database, close: async () => {} };
   const ctx = await createContext(config, { database, skipMigrations: true });
-  const app = await buildApp(ctx, { logStream: { write: () => {} } });
+  const { app, domains } = await buildApp(ctx, { logStream: { write: () => {} } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');
   return {
     url: `http://127.0.0.1:${address.port}`,
-    app,
+    domains,
     async close() {
       await app.close();
       await ctx.close();

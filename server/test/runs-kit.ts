@@ -64,6 +64,18 @@ export async function waitForRun(
   throw new Error(`run ${id} did not reach ${statuses.join('/')}; last: ${JSON.stringify(last)}`);
 }
 
+/**
+ * A run log as short labels, precise where the type alone is not: `run.started(approval)`,
+ * `run.failed(cancelled)`, `error(retrying)`.
+ */
+export function logLabels(events: RunEventBody[]): string[] {
+  return events.map((e) => {
+    if (e.type === 'run.started') return `run.started(${String(e.data.cause)})`;
+    if (e.type === 'run.failed' || e.type === 'error') return `${e.type}(${String(e.data.code)})`;
+    return e.type;
+  });
+}
+
 export async function runEvents(
   server: { url: string },
   session: Session,

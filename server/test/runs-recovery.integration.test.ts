@@ -4,7 +4,7 @@ import { allowHosts, makeAgent } from './agents-kit.ts';
 import { cliServer } from './cli-server.ts';
 import { registerOwner } from './factories.ts';
 import type { CliProcess } from './process.ts';
-import { runEvents, submitRun, waitForRun } from './runs-kit.ts';
+import { logLabels, runEvents, submitRun, waitForRun } from './runs-kit.ts';
 
 /**
  * kill -9 in the middle of a run: a new process picks the run up again and finishes it, and the tool
@@ -50,7 +50,7 @@ describe('recovery after a crash', () => {
     expect(done.status).toBe('succeeded');
     expect(done.attempts).toBeGreaterThanOrEqual(2);
     const events = await runEvents(server, owner, run.id);
-    expect(events.map((e) => e.type)).toContain('run.recovered');
+    expect(logLabels(events)).toContain('run.started(recovery)');
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(hits).toBe(1); // the finished step was not executed again
   }, 150_000);

@@ -1,9 +1,8 @@
 import { Runner } from '@openai/agents';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ChatEvent, TurnMessage } from '../src/agents/events.ts';
-import { createExecutor, type RunAgentTurn, type RunTurnInput } from '../src/agents/executor.ts';
-import { createModelResolver } from '../src/agents/models/providers.ts';
 import type { Agent } from '../src/agents/present.ts';
+import { createAgentTurnRunner, type RunAgentTurn, type RunTurnInput } from '../src/execution/agent-turn.ts';
+import type { TurnEvent, TurnMessage } from '../src/execution/events.ts';
 import { makeAgent } from './agents-kit.ts';
 import { registerOwner, type Session } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -11,7 +10,7 @@ import { type MockOpenAI, type MockReply, startMockOpenAI } from './mock-openai.
 
 /**
  * A one-call turn (an agent without tools, hand-offs or guardrails, not streamed) skips the SDK's
- * Runner (src/agents/single-call.ts). These tests hold it to the Runner: the same turns, once each
+ * Runner (src/execution/single-call.ts). These tests hold it to the Runner: the same turns, once each
  * way against the same scripted upstream, must send the same requests and end the same.
  */
 
@@ -30,13 +29,13 @@ beforeAll(async () => {
     env: { OPENAI_API_KEY: 'sk-mock-server-key', OPENAI_BASE_URL: mock.url },
   });
   owner = await registerOwner(server, 'single-call');
-  const { agents } = server.app;
-  runnerOnly = createExecutor(
+  const { agents, tools, providers } = server.domains;
+  runnerOnly = createAgentTurnRunner(
     {
-      db: server.ctx.database.db,
-      tools: agents.tools,
-      resolver: createModelResolver(server.ctx.config),
-      providers: agents.providers,
+      agents,
+      tools: tools.registry,
+      resolver: providers.resolver,
+      providers: providers.service,
       log: server.app.log,
     },
     { singleCallTurns: false },
@@ -68,7 +67,7 @@ async function turnOnce(
 ) {
   mock.requests.length = 0;
   mock.enqueue(...replies);
-  const events: ChatEvent[] = [];
+  const events: TurnEvent[] = [];
   const result = await runTurn({
     orgId: owner.orgId,
     agent,
@@ -84,7 +83,7 @@ async function turnOnce(
 /** Runs the turn the one-call way and through the Runner; returns both, and how often the Runner ran. */
 async function bothWays(agent: Agent, replies: MockReply[], extra: Partial<RunTurnInput> = {}) {
   const run = vi.spyOn(Runner.prototype, 'run');
-  const direct = await turnOnce(server.app.agents.runAgentTurn, agent, replies, extra);
+  const direct = await turnOnce(server.domains.execution.runAgentTurn, agent, replies, extra);
   const runnerCallsDirect = run.mock.calls.length;
   const viaRunner = await turnOnce(runnerOnly, agent, replies, extra);
   return { direct, viaRunner, runnerCallsDirect, runnerCallsTotal: run.mock.calls.length };
@@ -177,8 +176,8 @@ describe('one-call turns', () => {
     const run = vi.spyOn(Runner.prototype, 'run');
     const plain = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
     const withTool = await makeAgent(server, owner, { model: 'openai:gpt-mock', tools: ['time.now'] });
-    await turnOnce(server.app.agents.runAgentTurn, plain, [{ text: 'streamed' }], { stream: true });
-    await turnOnce(server.app.agents.runAgentTurn, withTool, [{ text: 'with a tool' }]);
+    await turnOnce(server.domains.execution.runAgentTurn, plain, [{ text: 'streamed' }], { stream: true });
+    await turnOnce(server.domains.execution.runAgentTurn, withTool, [{ text: 'with a tool' }]);
     expect(run).toHaveBeenCalledTimes(2);
   });
 });

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 /** The feed as `session` sees it; the audit hook's rows are written behind requests, so they go first. */
 async function updates(session: Session, query = 'limit=200'): Promise<Page> {
-  await server.app.audit.recorder.flush();
+  await server.domains.audit.recorder.flush();
   const res = await call<Page>(server, 'GET', `/api/v1/updates?${query}`, { token: session.accessToken });
   if (res.status !== 200) throw new Error(`GET /updates failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;

@@ -36,7 +36,7 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     ({ browser, server, stop } = await startBrowserAndServer({
       env: { SWITCHBOARD_ADMIN_EMAIL: operator.email, SWITCHBOARD_ADMIN_PASSWORD: operator.password },
     }));
-    await server.app.identity.auth.ensureOwner(operator);
+    await server.domains.identity.auth.ensureOwner(operator);
   });
   afterAll(() => stop?.());
 

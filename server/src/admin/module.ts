@@ -1,31 +1,27 @@
-import type { Server } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
 import type { Realtime } from '../realtime/module.ts';
-import { closeSweepingIdle, createRestartControl } from './restart.ts';
-import { createAdminService } from './service.ts';
+import { createRestartControl } from './restart.ts';
+import { type AdminDeps, createAdminService } from './service.ts';
 
 /**
- * Wires the control room. A restart drains `app` (closing its HTTP server and sockets) and exits; only
- * the process owner (the CLI's `serve`) can exit, so it sets that, and a drain that closes storage too,
- * through `restart.configure`. Until then `POST /admin/restart` answers 503.
+ * Wires the control room. A restart drains the server and exits; only the process owner (the CLI's
+ * `serve`) can exit, and only the HTTP app knows how to drain, so both are set later through
+ * `restart.configure`. Until the exit is set, `POST /admin/restart` answers 503.
  */
-export function createAdmin(
+export function createAdminModule(
   ctx: AppContext,
   realtime: Realtime,
   log: FastifyBaseLogger,
-  app: { server: Server; close(): Promise<void> },
+  sources: Pick<AdminDeps, 'directory' | 'runs' | 'agents'>,
 ) {
   const restart = createRestartControl({
-    hooks: {
-      drain: () => closeSweepingIdle(app.server, () => app.close()),
-      exit: undefined,
-    },
+    hooks: { drain: async () => {}, exit: undefined },
     timeoutMs: ctx.config.shutdownTimeoutMs,
     log,
   });
-  const service = createAdminService({ ctx, realtime, restart, log });
+  const service = createAdminService({ ctx, realtime, restart, log, ...sources });
   return { restart, service, stop: () => service.stop() };
 }
 
-export type Admin = ReturnType<typeof createAdmin>;
+export type AdminModule = ReturnType<typeof createAdminModule>;

@@ -14,16 +14,10 @@ import {
 } from './schema.ts';
 import type { AdminService } from './service.ts';
 
-/** Execution figures the runs domain provides to the control room. */
-export interface ExecutionFigures {
-  metrics(window: '1h' | '24h' | '7d'): Promise<unknown>;
-  agentHealth(window: '1h' | '24h' | '7d'): Promise<unknown>;
-}
-
 const windowQuery = z.object({ window: z.enum(['1h', '24h', '7d']).default('1h') });
 
 /** The admin control room under `/admin`: platform figures, health, and a graceful restart. */
-export function adminRoutes(admin: AdminService, restart: RestartControl, execution: ExecutionFigures) {
+export function adminRoutes(admin: AdminService, restart: RestartControl) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     const tags = ['admin'];
@@ -69,10 +63,7 @@ export function adminRoutes(admin: AdminService, restart: RestartControl, execut
           response: { 200: executionMetricsSchema, ...errorResponses },
         },
       },
-      async (request) => {
-        await admin.assertOperator(principalOf(request));
-        return executionMetricsSchema.parse(await execution.metrics(request.query.window));
-      },
+      async (request) => admin.executionMetrics(principalOf(request), request.query.window),
     );
 
     app.get(
@@ -87,10 +78,7 @@ export function adminRoutes(admin: AdminService, restart: RestartControl, execut
           response: { 200: agentHealthTableSchema, ...errorResponses },
         },
       },
-      async (request) => {
-        await admin.assertOperator(principalOf(request));
-        return agentHealthTableSchema.parse(await execution.agentHealth(request.query.window));
-      },
+      async (request) => admin.agentHealth(principalOf(request), request.query.window),
     );
 
     app.post(

@@ -1,14 +1,24 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Directory } from '../identity/directory.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { AppContext } from '../platform/context.ts';
-import { AppError, Errors } from '../platform/errors.ts';
 import type { Realtime } from '../realtime/module.ts';
+import type { AgentRunStats, ExecutionMetrics, MetricWindow } from '../runs/metrics.ts';
+import { AdminErrors } from './errors.ts';
 import { createLoopMonitor, SERVER_VERSION, timedProbe } from './health.ts';
 import type { RestartControl } from './restart.ts';
-import { countOrgs, countUsers, firstOrgOfEmail, oldestOrg } from './store.ts';
 
 export interface AdminDeps {
   ctx: AppContext;
+  /** Platform-wide facts about orgs and people; the identity domain answers. */
+  directory: Pick<Directory, 'countOrgs' | 'countUsers' | 'firstOrgOfEmail' | 'oldestOrg' | 'orgNames'>;
+  /** Platform-wide execution figures; the runs domain answers. */
+  runs: {
+    metrics(window: MetricWindow): Promise<ExecutionMetrics>;
+    agentStats(window: MetricWindow): Promise<AgentRunStats[]>;
+  };
+  /** Agents' names across orgs; the agents domain answers. */
+  agents: { labelsAcrossOrgs(ids: string[]): Promise<Map<string, { name: string; slug: string }>> };
   realtime: Realtime;
   restart: RestartControl;
   log: FastifyBaseLogger;
@@ -21,7 +31,6 @@ export interface AdminDeps {
  */
 export function createAdminService(deps: AdminDeps) {
   const { ctx, realtime } = deps;
-  const db = ctx.database.db;
   const monitor = createLoopMonitor();
   const figures = new Map<string, () => Promise<number>>();
   const startedAt = new Date();
@@ -32,19 +41,15 @@ export function createAdminService(deps: AdminDeps) {
     const { operatorOrgId, admin } = ctx.config;
     operator =
       operatorOrgId ??
-      (admin ? await firstOrgOfEmail(db, admin.email.trim().toLowerCase()) : undefined) ??
-      (await oldestOrg(db));
+      (admin ? await deps.directory.firstOrgOfEmail(admin.email.trim().toLowerCase()) : undefined) ??
+      (await deps.directory.oldestOrg());
     return operator;
   }
 
   async function assertOperator(p: Principal): Promise<void> {
     const orgId = await operatorOrg();
     if (!orgId || p.orgId !== orgId) {
-      throw new AppError(
-        403,
-        'not_operator',
-        'the control room belongs to the organisation that operates this server; sign in to it',
-      );
+      throw AdminErrors.notOperator();
     }
   }
 
@@ -75,8 +80,8 @@ export function createAdminService(deps: AdminDeps) {
     async statistics(p: Principal) {
       await assertOperator(p);
       const [orgs, users, totals, extra] = await Promise.all([
-        countOrgs(db),
-        countUsers(db),
+        deps.directory.countOrgs(),
+        deps.directory.countUsers(),
         realtime.totals(),
         figureValues(),
       ]);
@@ -90,6 +95,34 @@ export function createAdminService(deps: AdminDeps) {
           thisReplica: { replicaId: realtime.replicaId, ...realtime.local() },
         },
         figures: extra,
+      };
+    },
+
+    async executionMetrics(p: Principal, window: MetricWindow) {
+      await assertOperator(p);
+      return deps.runs.metrics(window);
+    },
+
+    /** Every agent's recent runs with its name and its org's (the control room spans orgs). */
+    async agentHealth(p: Principal, window: MetricWindow) {
+      await assertOperator(p);
+      const stats = await deps.runs.agentStats(window);
+      const [labels, orgNames] = await Promise.all([
+        deps.agents.labelsAcrossOrgs(stats.map((s) => s.agentId)),
+        deps.directory.orgNames(stats.map((s) => s.orgId)),
+      ]);
+      return {
+        at: new Date().toISOString(),
+        window,
+        items: stats.map((s) => {
+          const label = labels.get(`${s.orgId}:${s.agentId}`);
+          return {
+            ...s,
+            orgName: orgNames.get(s.orgId) ?? null,
+            name: label?.name ?? null,
+            slug: label?.slug ?? null,
+          };
+        }),
       };
     },
 
@@ -125,9 +158,7 @@ export function createAdminService(deps: AdminDeps) {
     async acceptRestart(p: Principal) {
       await assertOperator(p);
       if (!deps.restart.available) {
-        throw Errors.unavailable(
-          'this server runs without `switchboard serve`, so nothing would start it again',
-        );
+        throw AdminErrors.restartUnavailable();
       }
       return { status: 'restarting' as const, drainTimeoutMs: ctx.config.shutdownTimeoutMs };
     },

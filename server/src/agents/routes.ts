@@ -2,11 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../platform/auth.ts';
-import { errorResponses, requestMeta } from '../platform/http.ts';
+import { errorResponses, idParams, requestMeta } from '../platform/http.ts';
 import { pageOf, pageQuerySchema } from '../platform/pagination.ts';
-import { agentHealthSchema, healthQuerySchema } from '../usage/schema.ts';
-import { agentSchema, agentVersionSchema, createAgentBody, idParams, updateAgentBody } from './schema.ts';
-import { type AgentService, MAX_HEALTH_BATCH } from './service.ts';
+import { agentSchema, agentVersionSchema, createAgentBody, updateAgentBody } from './schema.ts';
+import type { AgentService } from './service.ts';
 
 /** Agents CRUD and their version history. */
 export function agentsRoutes(agents: AgentService) {
@@ -92,63 +91,6 @@ export function agentsRoutes(agents: AgentService) {
         await agents.remove(principalOf(request), request.params.id, requestMeta(request));
         return reply.status(204).send(null);
       },
-    );
-
-    app.get(
-      '/agents/health',
-      {
-        config: { auth: { permission: 'agents:read' } },
-        schema: {
-          operationId: 'listAgentHealth',
-          tags,
-          summary: `The health of many agents at once (the ids given, or the org's first ${MAX_HEALTH_BATCH})`,
-          description:
-            'Each item is what GET /agents/{id}/health answers; ids that are not agents of your org are left out.',
-          querystring: healthQuerySchema.extend({
-            ids: z
-              .string()
-              .max(MAX_HEALTH_BATCH * 101)
-              .optional()
-              .transform((v) =>
-                v
-                  ? [
-                      ...new Set(
-                        v
-                          .split(',')
-                          .map((s) => s.trim())
-                          .filter(Boolean),
-                      ),
-                    ]
-                  : undefined,
-              )
-              .refine((v) => !v || v.length <= MAX_HEALTH_BATCH, `at most ${MAX_HEALTH_BATCH} ids`)
-              .meta({ description: 'Comma-separated agent ids' }),
-          }),
-          response: { 200: z.object({ items: z.array(agentHealthSchema) }), ...errorResponses },
-        },
-      },
-      async (request) => ({
-        items: await agents.healthOf(principalOf(request), request.query.window, request.query.ids),
-      }),
-    );
-
-    app.get(
-      '/agents/:id/health',
-      {
-        config: { auth: { permission: 'agents:read' } },
-        schema: {
-          operationId: 'getAgentHealth',
-          tags,
-          summary:
-            'Success rate, errors, latency p50/p95, tokens and last activity of the agent over a recent window',
-          description:
-            "Computed from the usage records of the agent's model calls (chat and runs alike). Each call made after a hand-off counts for the agent that made it.",
-          params: idParams,
-          querystring: healthQuerySchema,
-          response: { 200: agentHealthSchema, ...errorResponses },
-        },
-      },
-      async (request) => agents.health(principalOf(request), request.params.id, request.query.window),
     );
 
     app.get(

@@ -1,9 +1,8 @@
 import { z } from 'zod';
+import { DEFAULT_MODEL } from '../providers/models/resolver.ts';
 import { guardrailSchema, guardrailsSchema } from './guardrails.ts';
-import { DEFAULT_MODEL, PROVIDER_NAME } from './models/providers.ts';
 
 const id = z.string().min(1).max(100);
-export const idParams = z.object({ id });
 
 export const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const slug = z
@@ -106,80 +105,3 @@ export const agentVersionSchema = z
     createdAt: z.string(),
   })
   .meta({ id: 'AgentVersion' });
-
-// ---- tools -----------------------------------------------------------------------------------
-
-export const toolSchema = z
-  .object({
-    name: z.string(),
-    description: z.string(),
-    parameters: z.record(z.string(), z.unknown()).meta({ description: 'JSON schema of the arguments' }),
-    requiresApproval: z.boolean(),
-    source: z.string().meta({ description: 'builtin, or where the tool comes from' }),
-    agents: z
-      .array(z.object({ id: z.string(), slug: z.string(), name: z.string() }))
-      .meta({ description: 'Agents of the org that may use it' }),
-  })
-  .meta({ id: 'Tool' });
-
-export const httpAllowlistSchema = z
-  .object({
-    hosts: z.array(z.string()),
-    updatedAt: z.string().nullable(),
-  })
-  .meta({ id: 'HttpAllowlist' });
-
-export const putHttpAllowlistBody = z
-  .strictObject({
-    hosts: z.array(z.string().min(1).max(253)).max(200).meta({
-      description: 'Host names (example.com), sub-domain wildcards (*.example.com) or IP addresses',
-    }),
-  })
-  .meta({ id: 'PutHttpAllowlistRequest' });
-
-// ---- model providers -------------------------------------------------------------------------
-
-const providerName = z
-  .string()
-  .regex(
-    PROVIDER_NAME,
-    'must be lower-case letters, digits and dashes, starting with a letter, at most 32 long',
-  );
-
-export const providerNameParams = z.object({ name: providerName });
-
-export const modelProviderSchema = z
-  .object({
-    name: z.string(),
-    kind: z.enum(['builtin', 'openai', 'anthropic', 'openai_compatible']),
-    baseUrl: z.string().nullable(),
-    apiKeySet: z.boolean().meta({ description: 'Whether a key is stored; the key itself is never returned' }),
-    source: z.enum(['builtin', 'server', 'org']).meta({
-      description: 'builtin: ships with Switchboard; server: from the environment; org: set through this API',
-    }),
-    configured: z.boolean().meta({ description: 'Whether models of this provider can be called now' }),
-    updatedAt: z.string().nullable(),
-  })
-  .meta({ id: 'ModelProvider' });
-
-export const putModelProviderBody = z
-  .strictObject({
-    name: providerName.meta({
-      description:
-        'openai, anthropic, or a name of your own for an OpenAI-compatible server (models are name:model)',
-    }),
-    baseUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(500)
-      .nullable()
-      .optional()
-      .meta({ description: 'Required for providers other than openai and anthropic' }),
-    apiKey: z
-      .string()
-      .min(1)
-      .max(500)
-      .nullable()
-      .optional()
-      .meta({ description: 'Stored encrypted; null removes it, leaving it out keeps the current one' }),
-  })
-  .meta({ id: 'PutModelProviderRequest' });

@@ -1,38 +1,35 @@
 import { isDeepStrictEqual } from 'node:util';
-import { auditChange, type RequestMeta } from '../audit/service.ts';
+import { auditChange } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import { isUniqueViolation } from '../platform/db/errors.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
+import type { RequestMeta } from '../platform/http.ts';
 import { newId } from '../platform/ids.ts';
 import { createOrgCache } from '../platform/org-cache.ts';
 import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts';
-import type { AgentHealth, HealthWindow } from '../usage/schema.ts';
-import type { UsageService } from '../usage/service.ts';
-import { DEFAULT_MODEL } from './models/providers.ts';
+import { DEFAULT_MODEL, parseModelRef } from '../providers/models/resolver.ts';
+import type { ToolRegistry } from '../tools/registry.ts';
 import { type Agent, presentAgent, presentVersion, snapshotOf } from './present.ts';
 import type { CreateAgentInput, UpdateAgentInput } from './schema.ts';
 import * as store from './store.ts';
 import type { AgentSnapshot } from './tables.ts';
-import type { ToolRegistry } from './tools/registry.ts';
 import { freeSlug, slugify, validateAgent } from './validation.ts';
 
 const slugTaken = (slug: string) =>
   new AppError(409, 'slug_taken', `an agent with slug "${slug}" already exists in this organisation`);
 
-/** Agents whose health one request may ask for. */
-export const MAX_HEALTH_BATCH = 100;
-
 export interface AgentServiceDeps {
   db: Db;
   bus: Bus;
   tools: ToolRegistry;
-  usage: UsageService;
+  /** Whether the org may name a model provider (the providers domain answers). */
+  providerExists(orgId: string, name: string): Promise<boolean>;
 }
 
 /** Agents of an org: create, change (each change a new version), delete, and their rules. */
-export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) {
+export function createAgentService({ db, bus, tools, providerExists }: AgentServiceDeps) {
   // What every chat turn reads (by id, or by slug on the OpenAI surface); dropped on any change.
   const cache = createOrgCache<Agent>({ name: 'agents', bus, orgIdOf: (_agent, key) => key.split(':')[0]! });
   const changing = <T>(orgId: string, work: Promise<T>) => cache.changing(orgId, work);
@@ -48,6 +45,12 @@ export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) 
     if (wanted.every((t) => known.has(t))) return known;
     for (const tool of await tools.list(orgId)) known.add(tool.name);
     return known;
+  }
+
+  /** The provider of `model` when the org may use it (none for a model that names no provider). */
+  async function knownProviders(orgId: string, model: string): Promise<Set<string>> {
+    const provider = parseModelRef(model)?.provider;
+    return provider && (await providerExists(orgId, provider)) ? new Set([provider]) : new Set();
   }
 
   async function requireAgent(tx: Tx, orgId: string, id: string) {
@@ -70,24 +73,6 @@ export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) 
       return presentAgent(await requireAgent(db, p.orgId, id));
     },
 
-    /** How the agent has fared lately, from the usage records of its model calls. */
-    async health(p: Principal, id: string, window: HealthWindow): Promise<AgentHealth> {
-      await requireAgent(db, p.orgId, id);
-      return usage.agentHealth(p.orgId, id, window);
-    },
-
-    /**
-     * The health of many agents in one answer (the agents list), `ids` or else the org's first
-     * `MAX_HEALTH_BATCH`; ids that are not the org's agents are left out.
-     */
-    async healthOf(p: Principal, window: HealthWindow, ids?: string[]): Promise<AgentHealth[]> {
-      const rows = ids
-        ? await store.findAgentsByIds(db, p.orgId, ids)
-        : await store.listAllAgents(db, p.orgId);
-      const chosen = rows.slice(0, MAX_HEALTH_BATCH);
-      return Promise.all(chosen.map((a) => usage.agentHealth(p.orgId, a.id, window)));
-    },
-
     /** For other domains (chat, conversations): an org's agent by id, or a 404. */
     async getForOrg(orgId: string, id: string): Promise<Agent> {
       const agent = await cache.get(`${orgId}:id:${id}`, async () => {
@@ -99,6 +84,29 @@ export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) 
     },
 
     /** For the OpenAI-compatible surface, where `model` is the slug. */
+    /** Agents of the org by id; ids of other orgs or of no agent are left out. */
+    async findMany(orgId: string, ids: string[]): Promise<Agent[]> {
+      return (await store.findAgentsByIds(db, orgId, ids)).map(presentAgent);
+    },
+
+    /** Names of agents of the org by id (the activity feed), others left out. */
+    async namesOf(orgId: string, ids: string[]): Promise<Map<string, string>> {
+      const rows = ids.length ? await store.findAgentsByIds(db, orgId, [...new Set(ids)]) : [];
+      return new Map(rows.map((a) => [a.id, a.name]));
+    },
+
+    /** Name and slug of agents by id across orgs, keyed `orgId:id` (the operator's control room). */
+    async labelsAcrossOrgs(ids: string[]): Promise<Map<string, { name: string; slug: string }>> {
+      const rows = await store.findAgentLabels(db, ids);
+      return new Map(rows.map((a) => [`${a.orgId}:${a.id}`, { name: a.name, slug: a.slug }]));
+    },
+
+    /** Every agent of the org with the model and tools it holds (tools and providers ask who uses them). */
+    async roster(orgId: string) {
+      const rows = await store.listAllAgents(db, orgId);
+      return rows.map((a) => ({ id: a.id, slug: a.slug, name: a.name, model: a.model, tools: a.tools }));
+    },
+
     async findBySlug(orgId: string, slug: string): Promise<Agent | undefined> {
       return cache.get(`${orgId}:slug:${slug}`, async () => {
         const row = await store.findAgentBySlug(db, orgId, slug);
@@ -108,7 +116,10 @@ export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) 
 
     async create(p: Principal, input: CreateAgentInput, meta: RequestMeta): Promise<Agent> {
       const id = newId('agt');
-      const known = await knownTools(p.orgId, input.tools ?? []);
+      const known = {
+        tools: await knownTools(p.orgId, input.tools ?? []),
+        providers: await knownProviders(p.orgId, input.model ?? DEFAULT_MODEL),
+      };
       try {
         return await changing(
           p.orgId,
@@ -148,8 +159,9 @@ export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) 
     },
 
     async update(p: Principal, id: string, input: UpdateAgentInput, meta: RequestMeta): Promise<Agent> {
-      const held = (await store.findAgent(db, p.orgId, id))?.tools ?? [];
-      const known = await knownTools(p.orgId, input.tools ?? [], held);
+      const stored = await store.findAgent(db, p.orgId, id);
+      const tools = await knownTools(p.orgId, input.tools ?? [], stored?.tools ?? []);
+      const providers = await knownProviders(p.orgId, input.model ?? stored?.model ?? DEFAULT_MODEL);
       try {
         return await changing(
           p.orgId,
@@ -177,7 +189,13 @@ export function createAgentService({ db, bus, tools, usage }: AgentServiceDeps) 
               throw slugTaken(next.slug);
             }
             // Tools it already had stay allowed, even if their source is unreachable now.
-            await validateAgent(tx, new Set([...known, ...before.tools]), p.orgId, id, next);
+            await validateAgent(
+              tx,
+              { tools: new Set([...tools, ...before.tools]), providers },
+              p.orgId,
+              id,
+              next,
+            );
             const version = current.version + 1;
             const updated = await store.updateAgent(tx, p.orgId, id, { ...next, version });
             await store.insertVersion(tx, {

@@ -171,3 +171,15 @@ export async function listVersions(
     .orderBy(desc(agentVersions.version))
     .limit(page.limit);
 }
+
+/** Names and slugs of agents by id, whatever their org (the operator's control room). */
+export async function findAgentLabels(
+  tx: Tx,
+  ids: string[],
+): Promise<Array<{ id: string; orgId: string; name: string; slug: string }>> {
+  if (ids.length === 0) return [];
+  return tx
+    .select({ id: agents.id, orgId: agents.orgId, name: agents.name, slug: agents.slug })
+    .from(agents)
+    .where(inArray(agents.id, [...new Set(ids)]));
+}

@@ -1,7 +1,6 @@
 import type { Tx } from '../platform/db/index.ts';
 import { AppError } from '../platform/errors.ts';
-import { BUILTIN_PROVIDERS, DEFAULT_MODEL, parseModelRef } from './models/providers.ts';
-import * as settings from './settings-store.ts';
+import { DEFAULT_MODEL, parseModelRef } from '../providers/models/resolver.ts';
 import * as store from './store.ts';
 import type { AgentSnapshot } from './tables.ts';
 
@@ -30,19 +29,22 @@ export async function freeSlug(tx: Tx, orgId: string, base: string): Promise<str
   }
 }
 
-/**
- * Checks tools, hand-offs and model against the org; throws a 400 naming what is wrong. `known` holds
- * the tool names the agent may list: the registry is read before the transaction, because listing
- * it may connect to the org's MCP servers.
- */
+/** What an agent may name, read before its transaction: tools (listing them may connect to MCP
+ * servers) and model providers (another domain's, read through its service). */
+export interface KnownNames {
+  tools: ReadonlySet<string>;
+  providers: ReadonlySet<string>;
+}
+
+/** Checks tools, hand-offs and model against the org; throws a 400 naming what is wrong. */
 export async function validateAgent(
   tx: Tx,
-  known: ReadonlySet<string>,
+  known: KnownNames,
   orgId: string,
   agentId: string,
   a: AgentSnapshot,
 ): Promise<void> {
-  const unknownTools = a.tools.filter((t) => !known.has(t));
+  const unknownTools = a.tools.filter((t) => !known.tools.has(t));
   if (unknownTools.length) {
     const names = unknownTools.map((t) => `"${t}"`).join(', ');
     throw new AppError(
@@ -82,8 +84,7 @@ export async function validateAgent(
       `the builtin provider has no model "${ref.model}"; use ${DEFAULT_MODEL}`,
     );
   }
-  const builtin = (BUILTIN_PROVIDERS as readonly string[]).includes(ref.provider);
-  if (!builtin && !(await settings.findProvider(tx, orgId, ref.provider))) {
+  if (!known.providers.has(ref.provider)) {
     throw new AppError(
       400,
       'unknown_provider',

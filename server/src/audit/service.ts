@@ -1,20 +1,22 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Principal } from '../platform/auth.ts';
+import type { FeedPosition } from '../platform/db/feed.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { Errors } from '../platform/errors.ts';
+import type { RequestMeta } from '../platform/http.ts';
 import { newId } from '../platform/ids.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
 import { AUDIT_CSV_COLUMNS, auditCsvLine, csvLine } from './csv.ts';
 import { presentAudit } from './present.ts';
 import type { AuditQuery } from './schema.ts';
-import { type AuditFilters, type AuditRow, insertAudit, listAudit, purgeAuditBefore } from './store.ts';
-
-/** Where a request came from; carried into audit rows and login events. */
-export interface RequestMeta {
-  ip: string;
-  userAgent: string | null;
-  requestId: string;
-}
+import {
+  type AuditFilters,
+  type AuditRow,
+  insertAudit,
+  listAudit,
+  listAuditFeed,
+  purgeAuditBefore,
+} from './store.ts';
 
 export interface AuditEvent {
   action: string;
@@ -110,6 +112,10 @@ export function createAuditService(db: Db) {
     },
 
     /** Deletes rows older than `days` days, in batches; returns how many went. */
+    /** The org's successful audit rows of these actions, newest first, from `before` on (the activity feed). */
+    feed: (orgId: string, actions: string[], page: { limit: number; before?: FeedPosition | undefined }) =>
+      listAuditFeed(db, orgId, actions, page),
+
     async purge(days: number, now = new Date()): Promise<number> {
       const cutoff = new Date(now.getTime() - days * 86_400_000);
       let total = 0;

@@ -1,4 +1,5 @@
 import { and, desc, eq, gte, inArray, lt, lte, type SQL } from 'drizzle-orm';
+import { atKey, type FeedPosition, newestFirst, olderThan } from '../platform/db/feed.ts';
 import type { Tx } from '../platform/db/index.ts';
 import { auditLog } from './tables.ts';
 
@@ -73,4 +74,43 @@ export async function purgeAuditBefore(tx: Tx, cutoff: Date, batch: number): Pro
     .limit(batch);
   const deleted = await tx.delete(auditLog).where(inArray(auditLog.id, old)).returning({ id: auditLog.id });
   return deleted.length;
+}
+
+export interface AuditFeedRow {
+  id: string;
+  at: string;
+  action: string;
+  actorType: 'user' | 'api_key' | 'system' | 'anonymous';
+  actorId: string | null;
+  resourceId: string | null;
+  details: Record<string, unknown> | null;
+}
+
+/** The org's successful audit rows of these actions, newest first. */
+export async function listAuditFeed(
+  tx: Tx,
+  orgId: string,
+  actions: string[],
+  page: { limit: number; before?: FeedPosition | undefined },
+): Promise<AuditFeedRow[]> {
+  const where = [
+    eq(auditLog.orgId, orgId),
+    eq(auditLog.outcome, 'success'),
+    inArray(auditLog.action, actions),
+  ];
+  if (page.before) where.push(olderThan(auditLog.createdAt, auditLog.id, page.before));
+  return tx
+    .select({
+      id: auditLog.id,
+      at: atKey(auditLog.createdAt),
+      action: auditLog.action,
+      actorType: auditLog.actorType,
+      actorId: auditLog.actorId,
+      resourceId: auditLog.resourceId,
+      details: auditLog.details,
+    })
+    .from(auditLog)
+    .where(and(...where))
+    .orderBy(...newestFirst(auditLog.createdAt, auditLog.id))
+    .limit(page.limit);
 }

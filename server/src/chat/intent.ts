@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Agent } from '../agents/present.ts';
-import type { StreamLimiter } from '../agents/stream-limiter.ts';
 import { AppError } from '../platform/errors.ts';
 import type { IntentHandler } from '../realtime/session.ts';
 import { MAX_MESSAGE_CHARS } from './schema.ts';
 import type { ChatService } from './service.ts';
+import type { StreamLimiter } from './stream-limiter.ts';
 
 /**
  * `{type:"intent", intent, session_id?, agent_type?, agent_id?, metadata?, detach?, id?}` on the

@@ -1,53 +1,47 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { AgentsModule } from '../agents/module.ts';
-import { createStreamLimiter } from '../agents/stream-limiter.ts';
+import type { AgentService } from '../agents/service.ts';
 import type { ConversationService } from '../conversations/service.ts';
+import type { Execution } from '../execution/module.ts';
 import type { AppContext } from '../platform/context.ts';
-import type { RunsDomain } from '../runs/module.ts';
-import { createInlineTurns } from './inline.ts';
+import type { RunsService } from '../runs/service.ts';
 import { createIntentHandler } from './intent.ts';
+import { createOpenAiService } from './openai-service.ts';
 import { createChatService } from './service.ts';
+import { createStreamLimiter } from './stream-limiter.ts';
 
 /**
- * Wires chat: the service every surface uses, the cap on open streams (SSE, WebSocket intents and
- * streamed completions, per user and per org), and the WebSocket intent handler.
+ * Wires chat: the service every chat surface uses, the OpenAI surface's, the cap on open streams
+ * (SSE, WebSocket intents and streamed completions, per user and per org), and the WebSocket intent
+ * handler.
  */
-export function createChat(deps: {
+export function createChatModule(deps: {
   ctx: AppContext;
-  agents: AgentsModule;
+  agents: AgentService;
   conversations: ConversationService;
-  runs: RunsDomain;
+  runs: RunsService;
+  execution: Execution;
   log: FastifyBaseLogger;
 }) {
-  const { ctx, runs } = deps;
+  const { ctx } = deps;
   const limiter = createStreamLimiter({
     perUser: ctx.config.chat.maxStreamsPerUser,
     perOrg: ctx.config.chat.maxStreamsPerOrg,
   });
   const chat = createChatService({
-    db: ctx.database.db,
     bus: ctx.bus,
-    runs: runs.runs,
-    agents: deps.agents.agents,
+    runs: deps.runs,
+    agents: deps.agents,
     conversations: deps.conversations,
-    wake: () => runs.worker.wake(),
     log: deps.log,
-    inline: ctx.config.chat.inlineMax
-      ? createInlineTurns({
-          runAgentTurn: deps.agents.runAgentTurn,
-          runs: runs.inline,
-          maxInFlight: ctx.config.chat.inlineMax,
-          timeoutSeconds: ctx.config.runs.timeoutSeconds,
-        })
-      : undefined,
   });
   return {
     chat,
+    openai: createOpenAiService({ chat, agents: deps.agents, inline: deps.execution.inline }),
     limiter,
     intents: createIntentHandler({ chat, limiter }),
-    /** Ends every chat stream and wait; their runs carry on. */
+    /** Ends every chat stream (their runs carry on). */
     close: () => chat.close(),
   };
 }
 
-export type Chat = ReturnType<typeof createChat>;
+export type ChatModule = ReturnType<typeof createChatModule>;

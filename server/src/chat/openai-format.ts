@@ -1,7 +1,7 @@
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import { z } from 'zod';
-import type { TurnMessage, TurnUsage } from '../agents/events.ts';
+import type { TurnMessage, TurnUsage } from '../execution/events.ts';
 import { AppError } from '../platform/errors.ts';
 import { MAX_MESSAGE_CHARS } from './schema.ts';
 

@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { StreamLimiter } from '../agents/stream-limiter.ts';
 import { principalOf } from '../platform/auth.ts';
 import { AppError } from '../platform/errors.ts';
 import { openSse, type SseStream } from '../platform/sse.ts';
+import { clientGone, failureStatus, turnFailed } from './failures.ts';
 import {
   checkRequest,
   chunk,
@@ -18,8 +18,10 @@ import {
   turnFromMessages,
   usageChunk,
 } from './openai-format.ts';
-import { clientGone, disconnectSignal } from './routes.ts';
-import { type ChatService, failureStatus, type StatelessTurnRequest } from './service.ts';
+import type { OpenAiService, StatelessTurnRequest } from './openai-service.ts';
+import { disconnectSignal } from './routes.ts';
+import type { ChatService } from './service.ts';
+import type { StreamLimiter } from './stream-limiter.ts';
 
 const errors = { 400: openaiError, 401: openaiError, 403: openaiError, 404: openaiError, 429: openaiError };
 
@@ -64,7 +66,7 @@ const modelNotFound = (model: string) =>
  * (with `x-run-id`) once the turn's run exists.
  */
 async function streamCompletion(
-  chat: ChatService,
+  openai: OpenAiService,
   request: FastifyRequest,
   reply: FastifyReply,
   turn: StatelessTurnRequest,
@@ -79,7 +81,7 @@ async function streamCompletion(
   const fail = (status: number, code: string, message: string) =>
     stream?.send({ data: errorBody(status, code, message, null) });
   try {
-    const { shutdown } = await chat.streamTurn(p, turn, disconnectSignal(reply), {
+    const { shutdown } = await openai.streamTurn(p, turn, disconnectSignal(reply), {
       open(run) {
         runId = run.id;
         base = { id: `chatcmpl-${run.id}`, created: Math.floor(run.createdAt.getTime() / 1000), model };
@@ -118,8 +120,8 @@ async function streamCompletion(
  * slug), and a completion is a chat turn (a run with source `openai`) whose history the request
  * carries. Authenticated like the rest of the API (API key or access token as Bearer).
  */
-export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) {
-  const { chat, limiter } = deps;
+export function openaiRoutes(deps: { openai: OpenAiService; chat: ChatService; limiter: StreamLimiter }) {
+  const { openai, chat, limiter } = deps;
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     app.setErrorHandler(openaiErrorHandler);
@@ -152,7 +154,7 @@ export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }
         },
       },
       async (request) => {
-        const agents = await chat.listAgents(principalOf(request));
+        const agents = await openai.listAgents(principalOf(request));
         return {
           object: 'list' as const,
           data: agents.map((a) => ({
@@ -216,8 +218,12 @@ export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }
           source: 'openai' as const,
         };
         if (body.stream !== true) {
-          const done = await chat.complete(p, turnRequest, disconnectSignal(reply));
-          if (!done) throw clientGone();
+          const done = await openai.complete(p, turnRequest, disconnectSignal(reply));
+          if (done.status === 'gone') throw clientGone();
+          if (done.status === 'interrupted') {
+            throw new AppError(503, 'server_restarting', 'the server is restarting; send the request again');
+          }
+          if (done.status === 'failed') throw turnFailed(done, { id: done.runId, conversationId: null });
           reply.header('x-run-id', done.runId);
           const joiner = createContentJoiner();
           for (const text of done.texts) joiner.completed(text);
@@ -232,7 +238,7 @@ export function openaiRoutes(deps: { chat: ChatService; limiter: StreamLimiter }
         const release = limiter.acquire(p);
         try {
           const includeUsage = body.stream_options?.include_usage === true;
-          await streamCompletion(chat, request, reply, turnRequest, agent.slug, includeUsage);
+          await streamCompletion(openai, request, reply, turnRequest, agent.slug, includeUsage);
           return reply;
         } finally {
           release();

@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { StreamLimiter } from '../agents/stream-limiter.ts';
+import { executionEventSchema, type LoggedEvent } from '../execution/events.ts';
 import { principalOf } from '../platform/auth.ts';
-import { AppError, errorEnvelopeSchema } from '../platform/errors.ts';
+import { errorEnvelopeSchema } from '../platform/errors.ts';
 import { errorResponses, idempotencyHeaders } from '../platform/http.ts';
-import { openSse } from '../platform/sse.ts';
-import { resumeSeq } from '../runs/routes.ts';
-import type { SequencedChatEvent } from './events.ts';
-import { chatBody, chatResponse, chatStreamEventSchema } from './schema.ts';
+import { openSse, resumeSeq } from '../platform/sse.ts';
+import { clientGone, turnFailed, turnInterrupted } from './failures.ts';
+import { chatBody, chatResponse } from './schema.ts';
 import { type ChatService, RESUME_GRACE_MS, type StartedTurn } from './service.ts';
+import type { StreamLimiter } from './stream-limiter.ts';
 
 /** An EventSource waits this long before reconnecting; well inside the run's grace. */
 const RETRY_MS = 1_000;
@@ -19,17 +19,13 @@ const streamResponse = {
     'text/event-stream: one event per chat event, `event:` its type, `id:` its sequence number in the ' +
     "run's log, `data:` the event as JSON. The first is `run.queued`, naming the run; the last is " +
     '`run.completed` or `run.failed`.',
-  content: { 'text/event-stream': { schema: chatStreamEventSchema } },
+  content: { 'text/event-stream': { schema: executionEventSchema } },
 };
 
 const runHeaders = (turn: StartedTurn) => ({
   'x-run-id': turn.run.id,
   ...(turn.run.conversationId ? { 'x-conversation-id': turn.run.conversationId } : {}),
 });
-
-/** The client went away mid-request; nobody reads this answer, the audit log records it. */
-export const clientGone = () =>
-  new AppError(499, 'client_closed_request', 'the client closed the connection before the reply');
 
 /** Aborts when the client goes away before its answer was sent. */
 export function disconnectSignal(reply: FastifyReply): AbortSignal {
@@ -52,7 +48,7 @@ async function sendStream(
   reply.headers(runHeaders(turn));
   const stream = openSse(reply);
   reply.raw.write(`retry: ${RETRY_MS}\n\n`);
-  const send = (e: SequencedChatEvent) => stream.send({ id: e.seq, event: e.event.type, data: e.event });
+  const send = (e: LoggedEvent) => stream.send({ id: e.seq, event: e.event.type, data: e.event });
   try {
     const { shutdown } = await chat.stream(p, turn, { ...opts, send, signal: stream.signal });
     if (shutdown) {
@@ -112,7 +108,9 @@ export function chatRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) 
         });
         reply.headers(runHeaders(turn));
         const outcome = await chat.wait(p, turn, disconnectSignal(reply));
-        if (!outcome) throw clientGone();
+        if (outcome.status === 'gone') throw clientGone();
+        if (outcome.status === 'interrupted') throw turnInterrupted(turn.run);
+        if (outcome.status === 'failed') throw turnFailed(outcome, turn.run);
         const conversationId = turn.run.conversationId ?? '';
         const events = body.includeEvents ? { events: outcome.events } : {};
         if (outcome.status === 'waiting_approval') {

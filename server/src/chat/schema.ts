@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { turnUsageSchema } from '../agents/events.ts';
+import { executionEventSchema, turnUsageSchema } from '../execution/events.ts';
 
 const id = z.string().min(1).max(100);
 
@@ -31,87 +31,6 @@ export const chatBody = z
 
 export type ChatBody = z.infer<typeof chatBody>;
 
-const agentId = z
-  .string()
-  .meta({ description: 'The agent speaking (differs from the first after a hand-off)' });
-
-/**
- * What `/chat/stream`, `GET /chat/stream/{id}` and the WebSocket `intent` message send: the chat
- * vocabulary of API.md, mapped from the run's event log. The SSE `id:` and the WebSocket `seq` are the
- * run log's sequence numbers, so `Last-Event-ID` resumes without gaps or repeats.
- */
-export const chatStreamEventSchema = z
-  .discriminatedUnion('type', [
-    z
-      .object({
-        type: z.literal('run.queued'),
-        runId: z.string(),
-        conversationId: z.string().nullable(),
-        agentId: z.string(),
-      })
-      .meta({ description: 'Always first: names the run (to resume or cancel) and its conversation' }),
-    z.object({
-      type: z.literal('run.started'),
-      agentId,
-      model: z.string(),
-      attempt: z.number().int(),
-      resumed: z
-        .boolean()
-        .meta({ description: 'True when the run continues after an approval or a worker restart' }),
-    }),
-    z.object({ type: z.literal('message.delta'), text: z.string(), agentId }),
-    z.object({
-      type: z.literal('tool.called'),
-      name: z.string(),
-      arguments: z.unknown(),
-      callId: z.string(),
-      agentId,
-    }),
-    z.object({
-      type: z.literal('tool.result'),
-      name: z.string(),
-      callId: z.string(),
-      output: z.string(),
-      isError: z.boolean(),
-      agentId,
-    }),
-    z.object({
-      type: z.literal('handoff'),
-      from: z.string().meta({ description: 'Agent id handing off' }),
-      to: z.string().meta({ description: 'Agent id taking over' }),
-    }),
-    z
-      .object({
-        type: z.literal('approval.required'),
-        name: z.string(),
-        arguments: z.unknown(),
-        callId: z.string(),
-        agentId,
-        inboxItemId: z.string().meta({ description: 'Approve or reject it with POST /inbox/{id}/approve' }),
-      })
-      .meta({ description: 'The run pauses; the stream stays open and continues once a person decides' }),
-    z.object({ type: z.literal('message.completed'), text: z.string(), agentId }),
-    z.object({
-      type: z.literal('run.completed'),
-      output: z.string(),
-      agentId: z.string().meta({ description: 'The agent that spoke last' }),
-      usage: turnUsageSchema,
-    }),
-    z.object({
-      type: z.literal('run.failed'),
-      code: z.string().meta({ description: 'model_error, cancelled, run_timeout, max_turns, ...' }),
-      message: z.string(),
-    }),
-    z.object({ type: z.literal('error'), code: z.string(), message: z.string() }).meta({
-      description:
-        'Not the end of the run: `retrying` (a transient failure; the turn starts again) or ' +
-        '`server_restarting` (resume with Last-Event-ID)',
-    }),
-  ])
-  .meta({ id: 'ChatStreamEvent' });
-
-export type ChatStreamEvent = z.infer<typeof chatStreamEventSchema>;
-
 export const chatResponse = z
   .object({
     runId: z.string(),
@@ -131,7 +50,7 @@ export const chatResponse = z
       .meta({
         description: 'With waiting_approval: what needs approving; the run continues in the background',
       }),
-    events: z.array(chatStreamEventSchema).optional().meta({ description: 'With includeEvents' }),
+    events: z.array(executionEventSchema).optional().meta({ description: 'With includeEvents' }),
   })
   .meta({ id: 'ChatResponse' });
 

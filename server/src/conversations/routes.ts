@@ -2,12 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../platform/auth.ts';
-import { errorResponses, requestMeta } from '../platform/http.ts';
+import { errorResponses, idParams, requestMeta } from '../platform/http.ts';
 import { pageOf, pageQuerySchema } from '../platform/pagination.ts';
 import {
   conversationSchema,
   createConversationBody,
-  idParams,
   listConversationsQuery,
   messageSchema,
   updateConversationBody,

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { pageQuerySchema } from '../platform/pagination.ts';
 
 const id = z.string().min(1).max(100);
-export const idParams = z.object({ id });
 
 const title = z.string().trim().min(1).max(200);
 

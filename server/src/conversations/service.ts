@@ -1,10 +1,11 @@
-import type { TurnMessage } from '../agents/events.ts';
 import type { AgentService } from '../agents/service.ts';
-import { auditChange, type RequestMeta } from '../audit/service.ts';
+import { auditChange } from '../audit/service.ts';
+import type { TurnMessage } from '../execution/events.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { Errors } from '../platform/errors.ts';
+import type { RequestMeta } from '../platform/http.ts';
 import { newId } from '../platform/ids.ts';
 import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts';
 import { type Conversation, type Message, presentConversation, presentMessage } from './present.ts';

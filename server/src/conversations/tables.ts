@@ -1,4 +1,5 @@
 import { index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { TurnMessage } from '../execution/events.ts';
 import { orgs } from '../identity/tables.ts';
 import { ts } from '../platform/db/columns.ts';
 
@@ -24,19 +25,10 @@ export const conversations = pgTable(
   (t) => [index('conversations_org_idx').on(t.orgId, t.id)],
 );
 
-export type MessageRole = 'user' | 'assistant' | 'tool_call' | 'tool_result' | 'handoff';
+export type MessageRole = TurnMessage['role'];
 
 /** Role-specific fields: tool name, call id and arguments, or the hand-off's from and to. */
-export interface MessageData {
-  toolName?: string;
-  callId?: string;
-  arguments?: unknown;
-  isError?: boolean;
-  /** An assistant reply cut off by a failure or cancellation. */
-  incomplete?: boolean;
-  from?: string;
-  to?: string;
-}
+export type MessageData = TurnMessage['data'];
 
 /** One message of a conversation, numbered by `seq` so the order never depends on clocks. */
 export const conversationMessages = pgTable(

@@ -1,8 +1,9 @@
-import { auditChange, type RequestMeta } from '../audit/service.ts';
+import { auditChange } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import { sha256 } from '../platform/crypto.ts';
 import type { Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
+import type { RequestMeta } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts';
 import { assertStrongPassword, type IdentityDeps, normaliseEmail } from './auth-service.ts';

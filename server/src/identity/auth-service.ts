@@ -1,9 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { type RequestMeta, recordAudit } from '../audit/service.ts';
+import { recordAudit } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import { sha256 } from '../platform/crypto.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { AppError, Errors } from '../platform/errors.ts';
+import type { RequestMeta } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import type { ApiKeyCache } from './authenticator.ts';
 import type { Keyring } from './keyring.ts';

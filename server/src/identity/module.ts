@@ -5,6 +5,7 @@ import type { Db } from '../platform/db/index.ts';
 import { createAccessService } from './access-service.ts';
 import { createAuthService, type IdentityDeps } from './auth-service.ts';
 import { createApiKeyCache, createAuthenticator } from './authenticator.ts';
+import { createDirectory } from './directory.ts';
 import { createKeyring } from './keyring.ts';
 import { createPasswordHasher } from './passwords.ts';
 
@@ -28,6 +29,7 @@ export function createIdentity(db: Db, bus: Bus, config: Config, log: FastifyBas
     keyring,
     auth: createAuthService(deps),
     access: createAccessService(deps),
+    directory: createDirectory(db),
     authenticate: createAuthenticator(db, keyring, apiKeys),
     start: () => keyring.start(),
     stop: () => {

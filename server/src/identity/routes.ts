@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../platform/auth.ts';
-import { errorResponses, requestMeta } from '../platform/http.ts';
+import { errorResponses, idParams, requestMeta } from '../platform/http.ts';
 import { pageOf, pageQuerySchema } from '../platform/pagination.ts';
 import type { AccessService } from './access-service.ts';
 import type { AuthService } from './auth-service.ts';
@@ -14,7 +14,6 @@ import {
   createApiKeyBody,
   createdApiKeySchema,
   createRoleBody,
-  idParams,
   loginBody,
   logoutBody,
   memberSchema,

@@ -6,8 +6,6 @@ const password = z.string().min(1).max(PASSWORD_MAX);
 const name = z.string().trim().min(1).max(120);
 const id = z.string().min(1).max(100);
 
-export const idParams = z.object({ id });
-
 export const userSchema = z
   .object({ id: z.string(), email: z.string(), name: z.string(), createdAt: z.string() })
   .meta({ id: 'User' });

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
 import type { Tx } from '../platform/db/index.ts';
-import { memberships, orgs, roles, users } from './tables.ts';
+import { apiKeys, memberships, orgs, roles, users } from './tables.ts';
 
 export interface OrgRecord {
   id: string;
@@ -223,4 +223,88 @@ export async function countMembersWithRoles(tx: Tx, orgId: string, roleIds: stri
     .from(memberships)
     .where(and(eq(memberships.orgId, orgId), inArray(memberships.roleId, roleIds)));
   return row?.n ?? 0;
+}
+
+/** Who can be named in an org: its roles, API keys, memberships, and users (while they are members). */
+export type NamedKind = 'role' | 'api_key' | 'member' | 'user';
+
+type NameRows = Promise<Array<{ id: string; name: string | null }>>;
+
+const NAME_LOOKUPS: Record<NamedKind, (tx: Tx, orgId: string, ids: string[]) => NameRows> = {
+  role: (tx, orgId, ids) =>
+    tx
+      .select({ id: roles.id, name: roles.name })
+      .from(roles)
+      .where(and(eq(roles.orgId, orgId), inArray(roles.id, ids))),
+  api_key: (tx, orgId, ids) =>
+    tx
+      .select({ id: apiKeys.id, name: apiKeys.name })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.orgId, orgId), inArray(apiKeys.id, ids))),
+  member: (tx, orgId, ids) =>
+    tx
+      .select({ id: memberships.id, name: users.name })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(and(eq(memberships.orgId, orgId), inArray(memberships.id, ids))),
+  // Only people who are (still) members of this org are named.
+  user: (tx, orgId, ids) =>
+    tx
+      .select({ id: users.id, name: users.name })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(and(eq(memberships.orgId, orgId), inArray(users.id, ids))),
+};
+
+/** The current name of each id of this kind that exists in the org. */
+export async function namesOf(
+  tx: Tx,
+  orgId: string,
+  kind: NamedKind,
+  ids: string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await NAME_LOOKUPS[kind](tx, orgId, [...new Set(ids)]);
+  return new Map(rows.flatMap((r) => (r.name ? [[r.id, r.name] as const] : [])));
+}
+
+export async function countOrgs(tx: Tx): Promise<number> {
+  const [row] = await tx.select({ n: count() }).from(orgs);
+  return row?.n ?? 0;
+}
+
+export async function countUsers(tx: Tx): Promise<number> {
+  const [row] = await tx.select({ n: count() }).from(users);
+  return row?.n ?? 0;
+}
+
+/** The first org a user joined, found by email (the start-up admin's org). */
+export async function firstOrgOfEmail(tx: Tx, email: string): Promise<string | undefined> {
+  const [row] = await tx
+    .select({ orgId: memberships.orgId })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(users.email, email))
+    .orderBy(asc(memberships.createdAt))
+    .limit(1);
+  return row?.orgId;
+}
+
+export async function oldestOrg(tx: Tx): Promise<string | undefined> {
+  const [row] = await tx
+    .select({ id: orgs.id })
+    .from(orgs)
+    .orderBy(asc(orgs.createdAt), asc(orgs.id))
+    .limit(1);
+  return row?.id;
+}
+
+/** Names of orgs by id. */
+export async function orgNames(tx: Tx, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx
+    .select({ id: orgs.id, name: orgs.name })
+    .from(orgs)
+    .where(inArray(orgs.id, [...new Set(ids)]));
+  return new Map(rows.map((r) => [r.id, r.name]));
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { z } from 'zod';
-import type { RequestMeta } from '../audit/service.ts';
 import { errorEnvelopeSchema } from './errors.ts';
 
 /**
@@ -65,6 +64,16 @@ export function enforceRouteDeclarations(app: FastifyInstance): RouteRecord[] {
   });
   return routes;
 }
+
+/** Who made a request and from where, for the audit log. */
+export interface RequestMeta {
+  ip: string;
+  userAgent: string | null;
+  requestId: string;
+}
+
+/** `/{id}` path parameters of a resource route. */
+export const idParams = z.object({ id: z.string().min(1).max(100) });
 
 /** The `Idempotency-Key` header of routes that keep their own idempotency (runs, chat turns). */
 export const idempotencyHeaders = z.object({

@@ -61,3 +61,10 @@ export function openSse(reply: FastifyReply): SseStream {
     },
   };
 }
+
+/** `Last-Event-ID` (a reconnecting EventSource) wins over `?after=`; both mean "events after this seq". */
+export function resumeSeq(lastEventId: unknown, after: number | undefined): number {
+  const fromHeader = typeof lastEventId === 'string' ? Number.parseInt(lastEventId, 10) : Number.NaN;
+  if (Number.isInteger(fromHeader) && fromHeader >= 0) return fromHeader;
+  return after ?? 0;
+}

@@ -1,43 +1,27 @@
+import type { ExecutionEvent, LoggedEvent } from '../execution/events.ts';
+import { storedForm } from '../execution/log-format.ts';
+import { runTopic } from '../execution/records.ts';
 import type { Bus } from '../platform/bus.ts';
-import type { Db, Tx } from '../platform/db/index.ts';
+import type { Db } from '../platform/db/index.ts';
+import { inTransaction, type Work } from '../platform/db/work.ts';
 import { insertRunEvent, nextSeq } from './store.ts';
 
-export interface RunEvent {
+/** An event of a run's log with the run it belongs to, as it goes out on the bus. */
+export interface RunLogEvent extends LoggedEvent {
   runId: string;
   orgId: string;
-  seq: number;
-  type: string;
-  data: Record<string, unknown>;
-  at: string;
 }
 
-export const runTopic = (runId: string) => `run:${runId}`;
-/** Control messages to whichever worker runs a run (cancel), across replicas. */
-export const runControlTopic = (runId: string) => `run-control:${runId}`;
-
-/** Appends one event to a run's log inside the caller's transaction; publish it after commit. */
-export async function appendRunEvent(
-  tx: Tx,
-  run: { id: string; orgId: string },
-  type: string,
-  data: Record<string, unknown>,
-): Promise<RunEvent> {
-  const seq = await nextSeq(tx, run.id);
-  const at = new Date();
-  await insertRunEvent(tx, { runId: run.id, orgId: run.orgId, seq, type, data, createdAt: at });
-  return { runId: run.id, orgId: run.orgId, seq, type, data, at: at.toISOString() };
-}
-
-export async function publishRunEvents(bus: Bus, events: RunEvent[]): Promise<void> {
-  // Published together (in order), so the bus sends them as one message.
+/** Publishes log events (in order, one bus message for the lot) on their runs' topics. */
+export async function publishRunEvents(bus: Bus, events: RunLogEvent[]): Promise<void> {
   await Promise.all(
     events.map((e) =>
       bus.publish({
         topic: runTopic(e.runId),
-        type: e.type,
+        type: e.event.type,
         orgId: e.orgId,
         seq: e.seq,
-        data: e.data,
+        data: e.event,
         at: e.at,
       }),
     ),
@@ -45,31 +29,22 @@ export async function publishRunEvents(bus: Bus, events: RunEvent[]): Promise<vo
 }
 
 /**
- * Runs `fn` in a transaction that may append run events, and publishes those events only after the
- * transaction commits (the outbox rule): subscribers never see a change that was rolled back.
+ * Appends one event to a run's log inside the caller's unit of work; it is published once that
+ * commits (the outbox rule: subscribers never see a change that was rolled back).
  */
-export async function inRunTransaction<T>(
-  db: Db,
+export async function appendRunEvent(
+  work: Work,
   bus: Bus,
-  fn: (
-    tx: Tx,
-    emit: (
-      run: { id: string; orgId: string },
-      type: string,
-      data: Record<string, unknown>,
-    ) => Promise<RunEvent>,
-  ) => Promise<T>,
-): Promise<T> {
-  const events: RunEvent[] = [];
-  const result = await db.transaction((tx) =>
-    fn(tx, async (run, type, data) => {
-      const event = await appendRunEvent(tx, run, type, data);
-      events.push(event);
-      return event;
-    }),
-  );
-  await publishRunEvents(bus, events);
-  return result;
+  run: { id: string; orgId: string },
+  event: ExecutionEvent,
+): Promise<RunLogEvent> {
+  const seq = await nextSeq(work.tx, run.id);
+  const at = new Date();
+  const { type, data } = storedForm(event);
+  await insertRunEvent(work.tx, { runId: run.id, orgId: run.orgId, seq, type, data, createdAt: at });
+  const logged = { runId: run.id, orgId: run.orgId, seq, at: at.toISOString(), event };
+  work.afterCommit(() => publishRunEvents(bus, [logged]));
+  return logged;
 }
 
 /** How long consecutive text deltas are gathered into one stored event. */
@@ -83,13 +58,12 @@ const DELTA_WINDOW_MS = 25;
  */
 export function createRunEventWriter(db: Db, bus: Bus, run: { id: string; orgId: string }) {
   let chain: Promise<unknown> = Promise.resolve();
-  let pendingText = '';
-  let pendingAgent: unknown;
+  let pending: { text: string; agentId: string } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let lastDeltaWrite = 0;
 
-  const write = (type: string, data: Record<string, unknown>) => {
-    const next = chain.then(() => inRunTransaction(db, bus, (_tx, emit) => emit(run, type, data)));
+  const write = (event: ExecutionEvent) => {
+    const next = chain.then(() => inTransaction(db, (work) => appendRunEvent(work, bus, run, event)));
     chain = next.catch(() => {});
     return next;
   };
@@ -97,26 +71,25 @@ export function createRunEventWriter(db: Db, bus: Bus, run: { id: string; orgId:
   const flushDeltas = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (!pendingText) return chain;
-    const text = pendingText;
-    pendingText = '';
+    if (!pending) return chain;
+    const { text, agentId } = pending;
+    pending = undefined;
     lastDeltaWrite = Date.now();
-    return write('message.delta', { text, ...(pendingAgent ? { agentId: pendingAgent } : {}) });
+    return write({ type: 'message.delta', text, agentId });
   };
 
   return {
     /** Queues an event; deltas may be merged, everything else is written in order after them. */
-    append(type: string, data: Record<string, unknown>): Promise<unknown> {
-      if (type === 'message.delta' && typeof data.text === 'string') {
-        if (pendingText && data.agentId !== pendingAgent) void flushDeltas();
-        pendingText += data.text;
-        pendingAgent = data.agentId;
-        if (Date.now() - lastDeltaWrite >= DELTA_WINDOW_MS) return flushDeltas();
-        timer ??= setTimeout(() => void flushDeltas(), DELTA_WINDOW_MS);
-        return chain;
+    append(event: ExecutionEvent): void {
+      if (event.type === 'message.delta') {
+        if (pending && event.agentId !== pending.agentId) void flushDeltas();
+        pending = { text: (pending?.text ?? '') + event.text, agentId: event.agentId };
+        if (Date.now() - lastDeltaWrite >= DELTA_WINDOW_MS) void flushDeltas();
+        else timer ??= setTimeout(() => void flushDeltas(), DELTA_WINDOW_MS);
+        return;
       }
       void flushDeltas();
-      return write(type, data);
+      void write(event);
     },
     /** Waits until everything appended so far is stored and published. */
     async drain(): Promise<void> {
@@ -125,5 +98,3 @@ export function createRunEventWriter(db: Db, bus: Bus, run: { id: string; orgId:
     },
   };
 }
-
-export type RunEventWriter = ReturnType<typeof createRunEventWriter>;

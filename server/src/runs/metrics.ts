@@ -1,6 +1,6 @@
 import type { PgBoss } from 'pg-boss';
+import { RUNS_QUEUE } from '../execution/records.ts';
 import type { Database } from '../platform/db/index.ts';
-import { RUNS_QUEUE } from './service.ts';
 
 export const METRIC_WINDOWS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000 } as const;
 export type MetricWindow = keyof typeof METRIC_WINDOWS;
@@ -69,6 +69,9 @@ const DURATION = 'extract(epoch from (finished_at - started_at)) * 1000';
  * Platform-wide execution figures for the control room: runs by status now, finished runs and their
  * duration percentiles in the window, throughput per minute, and the job queue's depth.
  */
+export type ExecutionMetrics = Awaited<ReturnType<typeof executionMetrics>>;
+export type AgentRunStats = Awaited<ReturnType<typeof agentRunStats>>[number];
+
 export async function executionMetrics(database: Database, queue: PgBoss, window: MetricWindow) {
   const now = Date.now();
   const since = new Date(now - METRIC_WINDOWS[window]);
@@ -116,17 +119,14 @@ export async function executionMetrics(database: Database, queue: PgBoss, window
 }
 
 /**
- * Every agent's recent runs across the platform: volume, success rate, latency and the last run, with
- * its organisation's name (the control room spans orgs).
+ * Every agent's recent runs across the platform: volume, success rate, latency and the last run (the
+ * control room spans orgs; it names agents and orgs through their domains).
  */
-export async function agentHealthTable(database: Database, window: MetricWindow, limit = 200) {
+export async function agentRunStats(database: Database, window: MetricWindow, limit = 200) {
   const since = new Date(Date.now() - METRIC_WINDOWS[window]);
   const rows = await database.query<{
     agent_id: string;
     org_id: string;
-    org_name: string | null;
-    name: string | null;
-    slug: string | null;
     runs: number;
     succeeded: number;
     failed: number;
@@ -134,44 +134,36 @@ export async function agentHealthTable(database: Database, window: MetricWindow,
     p95: number | null;
     last_run_at: Date | string | null;
   }>(
-    `select r.agent_id, r.org_id, o.name as org_name, a.name, a.slug,
+    `select agent_id, org_id,
       count(*)::int as runs,
-      count(*) filter (where r.status = 'succeeded')::int as succeeded,
-      count(*) filter (where r.status = 'failed')::int as failed,
-      percentile_cont(0.5) within group (order by extract(epoch from (r.finished_at - r.started_at)) * 1000) as p50,
-      percentile_cont(0.95) within group (order by extract(epoch from (r.finished_at - r.started_at)) * 1000) as p95,
-      max(r.created_at) as last_run_at
-    from runs r left join agents a on a.id = r.agent_id and a.org_id = r.org_id
-      left join orgs o on o.id = r.org_id
-    where r.created_at >= $1
-    group by r.agent_id, r.org_id, o.name, a.name, a.slug
+      count(*) filter (where status = 'succeeded')::int as succeeded,
+      count(*) filter (where status = 'failed')::int as failed,
+      percentile_cont(0.5) within group (order by extract(epoch from (finished_at - started_at)) * 1000) as p50,
+      percentile_cont(0.95) within group (order by extract(epoch from (finished_at - started_at)) * 1000) as p95,
+      max(created_at) as last_run_at
+    from runs
+    where created_at >= $1
+    group by agent_id, org_id
     order by runs desc
     limit $2`,
     [since, limit],
   );
-  return {
-    at: new Date().toISOString(),
-    window,
-    items: rows.rows.map((r) => {
-      const finished = Number(r.succeeded) + Number(r.failed);
-      return {
-        agentId: r.agent_id,
-        orgId: r.org_id,
-        orgName: r.org_name,
-        name: r.name,
-        slug: r.slug,
-        runs: Number(r.runs),
-        succeeded: Number(r.succeeded),
-        failed: Number(r.failed),
-        successRate: finished ? Math.round((Number(r.succeeded) / finished) * 1000) / 1000 : null,
-        latencyMs: {
-          p50: r.p50 === null ? null : Math.round(Number(r.p50)),
-          p95: r.p95 === null ? null : Math.round(Number(r.p95)),
-        },
-        lastRunAt: r.last_run_at ? new Date(r.last_run_at).toISOString() : null,
-      };
-    }),
-  };
+  return rows.rows.map((r) => {
+    const finished = Number(r.succeeded) + Number(r.failed);
+    return {
+      agentId: r.agent_id,
+      orgId: r.org_id,
+      runs: Number(r.runs),
+      succeeded: Number(r.succeeded),
+      failed: Number(r.failed),
+      successRate: finished ? Math.round((Number(r.succeeded) / finished) * 1000) / 1000 : null,
+      latencyMs: {
+        p50: r.p50 === null ? null : Math.round(Number(r.p50)),
+        p95: r.p95 === null ? null : Math.round(Number(r.p95)),
+      },
+      lastRunAt: r.last_run_at ? new Date(r.last_run_at).toISOString() : null,
+    };
+  });
 }
 
 /** Runs not yet finished (queued, running or waiting for a person), platform-wide. */

@@ -1,71 +1,53 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
-import { createApprovalItem, createInboxService } from '../workspace/inbox-service.ts';
-import type { TurnExecutor } from './executor.ts';
-import { createInlineRuns, type InlineRunsDeps } from './inline.ts';
+import { createRunRecords, type OpenApproval } from './records.ts';
+import { createInlineRecords, type InlineRecordsDeps } from './records-inline.ts';
 import { createRunsService, type RunsDeps } from './service.ts';
 import { createWebhooks } from './webhooks.ts';
-import { createRunWorker } from './worker.ts';
 
-/** Wires runs, their worker, webhooks and the inbox that approvals go through. */
-export function createRunsDomain(
+/**
+ * Wires runs: the service (submit, read, follow, cancel, resume), the records the execution loops
+ * write through, and the webhooks told when a run ends. What runs need of other domains comes in as
+ * functions: agents and conversations to check a submission, the inbox to open an approval request,
+ * usage to keep the model calls of runs written behind their answers.
+ */
+export function createRunsModule(
   ctx: AppContext,
   log: FastifyBaseLogger,
-  agents: {
+  ports: {
     findAgent: RunsDeps['findAgent'];
     conversationExists: RunsDeps['conversationExists'];
-    executor: TurnExecutor;
-    recordUsage: InlineRunsDeps['recordUsage'];
+    openApproval: OpenApproval;
+    recordUsage: InlineRecordsDeps['recordUsage'];
   },
 ) {
   const { db } = ctx.database;
   const { bus, queue, config } = ctx;
   const webhooks = createWebhooks({ db, bus, queue, secret: config.secret, log });
-  const worker = createRunWorker({
-    db,
-    bus,
-    queue,
-    log,
-    executor: agents.executor,
-    settings: config.runs,
-    soleProcess: ctx.database.kind === 'pglite',
-    createApprovalItem,
-    onFinished: (run) => webhooks.runFinished(run),
-  });
-  const inline = createInlineRuns({
-    db,
-    bus,
-    queue,
-    log,
-    settings: config.runs,
-    recordUsage: agents.recordUsage,
-    createApprovalItem,
-    onFinished: (run) => webhooks.runFinished(run),
-  });
+  const onFinished = (run: { id: string; orgId: string }) => webhooks.runFinished(run);
+  const common = { db, bus, queue, log, settings: config.runs, openApproval: ports.openApproval, onFinished };
+  const inline = createInlineRecords({ ...common, recordUsage: ports.recordUsage });
+  let submitted: ((runId: string) => void) | undefined;
   return {
-    runs: createRunsService({
+    service: createRunsService({
       db,
       bus,
       queue,
-      findAgent: agents.findAgent,
-      conversationExists: agents.conversationExists,
+      findAgent: ports.findAgent,
+      conversationExists: ports.conversationExists,
       settle: (runId) => inline.settle(runId),
+      submitted: (runId) => submitted?.(runId),
     }),
-    inbox: createInboxService({ db, bus, queue }),
+    records: createRunRecords({ ...common, recordUsage: ports.recordUsage, inline }),
     webhooks,
-    worker,
-    /** Records of runs executed in their request (see inline.ts). */
-    inline,
-    /** Starts executing runs and delivering webhooks in this process. */
-    async startWorkers(): Promise<void> {
-      await worker.start();
-      await webhooks.start();
+    /** Who to tell when a run is submitted or resumed here (this process's run loop). */
+    onSubmitted(fn: (runId: string) => void): void {
+      submitted = fn;
     },
-    async stopWorkers(): Promise<void> {
-      await worker.stop(config.shutdownTimeoutMs / 2);
-      await inline.stop();
-    },
+    startWebhooks: () => webhooks.start(),
+    /** Writes the records of inline runs still waiting (shutdown). */
+    stop: () => inline.stop(),
   };
 }
 
-export type RunsDomain = ReturnType<typeof createRunsDomain>;
+export type RunsModule = ReturnType<typeof createRunsModule>;

@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { idParams } from '../identity/schema.ts';
 import { principalOf } from '../platform/auth.ts';
-import type { Bus } from '../platform/bus.ts';
-import type { Db } from '../platform/db/index.ts';
-import { errorResponses, idempotencyHeaders } from '../platform/http.ts';
+import { errorResponses, idempotencyHeaders, idParams } from '../platform/http.ts';
 import { pageOf } from '../platform/pagination.ts';
-import { openSse } from '../platform/sse.ts';
+import { openSse, resumeSeq } from '../platform/sse.ts';
+import { presentRun, presentRunEvent } from './present.ts';
 import {
   listRunsQuery,
   putWebhookBody,
@@ -17,25 +15,11 @@ import {
   submitRunBody,
   webhookSchema,
 } from './schema.ts';
-import { presentRun, presentRunEvent, type RunsService } from './service.ts';
-import { followRun } from './stream.ts';
+import type { RunsService } from './service.ts';
 import type { Webhooks } from './webhooks.ts';
 
-/** `Last-Event-ID` (a reconnecting EventSource) wins over `?after=`; both mean "events after this seq". */
-export function resumeSeq(lastEventId: unknown, after: number | undefined): number {
-  const fromHeader = typeof lastEventId === 'string' ? Number.parseInt(lastEventId, 10) : Number.NaN;
-  if (Number.isInteger(fromHeader) && fromHeader >= 0) return fromHeader;
-  return after ?? 0;
-}
-
 /** Runs: submit, read, cancel, and follow their event log (JSON or SSE). */
-export function runsRoutes(deps: {
-  runs: RunsService;
-  webhooks: Webhooks;
-  db: Db;
-  bus: Bus;
-  wake: () => void;
-}) {
+export function runsRoutes(deps: { runs: RunsService; webhooks: Webhooks }) {
   const { runs, webhooks } = deps;
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
@@ -60,7 +44,6 @@ export function runsRoutes(deps: {
           idempotencyKey: request.headers['idempotency-key'],
         });
         if (replayed) reply.header('idempotent-replayed', 'true');
-        else deps.wake();
         return reply.status(202).send(presentRun(run));
       },
     );
@@ -137,11 +120,10 @@ export function runsRoutes(deps: {
         }
         const run = await runs.get(p, request.params.id); // 404 before the stream opens
         const stream = openSse(reply);
-        await followRun(
-          deps,
+        await runs.follow(
           run,
           after,
-          (e) => stream.send({ id: e.seq, event: e.type, data: e }),
+          (e) => stream.send({ id: e.seq, event: e.event.type, data: presentRunEvent(e) }),
           stream.signal,
         );
         stream.close();

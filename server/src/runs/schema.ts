@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { executionEventSchema, turnUsageSchema } from '../execution/events.ts';
 import { pageQuerySchema } from '../platform/pagination.ts';
 
 export const runStatusSchema = z.enum([
@@ -20,7 +21,7 @@ export const runSchema = z
     metadata: z.record(z.string(), z.unknown()),
     output: z.string().nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
-    usage: z.record(z.string(), z.unknown()).nullable(),
+    usage: turnUsageSchema.nullable(),
     source: z.enum(['api', 'chat', 'openai']),
     attempts: z.number().int(),
     lastSeq: z.number().int().meta({ description: 'Sequence number of the latest event in the run log' }),
@@ -34,9 +35,9 @@ export const runSchema = z
 
 export const runEventSchema = z
   .object({
-    seq: z.number().int(),
-    type: z.string().meta({ example: 'message.delta' }),
-    data: z.record(z.string(), z.unknown()),
+    seq: z.number().int().meta({ description: 'Its place in the run log, from 1 without gaps' }),
+    type: z.string().meta({ description: 'The event type (also `data.type`)', example: 'message.delta' }),
+    data: executionEventSchema,
     at: z.string(),
   })
   .meta({ id: 'RunEvent' });

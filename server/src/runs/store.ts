@@ -1,7 +1,10 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { RunStatus } from '../execution/records.ts';
 import { bulkInsert } from '../platform/db/bulk.ts';
+import { atKey, type FeedPosition, newestFirst, olderThan } from '../platform/db/feed.ts';
 import type { Tx } from '../platform/db/index.ts';
-import { type RunStatus, runEvents, runSteps, runs, webhooks } from './tables.ts';
+import { runEvents, runSteps, runs, webhooks } from './tables.ts';
 
 export type RunRecord = typeof runs.$inferSelect;
 export type RunEventRecord = typeof runEvents.$inferSelect;
@@ -130,6 +133,17 @@ export async function listRunEvents(
     .limit(limit);
 }
 
+/** The agent whose tool call the run's latest approval request waits on. */
+export async function lastApprovalAgent(tx: Tx, runId: string): Promise<string | undefined> {
+  const [row] = await tx
+    .select({ agentId: sql<string | null>`${runEvents.data}->>'agentId'` })
+    .from(runEvents)
+    .where(and(eq(runEvents.runId, runId), eq(runEvents.type, 'approval.required')))
+    .orderBy(desc(runEvents.seq))
+    .limit(1);
+  return row?.agentId ?? undefined;
+}
+
 export async function findStep(
   tx: Tx,
   runId: string,
@@ -156,6 +170,20 @@ export async function countRunsByStatus(tx: Tx, orgId?: string): Promise<Record<
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
+/** Finished runs by outcome since `since`, for one org. */
+export async function countFinishedSince(
+  tx: Tx,
+  orgId: string,
+  since: Date,
+): Promise<Record<string, number>> {
+  const rows = await tx
+    .select({ status: runs.status, n: sql<number>`count(*)::int` })
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), gte(runs.finishedAt, since)))
+    .groupBy(runs.status);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
 export async function findWebhook(tx: Tx, orgId: string) {
   const [row] = await tx.select().from(webhooks).where(eq(webhooks.orgId, orgId));
   return row;
@@ -170,4 +198,89 @@ export async function upsertWebhook(tx: Tx, orgId: string, url: string, secretEn
 
 export async function deleteWebhook(tx: Tx, orgId: string): Promise<void> {
   await tx.delete(webhooks).where(eq(webhooks.orgId, orgId));
+}
+
+/** The agent of each of these runs of the org. */
+export async function agentsOfRuns(tx: Tx, orgId: string, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx
+    .select({ id: runs.id, agentId: runs.agentId })
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), inArray(runs.id, ids)));
+  return new Map(rows.map((r) => [r.id, r.agentId]));
+}
+
+export interface RunFeedRow {
+  /** The feed item's id: the run id and its state (`run_x.succeeded`), so each state is one item. */
+  id: string;
+  at: string;
+  runId: string;
+  state: 'submitted' | 'succeeded' | 'failed' | 'cancelled' | 'waiting_approval';
+  source: 'api' | 'chat' | 'openai';
+  agentId: string;
+  createdBy: string;
+  error: { code: string; message: string } | null;
+}
+
+/** The feed's view of runs: one item id and time per run, newest first. */
+async function runRows(
+  tx: Tx,
+  q: {
+    id: SQL<string>;
+    at: SQL | AnyPgColumn;
+    where: SQL[];
+    before: FeedPosition | undefined;
+    limit: number;
+  },
+) {
+  const where = q.before ? [...q.where, olderThan(q.at, q.id, q.before)] : q.where;
+  return tx
+    .select({
+      id: q.id,
+      at: atKey(q.at),
+      runId: runs.id,
+      status: runs.status,
+      source: runs.source,
+      agentId: runs.agentId,
+      createdBy: runs.createdBy,
+      error: runs.error,
+    })
+    .from(runs)
+    .where(and(...where))
+    .orderBy(...newestFirst(q.at, q.id))
+    .limit(q.limit);
+}
+
+/**
+ * Runs that ended (at `finished_at`) or wait for a person (since their last transition), newest first.
+ * A run is listed by its current state: once approved and finished it shows as finished. Completions
+ * of the OpenAI surface are left out unless they wait for a person: a client calling it in a loop
+ * would bury everything else.
+ */
+export async function listRunOutcomes(
+  tx: Tx,
+  orgId: string,
+  page: { limit: number; before?: FeedPosition | undefined },
+): Promise<RunFeedRow[]> {
+  const at = sql`(case when ${runs.status} = 'waiting_approval' then ${runs.updatedAt} else coalesce(${runs.finishedAt}, ${runs.updatedAt}) end)`;
+  const id = sql<string>`(${runs.id} || '.' || ${runs.status})`;
+  const where = [
+    eq(runs.orgId, orgId),
+    inArray(runs.status, ['succeeded', 'failed', 'cancelled', 'waiting_approval']),
+    or(ne(runs.source, 'openai'), eq(runs.status, 'waiting_approval'))!,
+  ];
+  const rows = await runRows(tx, { id, at, where, before: page.before, limit: page.limit });
+  return rows.map(({ status, ...r }) => ({ ...r, state: status as RunFeedRow['state'] }));
+}
+
+/** Runs submitted through the API (chat turns are not "submitted"), newest first. */
+export async function listRunSubmissions(
+  tx: Tx,
+  orgId: string,
+  page: { limit: number; before?: FeedPosition | undefined },
+): Promise<RunFeedRow[]> {
+  const id = sql<string>`(${runs.id} || '.submitted')`;
+  const where = [eq(runs.orgId, orgId), eq(runs.source, 'api')];
+  const rows = await runRows(tx, { id, at: runs.createdAt, where, before: page.before, limit: page.limit });
+  return rows.map(({ status: _status, ...r }) => ({ ...r, state: 'submitted' as const }));
 }

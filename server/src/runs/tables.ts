@@ -1,7 +1,7 @@
 import { index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { TurnUsage } from '../execution/events.ts';
+import type { RunStatus } from '../execution/records.ts';
 import { ts } from '../platform/db/columns.ts';
-
-export type RunStatus = 'queued' | 'running' | 'waiting_approval' | 'succeeded' | 'failed' | 'cancelled';
 
 /** An execution of an intent: one agent turn (or a chain of hand-offs) that may pause for approval. */
 export const runs = pgTable(
@@ -16,7 +16,7 @@ export const runs = pgTable(
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     output: text('output'),
     error: jsonb('error').$type<{ code: string; message: string }>(),
-    usage: jsonb('usage').$type<Record<string, unknown>>(),
+    usage: jsonb('usage').$type<TurnUsage>(),
     /** The agents SDK's serialised RunState while waiting for approval. */
     pausedState: text('paused_state'),
     idempotencyKey: text('idempotency_key'),

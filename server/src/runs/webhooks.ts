@@ -6,10 +6,10 @@ import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import { decrypt, deriveKey, encrypt } from '../platform/crypto.ts';
 import type { Db } from '../platform/db/index.ts';
-import { Errors } from '../platform/errors.ts';
 import { randomToken } from '../platform/ids.ts';
 import { createOrgCache } from '../platform/org-cache.ts';
-import { presentRun } from './service.ts';
+import { RunErrors } from './errors.ts';
+import { presentRun } from './present.ts';
 import * as store from './store.ts';
 
 export const WEBHOOKS_QUEUE = 'webhooks';
@@ -112,7 +112,7 @@ export function createWebhooks(deps: {
     },
     async get(p: Principal) {
       const hook = await store.findWebhook(db, p.orgId);
-      if (!hook) throw Errors.notFound('webhook');
+      if (!hook) throw RunErrors.webhookNotFound();
       return present(hook);
     },
     /** Sets the URL and makes a new signing secret, shown in this answer only. */
@@ -128,7 +128,7 @@ export function createWebhooks(deps: {
       return { ...present(hook), secret };
     },
     async remove(p: Principal) {
-      if (!(await store.findWebhook(db, p.orgId))) throw Errors.notFound('webhook');
+      if (!(await store.findWebhook(db, p.orgId))) throw RunErrors.webhookNotFound();
       await hooked.changing(p.orgId, store.deleteWebhook(db, p.orgId));
     },
   };

@@ -1,5 +1,7 @@
-import type { ModelCallUsage } from '../agents/events.ts';
-import type { Db, Tx } from '../platform/db/index.ts';
+import type { ModelCallUsage } from '../execution/events.ts';
+import type { Principal } from '../platform/auth.ts';
+import type { Db } from '../platform/db/index.ts';
+import type { Work } from '../platform/db/work.ts';
 import { newId } from '../platform/ids.ts';
 import {
   type AgentHealth,
@@ -34,16 +36,26 @@ function statusOf(requests: number, successRate: number | null): AgentHealth['st
   return 'healthy';
 }
 
+/** Agents whose health one request may ask for. */
+export const MAX_HEALTH_BATCH = 100;
+
+/** The org's agents, as far as usage needs them; the agents domain answers. */
+export interface UsageAgents {
+  get(p: Principal, id: string): Promise<{ id: string }>;
+  findMany(orgId: string, ids: string[]): Promise<Array<{ id: string }>>;
+  roster(orgId: string): Promise<Array<{ id: string }>>;
+}
+
 /** Usage records: every model call, kept for health, usage reports and budgets. */
-export function createUsageService({ db }: { db: Db }) {
+export function createUsageService({ db, agents }: { db: Db; agents: UsageAgents }) {
   /** The model calls of many turns in one insert (runs written behind their answers). */
   async function recordManyModelCalls(
     turns: Array<{ orgId: string; ctx: UsageContext; calls: ModelCallUsage[]; at?: Date | undefined }>,
-    tx?: Tx,
+    work?: Work,
   ): Promise<void> {
     const now = new Date();
     await store.insertUsageEvents(
-      tx ?? db,
+      work?.tx ?? db,
       turns.flatMap(({ orgId, ctx, calls, at }) =>
         calls.map((call) => ({
           id: newId('use'),
@@ -64,21 +76,37 @@ export function createUsageService({ db }: { db: Db }) {
     );
   }
 
-  return {
+  const service = {
     /**
-     * Keeps one usage row per model call of a turn. The chat and run paths call it after each turn;
-     * pass `tx` to commit the rows with the turn's own writes, and `at` for calls made earlier.
+     * Keeps one usage row per model call of a turn. The run loops call it after each turn; pass
+     * `work` to commit the rows with the turn's own writes, and `at` for calls made earlier.
      */
     async recordModelCalls(
       orgId: string,
       ctx: UsageContext,
       calls: ModelCallUsage[],
-      options: { tx?: Tx; at?: Date } = {},
+      options: { work?: Work; at?: Date } = {},
     ): Promise<void> {
-      await recordManyModelCalls([{ orgId, ctx, calls, at: options.at }], options.tx);
+      await recordManyModelCalls([{ orgId, ctx, calls, at: options.at }], options.work);
     },
 
     recordManyModelCalls,
+
+    /** How an agent of the caller's org has fared lately (404 for any other). */
+    async health(p: Principal, id: string, window: HealthWindow): Promise<AgentHealth> {
+      await agents.get(p, id);
+      return service.agentHealth(p.orgId, id, window);
+    },
+
+    /**
+     * The health of many agents in one answer (the agents list), `ids` or else the org's first
+     * `MAX_HEALTH_BATCH`; ids that are not the org's agents are left out.
+     */
+    async healthOf(p: Principal, window: HealthWindow, ids?: string[]): Promise<AgentHealth[]> {
+      const found = ids ? await agents.findMany(p.orgId, ids) : await agents.roster(p.orgId);
+      const chosen = found.slice(0, MAX_HEALTH_BATCH);
+      return Promise.all(chosen.map((a) => service.agentHealth(p.orgId, a.id, window)));
+    },
 
     /** An agent's recent success rate, errors, latency and activity, from its model calls. */
     async agentHealth(
@@ -116,6 +144,7 @@ export function createUsageService({ db }: { db: Db }) {
       };
     },
   };
+  return service;
 }
 
 export type UsageService = ReturnType<typeof createUsageService>;

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { idParams } from '../identity/schema.ts';
 import { principalOf } from '../platform/auth.ts';
-import { errorResponses } from '../platform/http.ts';
+import { errorResponses, idParams } from '../platform/http.ts';
 import { pageQuerySchema } from '../platform/pagination.ts';
 import type { InboxService } from './inbox-service.ts';
 

@@ -1,13 +1,12 @@
-import type { PgBoss } from 'pg-boss';
+import type { ApprovalDecision, PendingApproval } from '../execution/records.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
-import type { Db, Tx } from '../platform/db/index.ts';
-import { AppError, Errors } from '../platform/errors.ts';
+import type { Db } from '../platform/db/index.ts';
+import { inTransaction, type Work } from '../platform/db/work.ts';
+import { AppError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
-import { inRunTransaction } from '../runs/events.ts';
-import type { PendingApproval } from '../runs/executor.ts';
-import { resumeRun } from '../runs/service.ts';
+import { InboxErrors } from './errors.ts';
 import * as store from './inbox-store.ts';
 
 export const presentInboxItem = (i: store.InboxItemRecord) => ({
@@ -27,23 +26,16 @@ export const presentInboxItem = (i: store.InboxItemRecord) => ({
   createdAt: i.createdAt.toISOString(),
 });
 
-/** Creates the approval item for a paused run, inside the pause's transaction. */
-export async function createApprovalItem(
-  tx: Tx,
-  run: { id: string; orgId: string },
-  approval: PendingApproval,
-): Promise<string> {
-  const item = await store.insertInboxItem(tx, {
-    id: newId('inb'),
-    orgId: run.orgId,
-    kind: 'approval',
-    title: `Approve ${approval.toolName}?`,
-    body: `Run ${run.id} wants to call ${approval.toolName} with ${JSON.stringify(approval.arguments)}`,
-    runId: run.id,
-    payload: { ...approval },
-  });
-  return item.id;
-}
+/**
+ * Puts a paused run back on the queue with a person's decision, in the decision's unit of work; false
+ * when the run no longer waits. The runs domain provides it.
+ */
+export type ResumeRun = (
+  work: Work,
+  orgId: string,
+  runId: string,
+  decision: ApprovalDecision,
+) => Promise<boolean>;
 
 export type BulkAction = 'read' | 'unread' | 'close' | 'approve' | 'reject';
 export type BulkResult =
@@ -51,8 +43,8 @@ export type BulkResult =
   | { id: string; ok: false; error: { code: string; message: string } };
 
 /** The inbox: what needs a person. Approving or rejecting an approval resumes its run. */
-export function createInboxService(deps: { db: Db; bus: Bus; queue: PgBoss }) {
-  const { db, bus, queue } = deps;
+export function createInboxService(deps: { db: Db; bus: Bus; resumeRun: ResumeRun }) {
+  const { db, bus } = deps;
 
   async function changed(orgId: string, id: string, type: string) {
     await bus.publish({ topic: `org:${orgId}`, type, orgId, data: { inboxItemId: id } });
@@ -60,15 +52,13 @@ export function createInboxService(deps: { db: Db; bus: Bus; queue: PgBoss }) {
 
   async function decide(p: Principal, id: string, approved: boolean, reason: string | undefined) {
     const item = await store.findInboxItem(db, p.orgId, id);
-    if (!item) throw Errors.notFound('inbox item', id);
-    if (item.kind !== 'approval' || !item.runId) {
-      throw new AppError(409, 'not_an_approval', `inbox item ${id} is not an approval request`);
-    }
+    if (!item) throw InboxErrors.notFound(id);
+    if (item.kind !== 'approval' || !item.runId) throw InboxErrors.notAnApproval(id);
     const runId = item.runId;
-    const decided = await inRunTransaction(db, bus, async (tx, emit) => {
+    const decided = await inTransaction(db, async (work) => {
       const now = new Date();
       const closed = await store.updateInboxItem(
-        tx,
+        work.tx,
         p.orgId,
         id,
         {
@@ -81,15 +71,9 @@ export function createInboxService(deps: { db: Db; bus: Bus; queue: PgBoss }) {
         },
         true,
       );
-      if (!closed)
-        throw new AppError(
-          409,
-          'already_decided',
-          `inbox item ${id} was already ${item.decision ?? 'closed'}`,
-        );
-      const resumed = await resumeRun(tx, emit, queue, p.orgId, runId, { approved, reason, decidedBy: p.id });
-      if (!resumed)
-        throw new AppError(409, 'run_not_waiting', `run ${runId} is no longer waiting for approval`);
+      if (!closed) throw InboxErrors.alreadyDecided(id, item.decision);
+      const decision = { approved, reason, decidedBy: p.id };
+      if (!(await deps.resumeRun(work, p.orgId, runId, decision))) throw InboxErrors.runNotWaiting(runId);
       return closed;
     });
     await changed(p.orgId, id, approved ? 'inbox.approved' : 'inbox.rejected');
@@ -97,6 +81,20 @@ export function createInboxService(deps: { db: Db; bus: Bus; queue: PgBoss }) {
   }
 
   const service = {
+    /** Opens the approval request of a paused run, in the pause's unit of work; answers its id. */
+    async openApproval(work: Work, run: { id: string; orgId: string }, approval: PendingApproval) {
+      const item = await store.insertInboxItem(work.tx, {
+        id: newId('inb'),
+        orgId: run.orgId,
+        kind: 'approval',
+        title: `Approve ${approval.toolName}?`,
+        body: `Run ${run.id} wants to call ${approval.toolName} with ${JSON.stringify(approval.arguments)}`,
+        runId: run.id,
+        payload: { ...approval },
+      });
+      return item.id;
+    },
+
     async list(
       p: Principal,
       q: {
@@ -120,25 +118,19 @@ export function createInboxService(deps: { db: Db; bus: Bus; queue: PgBoss }) {
     },
     async get(p: Principal, id: string) {
       const item = await store.findInboxItem(db, p.orgId, id);
-      if (!item) throw Errors.notFound('inbox item', id);
+      if (!item) throw InboxErrors.notFound(id);
       return presentInboxItem(item);
     },
     async markRead(p: Principal, id: string, read: boolean) {
       const item = await store.updateInboxItem(db, p.orgId, id, { readAt: read ? new Date() : null });
-      if (!item) throw Errors.notFound('inbox item', id);
+      if (!item) throw InboxErrors.notFound(id);
       await changed(p.orgId, id, 'inbox.read');
       return presentInboxItem(item);
     },
     async close(p: Principal, id: string) {
       const item = await store.findInboxItem(db, p.orgId, id);
-      if (!item) throw Errors.notFound('inbox item', id);
-      if (item.kind === 'approval' && item.status === 'open') {
-        throw new AppError(
-          409,
-          'approval_pending',
-          `inbox item ${id} waits for a decision; approve or reject it`,
-        );
-      }
+      if (!item) throw InboxErrors.notFound(id);
+      if (item.kind === 'approval' && item.status === 'open') throw InboxErrors.approvalPending(id);
       const closed = await store.updateInboxItem(db, p.orgId, id, {
         status: 'closed',
         closedAt: item.closedAt ?? new Date(),

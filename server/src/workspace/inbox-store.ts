@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull, lt } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Tx } from '../platform/db/index.ts';
 import { inboxItems } from './tables.ts';
 
@@ -63,4 +63,14 @@ export async function countUnread(tx: Tx, orgId: string): Promise<number> {
     .from(inboxItems)
     .where(and(eq(inboxItems.orgId, orgId), eq(inboxItems.status, 'open'), isNull(inboxItems.readAt)));
   return row?.n ?? 0;
+}
+
+/** The tool each of these approval items asks about, by item id (the feed names items by it). */
+export async function toolNamesOf(tx: Tx, orgId: string, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx
+    .select({ id: inboxItems.id, name: sql<string | null>`${inboxItems.payload}->>'toolName'` })
+    .from(inboxItems)
+    .where(and(eq(inboxItems.orgId, orgId), inArray(inboxItems.id, [...new Set(ids)])));
+  return new Map(rows.flatMap((r) => (r.name ? [[r.id, r.name] as const] : [])));
 }

@@ -1,5 +1,7 @@
+import type { AuditService } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
-import type { Db } from '../platform/db/index.ts';
+import type { FeedPosition } from '../platform/db/feed.ts';
+import type { RunsService } from '../runs/service.ts';
 import {
   AUDIT_UPDATES,
   auditActionsFor,
@@ -8,7 +10,6 @@ import {
   type SubjectType,
   type UpdateKind,
 } from './updates-kinds.ts';
-import * as store from './updates-store.ts';
 
 /** One item of the feed as the API answers it. */
 export interface Update {
@@ -22,26 +23,58 @@ export interface Update {
 
 type Actor = { kind: 'user' | 'api_key'; id: string };
 
+/** Ids to name, by what they are; `user` and `api_key` double as actors. */
+export interface NameRefs {
+  agent?: string[];
+  role?: string[];
+  api_key?: string[];
+  member?: string[];
+  user?: string[];
+  inbox_item?: string[];
+  run?: string[];
+}
+
+type AuditFeedRow = Awaited<ReturnType<AuditService['feed']>>[number];
+type RunFeedRow = Awaited<ReturnType<RunsService['feed']['outcomes']>>[number];
+
+/**
+ * Where the feed's items and names come from, through the owning domains' services: each source
+ * answers its rows in feed order from a position on.
+ */
+export interface UpdatesDeps {
+  audit: Pick<AuditService, 'feed'>;
+  runs: RunsService['feed'];
+  names: {
+    agents(orgId: string, ids: string[]): Promise<Map<string, string>>;
+    people(
+      orgId: string,
+      kind: 'role' | 'api_key' | 'member' | 'user',
+      ids: string[],
+    ): Promise<Map<string, string>>;
+    inboxItems(orgId: string, ids: string[]): Promise<Map<string, string>>;
+  };
+}
+
 /** An item before names are known: where it sits, what it is, and which names its words need. */
 interface Draft {
-  position: store.FeedPosition;
+  position: FeedPosition;
   kind: UpdateKind;
   actor: Actor | null;
   subject: Update['subject'];
   /** Names to look up for the summary (the subject's, or for runs the agent's). */
-  refs: Array<[keyof store.NameRefs, string]>;
+  refs: Array<[keyof NameRefs, string]>;
   summary(names: ReadonlyMap<string, string>): string;
 }
 
 const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([\w.-]{1,120})$/;
 
 /** The opaque cursor after an item: its exact time and id. */
-export function encodeFeedCursor(position: store.FeedPosition): string {
+export function encodeFeedCursor(position: FeedPosition): string {
   return Buffer.from(`${position.at}|${position.id}`, 'utf8').toString('base64url');
 }
 
 /** The position a cursor names, or undefined when it is not one this feed gave out. */
-export function decodeFeedCursor(cursor: string): store.FeedPosition | undefined {
+export function decodeFeedCursor(cursor: string): FeedPosition | undefined {
   const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) return undefined;
   const [, at, id] = match as unknown as [string, string, string];
@@ -64,7 +97,7 @@ const actorOf = (kind: string, id: string | null): Actor | null =>
 /** Runs record who submitted them by principal id; API keys' ids carry the `key_` prefix. */
 const submitterOf = (id: string): Actor => ({ kind: id.startsWith('key_') ? 'api_key' : 'user', id });
 
-function fromAudit(row: store.AuditUpdateRow): Draft | undefined {
+function fromAudit(row: AuditFeedRow): Draft | undefined {
   const mapping = AUDIT_UPDATES[row.action];
   if (!mapping) return undefined;
   const subject = mapping.subject && row.resourceId ? { type: mapping.subject, id: row.resourceId } : null;
@@ -86,20 +119,25 @@ function fromAudit(row: store.AuditUpdateRow): Draft | undefined {
   };
 }
 
-function fromRun(row: store.RunUpdateRow): Draft {
+function fromRun(row: RunFeedRow): Draft {
   const { kind, summary } = RUN_KINDS[row.state];
   return {
     position: { at: row.at, id: row.id },
     kind,
     actor: row.state === 'submitted' ? submitterOf(row.createdBy) : null,
     subject: { type: 'run', id: row.runId },
-    refs: [],
-    summary: () => summary({ agent: row.agentName ?? row.agentId, source: row.source, error: row.error }),
+    refs: [['agent', row.agentId]],
+    summary: (names) =>
+      summary({
+        agent: names.get(`agent:${row.agentId}`) ?? row.agentId,
+        source: row.source,
+        error: row.error,
+      }),
   };
 }
 
 /** The name of an actor, when the reader may see who the org's people and keys are. */
-function actorRef(actor: Actor, scopes: ReadonlySet<string>): [keyof store.NameRefs, string] | undefined {
+function actorRef(actor: Actor, scopes: ReadonlySet<string>): [keyof NameRefs, string] | undefined {
   if (actor.kind === 'user' && scopes.has('members:read')) return ['user', actor.id];
   if (actor.kind === 'api_key' && scopes.has('api_keys:read')) return ['api_key', actor.id];
   return undefined;
@@ -110,17 +148,38 @@ function actorRef(actor: Actor, scopes: ReadonlySet<string>): [keyof store.NameR
  * person, merged newest first. Each source is read up to one item past the page from the cursor on,
  * so the merge is exact; the reader sees only kinds its permissions cover.
  */
-export function createUpdatesService(deps: { db: Db }) {
-  const { db } = deps;
+export function createUpdatesService(deps: UpdatesDeps) {
+  /** The current display name of each id that still exists in the org, keyed `type:id`. */
+  async function namesOf(orgId: string, refs: NameRefs): Promise<Map<string, string>> {
+    const runAgents = await deps.runs.agentsOf(orgId, refs.run ?? []);
+    const people = (['role', 'api_key', 'member', 'user'] as const).map(
+      async (kind) => [kind, await deps.names.people(orgId, kind, refs[kind] ?? [])] as const,
+    );
+    const [agents, inbox, ...found] = await Promise.all([
+      deps.names.agents(orgId, [...(refs.agent ?? []), ...runAgents.values()]),
+      deps.names.inboxItems(orgId, refs.inbox_item ?? []),
+      ...people,
+    ]);
+    const names = new Map<string, string>();
+    for (const [id, name] of agents) names.set(`agent:${id}`, name);
+    for (const [id, name] of inbox) names.set(`inbox_item:${id}`, name);
+    for (const [kind, map] of found) for (const [id, name] of map) names.set(`${kind}:${id}`, name);
+    for (const [runId, agentId] of runAgents) {
+      const name = agents.get(agentId);
+      if (name) names.set(`run:${runId}`, name);
+    }
+    return names;
+  }
+
   return {
     async list(p: Principal, q: { limit: number; cursor?: string | undefined }) {
       const page = { limit: q.limit + 1, before: q.cursor ? decodeFeedCursor(q.cursor) : undefined };
       const actions = auditActionsFor(p.scopes);
       const seesRuns = p.scopes.has(RUN_UPDATES_PERMISSION);
       const [audit, outcomes, submissions] = await Promise.all([
-        actions.length ? store.listAuditUpdates(db, p.orgId, actions, page) : [],
-        seesRuns ? store.listRunOutcomes(db, p.orgId, page) : [],
-        seesRuns ? store.listRunSubmissions(db, p.orgId, page) : [],
+        actions.length ? deps.audit.feed(p.orgId, actions, page) : [],
+        seesRuns ? deps.runs.outcomes(p.orgId, page) : [],
+        seesRuns ? deps.runs.submissions(p.orgId, page) : [],
       ]);
       const drafts = [
         ...audit.flatMap((row) => fromAudit(row) ?? []),
@@ -130,12 +189,12 @@ export function createUpdatesService(deps: { db: Db }) {
       const items = drafts.slice(0, q.limit);
       const last = items.at(-1);
 
-      const refs: store.NameRefs = {};
+      const refs: NameRefs = {};
       for (const d of items) {
         const wanted = [...d.refs, ...(d.actor ? [actorRef(d.actor, p.scopes)] : [])];
         for (const ref of wanted) if (ref) refs[ref[0]] = [...(refs[ref[0]] ?? []), ref[1]];
       }
-      const names = await store.namesOf(db, p.orgId, refs);
+      const names = await namesOf(p.orgId, refs);
 
       return {
         items: items.map(

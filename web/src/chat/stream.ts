@@ -2,7 +2,13 @@ import type { components } from '@switchboard/client';
 import { api, unwrap } from '../api/client.ts';
 import { ApiError } from '../api/errors.ts';
 import { reconnectDelay } from '../realtime/socket.ts';
-import { isTerminalEvent, type RunEvent, TERMINAL_STATUSES } from '../runs/timeline.ts';
+import {
+  type ExecutionEvent,
+  executionEventOf,
+  isTerminalEvent,
+  type RunEvent,
+  TERMINAL_STATUSES,
+} from '../runs/timeline.ts';
 import { readSse, type SseEvent } from './sse.ts';
 
 type ChatRequest = components['schemas']['ChatRequestInput'];
@@ -27,19 +33,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The chat event of one SSE frame as a run log entry; undefined for frames without a seq. */
+/** The event of one SSE frame as a run log entry; undefined for frames without a seq. */
 export function chatEventOf(e: SseEvent): RunEvent | undefined {
   const seq = Number(e.id);
   if (e.id === undefined || !Number.isInteger(seq)) return undefined;
-  let data: Record<string, unknown> = {};
+  let event: ExecutionEvent | undefined;
   try {
-    const parsed = JSON.parse(e.data) as unknown;
-    if (typeof parsed === 'object' && parsed !== null) data = parsed as Record<string, unknown>;
+    event = executionEventOf(JSON.parse(e.data));
   } catch {
     return undefined;
   }
-  const { type: _type, ...rest } = data;
-  return { seq, type: e.event, data: rest, at: new Date().toISOString() };
+  return event ? { seq, type: event.type, data: event, at: new Date().toISOString() } : undefined;
 }
 
 /**
@@ -63,12 +67,9 @@ export async function followChatTurn(
     const event = chatEventOf(frame);
     if (!event || event.seq <= last) return;
     last = event.seq;
-    if (event.type === 'run.queued' && typeof event.data.runId === 'string') {
+    if (event.data.type === 'run.queued') {
       runId = event.data.runId;
-      handlers.onRun?.(
-        runId,
-        typeof event.data.conversationId === 'string' ? event.data.conversationId : null,
-      );
+      handlers.onRun?.(runId, event.data.conversationId);
     }
     handlers.onEvent(event);
     if (isTerminalEvent(event.type)) finished = true;

@@ -30,7 +30,7 @@ function ChatEntry({
       </div>
     );
   }
-  if (item.kind === 'status' && !['run.failed', 'run.cancelled'].includes(item.type)) return null;
+  if (item.kind === 'status' && item.type !== 'run.failed') return null;
   return <TimelineEntry item={item} agentName={agentName} approvals={approvals} />;
 }
 

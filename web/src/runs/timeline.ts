@@ -2,36 +2,28 @@ import type { components } from '@switchboard/client';
 import type { ChannelEvent } from '../realtime/socket.ts';
 
 export type RunEvent = components['schemas']['RunEvent'];
+/** One event of the execution vocabulary (the same on every stream and in every run log). */
+export type ExecutionEvent = components['schemas']['ExecutionEvent'];
 export type RunStatus = components['schemas']['Run']['status'];
 
 export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
-const TERMINAL_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled']);
-
-/**
- * A run channel event as a run log entry. Replayed events carry the entry's data; live ones carry the
- * whole stored entry (`{runId, orgId, seq, type, data, at}`) as their data, so both are accepted.
- */
-export function runEventOf(e: ChannelEvent): RunEvent | undefined {
-  if (typeof e.seq !== 'number') return undefined;
-  let data = e.data;
-  if (
-    isRecord(data) &&
-    'runId' in data &&
-    data.seq === e.seq &&
-    data.type === e.event &&
-    isRecord(data.data)
-  ) {
-    data = data.data;
-  }
-  return { seq: e.seq, type: e.event, data: isRecord(data) ? data : {}, at: e.at };
-}
+const TERMINAL_EVENTS = new Set<string>(['run.completed', 'run.failed']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const str = (v: unknown): string =>
-  typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+/** An execution event as it arrived (an SSE frame or a channel message), if it is one. */
+export function executionEventOf(data: unknown): ExecutionEvent | undefined {
+  return isRecord(data) && typeof data.type === 'string' ? (data as ExecutionEvent) : undefined;
+}
+
+/** A `runs:<id>` channel message as a run log entry (replayed and live ones carry the event alike). */
+export function runEventOf(e: ChannelEvent): RunEvent | undefined {
+  if (typeof e.seq !== 'number') return undefined;
+  const event = executionEventOf(e.data);
+  return event ? { seq: e.seq, type: event.type, data: event, at: e.at } : undefined;
+}
 
 /** One thing that happened in a run, as the timeline and the chat show it. */
 export type TimelineItem =
@@ -59,16 +51,32 @@ export type TimelineItem =
   | { kind: 'handoff'; key: string; from: string; to: string }
   | { kind: 'status'; key: string; type: string; label: string; at: string; detail?: string };
 
-const STATUS_LABELS: Record<string, string> = {
-  'run.queued': 'Queued',
-  'run.started': 'Started',
-  'run.resumed': 'Resumed',
-  'run.recovered': 'Recovered after a restart',
-  'run.retrying': 'Retrying',
-  'run.completed': 'Completed',
-  'run.failed': 'Failed',
-  'run.cancelled': 'Cancelled',
-};
+/** How a run's own transitions read in the timeline. */
+function statusItem(e: RunEvent): Extract<TimelineItem, { kind: 'status' }> | undefined {
+  const d = e.data;
+  const item = (label: string, detail?: string) => ({
+    kind: 'status' as const,
+    key: `s${e.seq}`,
+    type: d.type,
+    label,
+    at: e.at,
+    ...(detail ? { detail } : {}),
+  });
+  switch (d.type) {
+    case 'run.queued':
+      return item('Queued');
+    case 'run.started':
+      return item(d.cause === 'recovery' ? 'Recovered after a restart' : d.resumed ? 'Resumed' : 'Started');
+    case 'run.completed':
+      return item('Completed');
+    case 'run.failed':
+      return d.code === 'cancelled' ? item('Stopped') : item('Failed', d.message);
+    case 'error':
+      return item(d.code === 'retrying' ? 'Retrying' : 'Problem', d.message);
+    default:
+      return undefined;
+  }
+}
 
 /** Folds a run's log, in seq order, into timeline items: streamed text joined, tool results matched. */
 export function buildTimeline(events: readonly RunEvent[]): TimelineItem[] {
@@ -78,23 +86,21 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineItem[] {
 
   for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
     const d = e.data;
-    switch (e.type) {
+    switch (d.type) {
       case 'message.delta': {
-        const agentId = str(d.agentId);
-        if (!open || open.agentId !== agentId || open.done) {
-          open = { kind: 'text', key: `t${e.seq}`, agentId, text: '', done: false };
+        if (!open || open.agentId !== d.agentId || open.done) {
+          open = { kind: 'text', key: `t${e.seq}`, agentId: d.agentId, text: '', done: false };
           items.push(open);
         }
-        open.text += str(d.text);
+        open.text += d.text;
         break;
       }
       case 'message.completed': {
-        const text = str(d.text);
         if (open && !open.done) {
-          if (text) open.text = text;
+          if (d.text) open.text = d.text;
           open.done = true;
-        } else if (text) {
-          items.push({ kind: 'text', key: `t${e.seq}`, agentId: str(d.agentId), text, done: true });
+        } else if (d.text) {
+          items.push({ kind: 'text', key: `t${e.seq}`, agentId: d.agentId, text: d.text, done: true });
         }
         open = undefined;
         break;
@@ -104,8 +110,8 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineItem[] {
         const item = {
           kind: 'tool' as const,
           key: `c${e.seq}`,
-          callId: str(d.callId),
-          name: str(d.name),
+          callId: d.callId,
+          name: d.name,
           arguments: d.arguments,
           output: undefined,
           isError: false,
@@ -115,41 +121,35 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineItem[] {
         break;
       }
       case 'tool.result': {
-        // The chat stream has no approval.decided: the call's result settles its approval.
-        const approval = items.find(
-          (i): i is Extract<TimelineItem, { kind: 'approval' }> =>
-            i.kind === 'approval' && !i.decision && i.callId === str(d.callId),
-        );
-        if (approval) approval.decision = /rejected/i.test(str(d.output)) ? 'rejected' : 'approved';
-        const item = tools.get(str(d.callId));
+        const item = tools.get(d.callId);
         if (item) {
           item.waiting = false;
-          item.output = str(d.output);
-          item.isError = d.isError === true;
+          item.output = d.output;
+          item.isError = d.isError;
         } else {
           items.push({
             kind: 'tool',
             key: `r${e.seq}`,
-            callId: str(d.callId),
-            name: str(d.name),
+            callId: d.callId,
+            name: d.name,
             arguments: undefined,
-            output: str(d.output),
-            isError: d.isError === true,
+            output: d.output,
+            isError: d.isError,
           });
         }
         break;
       }
       case 'approval.required': {
         open = undefined;
-        const call = tools.get(str(d.callId));
+        const call = tools.get(d.callId);
         if (call && call.output === undefined) call.waiting = true;
         items.push({
           kind: 'approval',
           key: `a${e.seq}`,
-          callId: str(d.callId),
-          name: str(d.name),
+          callId: d.callId,
+          name: d.name,
           arguments: d.arguments,
-          inboxItemId: typeof d.inboxItemId === 'string' ? d.inboxItemId : undefined,
+          inboxItemId: d.inboxItemId || undefined,
           decision: undefined,
         });
         break;
@@ -161,36 +161,20 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineItem[] {
             (i): i is Extract<TimelineItem, { kind: 'approval' }> => i.kind === 'approval' && !i.decision,
           );
         for (const call of tools.values()) call.waiting = false;
-        if (pending)
-          pending.decision = d.approved === false || d.decision === 'rejected' ? 'rejected' : 'approved';
+        if (pending) pending.decision = d.approved ? 'approved' : 'rejected';
         break;
       }
       case 'handoff':
         open = undefined;
-        items.push({ kind: 'handoff', key: `h${e.seq}`, from: str(d.from), to: str(d.to) });
+        items.push({ kind: 'handoff', key: `h${e.seq}`, from: d.from, to: d.to });
         break;
-      default:
-        if (e.type.startsWith('run.') || e.type === 'error') {
+      default: {
+        const status = statusItem(e);
+        if (status) {
           open = undefined;
-          const stopped = e.type === 'run.failed' && d.code === 'cancelled';
-          const detail =
-            ['run.failed', 'run.retrying', 'error'].includes(e.type) && !stopped ? str(d.message) : undefined;
-          items.push({
-            kind: 'status',
-            key: `s${e.seq}`,
-            type: e.type,
-            label:
-              e.type === 'run.started' && d.resumed === true
-                ? 'Resumed'
-                : e.type === 'run.failed' && d.code === 'cancelled'
-                  ? 'Stopped'
-                  : e.type === 'error'
-                    ? 'Problem'
-                    : (STATUS_LABELS[e.type] ?? e.type),
-            at: e.at,
-            ...(detail ? { detail } : {}),
-          });
+          items.push(status);
         }
+      }
     }
   }
   return items;

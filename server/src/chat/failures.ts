@@ -1,0 +1,45 @@
+import { AppError } from '../platform/errors.ts';
+
+/**
+ * The HTTP status a turn that failed with `code` answers with, on every chat surface: the model's
+ * fault is a 502, not the client's. Routes use it; services report failures as outcomes.
+ */
+const FAILURE_STATUS: Record<string, number> = {
+  model_error: 502,
+  model_behavior: 502,
+  model_rate_limited: 503,
+  provider_not_configured: 503,
+  unknown_provider: 422,
+  invalid_model: 422,
+  max_turns: 422,
+  guardrail: 422,
+  budget_exceeded: 402,
+  model_timeout: 504,
+  run_timeout: 504,
+  cancelled: 409,
+  agent_not_found: 404,
+};
+
+export const failureStatus = (code: string): number => FAILURE_STATUS[code] ?? 500;
+
+/** The error envelope of a turn that failed; `details` name the run and conversation to look at. */
+export function turnFailed(
+  failure: { code: string; message: string },
+  run: { id: string; conversationId: string | null },
+): AppError {
+  return new AppError(failureStatus(failure.code), failure.code, failure.message, {
+    runId: run.id,
+    conversationId: run.conversationId,
+  });
+}
+
+/** The server is shutting down mid-turn; the run carries on and can be followed elsewhere. */
+export const turnInterrupted = (run: { id: string; conversationId: string | null }) =>
+  new AppError(503, 'server_restarting', 'the server is restarting; the run carries on', {
+    runId: run.id,
+    conversationId: run.conversationId,
+  });
+
+/** The client went away mid-request; nobody reads this answer, the audit log records it. */
+export const clientGone = () =>
+  new AppError(499, 'client_closed_request', 'the client closed the connection before the reply');

@@ -1,0 +1,148 @@
+import { sql } from 'drizzle-orm';
+import { fromDrizzle, type PgBoss } from 'pg-boss';
+import type { Work } from '../platform/db/work.ts';
+import type { EventOf, ExecutionEvent, ModelCallUsage, TurnUsage } from './events.ts';
+
+/**
+ * What the run loops need from the durable record of runs. The runs domain keeps that record (its
+ * tables, its log, its transitions) and implements this; execution never touches its tables. The
+ * composition root hands the implementation to the loops.
+ */
+
+/** The queue runs wait in, and what one of its jobs carries. */
+export const RUNS_QUEUE = 'runs';
+/** Jobs whose retries ran out while no handler could settle them (every attempt's worker died). */
+export const RUNS_DEAD_QUEUE = 'runs_dead';
+
+/** A person's answer to an approval request, carried into the resumed run. */
+export interface ApprovalDecision {
+  approved: boolean;
+  reason?: string | undefined;
+  decidedBy: string;
+}
+
+export interface RunJob {
+  runId: string;
+  resume?: ApprovalDecision;
+}
+
+/** Bus topic of one run's log events. */
+export const runTopic = (runId: string) => `run:${runId}`;
+/** Control messages to whichever loop executes a run (cancel), across replicas. */
+export const runControlTopic = (runId: string) => `run-control:${runId}`;
+
+/**
+ * Puts a run job on the queue inside the caller's transaction, so the run and its job exist together
+ * or not at all. `options` override the retry budget or delay the first attempt.
+ */
+export async function enqueueRun(
+  queue: PgBoss,
+  work: Work,
+  job: RunJob,
+  options: { retryLimit?: number; startAfter?: number } = {},
+): Promise<void> {
+  await queue.send(RUNS_QUEUE, job as unknown as object, {
+    ...options,
+    db: fromDrizzle(work.tx as never, sql),
+  });
+}
+
+export type RunStatus = 'queued' | 'running' | 'waiting_approval' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A run as the loops see it. */
+export interface ExecutionRun {
+  id: string;
+  status: RunStatus;
+  orgId: string;
+  agentId: string;
+  conversationId: string | null;
+  input: string;
+  metadata: Record<string, unknown>;
+  source: 'api' | 'chat' | 'openai';
+  createdBy: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  attempts: number;
+  lastSeq: number;
+  /** The agent runtime's serialised state while the run waits for a person. */
+  pausedState: string | null;
+  cancelRequestedAt: Date | null;
+}
+
+/** The tool call a paused run waits on. */
+export interface PendingApproval {
+  toolName: string;
+  arguments: unknown;
+  callId: string;
+  agentId: string;
+}
+
+/** How a run ended. */
+export type RunEnding =
+  | { status: 'succeeded'; output: string; agentId: string; usage: TurnUsage }
+  | { status: 'failed'; error: { code: string; message: string } }
+  | { status: 'cancelled'; by?: string | undefined };
+
+/** Why a run (re)starts: its first attempt or a retry, a person's decision, or a dead worker's leftover. */
+export type StartCause = EventOf<'run.started'>['cause'];
+
+/** The writer of one executing run's log: events are stored in order and published after commit. */
+export interface RunLogWriter {
+  append(event: ExecutionEvent): void;
+  /** Waits until everything appended so far is stored and published. */
+  drain(): Promise<void>;
+}
+
+/**
+ * A run a request executed itself instead of handing it to the queue: everything its record needs
+ * once it has ended or must wait. Its log is kept in memory until then.
+ */
+export interface InlineRun {
+  id: string;
+  orgId: string;
+  agentId: string;
+  input: string;
+  metadata: Record<string, unknown>;
+  source: 'chat' | 'openai';
+  createdBy: string;
+  createdAt: Date;
+  startedAt: Date;
+  /** The model of the agent it started with. */
+  model: string;
+  /** What the turn said, in order, each stamped when it happened. */
+  events: Array<{ event: ExecutionEvent; at: Date }>;
+  /** The model calls the turn made, for usage. */
+  calls: ModelCallUsage[];
+}
+
+/** What an inline run needs next from the queue: a person's decision, or another attempt. */
+export type InlineHandOver =
+  | { kind: 'paused'; state: string; approval: PendingApproval }
+  | { kind: 'retry'; message: string };
+
+export interface RunRecords {
+  /** The run a job names, or undefined when it is gone. */
+  load(runId: string): Promise<ExecutionRun | undefined>;
+  /**
+   * Marks the run running (another attempt) and logs `run.started`; undefined when someone else
+   * moved it first (finished, cancelled, claimed by another loop).
+   */
+  claim(run: ExecutionRun, cause: StartCause, model: string): Promise<ExecutionRun | undefined>;
+  log(run: ExecutionRun): RunLogWriter;
+  /** Runs `fn` once per step id for this run; after a crash the retry gets the stored result. */
+  step<T>(runId: string, stepId: string, fn: () => Promise<T>): Promise<T>;
+  finish(run: ExecutionRun, ending: RunEnding): Promise<void>;
+  /** The run waits for a person: its state is kept and an approval request is opened. */
+  pause(run: ExecutionRun, state: string, approval: PendingApproval): Promise<void>;
+  /** A transient failure that the queue will retry. */
+  retrying(run: ExecutionRun, message: string): Promise<void>;
+  /** A run whose every attempt died with its worker: it ends as failed, never stuck in `running`. */
+  giveUp(runId: string): Promise<void>;
+
+  /** Keeps an inline run that has ended; returns at once (the write happens behind). */
+  inlineEnded(run: InlineRun, ending: RunEnding): void;
+  /** Writes an inline run now as waiting (approval) or queued (retry); it is an ordinary run from then on. */
+  handOver(run: InlineRun, next: InlineHandOver): Promise<ExecutionRun>;
+  /** Whether a transient failure may be retried at all (a retry limit of 0 says no). */
+  canRetry(): boolean;
+}

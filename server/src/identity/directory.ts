@@ -1,0 +1,22 @@
+import type { Db } from '../platform/db/index.ts';
+import * as store from './store.ts';
+
+/**
+ * What other domains may ask of identity without its tables: the names of an org's people, roles and
+ * keys (the activity feed), and platform-wide facts (the control room).
+ */
+export function createDirectory(db: Db) {
+  return {
+    /** The current name of each id of this kind that exists in the org (others are left out). */
+    namesOf: (orgId: string, kind: store.NamedKind, ids: string[]) => store.namesOf(db, orgId, kind, ids),
+    /** Names of orgs by id (the operator's control room). */
+    orgNames: (ids: string[]) => store.orgNames(db, ids),
+    countOrgs: () => store.countOrgs(db),
+    countUsers: () => store.countUsers(db),
+    /** The org a person joined first, by email (the start-up admin's org). */
+    firstOrgOfEmail: (email: string) => store.firstOrgOfEmail(db, email),
+    oldestOrg: () => store.oldestOrg(db),
+  };
+}
+
+export type Directory = ReturnType<typeof createDirectory>;

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { adminRoutes } from './admin/routes.ts';
+import { agentsRoutes } from './agents/routes.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { openaiRoutes } from './chat/openai-routes.ts';
+import { chatRoutes } from './chat/routes.ts';
+import { conversationsRoutes } from './conversations/routes.ts';
+import type { Domains } from './domains.ts';
+import { accessRoutes, authRoutes, jwksRoutes } from './identity/routes.ts';
+import { operationsRoutes } from './operations/routes.ts';
+import type { AppContext } from './platform/context.ts';
+import { modelProvidersRoutes } from './providers/routes.ts';
+import { realtimeRoutes } from './realtime/routes.ts';
+import { runsRoutes } from './runs/routes.ts';
+import { mcpServersRoutes } from './tools/mcp/routes.ts';
+import { toolsRoutes } from './tools/routes.ts';
+import { usageRoutes } from './usage/routes.ts';
+import { inboxRoutes } from './workspace/inbox-routes.ts';
+import { updatesRoutes } from './workspace/updates-routes.ts';
+
+export const API_PREFIX = '/api/v1';
+
+type RoutePlugin = (app: FastifyInstance) => Promise<void>;
+
+/**
+ * Every route of the server, by where it is mounted: operations and JWKS at the root, the API under
+ * `/api/v1`, the OpenAI-compatible surface under `/v1` (so OpenAI clients work with base URL
+ * `<server>/v1`). A new domain adds its routes here.
+ */
+export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string; routes: RoutePlugin[] }> {
+  return [
+    { prefix: '', routes: [operationsRoutes(ctx), jwksRoutes(d.identity.keyring)] },
+    {
+      prefix: API_PREFIX,
+      routes: [
+        authRoutes(d.identity.auth),
+        accessRoutes(d.identity.access),
+        auditRoutes(d.audit.service),
+        adminRoutes(d.admin.service, d.admin.restart),
+        realtimeRoutes(d.realtime),
+        agentsRoutes(d.agents),
+        usageRoutes(d.usage),
+        toolsRoutes(d.tools.service),
+        modelProvidersRoutes(d.providers.service),
+        mcpServersRoutes(d.tools.mcp),
+        conversationsRoutes(d.conversations),
+        runsRoutes({ runs: d.runs.service, webhooks: d.runs.webhooks }),
+        inboxRoutes(d.workspace.inbox),
+        updatesRoutes(d.workspace.updates),
+        chatRoutes(d.chat),
+      ],
+    },
+    { prefix: '/v1', routes: [openaiRoutes(d.chat)] },
+  ];
+}
