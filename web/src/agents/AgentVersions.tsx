@@ -1,10 +1,15 @@
 import type { components } from '@switchboard/client';
-import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { QueryState, TimeAgo } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import type { DiffLine, Skipped } from '../diff.ts';
-import { useAgentName, useAgentVersions, useRestoreVersion, versionConflict } from '../queries/agents.ts';
+import {
+  useAgentName,
+  useAgentVersions,
+  useReloadAgents,
+  useRestoreVersion,
+  versionConflict,
+} from '../queries/agents.ts';
 import { SaveProblem } from './SaveProblem.tsx';
 import { fieldChanges } from './versionDiff.ts';
 
@@ -93,7 +98,7 @@ function RestoreControls({
   canRestore: boolean;
   restore: ReturnType<typeof useRestoreVersion>;
 }) {
-  const queryClient = useQueryClient();
+  const reloadAgents = useReloadAgents();
   const toast = useToast();
   const restoreChosen = () =>
     restore.mutate(
@@ -104,7 +109,7 @@ function RestoreControls({
     );
   const reload = () => {
     restore.reset();
-    void queryClient.invalidateQueries({ queryKey: ['agents'] });
+    reloadAgents();
   };
   return (
     <>

@@ -1,8 +1,7 @@
-import { useQuery } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
+import { useInboxUnread } from '../queries/inbox.ts';
 import { useChannel, useConnectionState, useOnline } from '../realtime/RealtimeContext.tsx';
 import { type ThemeChoice, useTheme } from './theme.ts';
 
@@ -18,13 +17,7 @@ interface NavItem {
 
 /** The unread count of the inbox, kept live by the `inbox` channel. */
 function useUnread(enabled: boolean): number | undefined {
-  const unread = useQuery({
-    queryKey: ['inbox', 'unread'],
-    queryFn: ({ signal }) =>
-      unwrap(api.GET('/api/v1/inbox', { params: { query: { limit: 1, unread: 'true' } }, signal })),
-    enabled,
-    select: (d) => d.unread,
-  });
+  const unread = useInboxUnread(enabled);
   useChannel(enabled ? 'inbox' : undefined, () => void unread.refetch());
   return unread.data;
 }

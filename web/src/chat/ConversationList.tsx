@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { ErrorMessage, Loading, MoreButton, TimeAgo } from '../components/states.tsx';
 import { useAgentName } from '../queries/agents.ts';
-import { useConversationChanges, useConversationSearch } from './conversations.ts';
+import { useConversationChanges, useConversationSearch } from '../queries/conversations.ts';
 
 type Conversation = components['schemas']['Conversation'];
 

@@ -1,11 +1,11 @@
-import { useIsMutating, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useIsMutating } from '@tanstack/react-query';
 import { type ChangeEvent, useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
-import { BULK_MUTATION_KEY, useInboxAction, useInboxBulkAction } from '../queries/inbox.ts';
+import { useInboxAction, useInboxBulkAction, useInboxList, useRefreshInbox } from '../queries/inbox.ts';
 import { bulkTargets, type InboxAction, type InboxItem, isPendingApproval } from '../queries/inbox-cache.ts';
+import { keys } from '../queries/keys.ts';
 import { useChannel } from '../realtime/RealtimeContext.tsx';
 
 const VIEWS = [
@@ -267,23 +267,14 @@ export function InboxPage() {
   const [params, setParams] = useSearchParams();
   const view = (VIEWS.some((v) => v.value === params.get('view')) ? params.get('view') : 'open') as View;
   const { can } = useSession();
-  const queryClient = useQueryClient();
-  const inbox = useQuery({
-    queryKey: ['inbox', 'list', view],
-    queryFn: ({ signal }) =>
-      unwrap(
-        api.GET('/api/v1/inbox', {
-          params: { query: { limit: 100, ...(view === 'all' ? {} : { status: view }) } },
-          signal,
-        }),
-      ),
-  });
+  const inbox = useInboxList(view);
+  const refreshInbox = useRefreshInbox();
   const action = useInboxAction();
   const markAll = useInboxBulkAction();
   // While a batch runs, its own changes come back as events; one refetch at its end is enough.
-  const bulkRunning = useIsMutating({ mutationKey: BULK_MUTATION_KEY }) > 0;
+  const bulkRunning = useIsMutating({ mutationKey: keys.inbox.bulk }) > 0;
   useChannel('inbox', () => {
-    if (!bulkRunning) void queryClient.invalidateQueries({ queryKey: ['inbox'] });
+    if (!bulkRunning) refreshInbox();
   });
   const act = (id: string, a: InboxAction) => action.mutate({ id, action: a });
   const unread = inbox.data?.items.filter((i) => !i.read) ?? [];

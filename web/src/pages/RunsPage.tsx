@@ -1,7 +1,5 @@
 import type { components } from '@switchboard/client';
-import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
 import {
   Empty,
   ErrorMessage,
@@ -12,7 +10,8 @@ import {
   TimeAgo,
 } from '../components/states.tsx';
 import { useAgentName } from '../queries/agents.ts';
-import { useChannel } from '../realtime/RealtimeContext.tsx';
+import { pagedItems } from '../queries/paging.ts';
+import { useRunsList, useRunsLive } from '../queries/runs.ts';
 
 type RunStatus = components['schemas']['Run']['status'];
 const STATUSES: Array<{ value: RunStatus | ''; label: string }> = [
@@ -37,26 +36,9 @@ export function RunsPage() {
   const [params, setParams] = useSearchParams();
   const status = (params.get('status') ?? '') as RunStatus | '';
   const agentName = useAgentName();
-  const queryClient = useQueryClient();
-  const runs = useInfiniteQuery({
-    queryKey: ['runs', 'list', status],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ signal, pageParam }) =>
-      unwrap(
-        api.GET('/api/v1/runs', {
-          params: {
-            query: { limit: 50, ...(status ? { status } : {}), ...(pageParam ? { cursor: pageParam } : {}) },
-          },
-          signal,
-        }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-  useChannel('dashboard', (e) => {
-    if (e.event.startsWith('run.') || e.event.startsWith('approval.'))
-      void queryClient.invalidateQueries({ queryKey: ['runs'] });
-  });
-  const items = runs.data?.pages.flatMap((p) => p.items) ?? [];
+  const runs = useRunsList(status);
+  useRunsLive();
+  const items = pagedItems(runs.data);
 
   return (
     <div className="page-body">
