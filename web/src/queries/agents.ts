@@ -9,6 +9,7 @@ import {
 import { api, unwrap } from '../api/client.ts';
 import { ApiError } from '../api/errors.ts';
 import { keys } from './keys.ts';
+import { useOne } from './resource.ts';
 
 type Agent = components['schemas']['Agent'];
 type AgentVersion = components['schemas']['AgentVersion'];
@@ -80,14 +81,10 @@ export function useAgentVersions(id: string) {
 }
 
 /** One agent (none asked for while `id` is undefined: a new agent's form). */
-export function useAgent(id: string | undefined) {
-  return useQuery({
-    queryKey: keys.agents.one(id),
-    queryFn: ({ signal }) =>
-      unwrap(api.GET('/api/v1/agents/{id}', { params: { path: { id: id! } }, signal })),
-    enabled: id !== undefined,
-  });
-}
+export const useAgent = (id: string | undefined) =>
+  useOne(keys.agents.one(id), id, (agentId, signal) =>
+    unwrap(api.GET('/api/v1/agents/{id}', { params: { path: { id: agentId } }, signal })),
+  );
 
 /** The tools agents may be given, from the registry. */
 export function useTools(enabled: boolean) {

@@ -13,6 +13,7 @@ import { api, unwrap } from '../api/client.ts';
 import { useToast } from '../components/Toasts.tsx';
 import { keys } from './keys.ts';
 import { cursorPages } from './paging.ts';
+import { useOne } from './resource.ts';
 
 type Conversation = components['schemas']['Conversation'];
 type ConversationPage = { items: Conversation[]; nextCursor: string | null };
@@ -104,14 +105,10 @@ export function useConversationChanges(activeId: string | undefined) {
 }
 
 /** One conversation (none asked for while `id` is undefined: a new chat). */
-export function useConversation(id: string | undefined) {
-  return useQuery({
-    queryKey: keys.conversations.one(id),
-    queryFn: ({ signal }) =>
-      unwrap(api.GET('/api/v1/conversations/{id}', { params: { path: { id: id! } }, signal })),
-    enabled: id !== undefined,
-  });
-}
+export const useConversation = (id: string | undefined) =>
+  useOne(keys.conversations.one(id), id, (conversationId, signal) =>
+    unwrap(api.GET('/api/v1/conversations/{id}', { params: { path: { id: conversationId } }, signal })),
+  );
 
 /** A conversation's stored messages, oldest first (the first 200). */
 export function useConversationMessages(id: string | undefined) {

@@ -6,6 +6,7 @@ import { useChannel } from '../realtime/RealtimeContext.tsx';
 import { TERMINAL_STATUSES } from '../runs/timeline.ts';
 import { keys } from './keys.ts';
 import { cursorPages } from './paging.ts';
+import { useOne } from './resource.ts';
 
 type Run = components['schemas']['Run'];
 type RunStatus = Run['status'];
