@@ -36,13 +36,10 @@ export function useRecentRuns() {
 }
 
 /** One run (none asked for while `id` is undefined). */
-export function useRun(id: string | undefined) {
-  return useQuery({
-    queryKey: keys.runs.one(id),
-    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/runs/{id}', { params: { path: { id: id! } }, signal })),
-    enabled: id !== undefined,
-  });
-}
+export const useRun = (id: string | undefined) =>
+  useOne(keys.runs.one(id), id, (runId, signal) =>
+    unwrap(api.GET('/api/v1/runs/{id}', { params: { path: { id: runId } }, signal })),
+  );
 
 /** Reads every run query again: lists, single runs, conversations' open runs. */
 export function useRefreshRuns(): () => void {
