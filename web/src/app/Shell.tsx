@@ -1,6 +1,7 @@
-import { type ReactNode, useEffect, useState } from 'react';
+import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
+import { Loading } from '../components/states.tsx';
 import { useInboxUnread } from '../queries/inbox.ts';
 import { useChannel, useConnectionState, useOnline } from '../realtime/RealtimeContext.tsx';
 import { type ThemeChoice, useTheme } from './theme.ts';
@@ -187,7 +188,9 @@ export function Shell() {
           </div>
         </nav>
         <main id="main" className="content" tabIndex={-1}>
-          <Outlet />
+          <Suspense fallback={<Loading label="Opening the page…" />}>
+            <Outlet />
+          </Suspense>
         </main>
       </div>
     </div>
