@@ -1,7 +1,7 @@
 import type { components } from '@switchboard/client';
+import { lazy, Suspense } from 'react';
 import { useSearchParams } from 'react-router';
-import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
-import { ExecutionView } from '../control-room/ExecutionView.tsx';
+import { Empty, Loading, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
 import { longName, type MetricWindow, orDash, WINDOWS } from '../control-room/metrics.ts';
 import {
   CONTROL_ROOM_REFRESH_MS,
@@ -12,6 +12,11 @@ import {
 } from '../queries/admin.ts';
 
 type AgentHealthTable = components['schemas']['AgentHealthTable'];
+
+/** The charts (visx) load with the execution section, in a chunk of their own. */
+const ExecutionView = lazy(() =>
+  import('../control-room/ExecutionView.tsx').then((m) => ({ default: m.ExecutionView })),
+);
 
 /** `unfinishedRuns` -> `Unfinished runs`: figures other domains add are named in camelCase. */
 const humanize = (name: string) =>
@@ -224,7 +229,13 @@ export function ControlRoomPage() {
           </h2>
           <WindowSwitch value={metricWindow} onChange={setMetricWindow} />
         </div>
-        <QueryState query={metrics}>{(m) => <ExecutionView metrics={m} />}</QueryState>
+        <QueryState query={metrics}>
+          {(m) => (
+            <Suspense fallback={<Loading label="Drawing the charts…" />}>
+              <ExecutionView metrics={m} />
+            </Suspense>
+          )}
+        </QueryState>
       </section>
       <section
         aria-labelledby="agent-health-heading"

@@ -1,6 +1,10 @@
-import { type ReactNode, useId } from 'react';
-import { ChartFrame, FONT, niceTicks, plain, type Tone } from './charts.tsx';
-import { Empty } from './states.tsx';
+import { AxisBottom } from '@visx/axis';
+import { GridRows } from '@visx/grid';
+import { scaleTime } from '@visx/scale';
+import { BarStack, LinePath } from '@visx/shape';
+import { timeDay, timeHour, timeMinute } from '@visx/vendor/d3-time';
+import type { ReactNode } from 'react';
+import { ChartFrame, ChartSvg, EmptyChart, FONT, plain, type Series, valueScale } from './frame.tsx';
 
 /**
  * Charts over a window cut into equal time buckets (e.g. runs finished per minute over the last hour).
@@ -18,11 +22,6 @@ export interface TimeAxis {
   bucket: (at: number) => string;
 }
 
-export interface TimeSeries {
-  name: string;
-  tone: Tone;
-}
-
 /** One bucket: its start, and one value per series (null where there is none). */
 export interface TimeBucket {
   at: number;
@@ -30,70 +29,30 @@ export interface TimeBucket {
 }
 
 /**
- * The instants from `from` to `to` (both included) that fall every `everyMinutes` of the local clock from
- * midnight: quarter hours, every 6 hours, every midnight. Stepped on the local clock so a change of
- * daylight saving time keeps the marks on round times.
+ * The instants from `from` to `to` (both included) every `everyMinutes` of the local clock from midnight:
+ * quarter hours, every 6 hours, every midnight (d3-time's intervals, so a change of daylight saving time
+ * keeps the marks on round times).
  */
 export function clockTicks(from: number, to: number, everyMinutes: number): number[] {
-  const mark = new Date(from);
-  mark.setHours(0, 0, 0, 0);
-  const ticks: number[] = [];
-  for (; mark.getTime() <= to; mark.setMinutes(mark.getMinutes() + everyMinutes)) {
-    if (mark.getTime() >= from) ticks.push(mark.getTime());
-  }
-  return ticks;
+  const interval =
+    everyMinutes % 1440 === 0
+      ? timeDay.every(everyMinutes / 1440)
+      : everyMinutes % 60 === 0
+        ? timeHour.every(everyMinutes / 60)
+        : timeMinute.every(everyMinutes);
+  return (interval?.range(new Date(from), new Date(to + 1)) ?? []).map((d) => d.getTime());
 }
 
 const WIDTH = 400;
 const HEIGHT = 180;
 const M = { left: 48, right: 14, top: 10, bottom: 36 };
+const BOTTOM = HEIGHT - M.bottom;
 /** About half a label's width per character, for the 11 px tick font. */
 const HALF_CHAR = 3.4;
 
-interface Plot {
-  from: number;
-  to: number;
-  yTicks: number[];
-  x: (at: number) => number;
-  y: (value: number) => number;
-}
-
-/** Scales for `buckets` over the whole window and values from 0 to a round number at or above `max`. */
-function plotOf(buckets: TimeBucket[], bucketMs: number, max: number, integer: boolean): Plot {
-  const from = buckets[0]!.at;
-  const to = buckets.at(-1)!.at + bucketMs;
-  const yTicks = niceTicks(max, integer);
-  const top = yTicks.at(-1)!;
-  return {
-    from,
-    to,
-    yTicks,
-    x: (at) => M.left + ((at - from) / (to - from)) * (WIDTH - M.left - M.right),
-    y: (value) => HEIGHT - M.bottom - (value / top) * (HEIGHT - M.top - M.bottom),
-  };
-}
-
-/**
- * The time marks' labels, each centred under its mark but moved in to stay inside the chart, and left out
- * where it would run into the one before (a mark just after the window's start, say).
- */
-function timeLabels(ticks: number[], x: (at: number) => number, text: (at: number) => string) {
-  const labels: Array<{ at: number; text: string; centre: number }> = [];
-  let taken = Number.NEGATIVE_INFINITY;
-  for (const at of ticks) {
-    const label = text(at);
-    const half = label.length * HALF_CHAR;
-    const centre = Math.min(Math.max(x(at), half + 2), WIDTH - half - 2);
-    if (centre - half < taken + 6) continue;
-    labels.push({ at, text: label, centre });
-    taken = centre + half;
-  }
-  return labels;
-}
-
 interface TimeChartProps {
   title: string;
-  series: TimeSeries[];
+  series: Series[];
   /** The window's buckets, oldest first, every one present. */
   buckets: TimeBucket[];
   axis: TimeAxis;
@@ -103,6 +62,12 @@ interface TimeChartProps {
   emptyTitle: string;
   emptyText?: string;
   testId?: string;
+}
+
+interface Scales {
+  x: (at: number) => number;
+  time: ReturnType<typeof scaleTime<number>>;
+  y: ReturnType<typeof valueScale>['scale'];
 }
 
 /**
@@ -118,55 +83,53 @@ function TimeChart({
   chart: TimeChartProps;
   max: number | null;
   description: string;
-  marks: (plot: Plot) => ReactNode;
+  marks: (scales: Scales) => ReactNode;
 }) {
-  const ids = useId();
   const { title, series, buckets, axis, axisLabel, format = plain, testId } = chart;
-  if (max === null) {
+  if (max === null)
     return (
-      <ChartFrame title={title} testId={testId}>
-        <Empty title={chart.emptyTitle}>{chart.emptyText}</Empty>
-      </ChartFrame>
+      <EmptyChart title={title} emptyTitle={chart.emptyTitle} emptyText={chart.emptyText} testId={testId} />
     );
-  }
-  const plot = plotOf(buckets, axis.bucketMs, max, chart.integer ?? false);
-  const { x, y } = plot;
-  const bottom = HEIGHT - M.bottom;
-  const ticks = clockTicks(plot.from, plot.to, axis.everyMinutes);
+  const from = buckets[0]!.at;
+  const to = buckets.at(-1)!.at + axis.bucketMs;
+  const time = scaleTime<number>({ domain: [from, to], range: [M.left, WIDTH - M.right] });
+  const x = (at: number) => time(at);
+  const { scale: y, ticks } = valueScale(max, [BOTTOM, M.top], chart.integer ?? false);
   const read = (v: number | null) => (v === null ? 'none' : format(v));
+  const timeTicks = clockTicks(from, to, axis.everyMinutes).map((at) => new Date(at));
   return (
     <ChartFrame title={title} legend={series} testId={testId}>
-      <svg
-        className="chart-svg"
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
-        aria-labelledby={`${ids}-t ${ids}-d`}
-      >
-        <title id={`${ids}-t`}>{title}</title>
-        <desc id={`${ids}-d`}>{description}</desc>
-        {plot.yTicks.map((t) => (
-          <g key={t}>
-            <line className="chart-gridline" x1={M.left} x2={WIDTH - M.right} y1={y(t)} y2={y(t)} />
-            <text className="chart-tick" x={M.left - 6} y={y(t) + 4} textAnchor="end">
-              {format(t)}
-            </text>
-          </g>
+      <ChartSvg title={title} description={description} width={WIDTH} height={HEIGHT}>
+        <GridRows
+          scale={y}
+          tickValues={ticks}
+          left={M.left}
+          width={WIDTH - M.left - M.right}
+          className="chart-gridline"
+        />
+        {ticks.map((t) => (
+          <text key={t} className="chart-tick" x={M.left - 6} y={y(t) + 4} textAnchor="end">
+            {format(t)}
+          </text>
         ))}
         <g className="chart-time-tick">
-          {ticks.map((at) => (
-            <line key={at} className="chart-gridline" x1={x(at)} x2={x(at)} y1={M.top} y2={bottom + 4} />
-          ))}
-          {timeLabels(ticks, x, axis.tick).map((label) => (
-            <text
-              key={label.at}
-              className="chart-tick"
-              x={label.centre}
-              y={bottom + FONT + 6}
-              textAnchor="middle"
-            >
-              {label.text}
-            </text>
-          ))}
+          <AxisBottom
+            top={BOTTOM}
+            scale={time}
+            tickValues={timeTicks}
+            tickFormat={(d) => axis.tick(new Date(d as Date).getTime())}
+            hideAxisLine
+            tickLength={4}
+            tickClassName="chart-time-mark"
+            tickLineProps={{ className: 'chart-gridline' }}
+            tickLabelProps={(d) => {
+              const at = new Date(d as Date).getTime();
+              const half = axis.tick(at).length * HALF_CHAR;
+              // A label that would run past either end is moved in, so it stays inside the chart.
+              const dx = Math.min(0, WIDTH - half - 2 - x(at)) + Math.max(0, half + 2 - x(at));
+              return { className: 'chart-tick', fontSize: FONT, textAnchor: 'middle', dx, dy: 4 };
+            }}
+          />
         </g>
         <text
           className="chart-axis-label"
@@ -183,15 +146,15 @@ function TimeChart({
             x={x(b.at)}
             y={M.top}
             width={x(b.at + axis.bucketMs) - x(b.at)}
-            height={bottom - M.top}
+            height={BOTTOM - M.top}
           >
             <title>{`${axis.bucket(b.at)}: ${series.map((s, i) => `${s.name} ${read(b.values[i] ?? null)}`).join(', ')}`}</title>
           </rect>
         ))}
         <line className="chart-axis" x1={M.left} x2={WIDTH - M.right} y1={y(0)} y2={y(0)} />
         {/* Hover goes through the marks to the bucket's band, which holds the tooltip. */}
-        <g className="chart-marks">{marks(plot)}</g>
-      </svg>
+        <g className="chart-marks">{marks({ x, time, y })}</g>
+      </ChartSvg>
     </ChartFrame>
   );
 }
@@ -212,32 +175,46 @@ export function StackedColumnChart(chart: TimeChartProps) {
     `In all: ${named(totals, true)}.`,
     ...filled.map((b) => `${axis.bucket(b.at)}: ${named(b.values)}.`),
   ].join(' ');
+  const rows = filled.map((b) => ({
+    at: b.at,
+    ...Object.fromEntries(series.map((s, i) => [s.name, b.values[i] ?? 0])),
+  }));
+  const toneOf = new Map(series.map((s) => [s.name, s.tone]));
   return (
     <TimeChart
       chart={chart}
       max={filled.length > 0 ? Math.max(...filled.map(sum)) : null}
       description={description}
-      marks={(plot) => {
-        const width = plot.x(plot.from + axis.bucketMs) - plot.x(plot.from);
+      marks={({ x, time, y }) => {
+        const width = x(buckets[0]!.at + axis.bucketMs) - x(buckets[0]!.at);
         const gap = Math.min(2, width / 4);
-        return filled.flatMap((b) => {
-          let below = 0;
-          return b.values.map((v, i) => {
-            if (!v) return null;
-            const base = plot.y(below);
-            below += v;
-            return (
-              <rect
-                key={`${b.at}-${series[i]!.name}`}
-                className={`chart-bar tone-${series[i]!.tone}`}
-                x={plot.x(b.at) + gap / 2}
-                y={plot.y(below)}
-                width={width - gap}
-                height={base - plot.y(below)}
-              />
-            );
-          });
-        });
+        return (
+          <BarStack
+            data={rows}
+            keys={series.map((s) => s.name)}
+            x={(row) => row.at}
+            xScale={time}
+            yScale={y}
+            color={(key) => key}
+          >
+            {(stacks) =>
+              stacks.flatMap((stack) =>
+                stack.bars
+                  .filter((bar) => bar.height > 0)
+                  .map((bar) => (
+                    <rect
+                      key={`${bar.bar.data.at}-${stack.key}`}
+                      className={`chart-bar tone-${toneOf.get(stack.key)}`}
+                      x={x(bar.bar.data.at) + gap / 2}
+                      y={bar.y}
+                      width={width - gap}
+                      height={bar.height}
+                    />
+                  )),
+              )
+            }
+          </BarStack>
+        );
       }}
     />
   );
@@ -265,30 +242,29 @@ export function LineOverTimeChart(chart: TimeChartProps) {
       chart={chart}
       max={values.length > 0 ? Math.max(...values) : null}
       description={description}
-      marks={(plot) => {
-        const middle = (at: number) => plot.x(at + axis.bucketMs / 2);
+      marks={({ x, y }) => {
+        const middle = (at: number) => x(at + axis.bucketMs / 2);
         return series.map((s, i) => {
           const at = (j: number) => buckets[j]?.values[i] ?? null;
-          const path = buckets
-            .map((b, j) => {
-              const v = at(j);
-              if (v === null) return '';
-              return `${at(j - 1) === null ? 'M' : 'L'}${middle(b.at)},${plot.y(v)}`;
-            })
-            .join('');
           const alone = buckets.flatMap((b, j) => {
             const v = at(j);
             return v !== null && at(j - 1) === null && at(j + 1) === null ? [{ at: b.at, v }] : [];
           });
           return (
             <g key={s.name}>
-              <path className={`chart-line tone-${s.tone}`} d={path} />
+              <LinePath
+                className={`chart-line tone-${s.tone}`}
+                data={buckets}
+                defined={(b) => b.values[i] !== null && b.values[i] !== undefined}
+                x={(b) => middle(b.at)}
+                y={(b) => y(b.values[i] ?? 0)}
+              />
               {alone.map((p) => (
                 <circle
                   key={p.at}
                   className={`chart-dot tone-${s.tone}`}
                   cx={middle(p.at)}
-                  cy={plot.y(p.v)}
+                  cy={y(p.v)}
                   r={3}
                 />
               ))}
