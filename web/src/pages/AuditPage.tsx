@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { Empty, ErrorMessage, Loading, MoreButton, PageHeader } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
+import { VirtualTableBody } from '../components/VirtualRows.tsx';
 import { type AuditFilters, useAuditExport, useAuditLog } from '../queries/audit.ts';
 import { pagedItems } from '../queries/paging.ts';
 
@@ -111,9 +112,9 @@ export function AuditPage() {
                 <th>Request</th>
               </tr>
             </thead>
-            <tbody>
-              {items.map((e) => (
-                <tr key={e.id} data-testid="audit-row">
+            <VirtualTableBody items={items} columns={6}>
+              {(e, row) => (
+                <tr key={e.id} data-testid="audit-row" {...row}>
                   <td className="small-inline">
                     <time dateTime={e.at}>{new Date(e.at).toLocaleString()}</time>
                   </td>
@@ -136,8 +137,8 @@ export function AuditPage() {
                   </td>
                   <td className="muted mono small-inline">{e.requestId ?? '—'}</td>
                 </tr>
-              ))}
-            </tbody>
+              )}
+            </VirtualTableBody>
           </table>
         </div>
       )}

@@ -3,6 +3,7 @@ import { type ChangeEvent, useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
+import { listPadding, type RowProps, useWindowRows } from '../components/VirtualRows.tsx';
 import { useInboxAction, useInboxBulkAction, useInboxList, useRefreshInbox } from '../queries/inbox.ts';
 import { bulkTargets, type InboxAction, type InboxItem, isPendingApproval } from '../queries/inbox-cache.ts';
 import { keys } from '../queries/keys.ts';
@@ -23,6 +24,10 @@ const BULK_ACTIONS: Array<{ action: InboxAction; label: string; className: strin
   { action: 'unread', label: 'Mark unread', className: 'btn btn-small' },
   { action: 'close', label: 'Close', className: 'btn btn-small' },
 ];
+
+/** An item's usual height and the space between items (`.inbox-list`'s gap), for the virtual list. */
+const ITEM_HEIGHT = 140;
+const ITEM_GAP = 10;
 
 /** A checkbox clicked with Shift held ticks (or unticks) the range from the previous one clicked. */
 function withShift(e: ChangeEvent<HTMLInputElement>): boolean {
@@ -65,17 +70,20 @@ function ItemRow({
   canWrite,
   selected,
   onSelect,
+  row,
 }: {
   item: InboxItem;
   act: (id: string, action: InboxAction) => void;
   canWrite: boolean;
   selected: boolean;
   onSelect: (id: string, checked: boolean, range: boolean) => void;
+  row: RowProps;
 }) {
   return (
     <li
       className={`inbox-item card ${item.read ? '' : 'unread'} ${selected ? 'selected' : ''}`}
       data-testid="inbox-item"
+      {...row}
     >
       <div className="inbox-head">
         {canWrite ? (
@@ -236,6 +244,8 @@ function InboxList({
     );
   }
   const ids = new Set(selection.selected.map((i) => i.id));
+  const list = useRef<HTMLUListElement>(null);
+  const drawn = useWindowRows(items.length, ITEM_HEIGHT, list, ITEM_GAP);
   return (
     <>
       {canWrite ? (
@@ -247,17 +257,21 @@ function InboxList({
           busy={bulk.isPending}
         />
       ) : null}
-      <ul className="inbox-list">
-        {items.map((item) => (
-          <ItemRow
-            key={item.id}
-            item={item}
-            act={act}
-            canWrite={canWrite}
-            selected={ids.has(item.id)}
-            onSelect={selection.toggle}
-          />
-        ))}
+      <ul ref={list} className="inbox-list" style={listPadding(drawn)}>
+        {drawn.rows.map(({ index, props }) => {
+          const item = items[index]!;
+          return (
+            <ItemRow
+              key={item.id}
+              item={item}
+              act={act}
+              canWrite={canWrite}
+              selected={ids.has(item.id)}
+              onSelect={selection.toggle}
+              row={props}
+            />
+          );
+        })}
       </ul>
     </>
   );

@@ -9,6 +9,7 @@ import {
   StatusBadge,
   TimeAgo,
 } from '../components/states.tsx';
+import { VirtualTableBody } from '../components/VirtualRows.tsx';
 import { useAgentName } from '../queries/agents.ts';
 import { pagedItems } from '../queries/paging.ts';
 import { useRunsList, useRunsLive } from '../queries/runs.ts';
@@ -78,9 +79,9 @@ export function RunsPage() {
                 <th>Took</th>
               </tr>
             </thead>
-            <tbody>
-              {items.map((run) => (
-                <tr key={run.id} data-testid="run-row">
+            <VirtualTableBody items={items} columns={5}>
+              {(run, row) => (
+                <tr key={run.id} data-testid="run-row" {...row}>
                   <td className="cell-main">
                     <Link to={`/runs/${run.id}`}>{run.input.split('\n')[0]?.slice(0, 80) || run.id}</Link>
                     <div className="muted mono small-inline">{run.id}</div>
@@ -94,8 +95,8 @@ export function RunsPage() {
                   </td>
                   <td>{duration(run.startedAt, run.finishedAt)}</td>
                 </tr>
-              ))}
-            </tbody>
+              )}
+            </VirtualTableBody>
           </table>
         </div>
       )}
