@@ -3,23 +3,14 @@ import { GridColumns } from '@visx/grid';
 import { Group } from '@visx/group';
 import { scaleBand } from '@visx/scale';
 import { Bar } from '@visx/shape';
-import {
-  ChartFrame,
-  ChartSvg,
-  EmptyChart,
-  FONT,
-  plain,
-  type Series,
-  type Tone,
-  valueScale,
-} from './frame.tsx';
+import { AxisLabel, ChartFigure, EmptyChart, plain, type Series, TickText, valueScale } from './frame.tsx';
 
 export interface BarDatum {
   label: string;
   /** One value per series; null where there is none (drawn as nothing, read out as "none"). */
   values: Array<number | null>;
   /** Colours this category's bar when the chart has a single series (e.g. runs by status). */
-  tone?: Tone;
+  tone?: Series['tone'];
 }
 
 const WIDTH = 400;
@@ -74,64 +65,58 @@ export function BarChart({
     .join('; ');
   const zero = x(0);
   return (
-    <ChartFrame title={title} legend={series} testId={testId}>
-      <ChartSvg title={title} description={description} width={WIDTH} height={height}>
-        <GridColumns
-          scale={x}
-          tickValues={ticks}
-          top={M.top}
-          height={bottom - M.top}
-          className="chart-gridline"
-        />
-        <AxisBottom
-          top={bottom}
-          scale={x}
-          tickValues={ticks}
-          tickFormat={(v) => format(Number(v))}
-          hideAxisLine
-          hideTicks
-          tickLabelProps={{ className: 'chart-tick', fontSize: FONT, textAnchor: 'middle', dy: 4 }}
-        />
-        <text
-          className="chart-axis-label"
-          x={M.left + (WIDTH - M.left - M.right) / 2}
-          y={height - 4}
-          textAnchor="middle"
-        >
-          {axisLabel}
-        </text>
-        {data.map((d) => (
-          <Group key={d.label} top={rows(d.label) ?? 0}>
-            <text className="chart-label" x={zero - 8} y={rows.bandwidth() / 2 + 3} textAnchor="end">
-              {d.label}
-            </text>
-            {d.values.map((v, i) => {
-              const s = series[i]!;
-              const y = bars(s.name) ?? 0;
-              const tone = series.length === 1 && d.tone ? d.tone : s.tone;
-              return (
-                <g key={s.name}>
-                  {/* A value above zero stays visible as a sliver even beside a much larger one. */}
-                  <Bar
-                    className={`chart-bar tone-${tone}`}
-                    x={zero}
-                    y={y}
-                    width={Math.max(v ? 2 : 0, x(v ?? 0) - zero)}
-                    height={bars.bandwidth()}
-                    rx={2}
-                  >
-                    <title>{`${d.label}, ${s.name}: ${read(v)}`}</title>
-                  </Bar>
-                  <text className="chart-value" x={x(v ?? 0) + 4} y={y + bars.bandwidth() / 2 + 3}>
-                    {v === null ? '–' : read(v)}
-                  </text>
-                </g>
-              );
-            })}
-          </Group>
-        ))}
-        <line className="chart-axis" x1={zero} x2={zero} y1={M.top} y2={bottom} />
-      </ChartSvg>
-    </ChartFrame>
+    <ChartFigure chart={{ title, series, testId }} description={description} size={[WIDTH, height]}>
+      <GridColumns
+        scale={x}
+        tickValues={ticks}
+        top={M.top}
+        height={bottom - M.top}
+        className="chart-gridline"
+      />
+      <AxisBottom
+        top={bottom}
+        scale={x}
+        tickValues={ticks}
+        tickFormat={(v) => format(Number(v))}
+        hideAxisLine
+        hideTicks
+        tickLength={4}
+        tickComponent={TickText}
+      />
+      <AxisLabel from={M.left} to={WIDTH - M.right} y={height - 4}>
+        {axisLabel}
+      </AxisLabel>
+      {data.map((d) => (
+        <Group key={d.label} top={rows(d.label) ?? 0}>
+          <text className="chart-label" x={zero - 8} y={rows.bandwidth() / 2 + 3} textAnchor="end">
+            {d.label}
+          </text>
+          {d.values.map((v, i) => {
+            const s = series[i]!;
+            const y = bars(s.name) ?? 0;
+            const tone = series.length === 1 && d.tone ? d.tone : s.tone;
+            return (
+              <g key={s.name}>
+                {/* A value above zero stays visible as a sliver even beside a much larger one. */}
+                <Bar
+                  className={`chart-bar tone-${tone}`}
+                  x={zero}
+                  y={y}
+                  width={Math.max(v ? 2 : 0, x(v ?? 0) - zero)}
+                  height={bars.bandwidth()}
+                  rx={2}
+                >
+                  <title>{`${d.label}, ${s.name}: ${read(v)}`}</title>
+                </Bar>
+                <text className="chart-value" x={x(v ?? 0) + 4} y={y + bars.bandwidth() / 2 + 3}>
+                  {v === null ? '–' : read(v)}
+                </text>
+              </g>
+            );
+          })}
+        </Group>
+      ))}
+      <line className="chart-axis" x1={zero} x2={zero} y1={M.top} y2={bottom} />
+    </ChartFigure>
   );
 }

@@ -4,7 +4,7 @@ import { scaleTime } from '@visx/scale';
 import { BarStack, LinePath } from '@visx/shape';
 import { timeDay, timeHour, timeMinute } from '@visx/vendor/d3-time';
 import type { ReactNode } from 'react';
-import { ChartFrame, ChartSvg, EmptyChart, FONT, plain, type Series, valueScale } from './frame.tsx';
+import { AxisLabel, ChartFigure, EmptyChart, plain, type Series, TickText, valueScale } from './frame.tsx';
 
 /**
  * Charts over a window cut into equal time buckets (e.g. runs finished per minute over the last hour).
@@ -98,64 +98,58 @@ function TimeChart({
   const read = (v: number | null) => (v === null ? 'none' : format(v));
   const timeTicks = clockTicks(from, to, axis.everyMinutes).map((at) => new Date(at));
   return (
-    <ChartFrame title={title} legend={series} testId={testId}>
-      <ChartSvg title={title} description={description} width={WIDTH} height={HEIGHT}>
-        <GridRows
-          scale={y}
-          tickValues={ticks}
-          left={M.left}
-          width={WIDTH - M.left - M.right}
-          className="chart-gridline"
-        />
-        {ticks.map((t) => (
-          <text key={t} className="chart-tick" x={M.left - 6} y={y(t) + 4} textAnchor="end">
-            {format(t)}
-          </text>
-        ))}
-        <g className="chart-time-tick">
-          <AxisBottom
-            top={BOTTOM}
-            scale={time}
-            tickValues={timeTicks}
-            tickFormat={(d) => axis.tick(new Date(d as Date).getTime())}
-            hideAxisLine
-            tickLength={4}
-            tickClassName="chart-time-mark"
-            tickLineProps={{ className: 'chart-gridline' }}
-            tickLabelProps={(d) => {
-              const at = new Date(d as Date).getTime();
-              const half = axis.tick(at).length * HALF_CHAR;
-              // A label that would run past either end is moved in, so it stays inside the chart.
-              const dx = Math.min(0, WIDTH - half - 2 - x(at)) + Math.max(0, half + 2 - x(at));
-              return { className: 'chart-tick', fontSize: FONT, textAnchor: 'middle', dx, dy: 4 };
-            }}
-          />
-        </g>
-        <text
-          className="chart-axis-label"
-          x={M.left + (WIDTH - M.left - M.right) / 2}
-          y={HEIGHT - 4}
-          textAnchor="middle"
-        >
-          {axisLabel}
+    <ChartFigure chart={chart} description={description} size={[WIDTH, HEIGHT]}>
+      <GridRows
+        scale={y}
+        tickValues={ticks}
+        left={M.left}
+        width={WIDTH - M.left - M.right}
+        className="chart-gridline"
+      />
+      {ticks.map((t) => (
+        <text key={t} className="chart-tick" x={M.left - 6} y={y(t) + 4} textAnchor="end">
+          {format(t)}
         </text>
-        {buckets.map((b) => (
-          <rect
-            key={b.at}
-            className="chart-band"
-            x={x(b.at)}
-            y={M.top}
-            width={x(b.at + axis.bucketMs) - x(b.at)}
-            height={BOTTOM - M.top}
-          >
-            <title>{`${axis.bucket(b.at)}: ${series.map((s, i) => `${s.name} ${read(b.values[i] ?? null)}`).join(', ')}`}</title>
-          </rect>
-        ))}
-        <line className="chart-axis" x1={M.left} x2={WIDTH - M.right} y1={y(0)} y2={y(0)} />
-        {/* Hover goes through the marks to the bucket's band, which holds the tooltip. */}
-        <g className="chart-marks">{marks({ x, time, y })}</g>
-      </ChartSvg>
-    </ChartFrame>
+      ))}
+      <g className="chart-time-tick">
+        <AxisBottom
+          top={BOTTOM}
+          scale={time}
+          tickValues={timeTicks}
+          tickFormat={(d) => axis.tick(new Date(d as Date).getTime())}
+          hideAxisLine
+          tickLength={4}
+          tickClassName="chart-time-mark"
+          tickLineProps={{ className: 'chart-gridline' }}
+          tickComponent={TickText}
+          tickLabelProps={(d) => {
+            const at = new Date(d as Date).getTime();
+            const half = axis.tick(at).length * HALF_CHAR;
+            // A label that would run past either end is moved in, so it stays inside the chart.
+            const dx = Math.min(0, WIDTH - half - 2 - x(at)) + Math.max(0, half + 2 - x(at));
+            return { dx };
+          }}
+        />
+      </g>
+      <AxisLabel from={M.left} to={WIDTH - M.right} y={HEIGHT - 4}>
+        {axisLabel}
+      </AxisLabel>
+      {buckets.map((b) => (
+        <rect
+          key={b.at}
+          className="chart-band"
+          x={x(b.at)}
+          y={M.top}
+          width={x(b.at + axis.bucketMs) - x(b.at)}
+          height={BOTTOM - M.top}
+        >
+          <title>{`${axis.bucket(b.at)}: ${series.map((s, i) => `${s.name} ${read(b.values[i] ?? null)}`).join(', ')}`}</title>
+        </rect>
+      ))}
+      <line className="chart-axis" x1={M.left} x2={WIDTH - M.right} y1={y(0)} y2={y(0)} />
+      {/* Hover goes through the marks to the bucket's band, which holds the tooltip. */}
+      <g className="chart-marks">{marks({ x, time, y })}</g>
+    </ChartFigure>
   );
 }
 

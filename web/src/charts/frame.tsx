@@ -1,3 +1,4 @@
+import type { TickRendererProps } from '@visx/axis';
 import { scaleLinear } from '@visx/scale';
 import { type ReactNode, useId } from 'react';
 import { Empty } from '../components/states.tsx';
@@ -16,10 +17,40 @@ export interface Series {
   tone: Tone;
 }
 
-export const FONT = 11;
 const TICK_COUNT = 4;
 
 export const plain = (value: number) => value.toLocaleString();
+
+/**
+ * An axis's tick label as plain SVG text (visx's default wraps each label in an SVG of its own, which
+ * would read as one more image), small, muted and centred on its baseline (visx puts it under the mark).
+ */
+export function TickText({ x, y, dx, formattedValue }: TickRendererProps) {
+  return (
+    <text className="chart-tick" x={x} y={y} dx={dx} textAnchor="middle">
+      {formattedValue}
+    </text>
+  );
+}
+
+/** The words under a chart's value or time axis, centred under the plot from `from` to `to`. */
+export function AxisLabel({
+  from,
+  to,
+  y,
+  children,
+}: {
+  from: number;
+  to: number;
+  y: number;
+  children: ReactNode;
+}) {
+  return (
+    <text className="chart-axis-label" x={(from + to) / 2} y={y} textAnchor="middle">
+      {children}
+    </text>
+  );
+}
 
 /** A value scale from 0 to a round number at or above `max`, with its ticks (whole numbers if `integer`). */
 export function valueScale(max: number, range: [number, number], integer = false) {
@@ -29,7 +60,7 @@ export function valueScale(max: number, range: [number, number], integer = false
 }
 
 /** The frame every chart shares: a caption, the chart (or its empty state) and a legend for several series. */
-export function ChartFrame({
+function ChartFrame({
   title,
   legend = [],
   children,
@@ -72,33 +103,34 @@ export function EmptyChart(props: {
   );
 }
 
-/** The chart's SVG: an image named by its title and described by `description` for screen readers. */
-export function ChartSvg({
-  title,
+/**
+ * A chart in its frame: the SVG is an image named by its title and described by `description` for screen
+ * readers, the legend under it when there are several series.
+ */
+export function ChartFigure({
+  chart: { title, series, testId },
   description,
-  width,
-  height,
-  className = 'chart-svg',
+  size: [width, height],
   children,
 }: {
-  title: string;
+  chart: { title: string; series: Series[]; testId?: string | undefined };
   description: string;
-  width: number;
-  height: number;
-  className?: string;
+  size: [width: number, height: number];
   children: ReactNode;
 }) {
   const ids = useId();
   return (
-    <svg
-      className={className}
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-labelledby={`${ids}-t ${ids}-d`}
-    >
-      <title id={`${ids}-t`}>{title}</title>
-      <desc id={`${ids}-d`}>{description}</desc>
-      {children}
-    </svg>
+    <ChartFrame title={title} legend={series} testId={testId}>
+      <svg
+        className="chart-svg"
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-labelledby={`${ids}-t ${ids}-d`}
+      >
+        <title id={`${ids}-t`}>{title}</title>
+        <desc id={`${ids}-d`}>{description}</desc>
+        {children}
+      </svg>
+    </ChartFrame>
   );
 }
