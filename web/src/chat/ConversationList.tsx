@@ -3,7 +3,7 @@ import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { ErrorMessage, Loading, MoreButton, TimeAgo } from '../components/states.tsx';
-import { listPadding, type RowProps, useBoxRows } from '../components/VirtualRows.tsx';
+import { drawnItems, listPadding, type RowProps, useBoxRows } from '../components/VirtualRows.tsx';
 import { useAgentName } from '../queries/agents.ts';
 import { useConversationChanges, useConversationSearch } from '../queries/conversations.ts';
 import { pagedItems } from '../queries/paging.ts';
@@ -11,7 +11,7 @@ import { pagedItems } from '../queries/paging.ts';
 type Conversation = components['schemas']['Conversation'];
 
 /** A row's usual height and the list's own padding (`.chat-list ul`), for the virtual list. */
-const ROW_HEIGHT = 52;
+const ROW_HEIGHT = 60;
 const LIST_PADDING = 6;
 
 /** The title in an input: Enter or leaving the field saves, Escape gives up. */
@@ -176,19 +176,16 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
             <p className="muted pad">{q ? 'No conversation matches.' : 'No conversations yet.'}</p>
           ) : (
             <ul style={listPadding(drawn, LIST_PADDING)}>
-              {drawn.rows.map(({ index, props }) => {
-                const c = shown[index]!;
-                return (
-                  <ConversationRow
-                    key={c.id}
-                    conversation={c}
-                    active={c.id === activeId}
-                    agentName={agentName}
-                    changes={can('conversations:write') ? changes : undefined}
-                    row={props}
-                  />
-                );
-              })}
+              {drawnItems(drawn, shown).map(({ item: c, props }) => (
+                <ConversationRow
+                  key={c.id}
+                  conversation={c}
+                  active={c.id === activeId}
+                  agentName={agentName}
+                  changes={can('conversations:write') ? changes : undefined}
+                  row={props}
+                />
+              ))}
             </ul>
           )}
           {list.error ? (

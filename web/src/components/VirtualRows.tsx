@@ -135,10 +135,15 @@ export function VirtualTableBody<T>({
   return (
     <tbody ref={body}>
       {spacer(before)}
-      {rows.map((row) => children(items[row.index]!, row.props))}
+      {drawnItems({ rows, before, after }, items).map((row) => children(row.item, row.props))}
       {spacer(after)}
     </tbody>
   );
+}
+
+/** The drawn rows with their items, for a list that renders its own rows. */
+export function drawnItems<T>(drawn: Drawn, items: readonly T[]): Array<{ item: T; props: RowProps }> {
+  return drawn.rows.map((row) => ({ item: items[row.index]!, props: row.props }));
 }
 
 /**

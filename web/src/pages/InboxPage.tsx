@@ -3,7 +3,7 @@ import { type ChangeEvent, useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
-import { listPadding, type RowProps, useWindowRows } from '../components/VirtualRows.tsx';
+import { drawnItems, listPadding, type RowProps, useWindowRows } from '../components/VirtualRows.tsx';
 import { useInboxAction, useInboxBulkAction, useInboxList, useRefreshInbox } from '../queries/inbox.ts';
 import { bulkTargets, type InboxAction, type InboxItem, isPendingApproval } from '../queries/inbox-cache.ts';
 import { keys } from '../queries/keys.ts';
@@ -258,20 +258,17 @@ function InboxList({
         />
       ) : null}
       <ul ref={list} className="inbox-list" style={listPadding(drawn)}>
-        {drawn.rows.map(({ index, props }) => {
-          const item = items[index]!;
-          return (
-            <ItemRow
-              key={item.id}
-              item={item}
-              act={act}
-              canWrite={canWrite}
-              selected={ids.has(item.id)}
-              onSelect={selection.toggle}
-              row={props}
-            />
-          );
-        })}
+        {drawnItems(drawn, items).map(({ item, props }) => (
+          <ItemRow
+            key={item.id}
+            item={item}
+            act={act}
+            canWrite={canWrite}
+            selected={ids.has(item.id)}
+            onSelect={selection.toggle}
+            row={props}
+          />
+        ))}
       </ul>
     </>
   );
