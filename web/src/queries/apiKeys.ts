@@ -1,15 +1,13 @@
 import type { components } from '@switchboard/client';
 import { api, unwrap } from '../api/client.ts';
 import { keys } from './keys.ts';
-import { useFormAdd, useListChange, useOrgList } from './resource.ts';
+import { FIRST_200, useFormAdd, useListChange, useOrgList } from './resource.ts';
 
 type CreateApiKey = components['schemas']['CreateApiKeyRequestInput'];
 
 /** The org's API keys, revoked ones included. */
 export const useApiKeys = () =>
-  useOrgList(keys.apiKeys, (signal) =>
-    unwrap(api.GET('/api/v1/api-keys', { params: { query: { limit: 200 } }, signal })),
-  );
+  useOrgList(keys.apiKeys, (signal) => unwrap(api.GET('/api/v1/api-keys', { params: FIRST_200, signal })));
 
 /** A new key; its answer holds the secret, shown once. */
 export const useCreateApiKey = (onCreated: () => void) =>

@@ -1,14 +1,12 @@
 import type { components } from '@switchboard/client';
 import { api, unwrap } from '../api/client.ts';
 import { keys } from './keys.ts';
-import { useFormAdd, useListChange, useOrgList } from './resource.ts';
+import { FIRST_200, useFormAdd, useListChange, useOrgList } from './resource.ts';
 
 type AddMember = components['schemas']['AddMemberRequestInput'];
 
 export const useMembers = () =>
-  useOrgList(keys.members, (signal) =>
-    unwrap(api.GET('/api/v1/members', { params: { query: { limit: 200 } }, signal })),
-  );
+  useOrgList(keys.members, (signal) => unwrap(api.GET('/api/v1/members', { params: FIRST_200, signal })));
 
 /** Adds someone to the org, with a new account when they have none yet. */
 export const useAddMember = (onAdded: () => void) =>

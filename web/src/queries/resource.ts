@@ -35,6 +35,9 @@ export function useFormAdd<TBody, TResult>(
   return useListChange(list, add, { quiet: true, onSuccess: onAdded });
 }
 
+/** The query of a short list read whole: its first (and usually only) page of 200. */
+export const FIRST_200 = { query: { limit: 200 } } as const;
+
 /** One of the org's short lists, read whole: the API pages by 200, so an org with more sees the first 200. */
 export function useOrgList<T>(list: QueryKey, read: (signal: AbortSignal) => Promise<{ items: T[] }>) {
   return useQuery({ queryKey: list, queryFn: ({ signal }) => read(signal).then((d) => d.items) });
