@@ -97,6 +97,16 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     return opened;
   }
 
+  /** A fresh watched page, signed in and live as a new account that has one agent on the built-in model. */
+  async function liveWithAgent(name: string, agent: string) {
+    const { context, problems } = await open();
+    const page = await context.newPage();
+    const account = await newAccount(server, name);
+    const agentId = await createAgent(server, account, { name: agent });
+    await signInLive(page, server, account);
+    return { page, problems, account, agentId };
+  }
+
   beforeAll(async () => {
     ({ browser, server, stop } = await startBrowserAndServer());
   });
@@ -425,11 +435,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     expect(problems).toEqual([]);
   });
   it('shows a reply as Markdown: a table, task list, safe link, highlighted code, and HTML only as text', async () => {
-    const { context, problems } = await open();
-    const page = await context.newPage();
-    const account = await newAccount(server, 'Mia Markdown');
-    await createAgent(server, account, { name: 'Writer' });
-    await signInLive(page, server, account);
+    const { page, problems } = await liveWithAgent('Mia Markdown', 'Writer');
     await nav(page, 'Chat').click();
     const message = [
       'Here is the plan:',
@@ -478,10 +484,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
   });
 
   it('draws a long conversation list a screenful at a time, pages on, and keeps the focused row', async () => {
-    const { context, problems } = await open();
-    const page = await context.newPage();
-    const account = await newAccount(server, 'Lou Longlist');
-    const agentId = await createAgent(server, account, { name: 'Helper' });
+    const { page, problems, account, agentId } = await liveWithAgent('Lou Longlist', 'Helper');
     for (let n = 1; n <= 60; n++) {
       const created = await server.api.POST('/api/v1/conversations', {
         ...account.auth,
@@ -489,7 +492,6 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
       });
       expect(created.response.status).toBe(201);
     }
-    await signInLive(page, server, account);
     await nav(page, 'Chat').click();
     const list = page.getByRole('complementary', { name: 'Conversations' });
     const rows = list.getByTestId('conversation');
