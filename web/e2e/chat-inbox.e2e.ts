@@ -474,12 +474,12 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     expect(await page.evaluate(() => (window as { hacked?: boolean }).hacked)).toBeUndefined();
     // The highlighter arrives in its own chunk, then colours the block.
     await expect.poll(() => reply.locator('code.hljs .hljs-keyword').first().textContent()).toBe('const');
-    await reply.evaluate((el) => el.scrollIntoView({ block: 'end' }));
-    await shot(page, 'chat-inbox-12-markdown-reply');
+    // The pane scrolled to the reply: a full-page shot would scroll it back to the top.
+    await shot(page, 'chat-inbox-12-markdown-reply', { fullPage: false });
     // system -> light -> dark
     await page.getByTestId('theme-toggle').click();
     await page.getByTestId('theme-toggle').click();
-    await shot(page, 'chat-inbox-13-markdown-reply-dark');
+    await shot(page, 'chat-inbox-13-markdown-reply-dark', { fullPage: false });
     expect(problems).toEqual([]);
   });
 
