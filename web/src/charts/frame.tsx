@@ -17,7 +17,8 @@ export interface Series {
   tone: Tone;
 }
 
-const TICK_COUNT = 4;
+/** About this many ticks on a value axis (d3 picks round steps near it); more crowd a 400 px chart. */
+const TICK_COUNT = 3;
 
 export const plain = (value: number) => value.toLocaleString();
 
