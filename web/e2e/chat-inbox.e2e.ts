@@ -97,6 +97,16 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     return opened;
   }
 
+  /** A fresh watched page, signed in and live as a new account that has one agent on the built-in model. */
+  async function liveWithAgent(name: string, agent: string) {
+    const { context, problems } = await open();
+    const page = await context.newPage();
+    const account = await newAccount(server, name);
+    const agentId = await createAgent(server, account, { name: agent });
+    await signInLive(page, server, account);
+    return { page, problems, account, agentId };
+  }
+
   beforeAll(async () => {
     ({ browser, server, stop } = await startBrowserAndServer());
   });
@@ -422,6 +432,97 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     await page.reload();
     await expect.poll(() => page.getByTestId('assistant-text').allTextContents()).toHaveLength(1);
     expect(await page.getByTestId('stop').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+  it('shows a reply as Markdown: a table, task list, safe link, highlighted code, and HTML only as text', async () => {
+    const { page, problems } = await liveWithAgent('Mia Markdown', 'Writer');
+    await nav(page, 'Chat').click();
+    const message = [
+      'Here is the plan:',
+      '',
+      '| step | owner |',
+      '|------|-------|',
+      '| build | **Ada** |',
+      '| ship | ~~Bob~~ Cy |',
+      '',
+      '- [x] tests',
+      '- [ ] release',
+      '',
+      'See [the docs](https://example.com/docs) and <script>window.hacked = true</script>',
+      '',
+      '```ts',
+      'const answer: number = 42;',
+      '```',
+    ].join('\n');
+    await page.getByTestId('composer').fill(message);
+    await page.getByTestId('composer').press('Enter');
+    const reply = page.getByTestId('assistant-text').last();
+    await expect.poll(() => reply.locator('.typing').count(), { timeout: 15_000 }).toBe(0);
+    await reply.locator('pre code').waitFor();
+
+    expect(await reply.locator('th').allTextContents()).toEqual(['step', 'owner']);
+    expect(await reply.locator('td').allTextContents()).toEqual(['build', 'Ada', 'ship', 'Bob Cy']);
+    expect(await reply.locator('del').textContent()).toBe('Bob');
+    expect(await reply.locator('input[type=checkbox]:checked').count()).toBe(1);
+    const link = reply.getByRole('link', { name: 'the docs' });
+    expect(await link.getAttribute('href')).toBe('https://example.com/docs');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+    // The script is words on the screen, never an element, and never ran.
+    expect(await reply.locator('script').count()).toBe(0);
+    expect(await reply.textContent()).toContain('<script>window.hacked = true</script>');
+    expect(await page.evaluate(() => (window as { hacked?: boolean }).hacked)).toBeUndefined();
+    // The highlighter arrives in its own chunk, then colours the block.
+    await expect.poll(() => reply.locator('code.hljs .hljs-keyword').first().textContent()).toBe('const');
+    // The pane scrolled to the reply: a full-page shot would scroll it back to the top.
+    await shot(page, 'chat-inbox-12-markdown-reply', { fullPage: false });
+    // system -> light -> dark
+    await page.getByTestId('theme-toggle').click();
+    await page.getByTestId('theme-toggle').click();
+    await shot(page, 'chat-inbox-13-markdown-reply-dark', { fullPage: false });
+    expect(problems).toEqual([]);
+  });
+
+  it('draws a long conversation list a screenful at a time, pages on, and keeps the focused row', async () => {
+    const { page, problems, account, agentId } = await liveWithAgent('Lou Longlist', 'Helper');
+    for (let n = 1; n <= 60; n++) {
+      const created = await server.api.POST('/api/v1/conversations', {
+        ...account.auth,
+        body: { agentId, title: `Topic ${String(n).padStart(3, '0')}` },
+      });
+      expect(created.response.status).toBe(201);
+    }
+    await nav(page, 'Chat').click();
+    const list = page.getByRole('complementary', { name: 'Conversations' });
+    const rows = list.getByTestId('conversation');
+    await rows.first().waitFor();
+    // The first page holds 50; only those near the view are drawn.
+    const drawn = await rows.count();
+    expect(drawn).toBeGreaterThan(5);
+    expect(drawn).toBeLessThan(50);
+
+    // The row holding focus stays while the list scrolls away from it.
+    const firstTitle = await rows.first().locator('.chat-link-title').textContent();
+    await list.getByRole('button', { name: `Rename ${firstTitle}` }).focus();
+    const box = list.getByTestId('conversation-results');
+    await box.evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    await list.getByRole('button', { name: 'Show more' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
+      `Rename ${firstTitle}`,
+    );
+    await shot(page, 'chat-inbox-14-long-list');
+
+    // "Show more", from the keyboard, brings the last ten; scrolled to the end, the oldest is drawn.
+    await list.getByRole('button', { name: 'Show more' }).focus();
+    await page.keyboard.press('Enter');
+    await list.getByRole('button', { name: 'Show more' }).waitFor({ state: 'detached' });
+    await box.evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    await list.getByRole('link', { name: /Topic 001/ }).waitFor();
+    expect(await rows.count()).toBeLessThan(60);
     expect(problems).toEqual([]);
   });
 });

@@ -117,12 +117,15 @@ export async function openPage(browser: Browser, options: ContextOptions = {}) {
   return { context, page, problems, close: () => context.close() };
 }
 
-/** A full-page screenshot in test-results/screenshots/<name>.png. */
-export async function shot(page: Page, name: string): Promise<void> {
+/**
+ * A screenshot in test-results/screenshots/<name>.png, of the full page unless `fullPage` is false (a
+ * full-page shot scrolls boxes with their own scroll, like the chat pane, back to their top).
+ */
+export async function shot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   // A full-page shot of a scrolled page draws the sticky header where the scroll left it.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+  if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage });
 }
 
 /** A link of the main navigation. */

@@ -1,13 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
-import { api } from './api/client.ts';
-import { type Readiness, readinessFrom } from './readiness.ts';
-
-const REFRESH_MS = 10_000;
-
-async function fetchReadiness(): Promise<Readiness & { checkedAt: Date }> {
-  const { data, error } = await api.GET('/health/ready');
-  return { ...readinessFrom({ data, error }), checkedAt: new Date() };
-}
+import { READINESS_REFRESH_MS, useReadiness } from './queries/status.ts';
 
 const LINKS = [
   { href: '/docs', title: 'API reference', text: 'Browse and try every endpoint.' },
@@ -31,11 +22,7 @@ function Overall({ state }: { state: 'loading' | 'ready' | 'not_ready' | 'unreac
 
 /** The console's landing page: is the platform up, and does each dependency answer. */
 export function StatusPage() {
-  const readiness = useQuery({
-    queryKey: ['readiness'],
-    queryFn: fetchReadiness,
-    refetchInterval: REFRESH_MS,
-  });
+  const readiness = useReadiness();
   const result = readiness.data;
   const state = result
     ? result.ready
@@ -93,7 +80,7 @@ export function StatusPage() {
             <p className="muted small">
               Checked at{' '}
               <time dateTime={result.checkedAt.toISOString()}>{result.checkedAt.toLocaleTimeString()}</time>
-              {`, refreshing every ${REFRESH_MS / 1000} s.`}
+              {`, refreshing every ${READINESS_REFRESH_MS / 1000} s.`}
             </p>
           ) : null}
         </section>

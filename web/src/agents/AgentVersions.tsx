@@ -1,40 +1,20 @@
 import type { components } from '@switchboard/client';
-import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
+import { DiffView } from '../components/DiffView.tsx';
 import { QueryState, TimeAgo } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
-import type { DiffLine, Skipped } from '../diff.ts';
-import { useAgentName, useAgentVersions, useRestoreVersion, versionConflict } from '../queries/agents.ts';
+import {
+  useAgentName,
+  useAgentVersions,
+  useReloadAgents,
+  useRestoreVersion,
+  versionConflict,
+} from '../queries/agents.ts';
 import { SaveProblem } from './SaveProblem.tsx';
 import { fieldChanges } from './versionDiff.ts';
 
 type Agent = components['schemas']['Agent'];
 type AgentVersion = components['schemas']['AgentVersion'];
-
-/** Lines of a diff: − only in the chosen version, + only in the current one; folded stretches as a count. */
-function DiffRows({ lines, label }: { lines: Array<DiffLine | Skipped>; label: string }) {
-  return (
-    <ol className="diff" aria-label={label}>
-      {lines.map((l, i) =>
-        l.kind === 'skipped' ? (
-          // biome-ignore lint/suspicious/noArrayIndexKey: a diff's lines have no identity but their place
-          <li key={i} className="diff-line diff-skipped">
-            ⋯ {l.count} unchanged {l.count === 1 ? 'line' : 'lines'}
-          </li>
-        ) : (
-          // biome-ignore lint/suspicious/noArrayIndexKey: a diff's lines have no identity but their place
-          <li key={i} className={`diff-line diff-${l.kind}`}>
-            <span className="diff-mark" aria-hidden="true">
-              {l.kind === 'added' ? '+' : l.kind === 'removed' ? '−' : ' '}
-            </span>
-            {l.kind === 'same' ? null : <span className="sr-only">{l.kind}: </span>}
-            {l.text || ' '}
-          </li>
-        ),
-      )}
-    </ol>
-  );
-}
 
 /** A chosen version against the agent now, field by field, and the way back to it. */
 function VersionDiff({
@@ -68,7 +48,10 @@ function VersionDiff({
               <div key={field} data-testid={`diff-${field}`}>
                 <dt>{field}</dt>
                 <dd>
-                  <DiffRows lines={lines} label={`${field}: version ${version.version} against current`} />
+                  <DiffView
+                    source={{ rows: lines }}
+                    label={`${field}: version ${version.version} against current`}
+                  />
                 </dd>
               </div>
             ))}
@@ -93,7 +76,7 @@ function RestoreControls({
   canRestore: boolean;
   restore: ReturnType<typeof useRestoreVersion>;
 }) {
-  const queryClient = useQueryClient();
+  const reloadAgents = useReloadAgents();
   const toast = useToast();
   const restoreChosen = () =>
     restore.mutate(
@@ -104,7 +87,7 @@ function RestoreControls({
     );
   const reload = () => {
     restore.reset();
-    void queryClient.invalidateQueries({ queryKey: ['agents'] });
+    reloadAgents();
   };
   return (
     <>

@@ -2,19 +2,18 @@ import type { components } from '@switchboard/client';
 import {
   changedKeys,
   type DiffLine,
-  diffLines,
+  type DiffRow,
   diffLists,
   diffSequences,
-  type Skipped,
-  withContext,
-} from '../diff.ts';
+  diffTexts,
+} from '../components/diff.ts';
 import { describeGuardrail, type Guardrail } from './guardrails.ts';
 
 type Agent = components['schemas']['Agent'];
 type AgentVersion = components['schemas']['AgentVersion'];
 
 /** A field of the agent and how it changed, as diff lines (none when it did not). */
-export type FieldChange = [field: string, lines: Array<DiffLine | Skipped>];
+export type FieldChange = [field: string, lines: DiffRow[]];
 
 const shown = (value: unknown) => (value === undefined ? 'not set' : JSON.stringify(value));
 
@@ -37,17 +36,16 @@ function listChange(before: string[], after: string[], nameOf: (id: string) => s
 }
 
 /** Texts line by line, with unchanged stretches folded. */
-function textChange(before: string, after: string): Array<DiffLine | Skipped> {
-  return before === after ? [] : withContext(diffLines(before, after));
+function textChange(before: string, after: string): DiffRow[] {
+  return diffTexts(before, after);
 }
 
 /**
  * Guardrails one rule a line, in order (the first rule that trips is the one reported): a changed rule
  * reads as its old line removed and its new one added, between the rules kept.
  */
-function guardrailChange(before: Guardrail[], after: Guardrail[]): Array<DiffLine | Skipped> {
-  const lines = diffSequences(before.map(describeGuardrail), after.map(describeGuardrail));
-  return lines.some((l) => l.kind !== 'same') ? withContext(lines) : [];
+function guardrailChange(before: Guardrail[], after: Guardrail[]): DiffRow[] {
+  return diffSequences(before.map(describeGuardrail), after.map(describeGuardrail));
 }
 
 function settingsChange(before: Agent['modelSettings'], after: Agent['modelSettings']): DiffLine[] {

@@ -1,22 +1,35 @@
+import { lazy } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { ErrorMessage, Loading } from '../components/states.tsx';
-import { AgentEditPage } from '../pages/AgentEditPage.tsx';
-import { AgentsPage } from '../pages/AgentsPage.tsx';
-import { ApiKeysPage } from '../pages/ApiKeysPage.tsx';
-import { AuditPage } from '../pages/AuditPage.tsx';
 import { RegisterPage, SignInPage } from '../pages/AuthPages.tsx';
-import { ChatPage } from '../pages/ChatPage.tsx';
-import { ControlRoomPage } from '../pages/ControlRoomPage.tsx';
 import { DashboardPage } from '../pages/DashboardPage.tsx';
-import { InboxPage } from '../pages/InboxPage.tsx';
-import { MembersPage } from '../pages/MembersPage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
-import { RolesPage } from '../pages/RolesPage.tsx';
-import { RunDetailPage } from '../pages/RunDetailPage.tsx';
-import { RunsPage } from '../pages/RunsPage.tsx';
 import { StatusPage } from '../StatusPage.tsx';
 import { Shell } from './Shell.tsx';
+
+/*
+ * Every page but the dashboard (where signing in lands) and the signed-out ones loads when first opened,
+ * each in a chunk of its own, so the first visit does not pay for the Markdown renderer, the charts or
+ * the pages it never opens. The shell shows "Opening the page…" meanwhile.
+ */
+const AgentEditPage = lazy(() =>
+  import('../pages/AgentEditPage.tsx').then((m) => ({ default: m.AgentEditPage })),
+);
+const AgentsPage = lazy(() => import('../pages/AgentsPage.tsx').then((m) => ({ default: m.AgentsPage })));
+const ApiKeysPage = lazy(() => import('../pages/ApiKeysPage.tsx').then((m) => ({ default: m.ApiKeysPage })));
+const AuditPage = lazy(() => import('../pages/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const ChatPage = lazy(() => import('../pages/ChatPage.tsx').then((m) => ({ default: m.ChatPage })));
+const ControlRoomPage = lazy(() =>
+  import('../pages/ControlRoomPage.tsx').then((m) => ({ default: m.ControlRoomPage })),
+);
+const InboxPage = lazy(() => import('../pages/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
+const MembersPage = lazy(() => import('../pages/MembersPage.tsx').then((m) => ({ default: m.MembersPage })));
+const RolesPage = lazy(() => import('../pages/RolesPage.tsx').then((m) => ({ default: m.RolesPage })));
+const RunDetailPage = lazy(() =>
+  import('../pages/RunDetailPage.tsx').then((m) => ({ default: m.RunDetailPage })),
+);
+const RunsPage = lazy(() => import('../pages/RunsPage.tsx').then((m) => ({ default: m.RunsPage })));
 
 /** Signed-out visitors go to sign-in and come back where they were headed. */
 function RequireSession({ children }: { children: React.ReactNode }) {

@@ -1,8 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
-import { type ReactNode, useEffect, useState } from 'react';
+import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
+import { Loading } from '../components/states.tsx';
+import { useInboxUnread } from '../queries/inbox.ts';
 import { useChannel, useConnectionState, useOnline } from '../realtime/RealtimeContext.tsx';
 import { type ThemeChoice, useTheme } from './theme.ts';
 
@@ -18,13 +18,7 @@ interface NavItem {
 
 /** The unread count of the inbox, kept live by the `inbox` channel. */
 function useUnread(enabled: boolean): number | undefined {
-  const unread = useQuery({
-    queryKey: ['inbox', 'unread'],
-    queryFn: ({ signal }) =>
-      unwrap(api.GET('/api/v1/inbox', { params: { query: { limit: 1, unread: 'true' } }, signal })),
-    enabled,
-    select: (d) => d.unread,
-  });
+  const unread = useInboxUnread(enabled);
   useChannel(enabled ? 'inbox' : undefined, () => void unread.refetch());
   return unread.data;
 }
@@ -194,7 +188,9 @@ export function Shell() {
           </div>
         </nav>
         <main id="main" className="content" tabIndex={-1}>
-          <Outlet />
+          <Suspense fallback={<Loading label="Opening the page…" />}>
+            <Outlet />
+          </Suspense>
         </main>
       </div>
     </div>

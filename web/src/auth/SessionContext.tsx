@@ -10,6 +10,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 import { api, session, unwrap } from '../api/client.ts';
+import { keys } from '../queries/keys.ts';
 import type { Session, SignOutReason } from './session.ts';
 
 type Me = components['schemas']['Me'];
@@ -43,7 +44,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const userKey = current ? `${current.user.id}@${current.org.id}` : 'anonymous';
   const me = useQuery({
-    queryKey: ['me', userKey],
+    queryKey: keys.me(userKey),
     queryFn: ({ signal }) => unwrap(api.GET('/api/v1/auth/me', { signal })),
     enabled: current !== undefined,
     staleTime: 60_000,

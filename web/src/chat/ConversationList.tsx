@@ -3,10 +3,16 @@ import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { ErrorMessage, Loading, MoreButton, TimeAgo } from '../components/states.tsx';
+import { drawnItems, listPadding, type RowProps, useBoxRows } from '../components/VirtualRows.tsx';
 import { useAgentName } from '../queries/agents.ts';
-import { useConversationChanges, useConversationSearch } from './conversations.ts';
+import { useConversationChanges, useConversationSearch } from '../queries/conversations.ts';
+import { pagedItems } from '../queries/paging.ts';
 
 type Conversation = components['schemas']['Conversation'];
+
+/** A row's usual height and the list's own padding (`.chat-list ul`), for the virtual list. */
+const ROW_HEIGHT = 60;
+const LIST_PADDING = 6;
 
 /** The title in an input: Enter or leaving the field saves, Escape gives up. */
 function TitleEditor({ title, onDone }: { title: string; onDone: (title: string | undefined) => void }) {
@@ -72,11 +78,13 @@ function ConversationRow({
   active,
   agentName,
   changes,
+  row,
 }: {
   conversation: Conversation;
   active: boolean;
   agentName: (id: string) => string;
   changes: ReturnType<typeof useConversationChanges> | undefined;
+  row: RowProps;
 }) {
   const [editing, setEditing] = useState(false);
   const renameButton = useRef<HTMLButtonElement>(null);
@@ -92,7 +100,7 @@ function ConversationRow({
     if (window.confirm(`Delete "${c.title}" and all its messages?`)) changes?.remove.mutate(c.id);
   }
   return (
-    <li className={`chat-row ${active ? 'active' : ''}`} data-testid="conversation">
+    <li className={`chat-row ${active ? 'active' : ''}`} data-testid="conversation" {...row}>
       {editing ? (
         <TitleEditor title={c.title} onDone={done} />
       ) : (
@@ -138,7 +146,9 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
   const agentName = useAgentName();
   const changes = useConversationChanges(activeId);
   const { list, q, searching } = useConversationSearch(search);
-  const shown = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const shown = pagedItems(list.data);
+  const body = useRef<HTMLDivElement>(null);
+  const drawn = useBoxRows(shown.length, ROW_HEIGHT, body);
   return (
     <aside className="chat-list" aria-label="Conversations">
       <div className="chat-list-head">
@@ -161,18 +171,19 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
           <Loading />
         )
       ) : (
-        <div className="chat-list-body" aria-busy={searching} data-testid="conversation-results">
+        <div ref={body} className="chat-list-body" aria-busy={searching} data-testid="conversation-results">
           {shown.length === 0 ? (
             <p className="muted pad">{q ? 'No conversation matches.' : 'No conversations yet.'}</p>
           ) : (
-            <ul>
-              {shown.map((c) => (
+            <ul style={listPadding(drawn, LIST_PADDING)}>
+              {drawnItems(drawn, shown).map(({ item: c, props }) => (
                 <ConversationRow
                   key={c.id}
                   conversation={c}
                   active={c.id === activeId}
                   agentName={agentName}
                   changes={can('conversations:write') ? changes : undefined}
+                  row={props}
                 />
               ))}
             </ul>

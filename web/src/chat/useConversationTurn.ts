@@ -1,10 +1,5 @@
-import type { components } from '@switchboard/client';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, unwrap } from '../api/client.ts';
-import { TERMINAL_STATUSES } from '../runs/timeline.ts';
-
-type Run = components['schemas']['Run'];
+import { useForgetOpenRun, useOpenRun } from '../queries/runs.ts';
 
 interface Attached {
   runId: string;
@@ -18,25 +13,11 @@ interface Attached {
  * reason stays on screen; `completed` lets go of one whose reply is now stored in the conversation.
  */
 export function useConversationTurn(conversationId: string | undefined, enabled: boolean) {
-  const queryClient = useQueryClient();
+  const forgetOpenRun = useForgetOpenRun();
   const [attached, setAttached] = useState<Attached>();
   // Runs seen to complete here: a list read just before the run's end was stored must not bring one back.
   const completedRuns = useRef(new Set<string>());
-  const open = useQuery({
-    queryKey: ['runs', 'open', conversationId],
-    queryFn: ({ signal }) =>
-      unwrap(
-        api.GET('/api/v1/runs', {
-          params: { query: { conversationId: conversationId!, limit: 1 } },
-          signal,
-        }),
-      ).then((d) => {
-        const newest = d.items[0];
-        return newest && !TERMINAL_STATUSES.has(newest.status) ? newest : null;
-      }),
-    enabled: enabled && conversationId !== undefined,
-    staleTime: 0,
-  });
+  const open = useOpenRun(conversationId, enabled);
   const openRunId = open.data?.id;
 
   // Another conversation: its own turn, if it has one, comes from its runs.
@@ -56,13 +37,10 @@ export function useConversationTurn(conversationId: string | undefined, enabled:
   const completed = useCallback(
     async (runId: string) => {
       completedRuns.current.add(runId);
-      queryClient.setQueriesData<Run | null>({ queryKey: ['runs', 'open'] }, (r) =>
-        r?.id === runId ? null : r,
-      );
-      await queryClient.invalidateQueries({ queryKey: ['conversations'] });
+      await forgetOpenRun(runId);
       setAttached((a) => (a?.runId === runId ? undefined : a));
     },
-    [queryClient],
+    [forgetOpenRun],
   );
 
   // A turn that made a new conversation shows once the address has caught up with it.

@@ -1,5 +1,5 @@
-import { Markdown } from '../chat/Markdown.tsx';
 import type { TimelineItem } from '../runs/timeline.ts';
+import { Markdown } from './Markdown.tsx';
 
 export interface ApprovalActions {
   approve: (inboxItemId: string) => void;

@@ -1,5 +1,6 @@
-import { BarChart, type BarDatum, type Tone } from '../components/charts.tsx';
-import { LineOverTimeChart, StackedColumnChart, type TimeBucket } from '../components/timeCharts.tsx';
+import { BarChart, type BarDatum } from '../charts/BarChart.tsx';
+import type { Tone } from '../charts/frame.tsx';
+import { LineOverTimeChart, StackedColumnChart, type TimeBucket } from '../charts/TimeCharts.tsx';
 import { type ExecutionMetrics, longName, ms, orDash, perBucket, timeAxisFor } from './metrics.ts';
 
 /** Run statuses in the order a run passes through them, each with its label and colour. */

@@ -1,5 +1,5 @@
 import type { components } from '@switchboard/client';
-import type { TimeAxis } from '../components/timeCharts.tsx';
+import type { TimeAxis } from '../charts/TimeCharts.tsx';
 
 export type ExecutionMetrics = components['schemas']['ExecutionMetrics'];
 export type MetricWindow = ExecutionMetrics['window'];

@@ -1,5 +1,4 @@
 import type { components } from '@switchboard/client';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { confirmDelete, DeleteProblem } from '../agents/AgentDelete.tsx';
@@ -12,12 +11,18 @@ import {
   guardrailsValid,
 } from '../agents/guardrails.ts';
 import { SaveProblem } from '../agents/SaveProblem.tsx';
-import { api, unwrap } from '../api/client.ts';
 import { ApiError } from '../api/errors.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Empty, ErrorMessage, Loading, PageHeader } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
-import { useAgents, useDeleteAgent } from '../queries/agents.ts';
+import {
+  useAgent,
+  useAgents,
+  useDeleteAgent,
+  useReloadAgents,
+  useSaveAgent,
+  useTools,
+} from '../queries/agents.ts';
 
 type Agent = components['schemas']['Agent'];
 
@@ -77,18 +82,9 @@ export function AgentEditPage() {
   const readOnly = !can('agents:write');
   const navigate = useNavigate();
   const toast = useToast();
-  const queryClient = useQueryClient();
-  const agent = useQuery({
-    queryKey: ['agents', 'one', id],
-    queryFn: ({ signal }) =>
-      unwrap(api.GET('/api/v1/agents/{id}', { params: { path: { id: id! } }, signal })),
-    enabled: !creating,
-  });
-  const tools = useQuery({
-    queryKey: ['tools'],
-    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/tools', { signal })).then((d) => d.items),
-    enabled: can('tools:read'),
-  });
+  const agent = useAgent(id);
+  const tools = useTools(can('tools:read'));
+  const reloadAgents = useReloadAgents();
   const agents = useAgents();
   const remove = useDeleteAgent();
   const [draft, setDraft] = useState<Draft>(EMPTY);
@@ -101,24 +97,7 @@ export function AgentEditPage() {
     setChecked(false);
   }, [agent.data]);
 
-  const save = useMutation({
-    mutationFn: async (d: Draft) => {
-      const body = bodyOf(d);
-      if (creating) return unwrap(api.POST('/api/v1/agents', { body }));
-      return unwrap(
-        api.PATCH('/api/v1/agents/{id}', {
-          params: { path: { id: id! } },
-          body: { ...body, expectedVersion: agent.data?.version },
-        }),
-      );
-    },
-    onSuccess: (saved) => {
-      void queryClient.invalidateQueries({ queryKey: ['agents'] });
-      void queryClient.invalidateQueries({ queryKey: ['tools'] });
-      toast.notify(creating ? `Agent ${saved.name} created` : `Saved version ${saved.version}`);
-      if (creating) navigate(`/agents/${saved.id}`, { replace: true });
-    },
-  });
+  const save = useSaveAgent(id);
 
   // Deleted here or in another tab: whatever the cache still holds, the agent is gone.
   if (agent.error instanceof ApiError && agent.error.status === 404) {
@@ -142,7 +121,15 @@ export function AgentEditPage() {
     e.preventDefault();
     setChecked(true);
     if (guardrailsValid(draft.guardrails)) {
-      save.mutate(draft);
+      save.mutate(
+        { body: bodyOf(draft), expectedVersion: agent.data?.version },
+        {
+          onSuccess: (saved) => {
+            toast.notify(creating ? `Agent ${saved.name} created` : `Saved version ${saved.version}`);
+            if (creating) navigate(`/agents/${saved.id}`, { replace: true });
+          },
+        },
+      );
       return;
     }
     // Rendered with its message by the next frame: take the keyboard to the first field to fix.
@@ -161,7 +148,7 @@ export function AgentEditPage() {
 
   function reload() {
     save.reset();
-    void queryClient.invalidateQueries({ queryKey: ['agents'] });
+    reloadAgents();
   }
 
   const others = (agents.data ?? []).filter((a) => a.id !== id);

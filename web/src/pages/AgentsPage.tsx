@@ -2,11 +2,11 @@ import type { components } from '@switchboard/client';
 import { Link } from 'react-router';
 import { confirmDelete, DeleteProblem } from '../agents/AgentDelete.tsx';
 import { useSession } from '../auth/SessionContext.tsx';
-import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
+import { ConfirmButton, ResourcePage } from '../components/ResourcePage.tsx';
+import { Empty, StatusBadge, TimeAgo } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { useAgents, useAgentsHealth, useDeleteAgent } from '../queries/agents.ts';
 
-type Agent = components['schemas']['Agent'];
 type AgentHealth = components['schemas']['AgentHealth'];
 
 /** An agent's health over the last 24 h: '…' until the first answer, 'unknown' when there is none. */
@@ -31,93 +31,75 @@ export function AgentsPage() {
   const toast = useToast();
   const remove = useDeleteAgent();
   const canWrite = can('agents:write');
-  const deleteAgent = (agent: Agent) => {
-    if (!confirmDelete(agent)) return;
-    remove.mutate(agent, { onSuccess: () => toast.notify(`Agent ${agent.name} deleted`) });
-  };
   return (
-    <div className="page-body">
-      <PageHeader title="Agents">
-        {canWrite ? (
+    <ResourcePage
+      title="Agents"
+      actions={
+        canWrite ? (
           <Link to="/agents/new" className="btn btn-primary">
             New agent
           </Link>
-        ) : null}
-      </PageHeader>
-      {remove.error ? (
-        <DeleteProblem error={remove.error} agent={remove.variables} onDismiss={() => remove.reset()} />
-      ) : null}
-      <QueryState query={agents} loading="Loading agents…">
-        {(items) =>
-          items.length === 0 ? (
-            <Empty title="No agents yet">
-              {can('agents:write') ? (
-                <Link to="/agents/new">Create the first one</Link>
-              ) : (
-                'Someone with the agents:write permission can create one.'
-              )}
-            </Empty>
+        ) : null
+      }
+      notice={
+        remove.error ? (
+          <DeleteProblem error={remove.error} agent={remove.variables} onDismiss={() => remove.reset()} />
+        ) : null
+      }
+      query={agents}
+      loading="Loading agents…"
+      empty={
+        <Empty title="No agents yet">
+          {canWrite ? (
+            <Link to="/agents/new">Create the first one</Link>
           ) : (
-            <div className="card table-wrap">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Model</th>
-                    <th>Tools</th>
-                    <th>Health (24 h)</th>
-                    <th>Changed</th>
-                    {canWrite ? (
-                      <th>
-                        <span className="sr-only">Actions</span>
-                      </th>
-                    ) : null}
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((a) => (
-                    <tr key={a.id} data-testid="agent-row">
-                      <td className="cell-main">
-                        <Link to={`/agents/${a.id}`}>{a.name}</Link>
-                        <div className="muted mono small-inline">{a.slug}</div>
-                      </td>
-                      <td>
-                        <code>{a.model}</code>
-                        {a.model.startsWith('builtin:') ? (
-                          <span className="tag">built-in test model</span>
-                        ) : null}
-                      </td>
-                      <td>{a.tools.length ? a.tools.join(', ') : <span className="muted">none</span>}</td>
-                      <td>
-                        <Health
-                          health={health.data?.get(a.id)}
-                          unknown={health.isError || (health.isSuccess && !health.isPlaceholderData)}
-                        />
-                      </td>
-                      <td>
-                        <TimeAgo iso={a.updatedAt} />
-                      </td>
-                      {canWrite ? (
-                        <td>
-                          <button
-                            type="button"
-                            className="btn btn-small btn-danger"
-                            aria-label={`Delete ${a.name}`}
-                            disabled={remove.isPending && remove.variables?.id === a.id}
-                            onClick={() => deleteAgent(a)}
-                          >
-                            Delete
-                          </button>
-                        </td>
-                      ) : null}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
-      </QueryState>
-    </div>
+            'Someone with the agents:write permission can create one.'
+          )}
+        </Empty>
+      }
+      rowTestId="agent-row"
+      name={{ main: (a) => <Link to={`/agents/${a.id}`}>{a.name}</Link>, under: (a) => a.slug }}
+      columns={[
+        {
+          header: 'Model',
+          cell: (a) => (
+            <>
+              <code>{a.model}</code>
+              {a.model.startsWith('builtin:') ? <span className="tag">built-in test model</span> : null}
+            </>
+          ),
+        },
+        {
+          header: 'Tools',
+          cell: (a) => (a.tools.length ? a.tools.join(', ') : <span className="muted">none</span>),
+        },
+        {
+          header: 'Health (24 h)',
+          cell: (a) => (
+            <Health
+              health={health.data?.get(a.id)}
+              unknown={health.isError || (health.isSuccess && !health.isPlaceholderData)}
+            />
+          ),
+        },
+        { header: 'Changed', cell: (a) => <TimeAgo iso={a.updatedAt} /> },
+      ]}
+      rowActions={
+        canWrite
+          ? (a) => (
+              <ConfirmButton
+                question={() => confirmDelete(a)}
+                label={`Delete ${a.name}`}
+                disabled={remove.isPending && remove.variables?.id === a.id}
+                onConfirm={() =>
+                  remove.mutate(a, { onSuccess: () => toast.notify(`Agent ${a.name} deleted`) })
+                }
+              >
+                Delete
+              </ConfirmButton>
+            )
+          : undefined
+      }
+    />
   );
 }

@@ -1,38 +1,31 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import { api, unwrap } from '../api/client.ts';
+import { useState } from 'react';
 import { useSession } from '../auth/SessionContext.tsx';
-import { FormError, FormField, fieldError } from '../components/FormField.tsx';
-import { Empty, ErrorMessage, Loading, PageHeader, QueryState, TimeAgo } from '../components/states.tsx';
-import { useToast } from '../components/Toasts.tsx';
+import { FormField, fieldError } from '../components/FormField.tsx';
+import { ConfirmButton, CreateForm, ResourcePage } from '../components/ResourcePage.tsx';
+import { Empty, ErrorMessage, Loading, TimeAgo } from '../components/states.tsx';
+import { useApiKeys, useCreateApiKey, useRevokeApiKey } from '../queries/apiKeys.ts';
+import { usePermissions } from '../queries/roles.ts';
 
 /** Creates a key; its secret is shown here once and never again. */
 function NewKey({ mine }: { mine: string[] }) {
-  const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>([]);
-  const permissions = useQuery({
-    queryKey: ['permissions'],
-    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/permissions', { signal })).then((d) => d.items),
-    staleTime: Number.POSITIVE_INFINITY,
+  const permissions = usePermissions();
+  const create = useCreateApiKey(() => {
+    setName('');
+    setScopes([]);
   });
-  const create = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/api-keys', { body: { name: name.trim(), scopes } })),
-    onSuccess: () => {
-      setName('');
-      setScopes([]);
-      void queryClient.invalidateQueries({ queryKey: ['api-keys'] });
-    },
-  });
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    create.mutate();
-  }
   // A key can be given only what its creator holds.
   const grantable = (permissions.data ?? []).filter((p) => mine.includes(p.name));
   return (
-    <section className="card" aria-labelledby="new-key-heading">
-      <h2 id="new-key-heading">New API key</h2>
+    <CreateForm
+      id="new-key"
+      title="New API key"
+      mutation={create}
+      submit="Create key"
+      disabled={!scopes.length}
+      onSubmit={() => create.mutate({ name: name.trim(), scopes })}
+    >
       {create.data ? (
         <div className="notice secret" role="status" data-testid="new-key-secret">
           <p>
@@ -41,132 +34,75 @@ function NewKey({ mine }: { mine: string[] }) {
           <code className="secret-value">{create.data.key}</code>
         </div>
       ) : null}
-      <form className="form" onSubmit={submit}>
-        <FormField label="Name" error={fieldError(create.error, 'name')}>
-          {(field) => (
-            <input
-              {...field}
-              required
-              maxLength={100}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          )}
-        </FormField>
-        <fieldset className="checks-group">
-          <legend>Scopes</legend>
-          {permissions.error ? (
-            <ErrorMessage error={permissions.error} />
-          ) : !permissions.data ? (
-            <Loading />
-          ) : (
-            <div className="scope-grid">
-              {grantable.map((p) => (
-                <label key={p.name} className="check-row">
-                  <input
-                    type="checkbox"
-                    checked={scopes.includes(p.name)}
-                    onChange={(e) =>
-                      setScopes(e.target.checked ? [...scopes, p.name] : scopes.filter((s) => s !== p.name))
-                    }
-                  />
-                  <span>
-                    <code>{p.name}</code>
-                    <span className="muted block small-inline">{p.description}</span>
-                  </span>
-                </label>
-              ))}
-            </div>
-          )}
-        </fieldset>
-        <FormError error={create.error} fields={['name']} />
-        <div className="row-actions">
-          <button type="submit" className="btn btn-primary" disabled={create.isPending || !scopes.length}>
-            {create.isPending ? 'Creating…' : 'Create key'}
-          </button>
-        </div>
-      </form>
-    </section>
+      <FormField label="Name" error={fieldError(create.error, 'name')}>
+        {(field) => (
+          <input {...field} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        )}
+      </FormField>
+      <fieldset className="checks-group">
+        <legend>Scopes</legend>
+        {permissions.error ? (
+          <ErrorMessage error={permissions.error} />
+        ) : !permissions.data ? (
+          <Loading />
+        ) : (
+          <div className="scope-grid">
+            {grantable.map((p) => (
+              <label key={p.name} className="check-row">
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(p.name)}
+                  onChange={(e) =>
+                    setScopes(e.target.checked ? [...scopes, p.name] : scopes.filter((s) => s !== p.name))
+                  }
+                />
+                <span>
+                  <code>{p.name}</code>
+                  <span className="muted block small-inline">{p.description}</span>
+                </span>
+              </label>
+            ))}
+          </div>
+        )}
+      </fieldset>
+    </CreateForm>
   );
 }
 
 export function ApiKeysPage() {
   const { can, me } = useSession();
-  const toast = useToast();
-  const queryClient = useQueryClient();
-  const keys = useQuery({
-    queryKey: ['api-keys'],
-    queryFn: ({ signal }) =>
-      unwrap(api.GET('/api/v1/api-keys', { params: { query: { limit: 200 } }, signal })).then((d) => d.items),
-  });
-  const revoke = useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/api-keys/{id}', { params: { path: { id } } })),
-    onSuccess: () => toast.notify('Key revoked'),
-    onError: (err) => toast.fail(err),
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['api-keys'] }),
-  });
+  const keys = useApiKeys();
+  const revoke = useRevokeApiKey();
   return (
-    <div className="page-body">
-      <PageHeader title="API keys" />
-      {can('api_keys:write') ? <NewKey mine={me?.permissions ?? []} /> : null}
-      <QueryState query={keys} loading="Loading keys…">
-        {(items) =>
-          items.length === 0 ? (
-            <Empty title="No API keys yet">
-              Service accounts use them to call the API and the OpenAI surface.
-            </Empty>
-          ) : (
-            <div className="card table-wrap">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Scopes</th>
-                    <th>Last used</th>
-                    <th>Created</th>
-                    <th>
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((k) => (
-                    <tr key={k.id} data-testid="api-key-row">
-                      <td className="cell-main">
-                        {k.name}
-                        <div className="muted mono small-inline">{k.prefix}…</div>
-                      </td>
-                      <td className="small-inline">{k.scopes.join(', ')}</td>
-                      <td>
-                        <TimeAgo iso={k.lastUsedAt} />
-                      </td>
-                      <td>
-                        <TimeAgo iso={k.createdAt} />
-                      </td>
-                      <td>
-                        {k.revokedAt ? (
-                          <span className="muted">revoked</span>
-                        ) : can('api_keys:write') ? (
-                          <button
-                            type="button"
-                            className="btn btn-small btn-danger"
-                            onClick={() => {
-                              if (window.confirm(`Revoke ${k.name}? Anything using it stops working.`))
-                                revoke.mutate(k.id);
-                            }}
-                          >
-                            Revoke
-                          </button>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
-      </QueryState>
-    </div>
+    <ResourcePage
+      title="API keys"
+      form={can('api_keys:write') ? <NewKey mine={me?.permissions ?? []} /> : null}
+      query={keys}
+      loading="Loading keys…"
+      empty={
+        <Empty title="No API keys yet">
+          Service accounts use them to call the API and the OpenAI surface.
+        </Empty>
+      }
+      rowTestId="api-key-row"
+      name={{ main: (k) => k.name, under: (k) => `${k.prefix}…` }}
+      columns={[
+        { header: 'Scopes', className: 'small-inline', cell: (k) => k.scopes.join(', ') },
+        { header: 'Last used', cell: (k) => <TimeAgo iso={k.lastUsedAt} /> },
+        { header: 'Created', cell: (k) => <TimeAgo iso={k.createdAt} /> },
+      ]}
+      rowActions={(k) =>
+        k.revokedAt ? (
+          <span className="muted">revoked</span>
+        ) : can('api_keys:write') ? (
+          <ConfirmButton
+            question={`Revoke ${k.name}? Anything using it stops working.`}
+            onConfirm={() => revoke.mutate(k.id)}
+          >
+            Revoke
+          </ConfirmButton>
+        ) : null
+      }
+    />
   );
 }

@@ -1,15 +1,16 @@
-import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
 import { Empty, ErrorMessage, Loading, MoreButton, PageHeader } from '../components/states.tsx';
 import { useToast } from '../components/Toasts.tsx';
+import { VirtualTableBody } from '../components/VirtualRows.tsx';
+import { type AuditFilters, useAuditExport, useAuditLog } from '../queries/audit.ts';
+import { pagedItems } from '../queries/paging.ts';
 
 const FILTERS = ['action', 'resourceType', 'actor', 'outcome', 'since', 'until'] as const;
 type Filter = (typeof FILTERS)[number];
 
 /** The filters in the URL, as the API takes them (dates from the date inputs become UTC day bounds). */
-function queryOf(params: URLSearchParams) {
+function queryOf(params: URLSearchParams): AuditFilters {
   const get = (k: Filter) => params.get(k) || undefined;
   const since = get('since');
   const until = get('until');
@@ -31,38 +32,14 @@ export function AuditPage() {
   const [draft, setDraft] = useState<Record<Filter, string>>(
     () => Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])) as Record<Filter, string>,
   );
-  const audit = useInfiniteQuery({
-    queryKey: ['audit', filters],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ signal, pageParam }) =>
-      unwrap(
-        api.GET('/api/v1/audit', {
-          params: { query: { limit: 100, ...filters, ...(pageParam ? { cursor: pageParam } : {}) } },
-          signal,
-        }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-  const exportCsv = useMutation({
-    mutationFn: async () => {
-      const blob = await unwrap(
-        api.GET('/api/v1/audit', { params: { query: { ...filters, format: 'csv' } }, parseAs: 'blob' }),
-      );
-      const url = URL.createObjectURL(blob as Blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `audit-${new Date().toISOString().slice(0, 10)}.csv`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    },
-    onError: (err) => toast.fail(err),
-  });
+  const audit = useAuditLog(filters);
+  const exportCsv = useAuditExport(filters);
 
   function apply(e: FormEvent) {
     e.preventDefault();
     setParams(Object.fromEntries(Object.entries(draft).filter(([, v]) => v.trim() !== '')));
   }
-  const items = audit.data?.pages.flatMap((p) => p.items) ?? [];
+  const items = pagedItems(audit.data);
   const field = (k: Filter, label: string, type = 'text') => (
     <label>
       {label}
@@ -76,7 +53,7 @@ export function AuditPage() {
         <button
           type="button"
           className="btn"
-          onClick={() => exportCsv.mutate()}
+          onClick={() => exportCsv.mutate(undefined, { onError: (err) => toast.fail(err) })}
           disabled={exportCsv.isPending}
         >
           {exportCsv.isPending ? 'Exporting…' : 'Export CSV'}
@@ -135,9 +112,9 @@ export function AuditPage() {
                 <th>Request</th>
               </tr>
             </thead>
-            <tbody>
-              {items.map((e) => (
-                <tr key={e.id} data-testid="audit-row">
+            <VirtualTableBody items={items} columns={6}>
+              {(e, row) => (
+                <tr key={e.id} data-testid="audit-row" {...row}>
                   <td className="small-inline">
                     <time dateTime={e.at}>{new Date(e.at).toLocaleString()}</time>
                   </td>
@@ -160,8 +137,8 @@ export function AuditPage() {
                   </td>
                   <td className="muted mono small-inline">{e.requestId ?? '—'}</td>
                 </tr>
-              ))}
-            </tbody>
+              )}
+            </VirtualTableBody>
           </table>
         </div>
       )}

@@ -1,7 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { ConversationList } from '../chat/ConversationList.tsx';
 import { type ChatItem, chatItemsOf } from '../chat/messages.ts';
@@ -11,7 +9,13 @@ import { Empty, ErrorMessage, Loading } from '../components/states.tsx';
 import { TimelineEntry } from '../components/Timeline.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { useAgentName, useAgents } from '../queries/agents.ts';
+import {
+  useConversation,
+  useConversationMessages,
+  useRefreshConversations,
+} from '../queries/conversations.ts';
 import { useInboxAction } from '../queries/inbox.ts';
+import { useCancelRun, useRefreshRuns, useRun } from '../queries/runs.ts';
 import { buildTimeline, type RunEvent, TERMINAL_STATUSES } from '../runs/timeline.ts';
 
 function ChatEntry({
@@ -39,7 +43,6 @@ export function ChatPage() {
   const { conversationId } = useParams();
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const toast = useToast();
   const { can } = useSession();
   const agents = useAgents();
@@ -48,33 +51,13 @@ export function ChatPage() {
   const [agentId, setAgentId] = useState<string>(params.get('agent') ?? '');
   const paneRef = useRef<HTMLDivElement>(null);
 
-  const conversation = useQuery({
-    queryKey: ['conversations', 'one', conversationId],
-    queryFn: ({ signal }) =>
-      unwrap(api.GET('/api/v1/conversations/{id}', { params: { path: { id: conversationId! } }, signal })),
-    enabled: conversationId !== undefined,
-  });
-  const messages = useQuery({
-    queryKey: ['conversations', 'messages', conversationId],
-    queryFn: ({ signal }) =>
-      unwrap(
-        api.GET('/api/v1/conversations/{id}/messages', {
-          params: { path: { id: conversationId! }, query: { limit: 200 } },
-          signal,
-        }),
-      ).then((d) => d.items),
-    enabled: conversationId !== undefined,
-    // Runs may have added to it while the page was elsewhere.
-    staleTime: 0,
-  });
+  const conversation = useConversation(conversationId);
+  const messages = useConversationMessages(conversationId);
+  const refreshConversations = useRefreshConversations();
   const conversationTurn = useConversationTurn(conversationId, can('runs:read'));
   const runId = conversationTurn.runId;
-  const run = useQuery({
-    queryKey: ['runs', 'one', runId],
-    queryFn: ({ signal }) =>
-      unwrap(api.GET('/api/v1/runs/{id}', { params: { path: { id: runId! } }, signal })),
-    enabled: runId !== undefined,
-  });
+  const run = useRun(runId);
+  const refreshRuns = useRefreshRuns();
 
   // The agent for the next message: the one picked, else the conversation's, else the first.
   const chosenAgent = agentId || conversation.data?.agentId || agents.data?.[0]?.id || '';
@@ -85,11 +68,11 @@ export function ChatPage() {
   const { completed } = conversationTurn;
   const onRunEvent = useCallback(
     (event: RunEvent, eventRunId: string | undefined) => {
-      if (event.type.startsWith('run.')) void queryClient.invalidateQueries({ queryKey: ['runs'] });
+      if (event.type.startsWith('run.')) refreshRuns();
       // The reply is in the conversation now; show it from there.
       if (event.type === 'run.completed' && eventRunId) void completed(eventRunId);
     },
-    [queryClient, completed],
+    [refreshRuns, completed],
   );
   const turn = useChatTurn(runId, onRunEvent);
   const live = useMemo(() => buildTimeline(turn.log), [turn.log]);
@@ -107,16 +90,12 @@ export function ChatPage() {
         conversationTurn.attach(newRunId, target);
         setText('');
         setPendingInput(undefined);
-        void queryClient.invalidateQueries({ queryKey: ['conversations'] });
+        refreshConversations();
         if (target !== conversationId) navigate(`/chat/${target ?? ''}`);
       },
     );
   }
-  const stop = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/runs/{id}/cancel', { params: { path: { id: runId! } } })),
-    onSuccess: (data) => queryClient.setQueryData(['runs', 'one', runId], data),
-    onError: (err) => toast.fail(err),
-  });
+  const stop = useCancelRun(runId);
   const decide = useInboxAction();
 
   useEffect(() => {
@@ -233,7 +212,7 @@ export function ChatPage() {
             <button
               type="button"
               className="btn btn-danger"
-              onClick={() => stop.mutate()}
+              onClick={() => stop.mutate(undefined, { onError: (err) => toast.fail(err) })}
               disabled={stop.isPending}
               data-testid="stop"
             >

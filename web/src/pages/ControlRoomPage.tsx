@@ -1,14 +1,23 @@
 import type { components } from '@switchboard/client';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { useSearchParams } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
-import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
-import { ExecutionView } from '../control-room/ExecutionView.tsx';
+import { Empty, Loading, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
 import { longName, type MetricWindow, orDash, WINDOWS } from '../control-room/metrics.ts';
+import {
+  CONTROL_ROOM_REFRESH_MS,
+  useAgentHealthTable,
+  useExecutionMetrics,
+  usePlatformStatistics,
+  useSystemHealth,
+} from '../queries/admin.ts';
 
 type AgentHealthTable = components['schemas']['AgentHealthTable'];
 
-const REFRESH_MS = 5_000;
+/** The charts (visx) load with the execution section, in a chunk of their own. */
+const ExecutionView = lazy(() =>
+  import('../control-room/ExecutionView.tsx').then((m) => ({ default: m.ExecutionView })),
+);
+
 /** `unfinishedRuns` -> `Unfinished runs`: figures other domains add are named in camelCase. */
 const humanize = (name: string) =>
   name
@@ -121,47 +130,17 @@ function AgentHealthView({ table }: { table: AgentHealthTable }) {
 
 /** The operator's view of the platform: figures across every org and this replica's health. */
 export function ControlRoomPage() {
-  const stats = useQuery({
-    queryKey: ['admin', 'statistics'],
-    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/admin/control-room/statistics', { signal })),
-    refetchInterval: REFRESH_MS,
-  });
-  const health = useQuery({
-    queryKey: ['admin', 'system-health'],
-    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/admin/control-room/system-health', { signal })),
-    refetchInterval: REFRESH_MS,
-  });
+  const stats = usePlatformStatistics();
+  const health = useSystemHealth();
   const [metricWindow, setMetricWindow] = useMetricWindow();
-  const metrics = useQuery({
-    queryKey: ['admin', 'execution-metrics', metricWindow],
-    queryFn: ({ signal }) =>
-      unwrap(
-        api.GET('/api/v1/admin/control-room/execution-metrics', {
-          params: { query: { window: metricWindow } },
-          signal,
-        }),
-      ),
-    refetchInterval: REFRESH_MS,
-    placeholderData: keepPreviousData,
-  });
-  const agentHealth = useQuery({
-    queryKey: ['admin', 'agent-health', metricWindow],
-    queryFn: ({ signal }) =>
-      unwrap(
-        api.GET('/api/v1/admin/control-room/agent-health', {
-          params: { query: { window: metricWindow } },
-          signal,
-        }),
-      ),
-    refetchInterval: REFRESH_MS,
-    placeholderData: keepPreviousData,
-  });
+  const metrics = useExecutionMetrics(metricWindow);
+  const agentHealth = useAgentHealthTable(metricWindow);
   // While another window loads, the last one's answers stay on screen, dimmed, under their own title.
   const healthWindow = agentHealth.data?.window ?? metricWindow;
   return (
     <div className="page-body">
       <PageHeader title="Control room">
-        <span className="muted small-inline">refreshes every {REFRESH_MS / 1000} s</span>
+        <span className="muted small-inline">refreshes every {CONTROL_ROOM_REFRESH_MS / 1000} s</span>
       </PageHeader>
       <section aria-labelledby="platform-heading">
         <h2 id="platform-heading" className="section-title">
@@ -250,7 +229,13 @@ export function ControlRoomPage() {
           </h2>
           <WindowSwitch value={metricWindow} onChange={setMetricWindow} />
         </div>
-        <QueryState query={metrics}>{(m) => <ExecutionView metrics={m} />}</QueryState>
+        <QueryState query={metrics}>
+          {(m) => (
+            <Suspense fallback={<Loading label="Drawing the charts…" />}>
+              <ExecutionView metrics={m} />
+            </Suspense>
+          )}
+        </QueryState>
       </section>
       <section
         aria-labelledby="agent-health-heading"

@@ -1,8 +1,6 @@
 import type { components } from '@switchboard/client';
-import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import {
   Empty,
@@ -14,6 +12,9 @@ import {
   TimeAgo,
 } from '../components/states.tsx';
 import { useAgentName } from '../queries/agents.ts';
+import { pagedItems } from '../queries/paging.ts';
+import { useRecentRuns, useRunsLive } from '../queries/runs.ts';
+import { useRefreshUpdates, useUpdates } from '../queries/updates.ts';
 import { useChannel, useConnectionState, useDashboardStats } from '../realtime/RealtimeContext.tsx';
 
 interface Figure {
@@ -102,17 +103,9 @@ function LiveStats() {
 }
 
 function RecentRuns({ canChat }: { canChat: boolean }) {
-  const queryClient = useQueryClient();
   const agentName = useAgentName();
-  const runs = useQuery({
-    queryKey: ['runs', 'recent'],
-    queryFn: ({ signal }) =>
-      unwrap(api.GET('/api/v1/runs', { params: { query: { limit: 10 } }, signal })).then((d) => d.items),
-  });
-  useChannel('dashboard', (e) => {
-    if (e.event.startsWith('run.') || e.event.startsWith('approval.'))
-      void queryClient.invalidateQueries({ queryKey: ['runs'] });
-  });
+  const runs = useRecentRuns();
+  useRunsLive();
   return (
     <section aria-labelledby="recent-heading">
       <div className="section-head">
@@ -156,13 +149,11 @@ function RecentRuns({ canChat }: { canChat: boolean }) {
 
 type Update = components['schemas']['Update'];
 
-const UPDATES_PAGE = 10;
 /**
  * Live events come when runs and inbox items change; the feed's audit rows for the same request are
  * written a moment behind the response (batched), so the refresh waits a little and takes a burst at once.
  */
 const UPDATES_REFRESH_MS = 400;
-const UPDATES_POLL_MS = 30_000;
 
 const TONES: Partial<Record<Update['kind'], 'ok' | 'bad' | 'wait' | 'neutral'>> = {
   'run.succeeded': 'ok',
@@ -251,29 +242,12 @@ function UpdateRow({
 
 function RecentUpdates() {
   const { session, can } = useSession();
-  const queryClient = useQueryClient();
-  const updates = useInfiniteQuery({
-    queryKey: ['updates'],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ signal, pageParam }) =>
-      unwrap(
-        api.GET('/api/v1/updates', {
-          params: { query: { limit: UPDATES_PAGE, ...(pageParam ? { cursor: pageParam } : {}) } },
-          signal,
-        }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    // Fresh on every visit; changes that send no live event (agents, members, roles) show within a poll.
-    staleTime: 0,
-    refetchInterval: UPDATES_POLL_MS,
-  });
+  const updates = useUpdates();
+  const refreshUpdates = useRefreshUpdates();
   const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
   useChannel('dashboard', () => {
     clearTimeout(pending.current);
-    pending.current = setTimeout(
-      () => void queryClient.invalidateQueries({ queryKey: ['updates'] }),
-      UPDATES_REFRESH_MS,
-    );
+    pending.current = setTimeout(refreshUpdates, UPDATES_REFRESH_MS);
   });
   useEffect(() => () => clearTimeout(pending.current), []);
 
@@ -289,7 +263,7 @@ function RecentUpdates() {
       </div>
       <QueryState query={updates} loading="Loading updates…">
         {(data) => {
-          const items = data.pages.flatMap((p) => p.items);
+          const items = pagedItems(data);
           if (items.length === 0) {
             return (
               <Empty title="Nothing has happened yet">

@@ -1,11 +1,12 @@
-import { useIsMutating, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useIsMutating } from '@tanstack/react-query';
 import { type ChangeEvent, useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
-import { BULK_MUTATION_KEY, useInboxAction, useInboxBulkAction } from '../queries/inbox.ts';
+import { drawnItems, listPadding, type RowProps, useWindowRows } from '../components/VirtualRows.tsx';
+import { useInboxAction, useInboxBulkAction, useInboxList, useRefreshInbox } from '../queries/inbox.ts';
 import { bulkTargets, type InboxAction, type InboxItem, isPendingApproval } from '../queries/inbox-cache.ts';
+import { keys } from '../queries/keys.ts';
 import { useChannel } from '../realtime/RealtimeContext.tsx';
 
 const VIEWS = [
@@ -23,6 +24,10 @@ const BULK_ACTIONS: Array<{ action: InboxAction; label: string; className: strin
   { action: 'unread', label: 'Mark unread', className: 'btn btn-small' },
   { action: 'close', label: 'Close', className: 'btn btn-small' },
 ];
+
+/** An item's usual height and the space between items (`.inbox-list`'s gap), for the virtual list. */
+const ITEM_HEIGHT = 140;
+const ITEM_GAP = 10;
 
 /** A checkbox clicked with Shift held ticks (or unticks) the range from the previous one clicked. */
 function withShift(e: ChangeEvent<HTMLInputElement>): boolean {
@@ -65,17 +70,20 @@ function ItemRow({
   canWrite,
   selected,
   onSelect,
+  row,
 }: {
   item: InboxItem;
   act: (id: string, action: InboxAction) => void;
   canWrite: boolean;
   selected: boolean;
   onSelect: (id: string, checked: boolean, range: boolean) => void;
+  row: RowProps;
 }) {
   return (
     <li
       className={`inbox-item card ${item.read ? '' : 'unread'} ${selected ? 'selected' : ''}`}
       data-testid="inbox-item"
+      {...row}
     >
       <div className="inbox-head">
         {canWrite ? (
@@ -236,6 +244,8 @@ function InboxList({
     );
   }
   const ids = new Set(selection.selected.map((i) => i.id));
+  const list = useRef<HTMLUListElement>(null);
+  const drawn = useWindowRows(items.length, ITEM_HEIGHT, list, ITEM_GAP);
   return (
     <>
       {canWrite ? (
@@ -247,8 +257,8 @@ function InboxList({
           busy={bulk.isPending}
         />
       ) : null}
-      <ul className="inbox-list">
-        {items.map((item) => (
+      <ul ref={list} className="inbox-list" style={listPadding(drawn)}>
+        {drawnItems(drawn, items).map(({ item, props }) => (
           <ItemRow
             key={item.id}
             item={item}
@@ -256,6 +266,7 @@ function InboxList({
             canWrite={canWrite}
             selected={ids.has(item.id)}
             onSelect={selection.toggle}
+            row={props}
           />
         ))}
       </ul>
@@ -267,23 +278,14 @@ export function InboxPage() {
   const [params, setParams] = useSearchParams();
   const view = (VIEWS.some((v) => v.value === params.get('view')) ? params.get('view') : 'open') as View;
   const { can } = useSession();
-  const queryClient = useQueryClient();
-  const inbox = useQuery({
-    queryKey: ['inbox', 'list', view],
-    queryFn: ({ signal }) =>
-      unwrap(
-        api.GET('/api/v1/inbox', {
-          params: { query: { limit: 100, ...(view === 'all' ? {} : { status: view }) } },
-          signal,
-        }),
-      ),
-  });
+  const inbox = useInboxList(view);
+  const refreshInbox = useRefreshInbox();
   const action = useInboxAction();
   const markAll = useInboxBulkAction();
   // While a batch runs, its own changes come back as events; one refetch at its end is enough.
-  const bulkRunning = useIsMutating({ mutationKey: BULK_MUTATION_KEY }) > 0;
+  const bulkRunning = useIsMutating({ mutationKey: keys.inbox.bulk }) > 0;
   useChannel('inbox', () => {
-    if (!bulkRunning) void queryClient.invalidateQueries({ queryKey: ['inbox'] });
+    if (!bulkRunning) refreshInbox();
   });
   const act = (id: string, a: InboxAction) => action.mutate({ id, action: a });
   const unread = inbox.data?.items.filter((i) => !i.read) ?? [];

@@ -1,41 +1,30 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Empty, ErrorMessage, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
 import { TimelineEntry } from '../components/Timeline.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { useAgentName } from '../queries/agents.ts';
 import { useInboxAction } from '../queries/inbox.ts';
+import { useCancelRun, useRefreshRuns, useRun } from '../queries/runs.ts';
 import { buildTimeline, TERMINAL_STATUSES } from '../runs/timeline.ts';
 import { useRunLog } from '../runs/useRunLog.ts';
 
 export function RunDetailPage() {
   const { id = '' } = useParams();
   const { can } = useSession();
-  const queryClient = useQueryClient();
   const toast = useToast();
   const agentName = useAgentName();
-  const run = useQuery({
-    queryKey: ['runs', 'one', id],
-    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/runs/{id}', { params: { path: { id } }, signal })),
-  });
-  const refresh = useCallback(
-    () => void queryClient.invalidateQueries({ queryKey: ['runs'] }),
-    [queryClient],
-  );
+  const run = useRun(id);
+  const refresh = useRefreshRuns();
   const log = useRunLog(run.data ? id : undefined, refresh);
   const items = buildTimeline(log);
-  const cancel = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/runs/{id}/cancel', { params: { path: { id } } })),
-    onSuccess: (data) => {
-      queryClient.setQueryData(['runs', 'one', id], data);
-      toast.notify('Cancel requested');
-    },
-    onError: (err) => toast.fail(err),
-    onSettled: refresh,
-  });
+  const cancel = useCancelRun(id);
+  const cancelRun = () =>
+    cancel.mutate(undefined, {
+      onSuccess: () => toast.notify('Cancel requested'),
+      onError: (err) => toast.fail(err),
+      onSettled: refresh,
+    });
   const decide = useInboxAction();
 
   return (
@@ -54,7 +43,7 @@ export function RunDetailPage() {
                   <button
                     type="button"
                     className="btn btn-danger"
-                    onClick={() => cancel.mutate()}
+                    onClick={cancelRun}
                     disabled={cancel.isPending}
                   >
                     {cancel.isPending ? 'Cancelling…' : 'Cancel run'}

@@ -1,7 +1,5 @@
 import type { components } from '@switchboard/client';
-import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
 import {
   Empty,
   ErrorMessage,
@@ -11,8 +9,10 @@ import {
   StatusBadge,
   TimeAgo,
 } from '../components/states.tsx';
+import { VirtualTableBody } from '../components/VirtualRows.tsx';
 import { useAgentName } from '../queries/agents.ts';
-import { useChannel } from '../realtime/RealtimeContext.tsx';
+import { pagedItems } from '../queries/paging.ts';
+import { useRunsList, useRunsLive } from '../queries/runs.ts';
 
 type RunStatus = components['schemas']['Run']['status'];
 const STATUSES: Array<{ value: RunStatus | ''; label: string }> = [
@@ -37,26 +37,9 @@ export function RunsPage() {
   const [params, setParams] = useSearchParams();
   const status = (params.get('status') ?? '') as RunStatus | '';
   const agentName = useAgentName();
-  const queryClient = useQueryClient();
-  const runs = useInfiniteQuery({
-    queryKey: ['runs', 'list', status],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ signal, pageParam }) =>
-      unwrap(
-        api.GET('/api/v1/runs', {
-          params: {
-            query: { limit: 50, ...(status ? { status } : {}), ...(pageParam ? { cursor: pageParam } : {}) },
-          },
-          signal,
-        }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-  useChannel('dashboard', (e) => {
-    if (e.event.startsWith('run.') || e.event.startsWith('approval.'))
-      void queryClient.invalidateQueries({ queryKey: ['runs'] });
-  });
-  const items = runs.data?.pages.flatMap((p) => p.items) ?? [];
+  const runs = useRunsList(status);
+  useRunsLive();
+  const items = pagedItems(runs.data);
 
   return (
     <div className="page-body">
@@ -96,9 +79,9 @@ export function RunsPage() {
                 <th>Took</th>
               </tr>
             </thead>
-            <tbody>
-              {items.map((run) => (
-                <tr key={run.id} data-testid="run-row">
+            <VirtualTableBody items={items} columns={5}>
+              {(run, row) => (
+                <tr key={run.id} data-testid="run-row" {...row}>
                   <td className="cell-main">
                     <Link to={`/runs/${run.id}`}>{run.input.split('\n')[0]?.slice(0, 80) || run.id}</Link>
                     <div className="muted mono small-inline">{run.id}</div>
@@ -112,8 +95,8 @@ export function RunsPage() {
                   </td>
                   <td>{duration(run.startedAt, run.finishedAt)}</td>
                 </tr>
-              ))}
-            </tbody>
+              )}
+            </VirtualTableBody>
           </table>
         </div>
       )}

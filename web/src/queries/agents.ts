@@ -8,14 +8,17 @@ import {
 } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client.ts';
 import { ApiError } from '../api/errors.ts';
+import { keys } from './keys.ts';
+import { useOne } from './resource.ts';
 
 type Agent = components['schemas']['Agent'];
 type AgentVersion = components['schemas']['AgentVersion'];
+type AgentBody = components['schemas']['CreateAgentRequestInput'];
 
 /** Every agent of the org (the API pages by 200; an org with more sees the first 200 here). */
 export function useAgents(enabled = true) {
   return useQuery({
-    queryKey: ['agents'],
+    queryKey: keys.agents.list,
     queryFn: ({ signal }) =>
       unwrap(api.GET('/api/v1/agents', { params: { query: { limit: 200 } }, signal })).then((d) => d.items),
     enabled,
@@ -32,7 +35,7 @@ const HEALTH_BATCH = 100;
  */
 export function useAgentsHealth(ids: string[]) {
   return useQuery({
-    queryKey: ['agents', 'health', '24h', ids],
+    queryKey: keys.agents.health('24h', ids),
     queryFn: async ({ signal }) => {
       const batches = [];
       for (let i = 0; i < ids.length; i += HEALTH_BATCH) batches.push(ids.slice(i, i + HEALTH_BATCH));
@@ -66,7 +69,7 @@ export function useAgentName(): (id: string | null | undefined) => string {
 /** An agent's versions, newest first (the first 100; each is a full snapshot). */
 export function useAgentVersions(id: string) {
   return useQuery({
-    queryKey: ['agents', 'versions', id],
+    queryKey: keys.agents.versions(id),
     queryFn: ({ signal }) =>
       unwrap(
         api.GET('/api/v1/agents/{id}/versions', {
@@ -75,6 +78,50 @@ export function useAgentVersions(id: string) {
         }),
       ).then((d) => d.items),
   });
+}
+
+/** One agent (none asked for while `id` is undefined: a new agent's form). */
+export const useAgent = (id: string | undefined) =>
+  useOne(keys.agents.one(id), id, (agentId, signal) =>
+    unwrap(api.GET('/api/v1/agents/{id}', { params: { path: { id: agentId } }, signal })),
+  );
+
+/** The tools agents may be given, from the registry. */
+export function useTools(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.tools,
+    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/tools', { signal })).then((d) => d.items),
+    enabled,
+  });
+}
+
+/**
+ * Creates an agent (`id` undefined) or saves a new version of it. `expectedVersion` is the version the form
+ * was loaded from: someone who saved in between makes the server answer 409 version_conflict.
+ */
+export function useSaveAgent(id: string | undefined) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ body, expectedVersion }: { body: AgentBody; expectedVersion: number | undefined }) =>
+      id === undefined
+        ? unwrap(api.POST('/api/v1/agents', { body }))
+        : unwrap(
+            api.PATCH('/api/v1/agents/{id}', {
+              params: { path: { id } },
+              body: { ...body, expectedVersion },
+            }),
+          ),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: keys.agents.all });
+      void queryClient.invalidateQueries({ queryKey: keys.tools });
+    },
+  });
+}
+
+/** Reads every agent query again (after a refused save, to show what someone else saved). */
+export function useReloadAgents() {
+  const queryClient = useQueryClient();
+  return () => void queryClient.invalidateQueries({ queryKey: keys.agents.all });
 }
 
 /**
@@ -93,12 +140,9 @@ export function useDeleteAgent() {
 }
 
 function forgetAgent(queryClient: QueryClient, id: string): void {
-  queryClient.setQueryData<Agent[]>(['agents'], (list) => list?.filter((a) => a.id !== id));
-  queryClient.removeQueries({
-    type: 'inactive',
-    predicate: (q) => q.queryKey[0] === 'agents' && q.queryKey[2] === id,
-  });
-  void queryClient.invalidateQueries({ queryKey: ['agents'], exact: true });
+  queryClient.setQueryData<Agent[]>(keys.agents.list, (list) => list?.filter((a) => a.id !== id));
+  queryClient.removeQueries({ type: 'inactive', predicate: (q) => keys.agents.isOf(q.queryKey, id) });
+  void queryClient.invalidateQueries({ queryKey: keys.agents.list, exact: true });
 }
 
 /**
@@ -129,7 +173,7 @@ export function useRestoreVersion(agentId: string) {
       );
     },
     // On a conflict the page keeps what the person was looking at until they choose to reload.
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['agents'] }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.agents.all }),
   });
 }
 

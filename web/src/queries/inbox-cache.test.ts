@@ -10,6 +10,7 @@ import {
   type InboxPage,
   settleBulk,
 } from './inbox-cache.ts';
+import { keys } from './keys.ts';
 
 const item = (id: string, overrides: Partial<InboxItem> = {}): InboxItem => ({
   id,
@@ -36,12 +37,12 @@ function cache() {
   const client = new QueryClient();
   const list: InboxPage = { items: [item('a'), item('b', { read: true })], nextCursor: null, unread: 1 };
   const badge: InboxPage = { items: [item('a')], nextCursor: null, unread: 1 };
-  client.setQueryData(['inbox', 'list', 'open'], list);
-  client.setQueryData(['inbox', 'unread'], badge);
+  client.setQueryData(keys.inbox.list('open'), list);
+  client.setQueryData(keys.inbox.unread, badge);
   return { client, list, badge };
 }
 
-const listOf = (client: QueryClient) => client.getQueryData<InboxPage>(['inbox', 'list', 'open']);
+const listOf = (client: QueryClient) => client.getQueryData<InboxPage>(keys.inbox.list('open'));
 
 describe('applyAction', () => {
   it('approving closes the item, reads it and records the decision', () => {
@@ -59,7 +60,7 @@ describe('applyOptimistically', () => {
     const { client } = cache();
     applyOptimistically(client, 'a', 'read');
     expect(listOf(client)).toMatchObject({ unread: 0, items: [{ id: 'a', read: true }, { id: 'b' }] });
-    expect(client.getQueryData<InboxPage>(['inbox', 'unread'])?.unread).toBe(0);
+    expect(client.getQueryData<InboxPage>(keys.inbox.unread)?.unread).toBe(0);
   });
 
   it('rolls every list back when the server refuses', () => {
@@ -68,7 +69,7 @@ describe('applyOptimistically', () => {
     expect(listOf(client)?.items[0]?.decision).toBe('approved');
     restore();
     expect(listOf(client)).toEqual(list);
-    expect(client.getQueryData(['inbox', 'unread'])).toEqual(badge);
+    expect(client.getQueryData(keys.inbox.unread)).toEqual(badge);
   });
 
   it('rolls back one item and keeps the changes made to others meanwhile', () => {
@@ -88,9 +89,9 @@ describe('applyOptimistically', () => {
   it('leaves a list refetched since the change as the server sent it', () => {
     const { client, badge } = cache();
     const restore = applyOptimistically(client, 'a', 'read');
-    client.setQueryData(['inbox', 'unread'], badge);
+    client.setQueryData(keys.inbox.unread, badge);
     restore();
-    expect(client.getQueryData<InboxPage>(['inbox', 'unread'])?.unread).toBe(1);
+    expect(client.getQueryData<InboxPage>(keys.inbox.unread)?.unread).toBe(1);
     expect(listOf(client)?.unread).toBe(1);
   });
 
@@ -175,7 +176,7 @@ describe('settleBulk', () => {
     const outcome = settleBulk(items, [], restore, 'the network is down');
     expect(outcome.map((o) => o.error)).toEqual(['the network is down', 'the network is down']);
     expect(listOf(client)).toEqual(cache().list);
-    expect(client.getQueryData(['inbox', 'unread'])).toEqual(cache().badge);
+    expect(client.getQueryData(keys.inbox.unread)).toEqual(cache().badge);
   });
 });
 

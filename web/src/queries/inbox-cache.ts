@@ -1,6 +1,7 @@
 import type { components } from '@switchboard/client';
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import { sentence } from '../api/errors.ts';
+import { keys } from './keys.ts';
 
 export type InboxItem = components['schemas']['InboxItem'];
 export type InboxAction = 'approve' | 'reject' | 'read' | 'unread' | 'close';
@@ -52,7 +53,7 @@ export function applyAction(item: InboxItem, action: InboxAction): InboxItem {
 
 function cachedPages(queryClient: QueryClient): Array<[QueryKey, InboxPage]> {
   return queryClient
-    .getQueriesData<InboxPage>({ queryKey: ['inbox'] })
+    .getQueriesData<InboxPage>({ queryKey: keys.inbox.all })
     .filter((entry): entry is [QueryKey, InboxPage] => {
       const value = entry[1];
       return typeof value === 'object' && value !== null && 'items' in value;

@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client.ts';
 import { describeError } from '../api/errors.ts';
 import { useToast } from '../components/Toasts.tsx';
@@ -11,6 +11,7 @@ import {
   type InboxItem,
   settleBulk,
 } from './inbox-cache.ts';
+import { keys } from './keys.ts';
 
 /** The most ids `POST /inbox/bulk` takes at once. */
 const BULK_LIMIT = 100;
@@ -40,7 +41,7 @@ export function useInboxAction() {
   return useMutation({
     mutationFn: ({ id, action }: { id: string; action: InboxAction }) => callAction(id, action),
     onMutate: async ({ id, action }) => {
-      await queryClient.cancelQueries({ queryKey: ['inbox'] });
+      await queryClient.cancelQueries({ queryKey: keys.inbox.all });
       return { restore: applyOptimistically(queryClient, id, action) };
     },
     onError: (err, _vars, context) => {
@@ -48,14 +49,11 @@ export function useInboxAction() {
       toast.fail(err);
     },
     onSettled: () => {
-      void queryClient.invalidateQueries({ queryKey: ['inbox'] });
-      void queryClient.invalidateQueries({ queryKey: ['runs'] });
+      void queryClient.invalidateQueries({ queryKey: keys.inbox.all });
+      void queryClient.invalidateQueries({ queryKey: keys.runs.all });
     },
   });
 }
-
-/** Marks bulk actions, so the page can tell one is running (`useIsMutating`). */
-export const BULK_MUTATION_KEY = ['inbox', 'bulk'];
 
 /**
  * One action over many items: every item shows the change at once, then one `POST /inbox/bulk` per 100
@@ -66,9 +64,9 @@ export function useInboxBulkAction() {
   const queryClient = useQueryClient();
   const toast = useToast();
   return useMutation({
-    mutationKey: BULK_MUTATION_KEY,
+    mutationKey: keys.inbox.bulk,
     mutationFn: async ({ items, action }: { items: InboxItem[]; action: InboxAction }) => {
-      await queryClient.cancelQueries({ queryKey: ['inbox'] });
+      await queryClient.cancelQueries({ queryKey: keys.inbox.all });
       const restore = new Map(
         items.map((item) => [item.id, applyOptimistically(queryClient, item.id, action)]),
       );
@@ -93,8 +91,39 @@ export function useInboxBulkAction() {
       toast.notify(summary.text, { tone: summary.ok ? 'info' : 'error', details: summary.details });
     },
     onSettled: () => {
-      void queryClient.invalidateQueries({ queryKey: ['inbox'] });
-      void queryClient.invalidateQueries({ queryKey: ['runs'] });
+      void queryClient.invalidateQueries({ queryKey: keys.inbox.all });
+      void queryClient.invalidateQueries({ queryKey: keys.runs.all });
     },
   });
+}
+
+/** The inbox's open or closed items (or all), newest first: the first 100, with the unread count. */
+export function useInboxList(view: 'open' | 'closed' | 'all') {
+  return useQuery({
+    queryKey: keys.inbox.list(view),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET('/api/v1/inbox', {
+          params: { query: { limit: 100, ...(view === 'all' ? {} : { status: view }) } },
+          signal,
+        }),
+      ),
+  });
+}
+
+/** How many inbox items are unread (kept with the lists, so an optimistic change moves it too). */
+export function useInboxUnread(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.inbox.unread,
+    queryFn: ({ signal }) =>
+      unwrap(api.GET('/api/v1/inbox', { params: { query: { limit: 1, unread: 'true' } }, signal })),
+    enabled,
+    select: (d) => d.unread,
+  });
+}
+
+/** Reads every inbox query again. */
+export function useRefreshInbox(): () => void {
+  const queryClient = useQueryClient();
+  return () => void queryClient.invalidateQueries({ queryKey: keys.inbox.all });
 }

@@ -4,12 +4,16 @@ import {
   keepPreviousData,
   useInfiniteQuery,
   useMutation,
+  useQuery,
   useQueryClient,
 } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { useToast } from '../components/Toasts.tsx';
+import { keys } from './keys.ts';
+import { cursorPages } from './paging.ts';
+import { useOne } from './resource.ts';
 
 type Conversation = components['schemas']['Conversation'];
 type ConversationPage = { items: Conversation[]; nextCursor: string | null };
@@ -18,8 +22,7 @@ type ConversationPage = { items: Conversation[]; nextCursor: string | null };
 const PAGE = 50;
 /** How long typing must pause before the search goes to the server. */
 export const SEARCH_DEBOUNCE_MS = 250;
-/** Every list of conversations, whatever its search. */
-const LISTS = ['conversations', 'list'] as const;
+const LISTS = keys.conversations.lists;
 
 /** `value`, once it has stopped changing for `ms`. */
 function useDebounced<T>(value: T, ms: number): T {
@@ -39,18 +42,15 @@ function useDebounced<T>(value: T, ms: number): T {
 export function useConversationSearch(search: string) {
   const q = useDebounced(search.trim(), SEARCH_DEBOUNCE_MS);
   const list = useInfiniteQuery({
-    queryKey: [...LISTS, q],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ signal, pageParam }) =>
+    queryKey: keys.conversations.list(q),
+    ...cursorPages((cursor, signal) =>
       unwrap(
         api.GET('/api/v1/conversations', {
-          params: {
-            query: { limit: PAGE, ...(q ? { q } : {}), ...(pageParam ? { cursor: pageParam } : {}) },
-          },
+          params: { query: { limit: PAGE, ...(q ? { q } : {}), ...cursor } },
           signal,
         }),
       ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    ),
     placeholderData: keepPreviousData,
   });
   const searching = list.isPlaceholderData || q !== search.trim();
@@ -71,7 +71,7 @@ export function useConversationChanges(activeId: string | undefined) {
     );
   const setTitle = (id: string, title: string) => {
     updateLists((items) => items.map((c) => (c.id === id ? { ...c, title } : c)));
-    queryClient.setQueryData<Conversation>(['conversations', 'one', id], (c) => (c ? { ...c, title } : c));
+    queryClient.setQueryData<Conversation>(keys.conversations.one(id), (c) => (c ? { ...c, title } : c));
   };
   const rename = useMutation({
     mutationFn: (v: { id: string; title: string; before: string }) =>
@@ -94,12 +94,44 @@ export function useConversationChanges(activeId: string | undefined) {
     onSuccess: (id) => {
       if (id === activeId) navigate('/chat', { replace: true });
       updateLists((items) => items.filter((c) => c.id !== id));
-      queryClient.removeQueries({ queryKey: ['conversations', 'one', id], type: 'inactive' });
-      queryClient.removeQueries({ queryKey: ['conversations', 'messages', id], type: 'inactive' });
+      queryClient.removeQueries({ queryKey: keys.conversations.one(id), type: 'inactive' });
+      queryClient.removeQueries({ queryKey: keys.conversations.messages(id), type: 'inactive' });
       toast.notify('Conversation deleted');
     },
     onError: (err) => toast.fail(err),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: LISTS }),
   });
   return { rename, remove };
+}
+
+/** One conversation (none asked for while `id` is undefined: a new chat). */
+export const useConversation = (id: string | undefined) =>
+  useOne(keys.conversations.one(id), id, (conversationId, signal) =>
+    unwrap(api.GET('/api/v1/conversations/{id}', { params: { path: { id: conversationId } }, signal })),
+  );
+
+/** A conversation's stored messages, oldest first (the first 200). */
+export function useConversationMessages(id: string | undefined) {
+  return useQuery({
+    queryKey: keys.conversations.messages(id),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET('/api/v1/conversations/{id}/messages', {
+          params: { path: { id: id! }, query: { limit: 200 } },
+          signal,
+        }),
+      ).then((d) => d.items),
+    enabled: id !== undefined,
+    // Runs may have added to it while the page was elsewhere.
+    staleTime: 0,
+  });
+}
+
+/** Reads every conversation query again (a turn started a conversation or added to one). */
+export function useRefreshConversations(): () => void {
+  const queryClient = useQueryClient();
+  return useCallback(
+    () => void queryClient.invalidateQueries({ queryKey: keys.conversations.all }),
+    [queryClient],
+  );
 }

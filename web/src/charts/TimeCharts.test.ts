@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockTicks } from './timeCharts.tsx';
+import { clockTicks } from './TimeCharts.tsx';
 
 /** An instant on the local clock, 23 November 2026 (no change of daylight saving time near it). */
 const local = (day: number, hours: number, minutes = 0) => new Date(2026, 10, day, hours, minutes).getTime();
