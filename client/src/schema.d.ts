@@ -2583,6 +2583,250 @@ export interface components {
             /** Format: uri */
             url: string;
         };
+        /** @description What a client sends on /api/v1/ws (and `intent`, RealtimeIntent, to start a chat turn) */
+        RealtimeClientMessage: {
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            token: string;
+            /** @constant */
+            type: "auth";
+        } | {
+            /** @description Replay the channel's log after this sequence number (channels with a log) */
+            afterSeq?: number;
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel: string;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            /** @constant */
+            type: "subscribe";
+        } | {
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel: string;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            /** @constant */
+            type: "unsubscribe";
+        } | {
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            /** @constant */
+            type: "ping";
+        };
+        /** @description What a client sends on /api/v1/ws (and `intent`, RealtimeIntent, to start a chat turn) */
+        RealtimeClientMessageInput: {
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            token: string;
+            /** @constant */
+            type: "auth";
+        } | {
+            /** @description Replay the channel's log after this sequence number (channels with a log) */
+            afterSeq?: number;
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel: string;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            /** @constant */
+            type: "subscribe";
+        } | {
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel: string;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            /** @constant */
+            type: "unsubscribe";
+        } | {
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            /** @constant */
+            type: "ping";
+        };
+        /** @description Starts a chat turn over /api/v1/ws */
+        RealtimeIntent: {
+            agent_id?: string;
+            /** @description An agent slug (or id) */
+            agent_type?: string;
+            /** @description Keep the run going when the socket closes */
+            detach?: boolean;
+            id?: string;
+            /** @description The message */
+            intent: string;
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description A conversation to continue */
+            session_id?: string;
+            /** @constant */
+            type: "intent";
+        };
+        RealtimeIntentAck: {
+            agentId: string;
+            channel: string;
+            conversationId: string | null;
+            id?: string;
+            runId: string;
+            /** @constant */
+            type: "intent_ack";
+        };
+        RealtimeIntentAckInput: {
+            agentId: string;
+            channel: string;
+            conversationId: string | null;
+            id?: string;
+            runId: string;
+            /** @constant */
+            type: "intent_ack";
+        };
+        /** @description Starts a chat turn over /api/v1/ws */
+        RealtimeIntentInput: {
+            agent_id?: string;
+            /** @description An agent slug (or id) */
+            agent_type?: string;
+            /** @description Keep the run going when the socket closes */
+            detach?: boolean;
+            id?: string;
+            /** @description The message */
+            intent: string;
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description A conversation to continue */
+            session_id?: string;
+            /** @constant */
+            type: "intent";
+        };
+        /** @description What the server sends on /api/v1/ws */
+        RealtimeServerMessage: {
+            connectionId: string;
+            /** @description Unix seconds when the credential expires; send a fresh `auth` before then */
+            expiresAt: number | null;
+            heartbeatMs: number;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            principal: {
+                id: string;
+                /** @enum {string} */
+                kind: "user" | "api_key";
+                orgId: string;
+            };
+            /** @constant */
+            type: "connection_ack";
+        } | {
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel: string;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            replayed: number;
+            /** @constant */
+            type: "subscribed";
+        } | {
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel: string;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            /** @constant */
+            type: "unsubscribed";
+        } | {
+            at: string;
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel: string;
+            /** @description On runs:<id> an ExecutionEvent; on conversations:<id> a ConversationMessage; else the event payload */
+            data: unknown;
+            /** @description The event type (on runs:<id>, also data.type) */
+            event: string;
+            /** @description Its place in the channel's log; null without one */
+            seq: number | null;
+            /** @constant */
+            type: "event";
+        } | {
+            at: string;
+            /** @description The dashboard figures the caller may see */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @constant */
+            type: "stats_update";
+        } | {
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            /** @constant */
+            type: "pong";
+        } | {
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel?: string;
+            code: string;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            message: string;
+            /** @constant */
+            type: "error";
+        };
+        /** @description What the server sends on /api/v1/ws */
+        RealtimeServerMessageInput: {
+            connectionId: string;
+            /** @description Unix seconds when the credential expires; send a fresh `auth` before then */
+            expiresAt: number | null;
+            heartbeatMs: number;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            principal: {
+                id: string;
+                /** @enum {string} */
+                kind: "user" | "api_key";
+                orgId: string;
+            };
+            /** @constant */
+            type: "connection_ack";
+        } | {
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel: string;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            replayed: number;
+            /** @constant */
+            type: "subscribed";
+        } | {
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel: string;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            /** @constant */
+            type: "unsubscribed";
+        } | {
+            at: string;
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel: string;
+            /** @description On runs:<id> an ExecutionEvent; on conversations:<id> a ConversationMessage; else the event payload */
+            data: unknown;
+            /** @description The event type (on runs:<id>, also data.type) */
+            event: string;
+            /** @description Its place in the channel's log; null without one */
+            seq: number | null;
+            /** @constant */
+            type: "event";
+        } | {
+            at: string;
+            /** @description The dashboard figures the caller may see */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @constant */
+            type: "stats_update";
+        } | {
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            /** @constant */
+            type: "pong";
+        } | {
+            /** @description `dashboard`, `inbox`, `runs:<id>`, ... */
+            channel?: string;
+            code: string;
+            /** @description Echoed on the answer, so a client can match them */
+            id?: string;
+            message: string;
+            /** @constant */
+            type: "error";
+        };
         RefreshRequest: {
             refreshToken: string;
         };

@@ -4,21 +4,19 @@ import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import { isUniqueViolation } from '../platform/db/errors.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
-import { AppError, Errors } from '../platform/errors.ts';
+import { Errors } from '../platform/errors.ts';
 import type { RequestMeta } from '../platform/http.ts';
 import { newId } from '../platform/ids.ts';
 import { createOrgCache } from '../platform/org-cache.ts';
 import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts';
 import { DEFAULT_MODEL, parseModelRef } from '../providers/models/resolver.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
+import { AgentErrors } from './errors.ts';
 import { type Agent, presentAgent, presentVersion, snapshotOf } from './present.ts';
 import type { CreateAgentInput, UpdateAgentInput } from './schema.ts';
 import * as store from './store.ts';
 import type { AgentSnapshot } from './tables.ts';
 import { freeSlug, slugify, validateAgent } from './validation.ts';
-
-const slugTaken = (slug: string) =>
-  new AppError(409, 'slug_taken', `an agent with slug "${slug}" already exists in this organisation`);
 
 export interface AgentServiceDeps {
   db: Db;
@@ -55,7 +53,7 @@ export function createAgentService({ db, bus, tools, providerExists }: AgentServ
 
   async function requireAgent(tx: Tx, orgId: string, id: string) {
     const agent = await store.findAgent(tx, orgId, id);
-    if (!agent) throw Errors.notFound('agent', id);
+    if (!agent) throw AgentErrors.notFound(id);
     return agent;
   }
 
@@ -79,7 +77,7 @@ export function createAgentService({ db, bus, tools, providerExists }: AgentServ
         const row = await store.findAgent(db, orgId, id);
         return row ? presentAgent(row) : undefined;
       });
-      if (!agent) throw Errors.notFound('agent', id);
+      if (!agent) throw AgentErrors.notFound(id);
       return agent;
     },
 
@@ -125,7 +123,7 @@ export function createAgentService({ db, bus, tools, providerExists }: AgentServ
           p.orgId,
           db.transaction(async (tx) => {
             if (input.slug && (await store.findAgentBySlug(tx, p.orgId, input.slug)))
-              throw slugTaken(input.slug);
+              throw AgentErrors.slugTaken(input.slug);
             const snapshot: Required<AgentSnapshot> = {
               name: input.name,
               slug: input.slug ?? (await freeSlug(tx, p.orgId, slugify(input.name))),
@@ -153,7 +151,7 @@ export function createAgentService({ db, bus, tools, providerExists }: AgentServ
         );
       } catch (err) {
         // Two creates racing for the same derived slug: the loser hears it plainly.
-        if (isUniqueViolation(err)) throw slugTaken(input.slug ?? slugify(input.name));
+        if (isUniqueViolation(err)) throw AgentErrors.slugTaken(input.slug ?? slugify(input.name));
         throw err;
       }
     },
@@ -167,14 +165,9 @@ export function createAgentService({ db, bus, tools, providerExists }: AgentServ
           p.orgId,
           db.transaction(async (tx) => {
             const current = await store.findAgentForUpdate(tx, p.orgId, id);
-            if (!current) throw Errors.notFound('agent', id);
+            if (!current) throw AgentErrors.notFound(id);
             if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-              throw new AppError(
-                409,
-                'version_conflict',
-                `agent ${id} is at version ${current.version}, not ${input.expectedVersion}; reload it and try again`,
-                { version: current.version },
-              );
+              throw AgentErrors.versionConflict(id, current.version, input.expectedVersion);
             }
             const before = snapshotOf(current);
             const { expectedVersion: _expected, ...patch } = input;
@@ -186,7 +179,7 @@ export function createAgentService({ db, bus, tools, providerExists }: AgentServ
             next.handoffs = [...new Set(next.handoffs)];
             if (isDeepStrictEqual(before, next)) return presentAgent(current);
             if (next.slug !== before.slug && (await store.findAgentBySlug(tx, p.orgId, next.slug))) {
-              throw slugTaken(next.slug);
+              throw AgentErrors.slugTaken(next.slug);
             }
             // Tools it already had stay allowed, even if their source is unreachable now.
             await validateAgent(
@@ -214,7 +207,7 @@ export function createAgentService({ db, bus, tools, providerExists }: AgentServ
           }),
         );
       } catch (err) {
-        if (isUniqueViolation(err) && input.slug) throw slugTaken(input.slug);
+        if (isUniqueViolation(err) && input.slug) throw AgentErrors.slugTaken(input.slug);
         throw err;
       }
     },
@@ -228,16 +221,10 @@ export function createAgentService({ db, bus, tools, providerExists }: AgentServ
         p.orgId,
         db.transaction(async (tx) => {
           const agent = await store.findAgentForUpdate(tx, p.orgId, id);
-          if (!agent) throw Errors.notFound('agent', id);
+          if (!agent) throw AgentErrors.notFound(id);
           const referrers = await store.agentsHandingOffTo(tx, p.orgId, id);
           if (referrers.length) {
-            const names = referrers.map((r) => `${r.slug} (${r.id})`).join(', ');
-            throw new AppError(
-              409,
-              'agent_in_use',
-              `agent ${id} is a hand-off target of ${names}; remove it from their hand-offs first`,
-              { agents: referrers.map((r) => ({ id: r.id, slug: r.slug })) },
-            );
+            throw AgentErrors.inUse(id, referrers);
           }
           await store.deleteAgent(tx, p.orgId, id);
           await audit(tx, p, 'agent.delete', id, meta, { slug: agent.slug });

@@ -1,6 +1,6 @@
 import type { Tx } from '../platform/db/index.ts';
-import { AppError } from '../platform/errors.ts';
 import { DEFAULT_MODEL, parseModelRef } from '../providers/models/resolver.ts';
+import { AgentErrors } from './errors.ts';
 import * as store from './store.ts';
 import type { AgentSnapshot } from './tables.ts';
 
@@ -46,49 +46,26 @@ export async function validateAgent(
 ): Promise<void> {
   const unknownTools = a.tools.filter((t) => !known.tools.has(t));
   if (unknownTools.length) {
-    const names = unknownTools.map((t) => `"${t}"`).join(', ');
-    throw new AppError(
-      400,
-      'unknown_tool',
-      `unknown tool${unknownTools.length > 1 ? 's' : ''} ${names}; see GET /api/v1/tools`,
-      { unknown: unknownTools },
-    );
+    throw AgentErrors.unknownTools(unknownTools);
   }
   if (a.handoffs.includes(agentId)) {
-    throw new AppError(400, 'invalid_handoff', `agent ${agentId} cannot hand off to itself`);
+    throw AgentErrors.handoffToSelf(agentId);
   }
   const found = new Set((await store.findAgentsByIds(tx, orgId, a.handoffs)).map((r) => r.id));
   const missing = a.handoffs.find((h) => !found.has(h));
   if (missing) {
-    throw new AppError(
-      400,
-      'invalid_handoff',
-      `agent ${agentId} cannot hand off to ${missing}: not in this org`,
-      {
-        agentId: missing,
-      },
-    );
+    throw AgentErrors.handoffOutsideOrg(agentId, missing);
   }
   const ref = parseModelRef(a.model);
   if (!ref) {
-    throw new AppError(
-      400,
-      'invalid_model',
+    throw AgentErrors.invalidModel(
       `model "${a.model}" must be provider:model, e.g. ${DEFAULT_MODEL} or openai:gpt-4.1`,
     );
   }
   if (ref.provider === 'builtin' && ref.model !== 'scripted') {
-    throw new AppError(
-      400,
-      'invalid_model',
-      `the builtin provider has no model "${ref.model}"; use ${DEFAULT_MODEL}`,
-    );
+    throw AgentErrors.invalidModel(`the builtin provider has no model "${ref.model}"; use ${DEFAULT_MODEL}`);
   }
   if (!known.providers.has(ref.provider)) {
-    throw new AppError(
-      400,
-      'unknown_provider',
-      `unknown model provider "${ref.provider}" in "${a.model}": use builtin, openai, anthropic or one of this organisation's providers (GET /api/v1/model-providers)`,
-    );
+    throw AgentErrors.unknownProvider(ref.provider, a.model);
   }
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Agent } from '../agents/present.ts';
 import { AppError } from '../platform/errors.ts';
+import type { ServerMessage } from '../realtime/protocol.ts';
 import type { IntentHandler } from '../realtime/session.ts';
+import { ChatErrors } from './errors.ts';
 import { MAX_MESSAGE_CHARS } from './schema.ts';
 import type { ChatService } from './service.ts';
 import type { StreamLimiter } from './stream-limiter.ts';
@@ -12,16 +14,32 @@ import type { StreamLimiter } from './stream-limiter.ts';
  * without it); `agent_id` an agent id, `agent_type` an agent slug (or id); without either, the
  * conversation's agent answers.
  */
-export const intentMessageSchema = z.object({
-  type: z.literal('intent'),
-  intent: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
-  session_id: z.string().min(1).max(100).optional(),
-  agent_type: z.string().min(1).max(100).optional(),
-  agent_id: z.string().min(1).max(100).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  detach: z.boolean().optional(),
-  id: z.string().max(100).optional(),
-});
+export const intentMessageSchema = z
+  .object({
+    type: z.literal('intent'),
+    intent: z.string().trim().min(1).max(MAX_MESSAGE_CHARS).meta({ description: 'The message' }),
+    session_id: z.string().min(1).max(100).optional().meta({ description: 'A conversation to continue' }),
+    agent_type: z.string().min(1).max(100).optional().meta({ description: 'An agent slug (or id)' }),
+    agent_id: z.string().min(1).max(100).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    detach: z.boolean().optional().meta({ description: 'Keep the run going when the socket closes' }),
+    id: z.string().max(100).optional(),
+  })
+  .meta({ id: 'RealtimeIntent', description: 'Starts a chat turn over /api/v1/ws' });
+
+/** The answer to an intent: the run to follow, whose events arrive on `channel` (`runs:<id>`). */
+export const intentAckSchema = z
+  .object({
+    type: z.literal('intent_ack'),
+    id: z.string().optional(),
+    runId: z.string(),
+    conversationId: z.string().nullable(),
+    agentId: z.string(),
+    channel: z.string(),
+  })
+  .meta({ id: 'RealtimeIntentAck' });
+
+type IntentAck = z.infer<typeof intentAckSchema>;
 
 /**
  * The WebSocket side of chat: the same turn and the same events as `POST /chat/stream`, sent as
@@ -56,14 +74,12 @@ export function createIntentHandler(deps: { chat: ChatService; limiter: StreamLi
       let agent: Agent | undefined;
       if (named) {
         agent = await chat.findAgent(p, named);
-        if (!agent) throw new AppError(404, 'not_found', `agent ${named} was not found`);
+        if (!agent) throw ChatErrors.agentNotFound(named);
         agentId = agent.id;
       } else if (msg.session_id) {
         agentId = (await chat.conversation(p, msg.session_id)).agentId;
       } else {
-        throw new AppError(
-          400,
-          'invalid_message',
+        throw ChatErrors.invalidMessage(
           'name the agent with agent_id or agent_type, or continue a conversation with session_id',
         );
       }
@@ -86,7 +102,7 @@ export function createIntentHandler(deps: { chat: ChatService; limiter: StreamLi
         conversationId: turn.run.conversationId,
         agentId: turn.run.agentId,
         channel,
-      });
+      } satisfies IntentAck);
       const done = release;
       release = undefined;
       const streaming = chat
@@ -95,7 +111,14 @@ export function createIntentHandler(deps: { chat: ChatService; limiter: StreamLi
           resumed: false,
           signal: socket.closed,
           send: (e) =>
-            socket.send({ type: 'event', channel, seq: e.seq, event: e.event.type, data: e.event, at: e.at }),
+            socket.send({
+              type: 'event',
+              channel,
+              seq: e.seq,
+              event: e.event.type,
+              data: e.event,
+              at: e.at,
+            } satisfies ServerMessage),
         })
         .then(({ shutdown }) => {
           if (shutdown) socket.fail('server_restarting', 'the server is restarting; the run carries on', id);

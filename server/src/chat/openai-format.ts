@@ -2,7 +2,7 @@ import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/
 import type { CompletionUsage } from 'openai/resources/completions';
 import { z } from 'zod';
 import type { TurnMessage, TurnUsage } from '../execution/events.ts';
-import { AppError } from '../platform/errors.ts';
+import { ChatErrors } from './errors.ts';
 import { MAX_MESSAGE_CHARS } from './schema.ts';
 
 /**
@@ -140,7 +140,7 @@ export const openaiError = z
 
 export type OpenAIErrorBody = z.infer<typeof openaiError>;
 
-const invalid = (code: string, message: string, param: string) => new AppError(400, code, message, { param });
+const invalid = ChatErrors.invalidCompletion;
 
 function textOf(message: CompletionMessage, index: number): string {
   const content = message.content;

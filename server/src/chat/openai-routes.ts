@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { principalOf } from '../platform/auth.ts';
-import { AppError } from '../platform/errors.ts';
+import { AppError, Errors } from '../platform/errors.ts';
 import { openSse, type SseStream } from '../platform/sse.ts';
-import { clientGone, failureStatus, turnFailed } from './failures.ts';
+import { ChatErrors, clientGone, failureStatus, turnFailed } from './errors.ts';
 import {
   checkRequest,
   chunk,
@@ -52,14 +52,6 @@ function openaiErrorHandler(err: FastifyError, request: FastifyRequest, reply: F
   if (status >= 500 && err instanceof AppError) request.log.error({ err }, message);
   void reply.status(status).send(errorBody(status, code, message, param));
 }
-
-const modelNotFound = (model: string) =>
-  new AppError(
-    404,
-    'model_not_found',
-    `The model \`${model}\` does not exist or you do not have access to it.`,
-    { param: 'model' },
-  );
 
 /**
  * Streams a turn as `chat.completion.chunk` SSE lines, ending with `data: [DONE]`. The stream opens
@@ -133,11 +125,7 @@ export function openaiRoutes(deps: { openai: OpenAiService; chat: ChatService; l
       config: { auth: 'public', idempotency: 'none' },
       schema: { hide: true },
       handler: async (request) => {
-        throw new AppError(
-          404,
-          'route_not_found',
-          `no route for ${request.method} ${request.url.split('?')[0]}`,
-        );
+        throw Errors.routeNotFound(request.method, request.url);
       },
     });
     const tags = ['openai'];
@@ -206,7 +194,7 @@ export function openaiRoutes(deps: { openai: OpenAiService; chat: ChatService; l
         checkRequest(body);
         const { input, context } = turnFromMessages(body.messages);
         const agent = await chat.findAgent(p, body.model);
-        if (!agent) throw modelNotFound(body.model);
+        if (!agent) throw ChatErrors.modelNotFound(body.model);
         // Stateless: the request carries the history; nothing is kept as a conversation.
         const turnRequest = {
           agentId: agent.id,
@@ -221,7 +209,7 @@ export function openaiRoutes(deps: { openai: OpenAiService; chat: ChatService; l
           const done = await openai.complete(p, turnRequest, disconnectSignal(reply));
           if (done.status === 'gone') throw clientGone();
           if (done.status === 'interrupted') {
-            throw new AppError(503, 'server_restarting', 'the server is restarting; send the request again');
+            throw ChatErrors.restarting();
           }
           if (done.status === 'failed') throw turnFailed(done, { id: done.runId, conversationId: null });
           reply.header('x-run-id', done.runId);

@@ -6,7 +6,7 @@ import { principalOf } from '../platform/auth.ts';
 import { errorEnvelopeSchema } from '../platform/errors.ts';
 import { errorResponses, idempotencyHeaders } from '../platform/http.ts';
 import { openSse, resumeSeq } from '../platform/sse.ts';
-import { clientGone, turnFailed, turnInterrupted } from './failures.ts';
+import { clientGone, turnFailed, turnInterrupted } from './errors.ts';
 import { chatBody, chatResponse } from './schema.ts';
 import { type ChatService, RESUME_GRACE_MS, type StartedTurn } from './service.ts';
 import type { StreamLimiter } from './stream-limiter.ts';

@@ -1,5 +1,5 @@
 import type { Principal } from '../platform/auth.ts';
-import { AppError } from '../platform/errors.ts';
+import { ChatErrors } from './errors.ts';
 
 export interface StreamLimits {
   /** Streams one user or API key may have open at once. */
@@ -34,21 +34,11 @@ export function createStreamLimiter(limits: StreamLimits) {
     acquire(principal: Pick<Principal, 'id' | 'orgId'>): ReleaseStream {
       const user = users.get(principal.id) ?? 0;
       if (user >= limits.perUser) {
-        throw new AppError(
-          429,
-          'too_many_streams',
-          `you already have ${user} chat streams open, the most one user or API key may have at once; close one and try again`,
-          { scope: 'user', limit: limits.perUser },
-        );
+        throw ChatErrors.tooManyStreams('user', user, limits.perUser);
       }
       const org = orgs.get(principal.orgId) ?? 0;
       if (org >= limits.perOrg) {
-        throw new AppError(
-          429,
-          'too_many_streams',
-          `your organisation already has ${org} chat streams open, the most it may have at once; try again when one has finished`,
-          { scope: 'org', limit: limits.perOrg },
-        );
+        throw ChatErrors.tooManyStreams('org', org, limits.perOrg);
       }
       users.set(principal.id, user + 1);
       orgs.set(principal.orgId, org + 1);

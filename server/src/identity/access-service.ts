@@ -2,12 +2,13 @@ import { auditChange } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import { sha256 } from '../platform/crypto.ts';
 import type { Tx } from '../platform/db/index.ts';
-import { AppError, Errors } from '../platform/errors.ts';
+import { Errors } from '../platform/errors.ts';
 import type { RequestMeta } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts';
 import { assertStrongPassword, type IdentityDeps, normaliseEmail } from './auth-service.ts';
 import { API_KEY_PREFIX } from './authenticator.ts';
+import { IdentityErrors } from './errors.ts';
 import { isPermission } from './permissions.ts';
 import { presentApiKey, presentMember, presentRole } from './present.ts';
 import * as store from './store.ts';
@@ -23,14 +24,7 @@ function assertCanGrant(principal: Principal, permissions: string[], what: strin
   }
   const missing = permissions.filter((p) => !principal.scopes.has(p));
   if (missing.length) {
-    throw new AppError(
-      403,
-      'permission_escalation',
-      `you cannot grant ${what} permissions you do not hold: ${missing.join(', ')}`,
-      {
-        missing,
-      },
-    );
+    throw IdentityErrors.permissionEscalation(what, missing);
   }
 }
 
@@ -61,11 +55,7 @@ export function createAccessService(deps: IdentityDeps) {
     const owners = await ownerRoleIds(tx, orgId);
     if (!owners.includes(member.role.id) || (newRoleId && owners.includes(newRoleId))) return;
     if ((await store.countMembersWithRoles(tx, orgId, owners)) <= 1) {
-      throw new AppError(
-        409,
-        'last_owner',
-        'the organisation needs at least one owner; make someone else owner first',
-      );
+      throw IdentityErrors.lastOwner();
     }
   }
 
@@ -114,7 +104,7 @@ export function createAccessService(deps: IdentityDeps) {
             passwordHash: passwordHash!,
           });
         if (await store.findMembershipOfUser(tx, user.id, p.orgId)) {
-          throw new AppError(409, 'already_member', `${email} is already a member of this organisation`);
+          throw IdentityErrors.alreadyMember(email);
         }
         const id = newId('mem');
         await store.insertMembership(tx, { id, orgId: p.orgId, userId: user.id, roleId: role.id });
@@ -172,7 +162,7 @@ export function createAccessService(deps: IdentityDeps) {
       assertCanGrant(p, permissions, 'a role');
       return db.transaction(async (tx) => {
         if (await store.findRoleByName(tx, p.orgId, input.name)) {
-          throw new AppError(409, 'role_name_taken', `a role named "${input.name}" already exists`);
+          throw IdentityErrors.roleNameTaken(input.name);
         }
         const id = newId('role');
         await store.insertRoles(tx, [
@@ -203,12 +193,11 @@ export function createAccessService(deps: IdentityDeps) {
       return db.transaction(async (tx) => {
         const role = await store.findRole(tx, p.orgId, id);
         if (!role) throw Errors.notFound('role', id);
-        if (role.builtin)
-          throw new AppError(409, 'role_builtin', `the built-in role "${role.name}" cannot be changed`);
+        if (role.builtin) throw IdentityErrors.roleBuiltin(role.name, 'changed');
         const permissions = patch.permissions ? [...new Set(patch.permissions)] : undefined;
         if (permissions) assertCanGrant(p, [...permissions, ...role.permissions], 'a role');
         if (patch.name && patch.name !== role.name && (await store.findRoleByName(tx, p.orgId, patch.name))) {
-          throw new AppError(409, 'role_name_taken', `a role named "${patch.name}" already exists`);
+          throw IdentityErrors.roleNameTaken(patch.name);
         }
         const updated = await store.updateRole(tx, p.orgId, id, {
           ...(patch.name ? { name: patch.name } : {}),
@@ -227,15 +216,10 @@ export function createAccessService(deps: IdentityDeps) {
       await db.transaction(async (tx) => {
         const role = await store.findRole(tx, p.orgId, id);
         if (!role) throw Errors.notFound('role', id);
-        if (role.builtin)
-          throw new AppError(409, 'role_builtin', `the built-in role "${role.name}" cannot be deleted`);
+        if (role.builtin) throw IdentityErrors.roleBuiltin(role.name, 'deleted');
         const inUse = await store.countMembersWithRole(tx, p.orgId, id);
         if (inUse > 0) {
-          throw new AppError(
-            409,
-            'role_in_use',
-            `the role "${role.name}" is held by ${inUse} member(s); give them another role first`,
-          );
+          throw IdentityErrors.roleInUse(role.name, inUse);
         }
         await store.deleteRole(tx, p.orgId, id);
         await audit(tx, p, 'role.delete', { type: 'role', id }, meta, { name: role.name });

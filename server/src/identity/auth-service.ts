@@ -3,10 +3,11 @@ import { recordAudit } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import { sha256 } from '../platform/crypto.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
-import { AppError, Errors } from '../platform/errors.ts';
+import { Errors } from '../platform/errors.ts';
 import type { RequestMeta } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import type { ApiKeyCache } from './authenticator.ts';
+import { IdentityErrors } from './errors.ts';
 import type { Keyring } from './keyring.ts';
 import { type PasswordHasher, passwordProblems } from './passwords.ts';
 import { BUILTIN_ROLES } from './permissions.ts';
@@ -37,7 +38,7 @@ export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 export function assertStrongPassword(password: string, email: string): void {
   const problems = passwordProblems(password, email);
   if (problems.length) {
-    throw new AppError(400, 'weak_password', `password ${problems.join('; ')}`, { problems });
+    throw IdentityErrors.weakPassword(problems);
   }
 }
 
@@ -63,8 +64,7 @@ export function createAuthService(deps: IdentityDeps) {
   async function issuePair(tx: Tx, userId: string, orgId: string, familyId = newId('fam')) {
     const member = await store.findMembershipOfUser(tx, userId, orgId);
     const [user, org] = await Promise.all([store.findUser(tx, userId), store.findOrg(tx, orgId)]);
-    if (!member || !user || !org)
-      throw new AppError(401, 'not_a_member', 'you are not a member of this organisation');
+    if (!member || !user || !org) throw IdentityErrors.membershipEnded();
     const refreshToken = `rt_${randomToken(32)}`;
     await tokens.insertRefreshToken(tx, {
       id: newId('rtk'),
@@ -124,7 +124,7 @@ export function createAuthService(deps: IdentityDeps) {
       const email = normaliseEmail(input.email);
       assertStrongPassword(input.password, email);
       if (await store.findUserByEmail(db, email)) {
-        throw new AppError(409, 'email_taken', `an account with ${email} already exists; sign in instead`);
+        throw IdentityErrors.emailTaken(email);
       }
       const passwordHash = await hasher.hash(input.password);
       return db.transaction(async (tx) => {
@@ -161,30 +161,18 @@ export function createAuthService(deps: IdentityDeps) {
       const ipFailures = await tokens.countFailuresFromIp(db, meta.ip, new Date(Date.now() - IP_WINDOW_MS));
       if (ipFailures >= settings.lockout.ipMaxFailures) {
         await loginEvent('lockout', email, meta, undefined, 'ip');
-        throw new AppError(
-          429,
-          'login_locked',
-          'too many failed sign-ins from your address; try again later',
-          { retryAfterSeconds: IP_WINDOW_MS / 1000 },
-          { 'retry-after': String(IP_WINDOW_MS / 1000) },
-        );
+        throw IdentityErrors.addressLocked(IP_WINDOW_MS / 1000);
       }
       const user = await store.findUserByEmail(db, email);
       if (!user) {
         await hasher.verifyDecoy(input.password);
         await loginEvent('failure', email, meta, undefined, 'unknown_email');
-        throw invalidCredentials();
+        throw IdentityErrors.invalidCredentials();
       }
       if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
         const seconds = Math.ceil((user.lockedUntil.getTime() - Date.now()) / 1000);
         await loginEvent('lockout', email, meta, { id: user.id }, 'account');
-        throw new AppError(
-          429,
-          'account_locked',
-          `this account is locked after repeated failed sign-ins; try again in ${seconds} s`,
-          { retryAfterSeconds: seconds },
-          { 'retry-after': String(seconds) },
-        );
+        throw IdentityErrors.accountLocked(seconds);
       }
       if (!(await hasher.verify(user.passwordHash, input.password))) {
         const failures = user.failedLogins + 1;
@@ -194,11 +182,11 @@ export function createAuthService(deps: IdentityDeps) {
         await store.updateUserLoginState(db, user.id, { failedLogins: failures, lockedUntil });
         await loginEvent('failure', email, meta, { id: user.id }, 'wrong_password');
         if (lockedUntil) await loginEvent('lockout', email, meta, { id: user.id }, 'account');
-        throw invalidCredentials();
+        throw IdentityErrors.invalidCredentials();
       }
       const member = await store.findMembershipOfUser(db, user.id, input.orgId);
       if (!member) {
-        throw new AppError(403, 'not_a_member', 'you are not a member of that organisation');
+        throw IdentityErrors.notAMember();
       }
       await store.updateUserLoginState(db, user.id, { failedLogins: 0, lockedUntil: null });
       await loginEvent('success', email, meta, { id: user.id, orgId: member.orgId });
@@ -209,10 +197,10 @@ export function createAuthService(deps: IdentityDeps) {
     async refresh(refreshToken: string, meta: RequestMeta) {
       const record = await tokens.findRefreshToken(db, sha256(refreshToken));
       if (!record || record.revokedAt) {
-        throw new AppError(401, 'invalid_refresh_token', 'the refresh token is not valid; sign in again');
+        throw IdentityErrors.invalidRefreshToken('not valid');
       }
       if (record.expiresAt.getTime() <= Date.now()) {
-        throw new AppError(401, 'invalid_refresh_token', 'the refresh token has expired; sign in again');
+        throw IdentityErrors.invalidRefreshToken('has expired');
       }
       const rotated = await db.transaction(async (tx) => {
         if (record.usedAt || !(await tokens.spendRefreshToken(tx, record.id))) return null;
@@ -228,11 +216,7 @@ export function createAuthService(deps: IdentityDeps) {
         outcome: 'failure',
         meta,
       });
-      throw new AppError(
-        401,
-        'refresh_token_reused',
-        'this refresh token was already used; every session from that sign-in has been signed out',
-      );
+      throw IdentityErrors.refreshTokenReused();
     },
 
     /** Ends the session of the given refresh token, or every session of the caller in this org. */
@@ -271,8 +255,7 @@ export function createAuthService(deps: IdentityDeps) {
       }
       const member = await store.findMembershipOfUser(db, principal.userId, principal.orgId);
       const user = await store.findUser(db, principal.userId);
-      if (!member || !user)
-        throw new AppError(401, 'not_a_member', 'you are no longer a member of this organisation');
+      if (!member || !user) throw IdentityErrors.membershipEnded();
       return {
         user: presentUser(user),
         apiKey: null,
@@ -328,10 +311,6 @@ export function createAuthService(deps: IdentityDeps) {
       });
     },
   };
-}
-
-function invalidCredentials(): AppError {
-  return new AppError(401, 'invalid_credentials', 'the email or password is wrong');
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;

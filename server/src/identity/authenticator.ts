@@ -3,8 +3,8 @@ import type { Authenticator, Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import { sha256 } from '../platform/crypto.ts';
 import type { Db } from '../platform/db/index.ts';
-import { AppError } from '../platform/errors.ts';
 import { createOrgCache, type OrgCache } from '../platform/org-cache.ts';
+import { IdentityErrors } from './errors.ts';
 import type { Keyring } from './keyring.ts';
 import { findApiKeyByHash, touchApiKey } from './token-store.ts';
 
@@ -45,9 +45,9 @@ export function createAuthenticator(db: Db, keyring: Keyring, apiKeys: ApiKeyCac
       } satisfies Principal;
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) {
-        throw new AppError(401, 'token_expired', 'the access token has expired; refresh it');
+        throw IdentityErrors.tokenExpired();
       }
-      throw new AppError(401, 'invalid_token', 'the access token is not valid');
+      throw IdentityErrors.invalidToken();
     }
   };
 }
@@ -73,7 +73,7 @@ async function apiKeyPrincipal(db: Db, apiKeys: ApiKeyCache, credential: string)
   const key = await apiKeys.get(sha256(credential), (hash) => loadKey(db, hash));
   const now = Date.now();
   if (!key || (key.expiresAtMs !== null && key.expiresAtMs <= now)) {
-    throw new AppError(401, 'invalid_api_key', 'the API key is not valid, revoked or expired');
+    throw IdentityErrors.invalidApiKey();
   }
   if (now - key.usedAtMs > TOUCH_EVERY_MS) {
     key.usedAtMs = now;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError, Errors } from './errors.ts';
+import { Errors } from './errors.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 /** Who is calling: a signed-in user (access token) or a service account (API key). */
@@ -55,11 +55,7 @@ export function installGuard(app: FastifyInstance, authenticate: Authenticator, 
     const principal = await authenticate(credential);
     const tenant = request.headers['x-tenant-id'];
     if (tenant !== undefined && tenant !== principal.orgId) {
-      throw new AppError(
-        403,
-        'tenant_mismatch',
-        'X-Tenant-Id does not match the organisation of your credential',
-      );
+      throw Errors.tenantMismatch();
     }
     request.principal = principal;
     await limiter.consume(reply, [

@@ -130,6 +130,11 @@ export interface Config {
     openai: { apiKey: string; baseUrl: string | undefined } | undefined;
     anthropic: { apiKey: string } | undefined;
   };
+  /**
+   * HTTP_PROXY / HTTPS_PROXY / NO_PROXY for calls to model providers, when Node is told to use them
+   * (NODE_USE_ENV_PROXY=1 or --use-env-proxy), as it then does for fetch; else undefined.
+   */
+  proxyEnv: Record<string, string> | undefined;
   /** Honour X-Forwarded-For from a reverse proxy for client IPs (rate limits, audit). */
   trustProxy: boolean;
   redisPrefix: string;
@@ -183,6 +188,15 @@ export class ConfigError extends Error {
   }
 }
 
+const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+
+/** The proxy variables to honour, when Node is told to honour them (as fetch then does). */
+function proxyEnvOf(source: Record<string, string>): Record<string, string> | undefined {
+  const on = source.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy');
+  if (!on) return undefined;
+  return Object.fromEntries(PROXY_VARIABLES.flatMap((name) => (source[name] ? [[name, source[name]]] : [])));
+}
+
 /** Validates the environment and returns the typed configuration, or throws one ConfigError naming every problem. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "unset" so `FOO=` in a .env file falls back to the default.
@@ -223,6 +237,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       openai: e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL } : undefined,
       anthropic: e.ANTHROPIC_API_KEY ? { apiKey: e.ANTHROPIC_API_KEY } : undefined,
     },
+    proxyEnv: proxyEnvOf(cleaned as Record<string, string>),
     trustProxy: e.TRUST_PROXY,
     redisPrefix: e.REDIS_PREFIX,
     rateLimits: {

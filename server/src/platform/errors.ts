@@ -43,6 +43,10 @@ export const Errors = {
       { 'retry-after': String(retryAfterSeconds) },
     ),
   unavailable: (message: string, details?: unknown) => new AppError(503, 'unavailable', message, details),
+  routeNotFound: (method: string, url: string) =>
+    new AppError(404, 'route_not_found', `no route for ${method} ${url.split('?')[0]}`),
+  tenantMismatch: () =>
+    new AppError(403, 'tenant_mismatch', 'X-Tenant-Id does not match the organisation of your credential'),
 };
 
 export const errorEnvelopeSchema = z
@@ -137,11 +141,8 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  void reply
-    .status(404)
-    .send(
-      envelope(request.id, 'route_not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
-    );
+  const err = Errors.routeNotFound(request.method, request.url);
+  void reply.status(err.status).send(envelope(request.id, err.code, err.message));
 }
 
 /**

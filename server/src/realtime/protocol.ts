@@ -17,54 +17,91 @@ export const CloseCodes = {
   tooManyConnections: 4429,
 } as const;
 
-const messageId = z.string().max(100).optional();
-const channel = z.string().min(1).max(200);
+const messageId = z
+  .string()
+  .max(100)
+  .optional()
+  .meta({ description: 'Echoed on the answer, so a client can match them' });
+const channel = z.string().min(1).max(200).meta({ description: '`dashboard`, `inbox`, `runs:<id>`, ...' });
 
-export const clientMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('auth'), token: z.string().min(1).max(4096), id: messageId }),
-  z.object({
-    type: z.literal('subscribe'),
-    channel,
-    /** Replay the channel's log from after this sequence number (channels with a log only). */
-    afterSeq: z.number().int().min(0).optional(),
-    id: messageId,
-  }),
-  z.object({ type: z.literal('unsubscribe'), channel, id: messageId }),
-  z.object({ type: z.literal('ping'), id: messageId }),
-]);
+export const clientMessageSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('auth'), token: z.string().min(1).max(4096), id: messageId }).meta({
+      description: 'Authenticate (first message), or re-authenticate with a fresh token before it expires',
+    }),
+    z.object({
+      type: z.literal('subscribe'),
+      channel,
+      afterSeq: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .meta({ description: "Replay the channel's log after this sequence number (channels with a log)" }),
+      id: messageId,
+    }),
+    z.object({ type: z.literal('unsubscribe'), channel, id: messageId }),
+    z.object({ type: z.literal('ping'), id: messageId }),
+  ])
+  .meta({
+    id: 'RealtimeClientMessage',
+    description: 'What a client sends on /api/v1/ws (and `intent`, RealtimeIntent, to start a chat turn)',
+  });
 
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
-/** Every message the server sends. `event.seq` is the log position on channels with a log, else null. */
-export type ServerMessage =
-  | {
-      type: 'connection_ack';
-      connectionId: string;
-      principal: { kind: 'user' | 'api_key'; id: string; orgId: string };
-      /** Unix seconds when the credential expires; send a fresh `auth` message before then. */
-      expiresAt: number | null;
-      heartbeatMs: number;
-      id?: string | undefined;
-    }
-  | { type: 'subscribed'; channel: string; replayed: number; id?: string | undefined }
-  | { type: 'unsubscribed'; channel: string; id?: string | undefined }
-  | {
-      type: 'event';
-      channel: string;
-      seq: number | null;
-      event: string;
-      data: unknown;
-      at: string;
-    }
-  | { type: 'stats_update'; data: Record<string, unknown>; at: string }
-  | { type: 'pong'; id?: string | undefined }
-  | {
-      type: 'error';
-      code: string;
-      message: string;
-      channel?: string | undefined;
-      id?: string | undefined;
-    };
+export const serverMessageSchema = z
+  .discriminatedUnion('type', [
+    z.object({
+      type: z.literal('connection_ack'),
+      connectionId: z.string(),
+      principal: z.object({ kind: z.enum(['user', 'api_key']), id: z.string(), orgId: z.string() }),
+      expiresAt: z
+        .number()
+        .nullable()
+        .meta({ description: 'Unix seconds when the credential expires; send a fresh `auth` before then' }),
+      heartbeatMs: z.number().int(),
+      id: messageId,
+    }),
+    z.object({ type: z.literal('subscribed'), channel, replayed: z.number().int(), id: messageId }),
+    z.object({ type: z.literal('unsubscribed'), channel, id: messageId }),
+    z
+      .object({
+        type: z.literal('event'),
+        channel,
+        seq: z
+          .number()
+          .int()
+          .nullable()
+          .meta({ description: "Its place in the channel's log; null without one" }),
+        event: z.string().meta({ description: 'The event type (on runs:<id>, also data.type)' }),
+        data: z.unknown().meta({
+          description:
+            'On runs:<id> an ExecutionEvent; on conversations:<id> a ConversationMessage; else the event payload',
+        }),
+        at: z.string(),
+      })
+      .meta({ description: 'An event on a subscribed channel' }),
+    z.object({
+      type: z.literal('stats_update'),
+      data: z
+        .record(z.string(), z.unknown())
+        .meta({ description: 'The dashboard figures the caller may see' }),
+      at: z.string(),
+    }),
+    z.object({ type: z.literal('pong'), id: messageId }),
+    z.object({
+      type: z.literal('error'),
+      code: z.string(),
+      message: z.string(),
+      channel: channel.optional(),
+      id: messageId,
+    }),
+  ])
+  .meta({ id: 'RealtimeServerMessage', description: 'What the server sends on /api/v1/ws' });
+
+/** Every message the server sends (chat's `intent_ack` is RealtimeIntentAck). */
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
 /** Parses one client frame; returns the message or the reason it was refused. */
 export function parseClientMessage(

@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PgBoss } from 'pg-boss';
-import type { ExecutionEvent } from '../execution/events.ts';
 import type {
   ExecutionRun,
   PendingApproval,

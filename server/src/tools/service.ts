@@ -1,8 +1,8 @@
 import { recordAudit } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { Db } from '../platform/db/index.ts';
-import { AppError } from '../platform/errors.ts';
 import type { RequestMeta } from '../platform/http.ts';
+import { ToolErrors } from './errors.ts';
 import { normaliseHostPattern } from './http-get.ts';
 import { parametersJsonSchema, type ToolRegistry } from './registry.ts';
 import * as settings from './store.ts';
@@ -55,12 +55,7 @@ export function createToolsService({
         else invalid.push(entry);
       }
       if (invalid.length) {
-        throw new AppError(
-          400,
-          'invalid_host',
-          `not a host name: ${invalid.map((h) => `"${h}"`).join(', ')}; give a host (example.com), a sub-domain wildcard (*.example.com) or an IP address, without scheme, port or path`,
-          { invalid },
-        );
+        throw ToolErrors.invalidHosts(invalid);
       }
       const unique = [...new Set(normalised)].sort();
       await db.transaction(async (tx) => {

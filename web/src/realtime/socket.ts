@@ -1,3 +1,5 @@
+import type { components } from '@switchboard/client';
+
 /**
  * The console's one WebSocket to `/api/v1/ws` (protocol: server/src/realtime/protocol.ts).
  *
@@ -7,14 +9,18 @@
  * fresh token when the server closes with 4401, and tries again at once when the browser comes back online.
  */
 
+/** What the server sends (protocol: the server's realtime/protocol.ts, through the generated client). */
+export type ServerMessage =
+  | components['schemas']['RealtimeServerMessage']
+  | components['schemas']['RealtimeIntentAck'];
+
 /** What the server sends on a channel. `seq` is the log position on channels with a log, else null. */
-export interface ChannelEvent {
-  channel: string;
-  seq: number | null;
-  event: string;
-  data: unknown;
-  at: string;
-}
+export type ChannelEvent = Omit<Extract<ServerMessage, { type: 'event' }>, 'type'>;
+
+/** What the console sends: hub messages, and intents that start a chat turn. */
+export type ClientMessage =
+  | components['schemas']['RealtimeClientMessageInput']
+  | components['schemas']['RealtimeIntentInput'];
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -49,7 +55,7 @@ interface ChannelState {
   lastSeq: number | undefined;
 }
 
-type Outgoing = Record<string, unknown> & { type: string };
+type Outgoing = ClientMessage;
 
 const OPEN = 1;
 const MAX_QUEUE = 100;
@@ -261,9 +267,9 @@ export class RealtimeClient {
 
   private onMessage(raw: unknown): void {
     if (typeof raw !== 'string') return;
-    let message: { type?: unknown } & Record<string, unknown>;
+    let message: ServerMessage;
     try {
-      message = JSON.parse(raw);
+      message = JSON.parse(raw) as ServerMessage;
     } catch {
       return;
     }
@@ -277,14 +283,13 @@ export class RealtimeClient {
         this.setState('open');
         return;
       case 'event':
-        this.onEvent(message as unknown as ChannelEvent);
+        this.onEvent(message);
         return;
       case 'stats_update':
-        for (const l of this.statsListeners) l((message.data ?? {}) as Record<string, unknown>);
+        for (const l of this.statsListeners) l(message.data ?? {});
         return;
       case 'error':
-        for (const l of this.errorListeners)
-          l({ code: String(message.code), message: String(message.message) });
+        for (const l of this.errorListeners) l({ code: message.code, message: message.message });
         return;
     }
   }

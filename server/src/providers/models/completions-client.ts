@@ -19,16 +19,10 @@ export interface CompletionsClientOptions {
   /** Retries after the first attempt unless a call says otherwise. */
   maxRetries: number;
   /**
-   * HTTP_PROXY / HTTPS_PROXY / NO_PROXY to honour. By default, the process's own when Node is told to
-   * use them (NODE_USE_ENV_PROXY=1 or --use-env-proxy), as it then does for fetch and so for the
-   * official client's streaming calls.
+   * HTTP_PROXY / HTTPS_PROXY / NO_PROXY to honour (config.proxyEnv: set when Node is told to use them,
+   * as it then does for fetch and so for the official client's streaming calls).
    */
-  proxyEnv?: NodeJS.ProcessEnv | undefined;
-}
-
-function defaultProxyEnv(): NodeJS.ProcessEnv | undefined {
-  const on = process.env.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy');
-  return on ? process.env : undefined;
+  proxyEnv?: Record<string, string> | undefined;
 }
 
 type CreateParams = Parameters<OpenAI['chat']['completions']['create']>[0];
@@ -67,7 +61,7 @@ export function createCompletionsClient(
   const secure = url.protocol === 'https:';
   const transport = secure ? https : http;
   // Node's agent honours the server's keep-alive timeout hint and keeps idle sockets for reuse.
-  const agentOptions = { keepAlive: true, proxyEnv: options.proxyEnv ?? defaultProxyEnv() };
+  const agentOptions = { keepAlive: true, proxyEnv: options.proxyEnv };
   const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
 
   function send(payload: string, headers: Record<string, string>, signal: AbortSignal | undefined) {

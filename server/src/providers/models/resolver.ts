@@ -69,7 +69,12 @@ export function createModelResolver(config: Config) {
         maxRetries: MAX_RETRIES,
         timeout: TIMEOUT_MS,
       });
-      found = createCompletionsClient(official, { apiKey, maxRetries: MAX_RETRIES, timeoutMs: TIMEOUT_MS });
+      found = createCompletionsClient(official, {
+        apiKey,
+        maxRetries: MAX_RETRIES,
+        timeoutMs: TIMEOUT_MS,
+        proxyEnv: config.proxyEnv,
+      });
       if (clients.size >= MAX_CACHED_CLIENTS) clients.delete(clients.keys().next().value!);
       clients.set(cacheKey, found);
     }

@@ -3,10 +3,11 @@ import { recordAudit } from '../../audit/service.ts';
 import type { Principal } from '../../platform/auth.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 import type { Db, Tx } from '../../platform/db/index.ts';
-import { AppError, Errors } from '../../platform/errors.ts';
+import { Errors } from '../../platform/errors.ts';
 import type { RequestMeta } from '../../platform/http.ts';
 import { newId } from '../../platform/ids.ts';
 import { decodeCursor, type PageQuery, toPage } from '../../platform/pagination.ts';
+import { ToolErrors } from '../errors.ts';
 import type { ToolHolders } from '../service.ts';
 import type { McpToolInfo } from '../tables.ts';
 import type { McpConnection, McpConnections } from './connections.ts';
@@ -26,9 +27,6 @@ const RESERVED_HEADERS = new Set([
   'mcp-session-id',
   'mcp-protocol-version',
 ]);
-
-const slugTaken = (slug: string) =>
-  new AppError(409, 'slug_taken', `an MCP server with slug "${slug}" already exists in this organisation`);
 
 /** `GitHub Tools!` -> `github_tools`. */
 export function mcpSlugify(name: string): string {
@@ -92,30 +90,19 @@ export function createMcpService(deps: McpServiceDeps) {
 
   function assertCommandAllowed(command: string): void {
     if (stdioCommands.includes('*') || stdioCommands.includes(command)) return;
-    throw new AppError(
-      403,
-      'mcp_command_not_allowed',
-      stdioCommands.length
-        ? `"${command}" is not a command this server allows for stdio MCP servers; allowed: ${stdioCommands.join(', ')}`
-        : 'stdio MCP servers are turned off on this server: they run commands on its host, and its operator allows them by listing the commands in MCP_STDIO_COMMANDS',
-    );
+    throw ToolErrors.mcpCommandNotAllowed(command, stdioCommands);
   }
 
   function assertHeaders(headers: Record<string, string> | undefined): void {
     const reserved = Object.keys(headers ?? {}).filter((h) => RESERVED_HEADERS.has(h.toLowerCase()));
     if (reserved.length) {
-      throw new AppError(
-        400,
-        'invalid_header',
-        `the MCP transport sets ${reserved.join(', ')} itself; leave ${reserved.length > 1 ? 'them' : 'it'} out`,
-        { headers: reserved },
-      );
+      throw ToolErrors.reservedHeaders(reserved);
     }
   }
 
   async function requireServer(tx: Tx, orgId: string, id: string) {
     const row = await store.findMcpServer(tx, orgId, id);
-    if (!row) throw Errors.notFound('MCP server', id);
+    if (!row) throw ToolErrors.mcpServerNotFound(id);
     return row;
   }
 
@@ -170,7 +157,7 @@ export function createMcpService(deps: McpServiceDeps) {
       try {
         const row = await db.transaction(async (tx) => {
           if (input.slug && (await store.findMcpServerBySlug(tx, p.orgId, input.slug))) {
-            throw slugTaken(input.slug);
+            throw ToolErrors.mcpSlugTaken(input.slug);
           }
           const slug = input.slug ?? (await freeSlug(tx, p.orgId, mcpSlugify(input.name)));
           const stdio = input.transport === 'stdio' ? input : undefined;
@@ -197,7 +184,7 @@ export function createMcpService(deps: McpServiceDeps) {
         });
         return present(row, cachedStatus(row));
       } catch (err) {
-        if (isUniqueViolation(err)) throw slugTaken(input.slug ?? mcpSlugify(input.name));
+        if (isUniqueViolation(err)) throw ToolErrors.mcpSlugTaken(input.slug ?? mcpSlugify(input.name));
         throw err;
       }
     },
@@ -261,12 +248,7 @@ export function createMcpService(deps: McpServiceDeps) {
         const prefix = `mcp.${current.slug}.`;
         const users = holders.filter((a) => a.tools.some((t) => t.startsWith(prefix)));
         if (users.length) {
-          throw new AppError(
-            409,
-            'mcp_server_in_use',
-            `MCP server ${current.slug} has tools used by ${users.map((a) => `${a.slug} (${a.id})`).join(', ')}; remove them from those agents first`,
-            { agents: users.map((a) => ({ id: a.id, slug: a.slug })) },
-          );
+          throw ToolErrors.mcpServerInUse(current.slug, users);
         }
         await store.deleteMcpServer(tx, p.orgId, id);
         await audit(tx, p, 'mcp_server.delete', id, meta, { slug: current.slug });

@@ -1,4 +1,4 @@
-import { AppError } from '../platform/errors.ts';
+import { AppError, Errors } from '../platform/errors.ts';
 
 /**
  * The HTTP status a turn that failed with `code` answers with, on every chat surface: the model's
@@ -43,3 +43,32 @@ export const turnInterrupted = (run: { id: string; conversationId: string | null
 /** The client went away mid-request; nobody reads this answer, the audit log records it. */
 export const clientGone = () =>
   new AppError(499, 'client_closed_request', 'the client closed the connection before the reply');
+
+/** The errors of the chat surfaces, one code each with one status. */
+export const ChatErrors = {
+  agentNotFound: (named: string) => Errors.notFound('agent', named),
+  invalidMessage: (message: string) => new AppError(400, 'invalid_message', message),
+  tooManyStreams: (scope: 'user' | 'org', open: number, limit: number) =>
+    new AppError(
+      429,
+      'too_many_streams',
+      scope === 'user'
+        ? `you already have ${open} chat streams open, the most one user or API key may have at once; close one and try again`
+        : `your organisation already has ${open} chat streams open, the most it may have at once; try again when one has finished`,
+      { scope, limit },
+    ),
+  /** A completion request OpenAI's API would refuse, in its words; `param` names the field. */
+  invalidCompletion: (code: string, message: string, param: string) =>
+    new AppError(400, code, message, { param }),
+  modelNotFound: (model: string) =>
+    new AppError(
+      404,
+      'model_not_found',
+      `The model \`${model}\` does not exist or you do not have access to it.`,
+      {
+        param: 'model',
+      },
+    ),
+  restarting: () =>
+    new AppError(503, 'server_restarting', 'the server is restarting; send the request again'),
+};
