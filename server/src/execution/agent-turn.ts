@@ -40,6 +40,8 @@ export interface RunTurnInput {
   onEvent: (event: TurnEvent) => void;
   /** Asked before each model call (budgets); refusing fails the turn. */
   gate?: CallGate | undefined;
+  /** The run this turn belongs to; its tools see it (what a fix run works on, say). */
+  run?: { id: string; metadata: Record<string, unknown> } | undefined;
   maxTurns?: number;
   /** Continues a turn that paused for approval: the state it returned and the person's decision. */
   resume?: { state: string; approved: boolean; reason?: string | undefined } | undefined;
@@ -197,6 +199,7 @@ export function createAgentTurnRunner(deps: GraphDeps, tuning: ExecutorTuning = 
         input.signal,
         { record: (u) => calls.push(u), gate: input.gate },
         input.steps,
+        input.run,
       );
       turn.graph = graph;
       const start = input.resume

@@ -9,6 +9,7 @@ import type { ProvidersService } from '../providers/service.ts';
 import {
   modelToolName,
   parametersJsonSchema,
+  type ToolContext,
   type ToolDefinition,
   ToolError,
   type ToolRegistry,
@@ -28,7 +29,7 @@ export const SDK_INVALID_JSON_OUTPUT =
 /** Tool output handed back to the model is cut at this many characters. */
 const MAX_TOOL_OUTPUT = 64 * 1024;
 
-/** Makes tool calls exactly-once across retries of a run (see runs/worker.ts). */
+/** Makes tool calls exactly-once across retries of a run (see execution/queued.ts). */
 export interface StepOptions {
   /** Runs `fn` once per step id; a repeat gets the stored result. */
   step?: <T>(stepId: string, fn: () => Promise<T>) => Promise<T>;
@@ -96,6 +97,7 @@ export async function buildAgentGraph(
   signal: AbortSignal | undefined,
   metering: Metering,
   steps: StepOptions = {},
+  run?: ToolContext['run'],
 ): Promise<AgentGraph> {
   const specs = new Map<string, AgentSpec>([[rootSpec.id, rootSpec]]);
   let frontier = rootSpec.handoffs.filter((id) => !specs.has(id));
@@ -132,14 +134,15 @@ export async function buildAgentGraph(
             `invalid arguments for ${def.name}: ${z.prettifyError(parsed.error).replaceAll('\n', ' ')}`,
           );
         }
-        const run = () =>
+        const call = () =>
           def.execute(parsed.data, {
             orgId,
             agentId: spec.id,
+            run,
             signal: details?.signal ?? signal,
           });
         const stepId = toolStepId(steps.stepPrefix ?? 'turn', ordinal++, def.name, parsed.data);
-        const output = steps.step ? await steps.step(stepId, run) : await run();
+        const output = steps.step ? await steps.step(stepId, call) : await call();
         return stringify(output);
       },
       errorFunction(_context, error, details) {

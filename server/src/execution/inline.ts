@@ -112,6 +112,7 @@ export function createInlineTurns(deps: InlineTurnsDeps) {
       .runAgentTurn({
         orgId: p.orgId,
         agent,
+        run: { id: run.id, metadata: run.metadata },
         history: req.history,
         input: req.input,
         signal: stop.signal,

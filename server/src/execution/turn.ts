@@ -73,6 +73,7 @@ export function createQueuedTurn(deps: TurnDeps) {
     const result = await deps.runAgentTurn({
       orgId: run.orgId,
       agent,
+      run: { id: run.id, metadata: run.metadata },
       history,
       input: run.input,
       signal,

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export interface ToolContext {
   orgId: string;
   agentId: string;
+  /** The run the call belongs to (its metadata says what it works on); absent for a bare agent turn. */
+  run?: { id: string; metadata: Record<string, unknown> } | undefined;
   /** Aborts when the run is cancelled; long tools must honour it. */
   signal: AbortSignal | undefined;
 }
