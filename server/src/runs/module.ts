@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
+import { createRunObservers, type RunObserver } from './observers.ts';
 import { createRunRecords, type OpenApproval } from './records.ts';
 import { createInlineRecords, type InlineRecordsDeps } from './records-inline.ts';
 import { createRunsService, type RunsDeps } from './service.ts';
@@ -25,7 +26,17 @@ export function createRunsModule(
   const { bus, queue, config } = ctx;
   const webhooks = createWebhooks({ db, bus, queue, secret: config.secret, log });
   const onFinished = (run: { id: string; orgId: string }) => webhooks.runFinished(run);
-  const common = { db, bus, queue, log, settings: config.runs, openApproval: ports.openApproval, onFinished };
+  const observers = createRunObservers();
+  const common = {
+    db,
+    bus,
+    queue,
+    log,
+    settings: config.runs,
+    openApproval: ports.openApproval,
+    onFinished,
+    observers,
+  };
   const inline = createInlineRecords({ ...common, recordUsage: ports.recordUsage });
   let submitted: ((runId: string) => void) | undefined;
   return {
@@ -37,9 +48,12 @@ export function createRunsModule(
       conversationExists: ports.conversationExists,
       settle: (runId) => inline.settle(runId),
       submitted: (runId) => submitted?.(runId),
+      observers,
     }),
     records: createRunRecords({ ...common, recordUsage: ports.recordUsage, inline }),
     webhooks,
+    /** Other domains follow their runs here (tasks, fixes): told in the run's own unit of work. */
+    observe: (observer: RunObserver) => observers.add(observer),
     /** Who to tell when a run is submitted or resumed here (this process's run loop). */
     onSubmitted(fn: (runId: string) => void): void {
       submitted = fn;

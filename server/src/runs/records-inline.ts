@@ -16,6 +16,7 @@ import { inTransaction, type Work } from '../platform/db/work.ts';
 import { createWriteBehind } from '../platform/write-behind.ts';
 import { endingEvent, endingPatch } from './endings.ts';
 import { publishRunEvents, type RunLogEvent } from './events.ts';
+import type { RunObservers } from './observers.ts';
 import * as store from './store.ts';
 
 export interface InlineRecordsDeps {
@@ -28,6 +29,7 @@ export interface InlineRecordsDeps {
   recordUsage(work: Work, runs: InlineRun[]): Promise<void>;
   openApproval(work: Work, run: { id: string; orgId: string }, approval: PendingApproval): Promise<string>;
   onFinished(run: store.RunRecord): Promise<void>;
+  observers: RunObservers;
   /** How long an ended run's record may wait to be written with others. */
   flushMs?: number;
 }
@@ -130,6 +132,7 @@ export function createInlineRecords(deps: InlineRecordsDeps) {
       work,
       batch.map((e) => e.run),
     );
+    for (const e of batch) await deps.observers.ended(work, e.row as store.RunRecord);
   }
 
   async function announce(e: Ended): Promise<void> {
@@ -200,6 +203,7 @@ export function createInlineRecords(deps: InlineRecordsDeps) {
             rowOf(run, 'waiting_approval', [], { pausedState: next.state, lastSeq }),
           );
           const inboxItemId = await deps.openApproval(work, row, next.approval);
+          await deps.observers.paused(work, row);
           const { toolName, ...rest } = next.approval;
           events = logOf(run, {
             event: { type: 'approval.required', name: toolName, ...rest, inboxItemId },

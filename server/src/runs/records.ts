@@ -12,6 +12,7 @@ import type { Db } from '../platform/db/index.ts';
 import { inTransaction, type Work } from '../platform/db/work.ts';
 import { endingEvent, endingPatch } from './endings.ts';
 import { appendRunEvent, createRunEventWriter } from './events.ts';
+import type { RunObservers } from './observers.ts';
 import type { InlineRecords, InlineRecordsDeps } from './records-inline.ts';
 import * as store from './store.ts';
 
@@ -38,6 +39,7 @@ export interface RunRecordsDeps {
   onFinished(run: store.RunRecord): Promise<void>;
   /** Where runs executed in their request are written (records-inline.ts). */
   inline: InlineRecords;
+  observers: RunObservers;
 }
 
 /** The durable record of runs as the execution loops write it (execution/records.ts). */
@@ -60,6 +62,7 @@ export function createRunRecords(deps: RunRecordsDeps): RunRecords {
       });
       if (!row) return undefined;
       await appendRunEvent(work, bus, row, endingEvent(ending));
+      await deps.observers.ended(work, row);
       notifyOrg(work, row, `run.${ending.status === 'succeeded' ? 'completed' : ending.status}`, row.status);
       return row;
     });

@@ -11,6 +11,7 @@ import { newId } from '../platform/ids.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
 import { RunErrors } from './errors.ts';
 import { appendRunEvent } from './events.ts';
+import type { RunObservers } from './observers.ts';
 import * as store from './store.ts';
 import { followRun, readRunLog } from './stream.ts';
 
@@ -28,6 +29,7 @@ export interface RunsDeps {
   settle?(runId: string): Promise<void>;
   /** Told after a run was submitted here, so this process's loop claims it at once. */
   submitted?(runId: string): void;
+  observers: RunObservers;
 }
 
 export interface SubmitInput {
@@ -224,6 +226,7 @@ export function createRunsService(deps: RunsDeps) {
           code: 'cancelled',
           message: 'the run was cancelled',
         });
+        await deps.observers.ended(work, idle);
         work.afterCommit(() =>
           bus.publish({
             topic: `org:${p.orgId}`,

@@ -1,0 +1,32 @@
+import type { Work } from '../platform/db/work.ts';
+import type { RunRecord } from './store.ts';
+
+/**
+ * What other domains learn about a run in the unit of work that changes it, so their own state moves
+ * with the run or not at all (a task worked by a run, a fix proposed by one). An observer writes only
+ * its own tables, through `work`; it must not read another domain outside that work (PGlite has one
+ * connection, and the open transaction holds it).
+ */
+export interface RunObserver {
+  /** The run ended: succeeded, failed or cancelled (its row says which, and why). */
+  ended?(work: Work, run: RunRecord): Promise<void>;
+  /** The run paused for a person's approval. */
+  paused?(work: Work, run: RunRecord): Promise<void>;
+}
+
+export function createRunObservers() {
+  const observers: RunObserver[] = [];
+  return {
+    add(observer: RunObserver): void {
+      observers.push(observer);
+    },
+    async ended(work: Work, run: RunRecord): Promise<void> {
+      for (const o of observers) await o.ended?.(work, run);
+    },
+    async paused(work: Work, run: RunRecord): Promise<void> {
+      for (const o of observers) await o.paused?.(work, run);
+    },
+  };
+}
+
+export type RunObservers = ReturnType<typeof createRunObservers>;
