@@ -16,6 +16,7 @@ import { createRunsModule } from './runs/module.ts';
 import { registerRunsRealtime } from './runs/realtime.ts';
 import { createToolsModule } from './tools/module.ts';
 import { createUsageService } from './usage/service.ts';
+import { createWebhooksModule } from './webhooks/module.ts';
 import { createWorkspaceModule } from './workspace/module.ts';
 
 /**
@@ -50,11 +51,16 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
   const usage = createUsageService({ db, agents: agentService });
   const conversations = createConversationService({ db, agents: agentService, bus });
 
+  let runs: ReturnType<typeof createRunsModule> | undefined;
+  const webhooks = createWebhooksModule(ctx, log, {
+    runOf: (orgId, id) => runs!.service.presented(orgId, id),
+  });
   let workspace: ReturnType<typeof createWorkspaceModule> | undefined;
-  const runs = createRunsModule(ctx, log, {
+  runs = createRunsModule(ctx, log, {
     findAgent: (orgId, id) => agentService.getForOrg(orgId, id).catch(() => undefined),
     conversationExists: (orgId, id) => conversations.exists(orgId, id),
     openApproval: (work, run, approval) => workspace!.inbox.openApproval(work, run, approval),
+    finished: (run) => webhooks.runFinished(run),
     recordUsage: (work, inline) =>
       usage.recordManyModelCalls(
         inline.map((run) => ({
@@ -103,12 +109,13 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
     usage,
     conversations,
     runs,
+    webhooks,
     workspace,
     execution,
     /** Starts executing runs and delivering webhooks in this process. */
     async startWorkers(): Promise<void> {
       await execution.start();
-      await runs.startWebhooks();
+      await webhooks.start();
     },
     /** Stops the loops first (running turns finish or go back to the queue), then closes tool connections. */
     async close(): Promise<void> {

@@ -15,6 +15,7 @@ import { runsRoutes } from './runs/routes.ts';
 import { mcpServersRoutes } from './tools/mcp/routes.ts';
 import { toolsRoutes } from './tools/routes.ts';
 import { usageRoutes } from './usage/routes.ts';
+import { webhooksRoutes } from './webhooks/routes.ts';
 import { inboxRoutes } from './workspace/inbox-routes.ts';
 import { updatesRoutes } from './workspace/updates-routes.ts';
 
@@ -44,7 +45,8 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
         modelProvidersRoutes(d.providers.service),
         mcpServersRoutes(d.tools.mcp),
         conversationsRoutes(d.conversations),
-        runsRoutes({ runs: d.runs.service, webhooks: d.runs.webhooks }),
+        runsRoutes(d.runs.service),
+        webhooksRoutes(d.webhooks),
         inboxRoutes(d.workspace.inbox),
         updatesRoutes(d.workspace.updates),
         chatRoutes(d.chat),

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../src/runs/webhooks.ts';
+import { signWebhook } from '../src/webhooks/service.ts';
 import { makeAgent } from './agents-kit.ts';
 import { addMember, call, registerOwner } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';

@@ -5,7 +5,6 @@ export const RunErrors = {
   notFound: (id: string) => Errors.notFound('run', id),
   agentNotFound: (id: string) => Errors.notFound('agent', id),
   conversationNotFound: (id: string) => Errors.notFound('conversation', id),
-  webhookNotFound: () => Errors.notFound('webhook'),
   finished: (id: string, status: string) =>
     new AppError(409, 'run_finished', `run ${id} already ${status}; there is nothing to cancel`),
 };

@@ -4,11 +4,10 @@ import { createRunObservers, type RunObserver } from './observers.ts';
 import { createRunRecords, type OpenApproval } from './records.ts';
 import { createInlineRecords, type InlineRecordsDeps } from './records-inline.ts';
 import { createRunsService, type RunsDeps } from './service.ts';
-import { createWebhooks } from './webhooks.ts';
 
 /**
  * Wires runs: the service (submit, read, follow, cancel, resume), the records the execution loops
- * write through, and the webhooks told when a run ends. What runs need of other domains comes in as
+ * write through, and who is told when a run ends. What runs need of other domains comes in as
  * functions: agents and conversations to check a submission, the inbox to open an approval request,
  * usage to keep the model calls of runs written behind their answers.
  */
@@ -20,12 +19,13 @@ export function createRunsModule(
     conversationExists: RunsDeps['conversationExists'];
     openApproval: OpenApproval;
     recordUsage: InlineRecordsDeps['recordUsage'];
+    /** Told once a run has ended (the org's webhook). */
+    finished(run: { id: string; orgId: string }): Promise<void>;
   },
 ) {
   const { db } = ctx.database;
   const { bus, queue, config } = ctx;
-  const webhooks = createWebhooks({ db, bus, queue, secret: config.secret, log });
-  const onFinished = (run: { id: string; orgId: string }) => webhooks.runFinished(run);
+  const onFinished = ports.finished;
   const observers = createRunObservers();
   const common = {
     db,
@@ -51,14 +51,12 @@ export function createRunsModule(
       observers,
     }),
     records: createRunRecords({ ...common, recordUsage: ports.recordUsage, inline }),
-    webhooks,
     /** Other domains follow their runs here (tasks, fixes): told in the run's own unit of work. */
     observe: (observer: RunObserver) => observers.add(observer),
     /** Who to tell when a run is submitted or resumed here (this process's run loop). */
     onSubmitted(fn: (runId: string) => void): void {
       submitted = fn;
     },
-    startWebhooks: () => webhooks.start(),
     /** Writes the records of inline runs still waiting (shutdown). */
     stop: () => inline.stop(),
   };

@@ -6,21 +6,11 @@ import { errorResponses, idempotencyHeaders, idParams } from '../platform/http.t
 import { pageOf } from '../platform/pagination.ts';
 import { openSse, resumeSeq } from '../platform/sse.ts';
 import { presentRun, presentRunEvent } from './present.ts';
-import {
-  listRunsQuery,
-  putWebhookBody,
-  runEventSchema,
-  runEventsQuery,
-  runSchema,
-  submitRunBody,
-  webhookSchema,
-} from './schema.ts';
+import { listRunsQuery, runEventSchema, runEventsQuery, runSchema, submitRunBody } from './schema.ts';
 import type { RunsService } from './service.ts';
-import type { Webhooks } from './webhooks.ts';
 
 /** Runs: submit, read, cancel, and follow their event log (JSON or SSE). */
-export function runsRoutes(deps: { runs: RunsService; webhooks: Webhooks }) {
-  const { runs, webhooks } = deps;
+export function runsRoutes(runs: RunsService) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     const tags = ['runs'];
@@ -128,49 +118,6 @@ export function runsRoutes(deps: { runs: RunsService; webhooks: Webhooks }) {
         );
         stream.close();
         return reply;
-      },
-    );
-
-    app.get(
-      '/webhooks',
-      {
-        config: { auth: { permission: 'runs:read' } },
-        schema: {
-          operationId: 'getWebhook',
-          tags: ['webhooks'],
-          summary: "The org's run-completion webhook",
-          response: { 200: webhookSchema, ...errorResponses },
-        },
-      },
-      async (request) => webhooks.get(principalOf(request)),
-    );
-    app.put(
-      '/webhooks',
-      {
-        config: { auth: { permission: 'runs:write' } },
-        schema: {
-          operationId: 'putWebhook',
-          tags: ['webhooks'],
-          summary: 'Set the webhook URL; answers with a new signing secret, shown once',
-          body: putWebhookBody,
-          response: { 200: webhookSchema.extend({ secret: z.string() }), ...errorResponses },
-        },
-      },
-      async (request) => webhooks.put(principalOf(request), request.body.url),
-    );
-    app.delete(
-      '/webhooks',
-      {
-        config: { auth: { permission: 'runs:write' } },
-        schema: {
-          operationId: 'deleteWebhook',
-          tags: ['webhooks'],
-          response: { 204: z.null(), ...errorResponses },
-        },
-      },
-      async (request, reply) => {
-        await webhooks.remove(principalOf(request));
-        return reply.status(204).send(null);
       },
     );
   };

@@ -71,10 +71,3 @@ export const runEventsQuery = z.object({
     .meta({ description: 'Replay events after this sequence number' }),
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
 });
-
-export const webhookSchema = z
-  .object({ url: z.string(), createdAt: z.string(), updatedAt: z.string() })
-  .meta({ id: 'Webhook' });
-export const putWebhookBody = z
-  .object({ url: z.url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL') })
-  .meta({ id: 'PutWebhookRequest' });

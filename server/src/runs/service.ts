@@ -12,6 +12,7 @@ import { decodeCursor, toPage } from '../platform/pagination.ts';
 import { RunErrors } from './errors.ts';
 import { appendRunEvent } from './events.ts';
 import type { RunObservers } from './observers.ts';
+import { presentRun } from './present.ts';
 import * as store from './store.ts';
 import { followRun, readRunLog } from './stream.ts';
 
@@ -121,6 +122,12 @@ export function createRunsService(deps: RunsDeps) {
     },
 
     get: (p: Principal, id: string) => getRecord(p, id),
+
+    /** A run of the org as the API shows it, or undefined (webhooks send it when the run ends). */
+    async presented(orgId: string, id: string) {
+      const run = await store.findRun(db, orgId, id);
+      return run ? presentRun(run) : undefined;
+    },
 
     /** The run a caller already started with this Idempotency-Key, if any. */
     findByIdempotencyKey: (p: Principal, key: string) => store.findRunByIdempotencyKey(db, p.orgId, key),

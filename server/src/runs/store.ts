@@ -4,7 +4,7 @@ import type { RunStatus } from '../execution/records.ts';
 import { bulkInsert } from '../platform/db/bulk.ts';
 import { atKey, type FeedPosition, newestFirst, olderThan } from '../platform/db/feed.ts';
 import type { Tx } from '../platform/db/index.ts';
-import { runEvents, runSteps, runs, webhooks } from './tables.ts';
+import { runEvents, runSteps, runs } from './tables.ts';
 
 export type RunRecord = typeof runs.$inferSelect;
 export type RunEventRecord = typeof runEvents.$inferSelect;
@@ -182,22 +182,6 @@ export async function countFinishedSince(
     .where(and(eq(runs.orgId, orgId), gte(runs.finishedAt, since)))
     .groupBy(runs.status);
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-}
-
-export async function findWebhook(tx: Tx, orgId: string) {
-  const [row] = await tx.select().from(webhooks).where(eq(webhooks.orgId, orgId));
-  return row;
-}
-
-export async function upsertWebhook(tx: Tx, orgId: string, url: string, secretEnc: string): Promise<void> {
-  await tx
-    .insert(webhooks)
-    .values({ orgId, url, secretEnc })
-    .onConflictDoUpdate({ target: webhooks.orgId, set: { url, secretEnc, updatedAt: new Date() } });
-}
-
-export async function deleteWebhook(tx: Tx, orgId: string): Promise<void> {
-  await tx.delete(webhooks).where(eq(webhooks.orgId, orgId));
 }
 
 /** The agent of each of these runs of the org. */

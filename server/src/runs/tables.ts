@@ -67,12 +67,3 @@ export const runSteps = pgTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.stepId] })],
 );
-
-/** An org's outbound webhook, called (signed) when a run finishes. */
-export const webhooks = pgTable('webhooks', {
-  orgId: text('org_id').primaryKey(),
-  url: text('url').notNull(),
-  secretEnc: text('secret_enc').notNull(),
-  createdAt: ts('created_at').notNull().defaultNow(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-});

@@ -6,18 +6,20 @@ import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import { decrypt, deriveKey, encrypt } from '../platform/crypto.ts';
 import type { Db } from '../platform/db/index.ts';
+import { Errors } from '../platform/errors.ts';
 import { randomToken } from '../platform/ids.ts';
 import { createOrgCache } from '../platform/org-cache.ts';
-import { RunErrors } from './errors.ts';
-import { presentRun } from './present.ts';
 import * as store from './store.ts';
 
 export const WEBHOOKS_QUEUE = 'webhooks';
 const TIMEOUT_MS = 10_000;
 
+/** What one delivery carries: an event type, and its data or the run it is about (read when sent). */
 interface WebhookJob {
   orgId: string;
-  runId: string;
+  type: string;
+  runId?: string;
+  data?: unknown;
 }
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as Stripe does: the timestamp stops replays. */
@@ -26,13 +28,18 @@ export function signWebhook(secret: string, body: string, timestamp: number): st
   return `t=${timestamp},v1=${mac}`;
 }
 
-/** Outbound, signed, retried webhooks: one per org, called when a run ends. */
+/**
+ * Outbound, signed, retried webhooks: one per org, told when a run ends (`run.finished`, with the run
+ * as it is when sent) and of other domains' events (`budget.threshold`, `invoice.payment_failed`, …).
+ */
 export function createWebhooks(deps: {
   db: Db;
   bus: Bus;
   queue: PgBoss;
   secret: string;
   log: FastifyBaseLogger;
+  /** A run of the org as the API shows it; the runs domain answers. */
+  runOf(orgId: string, runId: string): Promise<unknown | undefined>;
 }) {
   const { db, queue, log } = deps;
   const sealKey = deriveKey(deps.secret, 'webhook-secrets');
@@ -50,16 +57,17 @@ export function createWebhooks(deps: {
   });
 
   async function deliver(job: Job<WebhookJob>): Promise<void> {
-    const hook = await store.findWebhook(db, job.data.orgId);
-    const run = await store.findRun(db, job.data.orgId, job.data.runId);
-    if (!hook || !run) return; // removed since: nothing to deliver
-    const body = JSON.stringify({ type: 'run.finished', deliveryId: job.id, run: presentRun(run) });
+    const { orgId, type, runId, data } = job.data;
+    const hook = await store.findWebhook(db, orgId);
+    const run = runId ? await deps.runOf(orgId, runId) : undefined;
+    if (!hook || (runId && !run)) return; // removed since: nothing to deliver
+    const body = JSON.stringify({ type, deliveryId: job.id, ...(runId ? { run } : { data }) });
     const res = await fetch(hook.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Switchboard-Webhooks/1',
-        'switchboard-event': 'run.finished',
+        'switchboard-event': type,
         'switchboard-delivery': job.id,
         'switchboard-signature': signWebhook(
           decrypt(sealKey, hook.secretEnc),
@@ -72,6 +80,13 @@ export function createWebhooks(deps: {
     });
     await res.body?.cancel();
     if (!res.ok) throw new Error(`webhook answered ${res.status}`); // pg-boss retries with back-off
+  }
+
+  async function send(job: WebhookJob): Promise<void> {
+    const hook = await hooked.get(job.orgId, async (orgId) => ({
+      set: !!(await store.findWebhook(db, orgId)),
+    }));
+    if (hook?.set) await queue.send(WEBHOOKS_QUEUE, job);
   }
 
   return {
@@ -93,26 +108,21 @@ export function createWebhooks(deps: {
           try {
             await deliver(job);
           } catch (err) {
-            log.warn(
-              { err, orgId: job.data.orgId, runId: job.data.runId, attempt: job.retryCount },
-              'webhook delivery failed',
-            );
+            const { orgId, type, runId } = job.data;
+            log.warn({ err, orgId, type, runId, attempt: job.retryCount }, 'webhook delivery failed');
             throw err;
           }
         },
       );
     },
-    /** Queues the run's webhook, if the org has one. */
-    async runFinished(run: { id: string; orgId: string }): Promise<void> {
-      const hook = await hooked.get(run.orgId, async (orgId) => ({
-        set: !!(await store.findWebhook(db, orgId)),
-      }));
-      if (!hook?.set) return;
-      await queue.send(WEBHOOKS_QUEUE, { orgId: run.orgId, runId: run.id });
-    },
+    /** Queues the run's `run.finished`, if the org has a webhook. */
+    runFinished: (run: { id: string; orgId: string }) =>
+      send({ orgId: run.orgId, type: 'run.finished', runId: run.id }),
+    /** Queues an event of another domain (`budget.exceeded`, …) with its data, if the org has a webhook. */
+    notify: (orgId: string, type: string, data: unknown) => send({ orgId, type, data }),
     async get(p: Principal) {
       const hook = await store.findWebhook(db, p.orgId);
-      if (!hook) throw RunErrors.webhookNotFound();
+      if (!hook) throw Errors.notFound('webhook');
       return present(hook);
     },
     /** Sets the URL and makes a new signing secret, shown in this answer only. */
@@ -128,7 +138,7 @@ export function createWebhooks(deps: {
       return { ...present(hook), secret };
     },
     async remove(p: Principal) {
-      if (!(await store.findWebhook(db, p.orgId))) throw RunErrors.webhookNotFound();
+      if (!(await store.findWebhook(db, p.orgId))) throw Errors.notFound('webhook');
       await hooked.changing(p.orgId, store.deleteWebhook(db, p.orgId));
     },
   };
