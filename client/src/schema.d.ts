@@ -350,7 +350,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message and wait for the reply
-         * @description Runs one chat turn (a run with source `chat`) and answers when it is done. A run that pauses for approval answers 202 with the inbox item; a run that fails answers with its error (`model_error` 502, `run_timeout` 504, ...) and `details.runId` / `details.conversationId`; the conversation keeps what was said either way. Disconnecting cancels the run unless `detach`.
+         * @description Runs one chat turn (a run with source `chat`) and answers when it is done. A run that pauses for approval answers 202 with the inbox item; a run that fails answers with its error (`model_error` 502, `run_timeout` 504, `budget_exceeded` 402 naming the budget, ...) and `details.runId` / `details.conversationId`; the conversation keeps what was said either way. Disconnecting cancels the run unless `detach`.
          */
         post: operations["chat"];
         delete?: never;
@@ -846,6 +846,143 @@ export interface paths {
          * @description Changes people made (agents, members, roles, API keys, approvals, settings) and runs that finished or wait for approval. Only kinds your permissions let you see are listed.
          */
         get: operations["listUpdates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/budgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Budgets with what they spent this period */
+        get: operations["listBudgets"];
+        put?: never;
+        /** Limit what the org, an agent, a user or an API key may spend per day, week, month or in total */
+        post: operations["createBudget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/budgets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getBudget"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteBudget"];
+        options?: never;
+        head?: never;
+        patch: operations["updateBudget"];
+        trace?: never;
+    };
+    "/api/v1/usage/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Failed model calls, newest first */
+        get: operations["listUsageErrors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/month": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This calendar month's calls, tokens and cost (what usage.recorded carries live) */
+        get: operations["getMonthUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model prices: the built-in ones and your organisation's own */
+        get: operations["listModelPrices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/prices/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Price a model for your organisation (calls from now on are costed at it) */
+        put: operations["putModelPrice"];
+        post?: never;
+        /** Drop your organisation's price of a model (the built-in one applies again) */
+        delete: operations["deleteModelPrice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls, tokens and cost over a period, in total and per model, agent, user or API key */
+        get: operations["getUsageSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls, tokens and cost per hour or day, every bucket present */
+        get: operations["getUsageTimeline"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1373,6 +1510,68 @@ export interface components {
             } | null;
             status: number | null;
         };
+        Budget: {
+            /** @description Fractions of the limit that send budget.threshold once per period, e.g. [0.5, 0.8] */
+            alertAt: number[];
+            createdAt: string;
+            /** @description Refuse calls that could pass the limit (soft: only alert) */
+            hard: boolean;
+            id: string;
+            /** @description USD, up to 6 decimals */
+            limitUsd: number;
+            /**
+             * @description Calendar periods in UTC (weeks from Monday); total never resets
+             * @enum {string}
+             */
+            period: "day" | "week" | "month" | "total";
+            periodStart: string;
+            /** @description Held by calls in flight, at their worst case */
+            reservedUsd: number;
+            resetsAt: string | null;
+            /** @enum {string} */
+            scope: "org" | "agent" | "user" | "apiKey";
+            /** @description The agent, user or API key; null for the org */
+            scopeId: string | null;
+            /**
+             * @description plan: the monthly budget of the org's billing plan
+             * @enum {string}
+             */
+            source: "manual" | "plan";
+            /** @description Spent in the current period */
+            spentUsd: number;
+            updatedAt: string;
+        };
+        BudgetInput: {
+            /** @description Fractions of the limit that send budget.threshold once per period, e.g. [0.5, 0.8] */
+            alertAt: number[];
+            createdAt: string;
+            /** @description Refuse calls that could pass the limit (soft: only alert) */
+            hard: boolean;
+            id: string;
+            /** @description USD, up to 6 decimals */
+            limitUsd: number;
+            /**
+             * @description Calendar periods in UTC (weeks from Monday); total never resets
+             * @enum {string}
+             */
+            period: "day" | "week" | "month" | "total";
+            periodStart: string;
+            /** @description Held by calls in flight, at their worst case */
+            reservedUsd: number;
+            resetsAt: string | null;
+            /** @enum {string} */
+            scope: "org" | "agent" | "user" | "apiKey";
+            /** @description The agent, user or API key; null for the org */
+            scopeId: string | null;
+            /**
+             * @description plan: the monthly budget of the org's billing plan
+             * @enum {string}
+             */
+            source: "manual" | "plan";
+            /** @description Spent in the current period */
+            spentUsd: number;
+            updatedAt: string;
+        };
         ChatCompletion: {
             choices: {
                 /** @enum {string} */
@@ -1793,6 +1992,42 @@ export interface components {
             name: string;
             scopes: string[];
         };
+        CreateBudgetRequest: {
+            /**
+             * @description Fractions of the limit that send budget.threshold once per period, e.g. [0.5, 0.8]
+             * @default [
+             *       0.8
+             *     ]
+             */
+            alertAt: number[];
+            /** @default true */
+            hard: boolean;
+            /** @description USD, up to 6 decimals */
+            limitUsd: number;
+            /** @enum {string} */
+            period: "day" | "week" | "month" | "total";
+            /** @enum {string} */
+            scope: "org" | "agent" | "user" | "apiKey";
+            scopeId?: string | null;
+        };
+        CreateBudgetRequestInput: {
+            /**
+             * @description Fractions of the limit that send budget.threshold once per period, e.g. [0.5, 0.8]
+             * @default [
+             *       0.8
+             *     ]
+             */
+            alertAt: number[];
+            /** @default true */
+            hard: boolean;
+            /** @description USD, up to 6 decimals */
+            limitUsd: number;
+            /** @enum {string} */
+            period: "day" | "week" | "month" | "total";
+            /** @enum {string} */
+            scope: "org" | "agent" | "user" | "apiKey";
+            scopeId?: string | null;
+        };
         CreateConversationRequest: {
             agentId: string;
             /** @description Default: "Conversation with <agent name>" */
@@ -2006,6 +2241,8 @@ export interface components {
         } | {
             /** @description cancelled, model_error, run_timeout, max_turns, guardrail, budget_exceeded, worker_lost, ... */
             code: string;
+            /** @description With budget_exceeded: the budget that had no room */
+            details?: unknown;
             message: string;
             /** @constant */
             type: "run.failed";
@@ -2098,6 +2335,8 @@ export interface components {
         } | {
             /** @description cancelled, model_error, run_timeout, max_turns, guardrail, budget_exceeded, worker_lost, ... */
             code: string;
+            /** @description With budget_exceeded: the budget that had no room */
+            details?: unknown;
             message: string;
             /** @constant */
             type: "run.failed";
@@ -2440,8 +2679,12 @@ export interface components {
         ModelCallUsage: {
             agentId: string;
             cachedInputTokens?: number;
+            /** @description What the call cost at the price of its model */
+            costUsd?: number;
             /** @description With outcome error: model_error, model_timeout, model_rate_limited, provider_not_configured, ... */
             errorCode?: string;
+            /** @description With outcome error: what went wrong */
+            errorMessage?: string;
             inputTokens: number;
             latencyMs: number;
             model: string;
@@ -2452,8 +2695,12 @@ export interface components {
         ModelCallUsageInput: {
             agentId: string;
             cachedInputTokens?: number;
+            /** @description What the call cost at the price of its model */
+            costUsd?: number;
             /** @description With outcome error: model_error, model_timeout, model_rate_limited, provider_not_configured, ... */
             errorCode?: string;
+            /** @description With outcome error: what went wrong */
+            errorMessage?: string;
             inputTokens: number;
             latencyMs: number;
             model: string;
@@ -2484,6 +2731,56 @@ export interface components {
             }[];
             /** @constant */
             object: "list";
+        };
+        ModelPrice: {
+            /** @description USD per million tokens */
+            cachedInputPerMTok: number;
+            /** @description The built-in price an org price overrides */
+            defaultPrice: {
+                /** @description USD per million tokens */
+                cachedInputPerMTok: number;
+                /** @description USD per million tokens */
+                inputPerMTok: number;
+                /** @description USD per million tokens */
+                outputPerMTok: number;
+            } | null;
+            /** @description USD per million tokens */
+            inputPerMTok: number;
+            /** @description `provider:model`, as agents name it */
+            model: string;
+            /** @description USD per million tokens */
+            outputPerMTok: number;
+            /**
+             * @description default: built in; org: your organisation's own
+             * @enum {string}
+             */
+            source: "default" | "org";
+            updatedAt: string | null;
+        };
+        ModelPriceInput: {
+            /** @description USD per million tokens */
+            cachedInputPerMTok: number;
+            /** @description The built-in price an org price overrides */
+            defaultPrice: {
+                /** @description USD per million tokens */
+                cachedInputPerMTok: number;
+                /** @description USD per million tokens */
+                inputPerMTok: number;
+                /** @description USD per million tokens */
+                outputPerMTok: number;
+            } | null;
+            /** @description USD per million tokens */
+            inputPerMTok: number;
+            /** @description `provider:model`, as agents name it */
+            model: string;
+            /** @description USD per million tokens */
+            outputPerMTok: number;
+            /**
+             * @description default: built in; org: your organisation's own
+             * @enum {string}
+             */
+            source: "default" | "org";
+            updatedAt: string | null;
         };
         ModelProvider: {
             /** @description Whether a key is stored; the key itself is never returned */
@@ -2516,6 +2813,38 @@ export interface components {
              */
             source: "builtin" | "server" | "org";
             updatedAt: string | null;
+        };
+        /** @description This calendar month (UTC) */
+        MonthUsage: {
+            /** @description Of the input tokens, served from the prompt cache */
+            cachedInputTokens: number;
+            calls: number;
+            /** @description USD, up to 6 decimals */
+            costUsd: number;
+            /** @description Calls that failed */
+            errors: number;
+            inputTokens: number;
+            outputTokens: number;
+            period: {
+                from: string;
+                to: string | null;
+            };
+        };
+        /** @description This calendar month (UTC) */
+        MonthUsageInput: {
+            /** @description Of the input tokens, served from the prompt cache */
+            cachedInputTokens: number;
+            calls: number;
+            /** @description USD, up to 6 decimals */
+            costUsd: number;
+            /** @description Calls that failed */
+            errors: number;
+            inputTokens: number;
+            outputTokens: number;
+            period: {
+                from: string;
+                to: string | null;
+            };
         };
         OpenAIError: {
             error: {
@@ -2558,6 +2887,22 @@ export interface components {
         PutHttpAllowlistRequestInput: {
             /** @description Host names (example.com), sub-domain wildcards (*.example.com) or IP addresses */
             hosts: string[];
+        };
+        PutModelPriceRequest: {
+            /** @description USD per million tokens */
+            cachedInputPerMTok: number;
+            /** @description USD per million tokens */
+            inputPerMTok: number;
+            /** @description USD per million tokens */
+            outputPerMTok: number;
+        };
+        PutModelPriceRequestInput: {
+            /** @description USD per million tokens */
+            cachedInputPerMTok: number;
+            /** @description USD per million tokens */
+            inputPerMTok: number;
+            /** @description USD per million tokens */
+            outputPerMTok: number;
         };
         PutModelProviderRequest: {
             /** @description Stored encrypted; null removes it, leaving it out keeps the current one */
@@ -2883,6 +3228,7 @@ export interface components {
             createdBy: string;
             error: {
                 code: string;
+                details?: unknown;
                 message: string;
             } | null;
             finishedAt: string | null;
@@ -2932,6 +3278,7 @@ export interface components {
             createdBy: string;
             error: {
                 code: string;
+                details?: unknown;
                 message: string;
             } | null;
             finishedAt: string | null;
@@ -3089,6 +3436,8 @@ export interface components {
         };
         TurnUsage: {
             calls: components["schemas"]["ModelCallUsage"][];
+            /** @description What the model calls cost, at their prices */
+            costUsd?: number;
             inputTokens: number;
             /** @description Wall time of the whole turn */
             latencyMs: number;
@@ -3103,6 +3452,8 @@ export interface components {
         };
         TurnUsageInput: {
             calls: components["schemas"]["ModelCallUsageInput"][];
+            /** @description What the model calls cost, at their prices */
+            costUsd?: number;
             inputTokens: number;
             /** @description Wall time of the whole turn */
             latencyMs: number;
@@ -3180,6 +3531,30 @@ export interface components {
             slug?: string;
             /** @description Tool names from GET /tools */
             tools?: string[];
+        };
+        UpdateBudgetRequest: {
+            /** @description Fractions of the limit that send budget.threshold once per period, e.g. [0.5, 0.8] */
+            alertAt?: number[];
+            hard?: boolean;
+            /** @description USD, up to 6 decimals */
+            limitUsd?: number;
+            /** @enum {string} */
+            period?: "day" | "week" | "month" | "total";
+            /** @enum {string} */
+            scope?: "org" | "agent" | "user" | "apiKey";
+            scopeId?: string | null;
+        };
+        UpdateBudgetRequestInput: {
+            /** @description Fractions of the limit that send budget.threshold once per period, e.g. [0.5, 0.8] */
+            alertAt?: number[];
+            hard?: boolean;
+            /** @description USD, up to 6 decimals */
+            limitUsd?: number;
+            /** @enum {string} */
+            period?: "day" | "week" | "month" | "total";
+            /** @enum {string} */
+            scope?: "org" | "agent" | "user" | "apiKey";
+            scopeId?: string | null;
         };
         UpdateConversationRequest: {
             title: string;
@@ -3272,6 +3647,130 @@ export interface components {
             description?: string;
             name?: string;
             permissions?: string[];
+        };
+        UsageError: {
+            agentId: string;
+            at: string;
+            /** @description model_error, model_timeout, model_rate_limited, ... */
+            code: string;
+            id: string;
+            message: string;
+            model: string;
+            runId: string | null;
+        };
+        UsageErrorInput: {
+            agentId: string;
+            at: string;
+            /** @description model_error, model_timeout, model_rate_limited, ... */
+            code: string;
+            id: string;
+            message: string;
+            model: string;
+            runId: string | null;
+        };
+        /** @description Read from hourly sums: `from` and `to` are widened to whole hours */
+        UsageSummary: {
+            from: string;
+            /** @enum {string} */
+            groupBy: "model" | "agent" | "user" | "apiKey";
+            groups: {
+                /** @description Of the input tokens, served from the prompt cache */
+                cachedInputTokens: number;
+                calls: number;
+                /** @description USD, up to 6 decimals */
+                costUsd: number;
+                /** @description Calls that failed */
+                errors: number;
+                inputTokens: number;
+                /** @description The model, or the agent, user or API key id */
+                key: string;
+                /** @description Its name, when it still exists */
+                label: string | null;
+                outputTokens: number;
+            }[];
+            to: string;
+            totals: {
+                /** @description Of the input tokens, served from the prompt cache */
+                cachedInputTokens: number;
+                calls: number;
+                /** @description USD, up to 6 decimals */
+                costUsd: number;
+                /** @description Calls that failed */
+                errors: number;
+                inputTokens: number;
+                outputTokens: number;
+            };
+        };
+        /** @description Read from hourly sums: `from` and `to` are widened to whole hours */
+        UsageSummaryInput: {
+            from: string;
+            /** @enum {string} */
+            groupBy: "model" | "agent" | "user" | "apiKey";
+            groups: {
+                /** @description Of the input tokens, served from the prompt cache */
+                cachedInputTokens: number;
+                calls: number;
+                /** @description USD, up to 6 decimals */
+                costUsd: number;
+                /** @description Calls that failed */
+                errors: number;
+                inputTokens: number;
+                /** @description The model, or the agent, user or API key id */
+                key: string;
+                /** @description Its name, when it still exists */
+                label: string | null;
+                outputTokens: number;
+            }[];
+            to: string;
+            totals: {
+                /** @description Of the input tokens, served from the prompt cache */
+                cachedInputTokens: number;
+                calls: number;
+                /** @description USD, up to 6 decimals */
+                costUsd: number;
+                /** @description Calls that failed */
+                errors: number;
+                inputTokens: number;
+                outputTokens: number;
+            };
+        };
+        UsageTimeline: {
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            /** @description Every bucket, empty ones too */
+            buckets: {
+                /** @description Of the input tokens, served from the prompt cache */
+                cachedInputTokens: number;
+                calls: number;
+                /** @description USD, up to 6 decimals */
+                costUsd: number;
+                /** @description Calls that failed */
+                errors: number;
+                inputTokens: number;
+                outputTokens: number;
+                start: string;
+            }[];
+            from: string;
+            to: string;
+        };
+        UsageTimelineInput: {
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            /** @description Every bucket, empty ones too */
+            buckets: {
+                /** @description Of the input tokens, served from the prompt cache */
+                cachedInputTokens: number;
+                calls: number;
+                /** @description USD, up to 6 decimals */
+                costUsd: number;
+                /** @description Calls that failed */
+                errors: number;
+                inputTokens: number;
+                outputTokens: number;
+                start: string;
+            }[];
+            from: string;
+            to: string;
         };
         User: {
             createdAt: string;
@@ -5090,6 +5589,15 @@ export interface operations {
             };
             /** @description Default Response */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8390,6 +8898,942 @@ export interface operations {
                         items: components["schemas"]["Update"][];
                         nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listBudgets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Budget"][];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    createBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBudgetRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    updateBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateBudgetRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listUsageErrors: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                /** @description Start (default: 30 days before `to`) */
+                from?: string;
+                limit?: number;
+                /** @description End (default: now) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["UsageError"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getMonthUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthUsage"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listModelPrices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ModelPrice"][];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putModelPrice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `provider:model` (URL-encoded) */
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutModelPriceRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPrice"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteModelPrice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `provider:model` (URL-encoded) */
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getUsageSummary: {
+        parameters: {
+            query?: {
+                /** @description Start (default: 30 days before `to`) */
+                from?: string;
+                groupBy?: "model" | "agent" | "user" | "apiKey";
+                /** @description End (default: now) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageSummary"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getUsageTimeline: {
+        parameters: {
+            query?: {
+                agentId?: string;
+                bucket?: "hour" | "day";
+                /** @description Start (default: 30 days before `to`) */
+                from?: string;
+                model?: string;
+                /** @description End (default: now) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageTimeline"];
                 };
             };
             /** @description Default Response */

@@ -25,6 +25,8 @@ export interface BuildOptions {
   logStream?: DestinationStream;
   /** Extra routes registered before the app is sealed; tests use it to provoke failures. */
   testRoutes?: (app: FastifyInstance) => void | Promise<void>;
+  /** The clock budgets and usage periods follow (tests move it across period boundaries). */
+  clock?: () => Date;
 }
 
 /** The HTTP server, every domain behind it, and every route it registered with its declared auth. */
@@ -38,7 +40,7 @@ export interface BuiltApp {
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<BuiltApp> {
   const { config } = ctx;
   const { app, routeTable: routes } = await createFastify(ctx, options.logStream);
-  const domains = createDomains(ctx, app.log);
+  const domains = createDomains(ctx, app.log, { clock: options.clock });
   await domains.start();
   app.addHook('onClose', () => domains.close());
   domains.admin.restart.configure({ drain: () => closeSweepingIdle(app.server, () => app.close()) });

@@ -15,7 +15,7 @@ import { agentRunStats, executionMetrics, unfinishedRunCount } from './runs/metr
 import { createRunsModule } from './runs/module.ts';
 import { registerRunsRealtime } from './runs/realtime.ts';
 import { createToolsModule } from './tools/module.ts';
-import { createUsageService } from './usage/service.ts';
+import { createUsageModule } from './usage/module.ts';
 import { createWebhooksModule } from './webhooks/module.ts';
 import { createWorkspaceModule } from './workspace/module.ts';
 
@@ -31,7 +31,12 @@ import { createWorkspaceModule } from './workspace/module.ts';
  * approvals go to, and execution. The API server and a worker-only process (`switchboard worker`)
  * both build these, so they execute runs in exactly the same way.
  */
-export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
+/** What tests may set: the clock budgets and usage read periods by. */
+export interface DomainOptions {
+  clock?: (() => Date) | undefined;
+}
+
+export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, options: DomainOptions = {}) {
   const { db } = ctx.database;
   const { bus, config } = ctx;
   const identity = createIdentity(db, bus, config, log);
@@ -48,7 +53,6 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
     providerExists: (orgId, name) => providers.service.exists(orgId, name),
   });
   const agentService = agents;
-  const usage = createUsageService({ db, agents: agentService });
   const conversations = createConversationService({ db, agents: agentService, bus });
 
   let runs: ReturnType<typeof createRunsModule> | undefined;
@@ -56,16 +60,32 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
     runOf: (orgId, id) => runs!.service.presented(orgId, id),
   });
   let workspace: ReturnType<typeof createWorkspaceModule> | undefined;
+  const usage = createUsageModule(ctx, log, {
+    agents: agentService,
+    names: {
+      agents: (orgId, ids) => agentService.namesOf(orgId, ids),
+      people: (orgId, kind, ids) => identity.directory.namesOf(orgId, kind, ids),
+    },
+    scopeExists: async (orgId, scope, id) =>
+      scope === 'agent'
+        ? (await agentService.findMany(orgId, [id])).length > 0
+        : (await identity.directory.namesOf(orgId, scope === 'user' ? 'user' : 'api_key', [id])).size > 0,
+    alerts: {
+      webhook: (orgId, type, data) => webhooks.notify(orgId, type, data),
+      notice: (notice) => workspace!.inbox.openNotice(notice),
+    },
+    clock: options.clock,
+  });
   runs = createRunsModule(ctx, log, {
     findAgent: (orgId, id) => agentService.getForOrg(orgId, id).catch(() => undefined),
     conversationExists: (orgId, id) => conversations.exists(orgId, id),
     openApproval: (work, run, approval) => workspace!.inbox.openApproval(work, run, approval),
     finished: (run) => webhooks.runFinished(run),
     recordUsage: (work, inline) =>
-      usage.recordManyModelCalls(
+      usage.service.recordManyModelCalls(
         inline.map((run) => ({
           orgId: run.orgId,
-          ctx: { agentId: run.agentId, runId: run.id },
+          ctx: { agentId: run.agentId, runId: run.id, createdBy: run.createdBy },
           calls: run.calls,
           at: run.createdAt,
         })),
@@ -92,11 +112,17 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
     conversations,
     records: runs.records,
     recordUsage: (run, calls) =>
-      usage.recordModelCalls(
+      usage.service.recordModelCalls(
         run.orgId,
-        { agentId: run.agentId, runId: run.id, conversationId: run.conversationId ?? undefined },
+        {
+          agentId: run.agentId,
+          runId: run.id,
+          conversationId: run.conversationId ?? undefined,
+          createdBy: run.createdBy,
+        },
         calls,
       ),
+    gateFor: (run) => usage.gate.gateFor({ orgId: run.orgId, createdBy: run.createdBy }),
   });
   runs.onSubmitted(() => execution.wake());
 
@@ -114,6 +140,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
     execution,
     /** Starts executing runs and delivering webhooks in this process. */
     async startWorkers(): Promise<void> {
+      usage.start();
       await execution.start();
       await webhooks.start();
     },
@@ -121,14 +148,15 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
     async close(): Promise<void> {
       await execution.stop();
       await runs.stop();
+      await usage.stop();
       await tools.close();
     },
   };
 }
 
 /** Every domain of the API server: the core, and chat, realtime and the control room on top. */
-export function createDomains(ctx: AppContext, log: FastifyBaseLogger) {
-  const core = createCoreDomains(ctx, log);
+export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: DomainOptions = {}) {
+  const core = createCoreDomains(ctx, log, options);
   const { agents, conversations, runs, workspace, execution, identity } = core;
 
   const chat = createChatModule({ ctx, agents, conversations, runs: runs.service, execution, log });

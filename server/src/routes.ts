@@ -40,7 +40,7 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
         adminRoutes(d.admin.service, d.admin.restart),
         realtimeRoutes(d.realtime),
         agentsRoutes(d.agents),
-        usageRoutes(d.usage),
+        usageRoutes({ usage: d.usage.service, pricing: d.usage.pricing, budgets: d.usage.budgets }),
         toolsRoutes(d.tools.service),
         modelProvidersRoutes(d.providers.service),
         mcpServersRoutes(d.tools.mcp),

@@ -66,7 +66,7 @@ describe('GET /agents/{id}/health', () => {
   it('counts outcomes, latency percentiles and tokens per window', async () => {
     const agent = await makeAgent(server, owner);
     const now = Date.now();
-    const usage = server.domains.usage;
+    const usage = server.domains.usage.service;
     const recent = new Date(now - 10 * 60_000);
     await usage.recordModelCalls(
       owner.orgId,
@@ -156,7 +156,11 @@ describe('GET /agents/{id}/health', () => {
     const ok = await run('hello there');
     const failed = await run('/fail the model is down');
     for (const turn of [ok, failed]) {
-      await server.domains.usage.recordModelCalls(owner.orgId, { agentId: agent.id }, turn.usage.calls);
+      await server.domains.usage.service.recordModelCalls(
+        owner.orgId,
+        { agentId: agent.id },
+        turn.usage.calls,
+      );
     }
     expect(failed.usage.calls).toEqual([
       expect.objectContaining({ outcome: 'error', errorCode: 'model_error', agentId: agent.id }),
@@ -178,7 +182,7 @@ describe('GET /agents/{id}/health', () => {
   it("counts only the org's own records, and hides other orgs' agents", async () => {
     const agent = await makeAgent(server, owner);
     // Rows of another org that name this agent's id must not leak into its health.
-    await server.domains.usage.recordModelCalls(
+    await server.domains.usage.service.recordModelCalls(
       other.orgId,
       { agentId: agent.id },
       calls(agent.id, [{}, {}]),

@@ -84,7 +84,7 @@ function captureLogs(logs: string[]) {
 
 /** Starts a real HTTP server on 127.0.0.1 with a fresh migrated database and captured logs. */
 export async function startTestServer(
-  opts: { env?: Record<string, string>; testRoutes?: BuildOptions['testRoutes'] } = {},
+  opts: { env?: Record<string, string>; testRoutes?: BuildOptions['testRoutes']; clock?: () => Date } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-test-'));
   const config = loadConfig({
@@ -108,6 +108,7 @@ export async function startTestServer(
     built = await buildApp(ctx, {
       logStream: captureLogs(logs),
       ...(opts.testRoutes ? { testRoutes: opts.testRoutes } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
     });
     await built.app.listen({ host: '127.0.0.1', port: 0 });
   } catch (err) {
@@ -142,4 +143,34 @@ export async function startTestServer(
 /** The captured log lines parsed as JSON objects. */
 export function parseLogs(logs: string[]): Array<Record<string, unknown>> {
   return logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/**
+ * A second replica on the first one's database (PGlite cannot be opened twice, so it is shared in
+ * process) with its own Redis connections, bus and hub.
+ */
+export async function startReplica(first: TestServer, extraEnv: Record<string, string>) {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    SWITCHBOARD_SECRET: TEST_SECRET,
+    DATA_DIR: first.ctx.config.dataDir,
+    ...(first.ctx.config.databaseUrl ? { DATABASE_URL: first.ctx.config.databaseUrl } : {}),
+    ...extraEnv,
+  });
+  const database = { ...first.ctx.database, close: async () => {} };
+  const ctx = await createContext(config, { database, skipMigrations: true });
+  const { app, domains } = await buildApp(ctx, { logStream: { write: () => {} } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    domains,
+    async close() {
+      await app.close();
+      await ctx.close();
+    },
+  };
 }

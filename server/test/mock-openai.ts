@@ -19,7 +19,7 @@ export interface MockReply {
   /** Assistant text; streamed one word per chunk. */
   text?: string;
   toolCalls?: MockToolCall[];
-  usage?: { prompt_tokens: number; completion_tokens: number };
+  usage?: { prompt_tokens: number; completion_tokens: number; cached_tokens?: number };
   /** Answer with this HTTP error instead (OpenAI's error JSON). */
   error?: {
     status: number;
@@ -93,7 +93,14 @@ function toolCallsOf(reply: MockReply) {
 function usageOf(reply: MockReply, request: RecordedRequest) {
   const prompt = reply.usage?.prompt_tokens ?? words(JSON.stringify(request.body.messages)).length;
   const completion = reply.usage?.completion_tokens ?? words(reply.text ?? '').length;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const cached = reply.usage?.cached_tokens;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    // As OpenAI reports prompt caching: part of prompt_tokens.
+    ...(cached === undefined ? {} : { prompt_tokens_details: { cached_tokens: cached } }),
+  };
 }
 
 /** A request's body, parsed as JSON. */

@@ -1,12 +1,9 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
 import type { Domains } from '../src/domains.ts';
-import { loadConfig } from '../src/platform/config.ts';
-import { createContext } from '../src/platform/context.ts';
 import type { ReplayEvent } from '../src/realtime/channels.ts';
 import { addMember, call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, TEST_SECRET, type TestServer, uniqueSuffix } from './harness.ts';
+import { startReplica, startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
 import { ofType, openAuthed, openSocket, subscribe, type TestSocket, type WsMessage } from './ws-client.ts';
 
 /**
@@ -574,33 +571,3 @@ describe.skipIf(!redisUrl)('across replicas, through Redis', () => {
     expect(totals.sockets).toBeGreaterThanOrEqual(2);
   });
 });
-
-/**
- * A second replica on the first one's database (PGlite cannot be opened twice, so it is shared in
- * process) with its own Redis connections, bus and hub.
- */
-async function startReplica(first: TestServer, extraEnv: Record<string, string>) {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    SWITCHBOARD_SECRET: TEST_SECRET,
-    DATA_DIR: first.ctx.config.dataDir,
-    ...(first.ctx.config.databaseUrl ? { DATABASE_URL: first.ctx.config.databaseUrl } : {}),
-    ...extraEnv,
-  });
-  const database = { ...first.ctx.database, close: async () => {} };
-  const ctx = await createContext(config, { database, skipMigrations: true });
-  const { app, domains } = await buildApp(ctx, { logStream: { write: () => {} } });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no address');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    domains,
-    async close() {
-      await app.close();
-      await ctx.close();
-    },
-  };
-}

@@ -24,10 +24,12 @@ export const failureStatus = (code: string): number => FAILURE_STATUS[code] ?? 5
 
 /** The error envelope of a turn that failed; `details` name the run and conversation to look at. */
 export function turnFailed(
-  failure: { code: string; message: string },
+  failure: { code: string; message: string; details?: unknown },
   run: { id: string; conversationId: string | null },
 ): AppError {
+  const about = typeof failure.details === 'object' && failure.details !== null ? failure.details : {};
   return new AppError(failureStatus(failure.code), failure.code, failure.message, {
+    ...about,
     runId: run.id,
     conversationId: run.conversationId,
   });

@@ -328,5 +328,7 @@ export function errorBody(
   message: string,
   param: string | null,
 ): OpenAIErrorBody {
-  return { error: { message, type: errorType(status), param, code } };
+  // OpenAI says a spent quota this way; its SDKs and tools look for it.
+  const type = code === 'budget_exceeded' ? 'insufficient_quota' : errorType(status);
+  return { error: { message, type, param, code } };
 }

@@ -23,6 +23,9 @@ import { disconnectSignal } from './routes.ts';
 import type { ChatService } from './service.ts';
 import type { StreamLimiter } from './stream-limiter.ts';
 
+/** The status of a failed turn on this surface: a spent budget is OpenAI's 429 `insufficient_quota`. */
+const openaiFailureStatus = (code: string) => (code === 'budget_exceeded' ? 429 : failureStatus(code));
+
 const errors = { 400: openaiError, 401: openaiError, 403: openaiError, 404: openaiError, 429: openaiError };
 
 /** Every failure of this surface in OpenAI's error shape, so OpenAI SDKs raise their usual errors. */
@@ -92,7 +95,7 @@ async function streamCompletion(
           if (includeUsage) stream?.send({ data: usageChunk(base, event.usage) });
           stream?.send({ data: '[DONE]' });
         } else if (event.type === 'run.failed') {
-          fail(failureStatus(event.code), event.code, event.message);
+          fail(openaiFailureStatus(event.code), event.code, event.message);
         }
       },
     });
@@ -211,7 +214,10 @@ export function openaiRoutes(deps: { openai: OpenAiService; chat: ChatService; l
           if (done.status === 'interrupted') {
             throw ChatErrors.restarting();
           }
-          if (done.status === 'failed') throw turnFailed(done, { id: done.runId, conversationId: null });
+          if (done.status === 'failed') {
+            const failed = turnFailed(done, { id: done.runId, conversationId: null });
+            throw new AppError(openaiFailureStatus(done.code), failed.code, failed.message, failed.details);
+          }
           reply.header('x-run-id', done.runId);
           const joiner = createContentJoiner();
           for (const text of done.texts) joiner.completed(text);

@@ -19,7 +19,7 @@ export type CompletionOutcome =
       texts: string[];
       usage: TurnUsage;
     }
-  | { status: 'failed'; runId: string; code: string; message: string }
+  | { status: 'failed'; runId: string; code: string; message: string; details?: unknown }
   | { status: 'gone' }
   | { status: 'interrupted'; runId: string };
 
@@ -76,8 +76,10 @@ export function createOpenAiService(deps: {
       const turn: StartedTurn = await queued(p, req, inlined);
       const outcome = await chat.wait(p, turn, signal, { throughApprovals: true });
       const runId = turn.run.id;
-      if (outcome.status === 'failed')
-        return { status: 'failed', runId, code: outcome.code, message: outcome.message };
+      if (outcome.status === 'failed') {
+        const { code, message, details } = outcome;
+        return { status: 'failed', runId, code, message, ...(details === undefined ? {} : { details }) };
+      }
       if (outcome.status === 'interrupted') return { status: 'interrupted', runId };
       if (outcome.status !== 'succeeded') return { status: 'gone' };
       const texts = outcome.events.flatMap((e) => (e.type === 'message.completed' ? [e.text] : []));
@@ -112,7 +114,8 @@ export function createOpenAiService(deps: {
         return { shutdown: false };
       }
       if (inlined.kind === 'failed') {
-        out.send({ type: 'run.failed', code: inlined.code, message: inlined.message });
+        const { code, message, details } = inlined;
+        out.send({ type: 'run.failed', code, message, ...(details === undefined ? {} : { details }) });
         return { shutdown: false };
       }
       if (inlined.kind === 'gone') return { shutdown: false };

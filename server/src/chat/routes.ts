@@ -83,7 +83,8 @@ export function chatRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) 
           description:
             'Runs one chat turn (a run with source `chat`) and answers when it is done. A run that pauses ' +
             'for approval answers 202 with the inbox item; a run that fails answers with its error ' +
-            '(`model_error` 502, `run_timeout` 504, ...) and `details.runId` / `details.conversationId`; ' +
+            '(`model_error` 502, `run_timeout` 504, `budget_exceeded` 402 naming the budget, ...) and ' +
+            '`details.runId` / `details.conversationId`; ' +
             'the conversation keeps what was said either way. Disconnecting cancels the run unless `detach`.',
           headers: idempotencyHeaders,
           body: chatBody,
@@ -91,6 +92,7 @@ export function chatRoutes(deps: { chat: ChatService; limiter: StreamLimiter }) 
             200: chatResponse,
             202: chatResponse,
             ...errorResponses,
+            402: errorEnvelopeSchema,
             502: errorEnvelopeSchema,
             503: errorEnvelopeSchema,
             504: errorEnvelopeSchema,

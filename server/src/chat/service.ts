@@ -67,7 +67,7 @@ export type TurnOutcome =
       approval: EventOf<'approval.required'>;
       events: ExecutionEvent[];
     }
-  | { status: 'failed'; code: string; message: string; events: ExecutionEvent[] }
+  | { status: 'failed'; code: string; message: string; details?: unknown; events: ExecutionEvent[] }
   /** The server is shutting down; the run carries on elsewhere. */
   | { status: 'interrupted' }
   /** The caller left before the end; its run was cancelled unless detached. */
@@ -210,8 +210,10 @@ export function createChatService(deps: ChatServiceDeps) {
       }
       if (cut) return { status: 'interrupted' };
       if (!ended || !last) return { status: 'gone' };
-      if (last.type === 'run.failed')
-        return { status: 'failed', code: last.code, message: last.message, events };
+      if (last.type === 'run.failed') {
+        const { code, message, details } = last;
+        return { status: 'failed', code, message, ...(details === undefined ? {} : { details }), events };
+      }
       if (last.type !== 'run.completed') return { status: 'gone' };
       return { status: 'succeeded', output: last.output, agentId: last.agentId, usage: last.usage, events };
     },

@@ -55,6 +55,15 @@ export interface RunTurnInput {
   stream?: boolean;
 }
 
+/** Why a turn failed: a stable code, what to tell people, and for some codes what it was about. */
+export interface TurnError {
+  code: string;
+  message: string;
+  /** With budget_exceeded: the budget without room. */
+  details?: unknown;
+  transient?: boolean;
+}
+
 export interface TurnResult {
   outcome: TurnUsage['outcome'];
   /** The final reply ('' when the turn produced none). */
@@ -64,7 +73,7 @@ export interface TurnResult {
   /** What the turn produced, in order, for the conversation to keep. */
   messages: TurnMessage[];
   usage: TurnUsage;
-  error?: { code: string; message: string; transient?: boolean };
+  error?: TurnError;
   /** With `waiting_approval`: the SDK's serialized RunState, to resume once a person decides. */
   state?: string;
   /** With `waiting_approval`: the tool call that waits for a person. */
@@ -123,14 +132,11 @@ async function resumedState(
 }
 
 /** Maps a failure of the run to the `run.failed` code and message clients see. */
-function describeFailure(
-  err: unknown,
-  maxTurns: number,
-): { code: string; message: string; unexpected?: boolean; transient?: boolean } {
+function describeFailure(err: unknown, maxTurns: number): TurnError & { unexpected?: boolean } {
   if (err instanceof ModelCallError)
     return { code: 'model_error', message: err.message, transient: isTransient(err.cause) };
   if (err instanceof ModelUnavailableError) return { code: err.code, message: err.message };
-  if (err instanceof CallRefused) return { code: err.code, message: err.message };
+  if (err instanceof CallRefused) return { code: err.code, message: err.message, details: err.details };
   if (err instanceof MaxTurnsExceededError) {
     return { code: 'max_turns', message: `the agent did not finish within ${maxTurns} model calls` };
   }
@@ -167,6 +173,9 @@ export function createAgentTurnRunner(deps: GraphDeps, tuning: ExecutorTuning = 
       if (outcome === 'failed' || outcome === 'cancelled') turn.keepPartial();
       const inputTokens = calls.reduce((n, c) => n + c.inputTokens, 0);
       const outputTokens = calls.reduce((n, c) => n + c.outputTokens, 0);
+      const priced = calls.some((c) => c.costUsd !== undefined);
+      // Summed in micro-USD: each call's cost has at most six decimals, so the sum is exact.
+      const micros = calls.reduce((n, c) => n + Math.round((c.costUsd ?? 0) * 1e6), 0);
       const usage: TurnUsage = {
         model: input.agent.model,
         inputTokens,
@@ -174,6 +183,7 @@ export function createAgentTurnRunner(deps: GraphDeps, tuning: ExecutorTuning = 
         totalTokens: inputTokens + outputTokens,
         requests: calls.length,
         latencyMs: Math.round(performance.now() - started),
+        ...(priced ? { costUsd: micros / 1e6 } : {}),
         outcome,
         calls,
       };
@@ -271,8 +281,8 @@ export function createAgentTurnRunner(deps: GraphDeps, tuning: ExecutorTuning = 
       if (failure.unexpected) {
         deps.log.error({ err, orgId: input.orgId, agentId: turn.current }, 'agent run failed');
       }
-      const failed = fail(failure.code, failure.message);
-      return failure.transient ? { ...failed, error: { ...failed.error!, transient: true } } : failed;
+      const { unexpected: _unexpected, ...error } = failure;
+      return finish('failed', { error });
     }
   };
 }

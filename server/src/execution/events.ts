@@ -22,6 +22,8 @@ export const modelCallUsageSchema = z
       description:
         'With outcome error: model_error, model_timeout, model_rate_limited, provider_not_configured, ...',
     }),
+    errorMessage: z.string().optional().meta({ description: 'With outcome error: what went wrong' }),
+    costUsd: z.number().optional().meta({ description: 'What the call cost at the price of its model' }),
   })
   .meta({ id: 'ModelCallUsage' });
 
@@ -34,6 +36,7 @@ export const turnUsageSchema = z
     totalTokens: z.number().int(),
     requests: z.number().int().meta({ description: 'Model calls made' }),
     latencyMs: z.number().int().meta({ description: 'Wall time of the whole turn' }),
+    costUsd: z.number().optional().meta({ description: 'What the model calls cost, at their prices' }),
     outcome: z.enum(['completed', 'failed', 'cancelled', 'waiting_approval']),
     calls: z.array(modelCallUsageSchema),
   })
@@ -128,6 +131,10 @@ const runFailed = z
         'cancelled, model_error, run_timeout, max_turns, guardrail, budget_exceeded, worker_lost, ...',
     }),
     message: z.string(),
+    details: z
+      .unknown()
+      .optional()
+      .meta({ description: 'With budget_exceeded: the budget that had no room' }),
   })
   .meta({ description: 'The end of a run that did not succeed; `cancelled` when someone stopped it' });
 

@@ -18,7 +18,7 @@ export type InlineOutcome =
       agentId: string;
       usage: TurnUsage;
     }
-  | { kind: 'failed'; runId: string; code: string; message: string }
+  | { kind: 'failed'; runId: string; code: string; message: string; details?: unknown }
   /** It must wait for a person or try again: it is a queued run now, to be followed. */
   | { kind: 'handed_over'; run: ExecutionRun }
   /** The caller left first; the run was cancelled. */
@@ -167,7 +167,11 @@ export function createInlineTurns(deps: InlineTurnsDeps) {
         run: await deps.records.handOver(run, { kind: 'retry', message: error.message }),
       };
     }
-    const failure = { code: error.code, message: error.message };
+    const failure = {
+      code: error.code,
+      message: error.message,
+      ...('details' in error && error.details !== undefined ? { details: error.details } : {}),
+    };
     deps.records.inlineEnded(run, { status: 'failed', error: failure });
     return { kind: 'failed', runId: run.id, ...failure };
   }

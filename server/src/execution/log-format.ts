@@ -110,7 +110,12 @@ export function createLogReader(run: LogOwner) {
         speaking = str(d.agentId, speaking);
         return { type, output: str(d.output), agentId: speaking, usage: d.usage as TurnUsage };
       case 'run.failed':
-        return { type, code: str(d.code, 'internal_error'), message: str(d.message) };
+        return {
+          type,
+          code: str(d.code, 'internal_error'),
+          message: str(d.message),
+          ...(d.details === undefined ? {} : { details: d.details }),
+        };
       case 'run.cancelled':
         return { type: 'run.failed', code: 'cancelled', message: 'the run was cancelled' };
       case 'run.retrying':

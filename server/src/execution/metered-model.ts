@@ -32,12 +32,13 @@ export interface CallIntent {
 }
 
 /**
- * Asked before every model call of a turn (the usage domain reserves budget here). `admit` refuses a
- * call by throwing; otherwise it answers how to settle the call once its usage is known (also for a
- * call that failed or was cancelled, which settles with what it used).
+ * Asked before every model call of a turn (the usage domain prices calls and reserves budget here).
+ * `admit` refuses a call by throwing; otherwise it answers how to settle the call once its usage is
+ * known (also for a call that failed or was cancelled, which settles with what it used): settling
+ * answers the usage to record, priced.
  */
 export interface CallGate {
-  admit(intent: CallIntent): Promise<(usage: ModelCallUsage) => void>;
+  admit(intent: CallIntent): Promise<(usage: ModelCallUsage) => ModelCallUsage>;
 }
 
 function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
@@ -54,6 +55,12 @@ export function modelErrorCode(err: unknown): string {
   if (status === 429) return 'model_rate_limited';
   if (status === 408 || (typeof name === 'string' && /timeout/i.test(name))) return 'model_timeout';
   return 'model_error';
+}
+
+/** What a failed call says, short enough to keep with its usage record. */
+function errorMessageOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.length > 500 ? `${message.slice(0, 499)}…` : message;
 }
 
 /** Aborts and set-up failures keep their identity; anything else is the model's failure. */
@@ -107,7 +114,7 @@ export class MeteredModel implements Model {
   }
 
   private done(
-    settle: ((usage: ModelCallUsage) => void) | undefined,
+    settle: ((usage: ModelCallUsage) => ModelCallUsage) | undefined,
     started: number,
     outcome: ModelCallUsage['outcome'],
     usage?: ReportedUsage,
@@ -122,10 +129,9 @@ export class MeteredModel implements Model {
       outputTokens: usage?.outputTokens ?? 0,
       latencyMs: Math.round(performance.now() - started),
       outcome,
-      ...(outcome === 'error' ? { errorCode: modelErrorCode(err) } : {}),
+      ...(outcome === 'error' ? { errorCode: modelErrorCode(err), errorMessage: errorMessageOf(err) } : {}),
     };
-    settle?.(call);
-    this.record(call);
+    this.record(settle ? settle(call) : call);
   }
 
   async getResponse(request: ModelRequest): Promise<ModelResponse> {

@@ -124,7 +124,11 @@ export function createQueuedLoop(deps: QueuedLoopDeps) {
       } else {
         const error =
           reason instanceof RunFailure
-            ? { code: reason.code, message: reason.message }
+            ? {
+                code: reason.code,
+                message: reason.message,
+                ...(reason.details === undefined ? {} : { details: reason.details }),
+              }
             : { code: 'internal_error', message: 'the run failed unexpectedly' };
         if (!(reason instanceof RunFailure)) log.error({ err: reason, runId }, 'run failed unexpectedly');
         await records.finish(claimed, { status: 'failed', error });

@@ -80,7 +80,7 @@ export interface PendingApproval {
 /** How a run ended. */
 export type RunEnding =
   | { status: 'succeeded'; output: string; agentId: string; usage: TurnUsage }
-  | { status: 'failed'; error: { code: string; message: string } }
+  | { status: 'failed'; error: { code: string; message: string; details?: unknown } }
   | { status: 'cancelled'; by?: string | undefined };
 
 /** Why a run (re)starts: its first attempt or a retry, a person's decision, or a dead worker's leftover. */

@@ -15,9 +15,11 @@ export class TransientError extends Error {
 export class RunFailure extends Error {
   override name = 'RunFailure';
   readonly code: string;
-  constructor(code: string, message: string) {
+  readonly details: unknown;
+  constructor(code: string, message: string, details?: unknown) {
     super(message);
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -114,7 +116,7 @@ export function createQueuedTurn(deps: TurnDeps) {
       return { kind: 'paused', state: result.state, approval: result.approval };
     }
     if (result.outcome === 'cancelled') throw new RunFailure('cancelled', 'the run was cancelled');
-    throw new RunFailure(error.code, error.message);
+    throw new RunFailure(error.code, error.message, error.details);
   };
 }
 

@@ -20,7 +20,7 @@ export const runSchema = z
     input: z.string(),
     metadata: z.record(z.string(), z.unknown()),
     output: z.string().nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).nullable(),
     usage: turnUsageSchema.nullable(),
     source: z.enum(['api', 'chat', 'openai']),
     attempts: z.number().int(),

@@ -15,7 +15,7 @@ export const runs = pgTable(
     input: text('input').notNull(),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     output: text('output'),
-    error: jsonb('error').$type<{ code: string; message: string }>(),
+    error: jsonb('error').$type<{ code: string; message: string; details?: unknown }>(),
     usage: jsonb('usage').$type<TurnUsage>(),
     /** The agents SDK's serialised RunState while waiting for approval. */
     pausedState: text('paused_state'),

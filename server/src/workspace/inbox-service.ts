@@ -50,9 +50,15 @@ export function createInboxService(deps: { db: Db; bus: Bus; resumeRun: ResumeRu
     await bus.publish({ topic: `org:${orgId}`, type, orgId, data: { inboxItemId: id } });
   }
 
-  async function decide(p: Principal, id: string, approved: boolean, reason: string | undefined) {
+  /** An item the reader may see: of their org, and meant for everyone or for a permission they hold. */
+  async function requireItem(p: Principal, id: string) {
     const item = await store.findInboxItem(db, p.orgId, id);
-    if (!item) throw InboxErrors.notFound(id);
+    if (!item || (item.audience !== null && !p.scopes.has(item.audience))) throw InboxErrors.notFound(id);
+    return item;
+  }
+
+  async function decide(p: Principal, id: string, approved: boolean, reason: string | undefined) {
+    const item = await requireItem(p, id);
     if (item.kind !== 'approval' || !item.runId) throw InboxErrors.notAnApproval(id);
     const runId = item.runId;
     const decided = await inTransaction(db, async (work) => {
@@ -95,6 +101,39 @@ export function createInboxService(deps: { db: Db; bus: Bus; resumeRun: ResumeRu
       return item.id;
     },
 
+    /**
+     * Opens a notice (a budget alert, a failed payment) in the caller's unit of work, or on its own;
+     * `audience` is the permission a reader needs to see it. Published once it has committed.
+     */
+    async openNotice(
+      notice: {
+        orgId: string;
+        title: string;
+        body: string;
+        audience?: string | undefined;
+        payload?: Record<string, unknown> | undefined;
+      },
+      outer?: Work,
+    ) {
+      return inTransaction(
+        db,
+        async (work) => {
+          const item = await store.insertInboxItem(work.tx, {
+            id: newId('inb'),
+            orgId: notice.orgId,
+            kind: 'notice',
+            title: notice.title,
+            body: notice.body,
+            audience: notice.audience ?? null,
+            payload: notice.payload ?? {},
+          });
+          work.afterCommit(() => changed(notice.orgId, item.id, 'inbox.created'));
+          return item.id;
+        },
+        outer,
+      );
+    },
+
     async list(
       p: Principal,
       q: {
@@ -105,31 +144,31 @@ export function createInboxService(deps: { db: Db; bus: Bus; resumeRun: ResumeRu
         cursor?: string | undefined;
       },
     ) {
-      const rows = await store.listInboxItems(db, p.orgId, q, {
-        limit: q.limit + 1,
-        before: decodeCursor(q.cursor),
-      });
+      const rows = await store.listInboxItems(
+        db,
+        p.orgId,
+        { ...q, scopes: p.scopes },
+        { limit: q.limit + 1, before: decodeCursor(q.cursor) },
+      );
       const page = toPage(rows, q.limit);
       return {
         items: page.items.map(presentInboxItem),
         nextCursor: page.nextCursor,
-        unread: await store.countUnread(db, p.orgId),
+        unread: await store.countUnread(db, p.orgId, p.scopes),
       };
     },
     async get(p: Principal, id: string) {
-      const item = await store.findInboxItem(db, p.orgId, id);
-      if (!item) throw InboxErrors.notFound(id);
-      return presentInboxItem(item);
+      return presentInboxItem(await requireItem(p, id));
     },
     async markRead(p: Principal, id: string, read: boolean) {
+      await requireItem(p, id);
       const item = await store.updateInboxItem(db, p.orgId, id, { readAt: read ? new Date() : null });
       if (!item) throw InboxErrors.notFound(id);
       await changed(p.orgId, id, 'inbox.read');
       return presentInboxItem(item);
     },
     async close(p: Principal, id: string) {
-      const item = await store.findInboxItem(db, p.orgId, id);
-      if (!item) throw InboxErrors.notFound(id);
+      const item = await requireItem(p, id);
       if (item.kind === 'approval' && item.status === 'open') throw InboxErrors.approvalPending(id);
       const closed = await store.updateInboxItem(db, p.orgId, id, {
         status: 'closed',

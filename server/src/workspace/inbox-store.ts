@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Tx } from '../platform/db/index.ts';
 import { inboxItems } from './tables.ts';
 
@@ -24,10 +24,12 @@ export async function listInboxItems(
     status?: 'open' | 'closed' | undefined;
     kind?: 'approval' | 'notice' | undefined;
     unread?: boolean | undefined;
+    /** The reader's permissions: items meant for a permission they lack are left out. */
+    scopes: ReadonlySet<string>;
   },
   page: { limit: number; before?: string | undefined },
 ): Promise<InboxItemRecord[]> {
-  const where = [eq(inboxItems.orgId, orgId)];
+  const where = [eq(inboxItems.orgId, orgId), forReader(filter.scopes)];
   if (filter.status) where.push(eq(inboxItems.status, filter.status));
   if (filter.kind) where.push(eq(inboxItems.kind, filter.kind));
   if (filter.unread) where.push(isNull(inboxItems.readAt));
@@ -57,11 +59,23 @@ export async function updateInboxItem(
   return row;
 }
 
-export async function countUnread(tx: Tx, orgId: string): Promise<number> {
+/** Items a reader with these permissions may see: those for everyone, and those for a permission they hold. */
+function forReader(scopes: ReadonlySet<string>) {
+  return or(isNull(inboxItems.audience), inArray(inboxItems.audience, [...scopes, '']))!;
+}
+
+export async function countUnread(tx: Tx, orgId: string, scopes?: ReadonlySet<string>): Promise<number> {
   const [row] = await tx
     .select({ n: count() })
     .from(inboxItems)
-    .where(and(eq(inboxItems.orgId, orgId), eq(inboxItems.status, 'open'), isNull(inboxItems.readAt)));
+    .where(
+      and(
+        eq(inboxItems.orgId, orgId),
+        eq(inboxItems.status, 'open'),
+        isNull(inboxItems.readAt),
+        scopes ? forReader(scopes) : isNull(inboxItems.audience),
+      ),
+    );
   return row?.n ?? 0;
 }
 

@@ -11,6 +11,8 @@ export const inboxItems = pgTable(
     title: text('title').notNull(),
     body: text('body').notNull().default(''),
     runId: text('run_id'),
+    /** The permission a reader needs to see the item (budget alerts: budgets:write); null: anyone. */
+    audience: text('audience'),
     /** For approvals: the tool call waiting (name, arguments, call id). */
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
     status: text('status').$type<'open' | 'closed'>().notNull().default('open'),

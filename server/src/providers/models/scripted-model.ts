@@ -130,15 +130,19 @@ export class ScriptedModel implements Model {
     const { steps, next, summary } = planFromInput(request.input);
     yield { type: 'response_started' };
 
-    // Reply segments go out one word per delta; segments are joined by new lines.
+    // Reply segments go out one word per delta; segments are joined by new lines. Like a real model,
+    // it stops at the request's max tokens (a word is a token here).
     const parts: string[] = [];
     let pending: string[] = [];
     let emitted = 0;
+    let room = request.modelSettings.maxTokens ?? Number.POSITIVE_INFINITY;
     const add = (segment: string | undefined) => {
       const trimmed = segment?.trim();
-      if (!trimmed) return;
-      pending.push(...wordDeltas(parts.length ? `\n${trimmed}` : trimmed));
-      parts.push(trimmed);
+      if (!trimmed || room <= 0) return;
+      const deltas = wordDeltas(parts.length ? `\n${trimmed}` : trimmed).slice(0, room);
+      room -= deltas.length;
+      pending.push(...deltas);
+      parts.push(deltas.join('').trim());
     };
     async function* flush(): AsyncGenerator<StreamEvent> {
       const words = pending;
@@ -189,7 +193,10 @@ export class ScriptedModel implements Model {
       });
     }
     const inputTokens = countWords(request);
-    const outputTokens = wordDeltas(text).length + (call ? 1 : 0);
+    const outputTokens = Math.min(
+      wordDeltas(text).length + (call ? 1 : 0),
+      request.modelSettings.maxTokens ?? Number.POSITIVE_INFINITY,
+    );
     yield {
       type: 'response_done',
       response: {
