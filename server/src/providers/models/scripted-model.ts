@@ -135,7 +135,7 @@ export class ScriptedModel implements Model {
     const parts: string[] = [];
     let pending: string[] = [];
     let emitted = 0;
-    let room = request.modelSettings.maxTokens ?? Number.POSITIVE_INFINITY;
+    let room = request.modelSettings?.maxTokens ?? Number.POSITIVE_INFINITY;
     const add = (segment: string | undefined) => {
       const trimmed = segment?.trim();
       if (!trimmed || room <= 0) return;
@@ -195,7 +195,7 @@ export class ScriptedModel implements Model {
     const inputTokens = countWords(request);
     const outputTokens = Math.min(
       wordDeltas(text).length + (call ? 1 : 0),
-      request.modelSettings.maxTokens ?? Number.POSITIVE_INFINITY,
+      request.modelSettings?.maxTokens ?? Number.POSITIVE_INFINITY,
     );
     yield {
       type: 'response_done',
