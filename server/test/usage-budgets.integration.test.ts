@@ -240,6 +240,22 @@ describe('budgets', () => {
     now = new Date('2026-06-10T12:00:00Z');
   });
 
+  it('starts a budget made mid-period with what the period already spent, in its scope', async () => {
+    const { owner, api, agent } = await pricedOrg('mid-period');
+    const idle = await makeAgent(server, owner, {});
+    expect((await chat(api, agent.id, '/tokens 10')).response.status).toBe(200);
+    const budget = async (body: { scope: 'org' | 'agent'; scopeId?: string; limitUsd: number }) =>
+      (await api.POST('/api/v1/usage/budgets', { body: { period: 'day', hard: true, alertAt: [], ...body } }))
+        .data;
+    expect(await budget({ scope: 'org', limitUsd: 0.015 })).toMatchObject({ spentUsd: 0.01 });
+    expect(await budget({ scope: 'agent', scopeId: agent.id, limitUsd: 1 })).toMatchObject({
+      spentUsd: 0.01,
+    });
+    expect(await budget({ scope: 'agent', scopeId: idle.id, limitUsd: 1 })).toMatchObject({ spentUsd: 0 });
+    // The spent cent leaves the org no room for another ten-word reply.
+    expect((await chat(api, agent.id, '/tokens 10')).response.status).toBe(402);
+  });
+
   it('sends each alert once per period, to the admins’ inbox, and a soft budget never refuses', async () => {
     const { owner, api, agent } = await pricedOrg('alerts');
     const viewer = await addMember(server, owner, 'viewer');

@@ -68,6 +68,16 @@ export async function deleteBudget(tx: Tx, orgId: string, id: string): Promise<b
   return rows.length > 0;
 }
 
+/** Starts a budget's window with what its period already spent. */
+export async function seedWindow(
+  tx: Tx,
+  budgetId: string,
+  periodStart: Date,
+  spentNanos: number,
+): Promise<void> {
+  await tx.insert(budgetWindows).values({ budgetId, periodStart, spentNanos }).onConflictDoNothing();
+}
+
 /** Spending and reservations of these budget windows. */
 export async function findWindows(
   tx: Tx,

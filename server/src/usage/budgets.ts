@@ -1,12 +1,14 @@
 import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import type { Db } from '../platform/db/index.ts';
+import { inTransaction } from '../platform/db/work.ts';
 import { newId } from '../platform/ids.ts';
 import { createOrgCache } from '../platform/org-cache.ts';
 import * as store from './budget-store.ts';
 import { UsageErrors } from './errors.ts';
 import { periodOf } from './periods.ts';
 import { nanosOf, usdOf } from './prices.ts';
+import * as usageStore from './store.ts';
 import type { BudgetPeriod, BudgetScope } from './tables.ts';
 
 export type BudgetRecord = store.BudgetRecord;
@@ -109,18 +111,26 @@ export function createBudgets(deps: { db: Db; bus: Bus; scopeExists: ScopeCheck;
 
     async create(p: Principal, input: BudgetInput) {
       await checkScope(p.orgId, input);
+      // What the period has already spent counts: a daily budget made at noon sees the morning's calls.
+      const scopeId = input.scope === 'org' ? null : (input.scopeId ?? null);
+      const period = periodOf(input.period, deps.clock());
+      const spent = await usageStore.costSince(db, p.orgId, { scope: input.scope, scopeId }, period.start);
       const row = await cache.changing(
         p.orgId,
-        store.insertBudget(db, {
-          id: newId('bud'),
-          orgId: p.orgId,
-          scope: input.scope,
-          scopeId: input.scope === 'org' ? null : (input.scopeId ?? null),
-          limitNanos: nanosOf(input.limitUsd),
-          period: input.period,
-          hard: input.hard,
-          alertAt: fractions(input.alertAt),
-          createdBy: p.id,
+        inTransaction(db, async ({ tx }) => {
+          const created = await store.insertBudget(tx, {
+            id: newId('bud'),
+            orgId: p.orgId,
+            scope: input.scope,
+            scopeId,
+            limitNanos: nanosOf(input.limitUsd),
+            period: input.period,
+            hard: input.hard,
+            alertAt: fractions(input.alertAt),
+            createdBy: p.id,
+          });
+          if (spent > 0) await store.seedWindow(tx, created.id, period.start, spent);
+          return created;
         }),
       );
       return (await present([row]))[0]!;

@@ -162,6 +162,27 @@ export async function summarise(
   };
 }
 
+/**
+ * What calls cost from `from` on, for one budget's scope: the org, an agent, or a user's or API key's
+ * calls (a new budget starts with what its period already spent).
+ */
+export async function costSince(
+  tx: Tx,
+  orgId: string,
+  scope: { scope: 'org' | 'agent' | 'user' | 'apiKey'; scopeId: string | null },
+  from: Date,
+): Promise<number> {
+  const where = [eq(usageRollups.orgId, orgId), gte(usageRollups.hour, from)];
+  if (scope.scope === 'agent' && scope.scopeId) where.push(eq(usageRollups.agentId, scope.scopeId));
+  if ((scope.scope === 'user' || scope.scope === 'apiKey') && scope.scopeId)
+    where.push(eq(usageRollups.createdBy, scope.scopeId));
+  const [row] = await tx
+    .select({ cost: sums.costNanos })
+    .from(usageRollups)
+    .where(and(...where));
+  return Number(row?.cost ?? 0);
+}
+
 /** Sums per hour or day (UTC) over `range`; buckets without calls are left out (the service fills them). */
 export async function timeline(
   tx: Tx,

@@ -30,6 +30,7 @@ const RunDetailPage = lazy(() =>
   import('../pages/RunDetailPage.tsx').then((m) => ({ default: m.RunDetailPage })),
 );
 const RunsPage = lazy(() => import('../pages/RunsPage.tsx').then((m) => ({ default: m.RunsPage })));
+const UsagePage = lazy(() => import('../pages/UsagePage.tsx').then((m) => ({ default: m.UsagePage })));
 
 /** Signed-out visitors go to sign-in and come back where they were headed. */
 function RequireSession({ children }: { children: React.ReactNode }) {
@@ -115,6 +116,14 @@ export function App() {
           element={
             <Allowed needs="runs:read">
               <RunDetailPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="usage"
+          element={
+            <Allowed needs="usage:read">
+              <UsagePage />
             </Allowed>
           }
         />

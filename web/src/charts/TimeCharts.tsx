@@ -96,7 +96,15 @@ function TimeChart({
   const x = (at: number) => time(at);
   const { scale: y, ticks } = valueScale(max, [BOTTOM, M.top], chart.integer ?? false);
   const read = (v: number | null) => (v === null ? 'none' : format(v));
-  const timeTicks = clockTicks(from, to, axis.everyMinutes).map((at) => new Date(at));
+  const labelShift = (at: number) => {
+    const half = axis.tick(at).length * HALF_CHAR;
+    // A label that would run past either end is moved in, so it stays inside the chart.
+    return { half, dx: Math.min(0, WIDTH - half - 2 - x(at)) + Math.max(0, half + 2 - x(at)) };
+  };
+  const timeTicks = spacedTicks(clockTicks(from, to, axis.everyMinutes), (at) => {
+    const { half, dx } = labelShift(at);
+    return [x(at) + dx - half, x(at) + dx + half];
+  }).map((at) => new Date(at));
   return (
     <ChartFigure chart={chart} description={description} size={[WIDTH, HEIGHT]}>
       <GridRows
@@ -122,13 +130,7 @@ function TimeChart({
           tickClassName="chart-time-mark"
           tickLineProps={{ className: 'chart-gridline' }}
           tickComponent={TickText}
-          tickLabelProps={(d) => {
-            const at = new Date(d as Date).getTime();
-            const half = axis.tick(at).length * HALF_CHAR;
-            // A label that would run past either end is moved in, so it stays inside the chart.
-            const dx = Math.min(0, WIDTH - half - 2 - x(at)) + Math.max(0, half + 2 - x(at));
-            return { dx };
-          }}
+          tickLabelProps={(d) => ({ dx: labelShift(new Date(d as Date).getTime()).dx })}
         />
       </g>
       <AxisLabel from={M.left} to={WIDTH - M.right} y={HEIGHT - 4}>
@@ -268,4 +270,17 @@ export function LineOverTimeChart(chart: TimeChartProps) {
       }}
     />
   );
+}
+
+/** Ticks whose labels would touch the one before are left out (an edge label moved in can crowd its neighbour). */
+function spacedTicks(ticks: number[], extent: (at: number) => [number, number]): number[] {
+  const kept: number[] = [];
+  let end = Number.NEGATIVE_INFINITY;
+  for (const at of ticks) {
+    const [left, right] = extent(at);
+    if (left < end + 6) continue;
+    kept.push(at);
+    end = right;
+  }
+  return kept;
 }

@@ -1,6 +1,7 @@
 import type { components } from '@switchboard/client';
 import { lazy, Suspense } from 'react';
 import { useSearchParams } from 'react-router';
+import { Segmented } from '../components/Segmented.tsx';
 import { Empty, Loading, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
 import { longName, type MetricWindow, orDash, WINDOWS } from '../control-room/metrics.ts';
 import {
@@ -55,22 +56,7 @@ function useMetricWindow(): [MetricWindow, (w: MetricWindow) => void] {
 }
 
 function WindowSwitch({ value, onChange }: { value: MetricWindow; onChange: (w: MetricWindow) => void }) {
-  return (
-    <div className="segmented" role="tablist" aria-label="Time window">
-      {WINDOWS.map((w) => (
-        <button
-          key={w.value}
-          type="button"
-          role="tab"
-          aria-selected={value === w.value}
-          className={`seg ${value === w.value ? 'active' : ''}`}
-          onClick={() => onChange(w.value)}
-        >
-          {w.label}
-        </button>
-      ))}
-    </div>
-  );
+  return <Segmented label="Time window" options={WINDOWS} value={value} onChange={onChange} />;
 }
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`);

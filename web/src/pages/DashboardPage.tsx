@@ -15,7 +15,9 @@ import { useAgentName } from '../queries/agents.ts';
 import { pagedItems } from '../queries/paging.ts';
 import { useRecentRuns, useRunsLive } from '../queries/runs.ts';
 import { useRefreshUpdates, useUpdates } from '../queries/updates.ts';
+import { useBudgets, useMonthUsage, useUsageLive } from '../queries/usage.ts';
 import { useChannel, useConnectionState, useDashboardStats } from '../realtime/RealtimeContext.tsx';
+import { usd } from '../usage/format.ts';
 
 interface Figure {
   key: string;
@@ -291,12 +293,53 @@ function RecentUpdates() {
   );
 }
 
+/** This month's spending on model calls, against the org's monthly budget when it has one. Live. */
+function MonthSpend() {
+  const month = useMonthUsage();
+  const budgets = useBudgets();
+  useUsageLive();
+  const budget = budgets.data?.find((b) => b.scope === 'org' && b.period === 'month');
+  if (!month.data) return null;
+  const spent = month.data.costUsd;
+  return (
+    <section aria-labelledby="spend-heading" className="card month-spend">
+      <div className="section-head">
+        <h2 id="spend-heading">Spent this month</h2>
+        <Link to="/usage" className="small-inline">
+          Usage
+        </Link>
+      </div>
+      <p className="stat-value" data-testid="month-spend">
+        {usd(spent)}
+        {budget ? <span className="muted"> of {usd(budget.limitUsd)}</span> : null}
+      </p>
+      {budget ? (
+        <div
+          className="budget-track"
+          role="img"
+          aria-label={`${usd(spent)} of ${usd(budget.limitUsd)} spent`}
+        >
+          <span
+            className={`budget-fill tone-${spent >= budget.limitUsd ? 'bad' : 'ok'}`}
+            style={{ width: `${Math.min(100, (spent / budget.limitUsd) * 100)}%` }}
+          />
+        </div>
+      ) : (
+        <p className="muted">
+          {month.data.calls.toLocaleString()} model calls. No monthly budget limits the organisation.
+        </p>
+      )}
+    </section>
+  );
+}
+
 export function DashboardPage() {
   const { session, can } = useSession();
   return (
     <div className="page-body">
       <PageHeader title={`Welcome, ${session?.user.name ?? ''}`} />
       <LiveStats />
+      {can('usage:read') ? <MonthSpend /> : null}
       <div className="dashboard-panels">
         {can('runs:read') ? <RecentRuns canChat={can('chat:write')} /> : null}
         {can('tasks:read') ? <RecentUpdates /> : null}

@@ -51,6 +51,15 @@ export const keys = {
   apiKeys: ['api-keys'] as const,
   audit: (filters: object) => ['audit', filters] as const,
   updates: ['updates'] as const,
+  usage: {
+    all: ['usage'] as const,
+    summary: (q: object) => ['usage', 'summary', q] as const,
+    timeline: (q: object) => ['usage', 'timeline', q] as const,
+    errors: (q: object) => ['usage', 'errors', q] as const,
+    month: ['usage', 'month'] as const,
+    budgets: ['usage', 'budgets'] as const,
+    prices: ['usage', 'prices'] as const,
+  },
   admin: {
     statistics: ['admin', 'statistics'] as const,
     systemHealth: ['admin', 'system-health'] as const,
