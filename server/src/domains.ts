@@ -6,6 +6,7 @@ import { createChatModule } from './chat/module.ts';
 import { registerConversationChannel } from './conversations/realtime.ts';
 import { createConversationService } from './conversations/service.ts';
 import { createExecution } from './execution/module.ts';
+import { createFilesModule } from './files/module.ts';
 import { createIdentity } from './identity/module.ts';
 import type { AppContext } from './platform/context.ts';
 import { createProvidersModule } from './providers/module.ts';
@@ -49,6 +50,15 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
   const agentService = agents;
   const usage = createUsageService({ db, agents: agentService });
   const conversations = createConversationService({ db, agents: agentService, bus });
+  const files = createFilesModule({
+    db,
+    bus,
+    tools: tools.registry,
+    maxBytes: config.files.maxBytes,
+    memberOf: (orgId, userId) => identity.directory.memberOf(orgId, userId),
+    names: (orgId, type, ids) =>
+      type === 'agent' ? agentService.namesOf(orgId, ids) : identity.directory.namesOf(orgId, type, ids),
+  });
 
   let workspace: ReturnType<typeof createWorkspaceModule> | undefined;
   const runs = createRunsModule(ctx, log, {
@@ -102,6 +112,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
     agents: agentService,
     usage,
     conversations,
+    files,
     runs,
     workspace,
     execution,
@@ -115,6 +126,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger) {
       await execution.stop();
       await runs.stop();
       await tools.close();
+      files.close();
     },
   };
 }
@@ -128,6 +140,7 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger) {
   const realtime = createRealtime(ctx, identity.authenticate, log);
   registerRunsRealtime(realtime, runs.service);
   registerConversationChannel(realtime.channels, ctx.database.db);
+  core.files.registerRealtime(realtime.channels);
   workspace.registerStats(realtime.stats);
   handleIntents(realtime.channels, chat.intents);
 

@@ -12,8 +12,18 @@ const person: Viewer = {
   fallback: 'write',
   ceiling: 'write',
 };
-const viewerRole: Viewer = { all: false, subjects: [member('m2'), role('r_viewer')], fallback: 'read', ceiling: 'read' };
-const admin: Viewer = { all: true, subjects: [member('m0'), role('r_admin')], fallback: 'write', ceiling: 'write' };
+const viewerRole: Viewer = {
+  all: false,
+  subjects: [member('m2'), role('r_viewer')],
+  fallback: 'read',
+  ceiling: 'read',
+};
+const admin: Viewer = {
+  all: true,
+  subjects: [member('m0'), role('r_admin')],
+  fallback: 'write',
+  ceiling: 'write',
+};
 const bot: Viewer = { all: false, subjects: [agent('agt_1')], fallback: 'none', ceiling: 'write' };
 const key: Viewer = { all: false, subjects: [], fallback: 'read', ceiling: 'read' };
 

@@ -8,6 +8,14 @@ export const FileErrors = {
   versionNotFound: (path: string, version: number) => Errors.notFound(`version ${version} of`, path),
   forbidden: (path: string, what = 'change') =>
     new AppError(403, 'forbidden', `you may not ${what} ${path}; ask an owner or admin for write access`),
+  rootFixed: (what: string) =>
+    new AppError(400, 'invalid_path', `invalid path: the root folder cannot be ${what}`),
+  holdsProtected: (path: string, what: string) =>
+    new AppError(
+      403,
+      'forbidden',
+      `you may not ${what} ${path}: it holds entries you may not change; ask an owner or admin`,
+    ),
   notAFile: (path: string) =>
     new AppError(409, 'not_a_file', `${path} is a folder; list it with GET /files/tree`),
   notAFolder: (path: string) =>
@@ -31,9 +39,14 @@ export const FileErrors = {
       { etag },
     ),
   alreadyThere: (path: string, etag: string) =>
-    new AppError(412, 'version_conflict', `${path} already exists and If-None-Match: * asked for a new file`, {
-      etag,
-    }),
+    new AppError(
+      412,
+      'version_conflict',
+      `${path} already exists and If-None-Match: * asked for a new file`,
+      {
+        etag,
+      },
+    ),
   tooLarge: (maxBytes: number) =>
     new AppError(
       413,

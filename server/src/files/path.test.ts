@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../platform/errors.ts';
-import {
-  ancestorsOf,
-  depthOf,
-  isUnder,
-  MAX_DEPTH,
-  nameOf,
-  normalisePath,
-  parentOf,
-  rebase,
-} from './path.ts';
+import { ancestorsOf, depthOf, isUnder, MAX_DEPTH, nameOf, normalisePath, parentOf, rebase } from './path.ts';
 
 function refusal(raw: string): string {
   try {
