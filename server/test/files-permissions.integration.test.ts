@@ -353,7 +353,9 @@ describe('setting rules', () => {
 
 describe('agents through a chat turn', () => {
   async function turn(agentId: string, message: string) {
-    const res = await api.POST('/api/v1/chat', { body: { agentId, message, includeEvents: true, detach: false } });
+    const res = await api.POST('/api/v1/chat', {
+      body: { agentId, message, includeEvents: true, detach: false },
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     const result = res.data!.events!.find((e) => e.type === 'tool.result');
     return result as { output: string; isError: boolean };
