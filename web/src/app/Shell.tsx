@@ -91,6 +91,7 @@ export function Shell() {
     { to: '/chat', label: 'Chat', needs: ['chat:write', 'conversations:read', 'agents:read'] },
     { to: '/agents', label: 'Agents', needs: ['agents:read'] },
     { to: '/runs', label: 'Runs', needs: ['runs:read'] },
+    { to: '/files', label: 'Files', needs: ['files:read'] },
     {
       to: '/inbox',
       label: 'Inbox',
