@@ -225,6 +225,7 @@ describe('the console journey', () => {
       'Dashboard',
       'Agents',
       'Runs',
+      'Files',
       'Inbox',
       'Members',
       'Roles',
