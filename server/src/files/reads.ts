@@ -3,7 +3,7 @@ import { Errors } from '../platform/errors.ts';
 import { atLeast } from './access.ts';
 import type { Caller } from './callers.ts';
 import { FileErrors } from './errors.ts';
-import { depthOf, normalisePath, parentOf, ROOT } from './path.ts';
+import { depthOf, nameOf, normalisePath, parentOf, ROOT } from './path.ts';
 import { presentMetadata, presentVersion, rootMetadata, shownAccess } from './present.ts';
 import type { TreeEntry } from './schema.ts';
 import * as store from './store.ts';
@@ -89,7 +89,7 @@ export function createReads(db: Db) {
       const rows = await store.listUnder(db, c.orgId, { path, depth: depthOf(path) }, depth, MAX_LISTED + 1);
       return {
         path,
-        name: path === ROOT ? '' : path.slice(path.lastIndexOf('/') + 1),
+        name: nameOf(path),
         type: 'folder' as const,
         access: shownAccess(c.at(path)),
         children: nest(c, path, rows.slice(0, MAX_LISTED), depth),
