@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
+import ts from 'typescript';
 import { buildApp } from '../server/src/app.ts';
 import { loadConfig } from '../server/src/platform/config.ts';
 import { createContext } from '../server/src/platform/context.ts';
@@ -44,7 +45,15 @@ export async function generateOpenApi(): Promise<OpenAPI3> {
 
 /** Renders the client's TypeScript types for a document. */
 export async function generateSchemaTypes(document: OpenAPI3): Promise<string> {
-  const ast = await openapiTS(document, { silent: true, alphabetize: true });
+  const ast = await openapiTS(document, {
+    silent: true,
+    alphabetize: true,
+    // Raw bytes (file content) are a Blob in the client, as fetch sends and reads them.
+    transform: (schema) =>
+      schema.type === 'string' && schema.format === 'binary'
+        ? ts.factory.createTypeReferenceNode(ts.factory.createIdentifier('Blob'))
+        : undefined,
+  });
   return HEADER + astToString(ast);
 }
 

@@ -452,6 +452,188 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file's bytes, with its content type and ETag; 304 when If-None-Match names that ETag */
+        get: operations["getFileContent"];
+        /**
+         * Create (201) or replace (200) a file with the raw body, making its folders
+         * @description Any content type; the body is kept byte for byte with the `Content-Type` sent (or, without one, the type its name suggests). `If-Match` refuses with 412 when the file changed since; `If-None-Match: *` creates only. Larger than FILES_MAX_BYTES: 413 file_too_large.
+         */
+        put: operations["putFileContent"];
+        post?: never;
+        /** Delete a file, or a folder (with ?recursive=true when it holds anything) and its rules */
+        delete: operations["deleteFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a folder and any missing above it: 201, or 200 when it was there already */
+        post: operations["createFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a file or folder is, who made and changed it, and what you may do with it */
+        get: operations["getFileMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move or rename a file, or a folder with everything in it and its rules */
+        post: operations["moveFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rules set at a path and those it inherits from the folders above */
+        get: operations["getFilePermissions"];
+        /**
+         * Replace the rules set at a path (you need write there)
+         * @description A rule gives a role, a member or an agent `none`, `read` or `write` at the path and under it, until a deeper rule says otherwise. Owners and admins always write; an agent has only what rules naming it give; a rule cannot lift anyone past the scopes of their role.
+         */
+        put: operations["putFilePermissions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Files and folders whose name holds q, by path, among those you may read
+         * @description A page may hold fewer items than `limit` (even none) and still have a next cursor.
+         */
+        get: operations["searchFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A folder and what is in it, as deep as asked, holding only what you may read */
+        get: operations["getFileTree"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Earlier versions of a file, newest first (the latest 50 are kept) */
+        get: operations["listFileVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/versions/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bytes of an earlier version of a file */
+        get: operations["getFileVersionContent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/versions/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make an earlier version current again, as a new version; the current one is kept */
+        post: operations["restoreFileVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inbox": {
         parameters: {
             query?: never;
@@ -1471,7 +1653,7 @@ export interface components {
             actor: {
                 id: string | null;
                 /** @enum {string} */
-                type: "user" | "api_key" | "system" | "anonymous";
+                type: "user" | "api_key" | "agent" | "system" | "anonymous";
             };
             at: string;
             details: {
@@ -1493,7 +1675,7 @@ export interface components {
             actor: {
                 id: string | null;
                 /** @enum {string} */
-                type: "user" | "api_key" | "system" | "anonymous";
+                type: "user" | "api_key" | "agent" | "system" | "anonymous";
             };
             at: string;
             details: {
@@ -2048,6 +2230,20 @@ export interface components {
             /** @description The secret; shown this once only */
             key: string;
         };
+        CreateFolderRequest: {
+            /**
+             * @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path
+             * @example /docs/plan.md
+             */
+            path: string;
+        };
+        CreateFolderRequestInput: {
+            /**
+             * @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path
+             * @example /docs/plan.md
+             */
+            path: string;
+        };
         CreateMcpServerRequest: {
             args?: string[];
             /** @description The program to start; the operator lists the allowed ones in MCP_STDIO_COMMANDS */
@@ -2423,6 +2619,232 @@ export interface components {
             throughputPerMinute: number;
             /** @enum {string} */
             window: "1h" | "24h" | "7d";
+        };
+        /** @description Who wrote: a person, an API key, or an agent through its tools */
+        FileActor: {
+            id: string;
+            /** @enum {string} */
+            type: "user" | "api_key" | "agent";
+        };
+        /** @description Who wrote: a person, an API key, or an agent through its tools */
+        FileActorInput: {
+            id: string;
+            /** @enum {string} */
+            type: "user" | "api_key" | "agent";
+        };
+        FileMetadata: {
+            /**
+             * @description What you may do here: read, or read and write
+             * @enum {string}
+             */
+            access: "read" | "write";
+            contentType: string | null;
+            createdAt: string | null;
+            createdBy: components["schemas"]["FileActor"] | null;
+            /** @description The content ETag (quoted), for If-Match; null for folders */
+            etag: string | null;
+            name: string;
+            path: string;
+            /** @description Bytes; 0 for folders */
+            size: number;
+            /** @enum {string} */
+            type: "file" | "folder";
+            updatedAt: string | null;
+            updatedBy: components["schemas"]["FileActor"] | null;
+            /** @description Counts writes from 1; null for folders */
+            version: number | null;
+        };
+        FileMetadataInput: {
+            /**
+             * @description What you may do here: read, or read and write
+             * @enum {string}
+             */
+            access: "read" | "write";
+            contentType: string | null;
+            createdAt: string | null;
+            createdBy: components["schemas"]["FileActorInput"] | null;
+            /** @description The content ETag (quoted), for If-Match; null for folders */
+            etag: string | null;
+            name: string;
+            path: string;
+            /** @description Bytes; 0 for folders */
+            size: number;
+            /** @enum {string} */
+            type: "file" | "folder";
+            updatedAt: string | null;
+            updatedBy: components["schemas"]["FileActorInput"] | null;
+            /** @description Counts writes from 1; null for folders */
+            version: number | null;
+        };
+        FilePermissions: {
+            /**
+             * @description What you may do here now (none after you took your own access away)
+             * @enum {string}
+             */
+            access: "none" | "read" | "write";
+            /** @description Rules of the folders above, nearest first; a rule here for the same subject wins */
+            inherited: {
+                /** @enum {string} */
+                access: "none" | "read" | "write";
+                path: string;
+                subject: {
+                    id: string;
+                    /** @description Its current name; null once it no longer exists */
+                    name: string | null;
+                    /** @enum {string} */
+                    type: "role" | "member" | "agent";
+                };
+            }[];
+            path: string;
+            /** @description The rules set at this path */
+            rules: components["schemas"]["FileRule"][];
+        };
+        FilePermissionsInput: {
+            /**
+             * @description What you may do here now (none after you took your own access away)
+             * @enum {string}
+             */
+            access: "none" | "read" | "write";
+            /** @description Rules of the folders above, nearest first; a rule here for the same subject wins */
+            inherited: {
+                /** @enum {string} */
+                access: "none" | "read" | "write";
+                path: string;
+                subject: {
+                    id: string;
+                    /** @description Its current name; null once it no longer exists */
+                    name: string | null;
+                    /** @enum {string} */
+                    type: "role" | "member" | "agent";
+                };
+            }[];
+            path: string;
+            /** @description The rules set at this path */
+            rules: components["schemas"]["FileRuleInput"][];
+        };
+        FileRule: {
+            /** @enum {string} */
+            access: "none" | "read" | "write";
+            subject: {
+                id: string;
+                /** @description Its current name; null once it no longer exists */
+                name: string | null;
+                /** @enum {string} */
+                type: "role" | "member" | "agent";
+            };
+        };
+        FileRuleInput: {
+            /** @enum {string} */
+            access: "none" | "read" | "write";
+            subject: {
+                id: string;
+                /** @description Its current name; null once it no longer exists */
+                name: string | null;
+                /** @enum {string} */
+                type: "role" | "member" | "agent";
+            };
+        };
+        FileSearchHit: {
+            /**
+             * @description What you may do here: read, or read and write
+             * @enum {string}
+             */
+            access: "read" | "write";
+            name: string;
+            path: string;
+            size: number;
+            /** @enum {string} */
+            type: "file" | "folder";
+            updatedAt: string;
+        };
+        FileSearchHitInput: {
+            /**
+             * @description What you may do here: read, or read and write
+             * @enum {string}
+             */
+            access: "read" | "write";
+            name: string;
+            path: string;
+            size: number;
+            /** @enum {string} */
+            type: "file" | "folder";
+            updatedAt: string;
+        };
+        FileTree: {
+            /**
+             * @description What you may do here: read, or read and write
+             * @enum {string}
+             */
+            access: "read" | "write";
+            children: components["schemas"]["FileTreeEntry"][];
+            name: string;
+            path: string;
+            /** @description True when the folder holds more than one listing shows; ask for less depth */
+            truncated: boolean;
+            /** @constant */
+            type: "folder";
+        };
+        FileTreeEntry: {
+            /**
+             * @description What you may do here: read, or read and write
+             * @enum {string}
+             */
+            access: "read" | "write";
+            /** @description For folders within the depth asked for */
+            children?: components["schemas"]["FileTreeEntry"][];
+            name: string;
+            path: string;
+            /** @description Bytes; files only */
+            size?: number;
+            /** @enum {string} */
+            type: "file" | "folder";
+            updatedAt: string;
+        };
+        FileTreeEntryInput: {
+            /**
+             * @description What you may do here: read, or read and write
+             * @enum {string}
+             */
+            access: "read" | "write";
+            /** @description For folders within the depth asked for */
+            children?: components["schemas"]["FileTreeEntryInput"][];
+            name: string;
+            path: string;
+            /** @description Bytes; files only */
+            size?: number;
+            /** @enum {string} */
+            type: "file" | "folder";
+            updatedAt: string;
+        };
+        FileTreeInput: {
+            /**
+             * @description What you may do here: read, or read and write
+             * @enum {string}
+             */
+            access: "read" | "write";
+            children: components["schemas"]["FileTreeEntryInput"][];
+            name: string;
+            path: string;
+            /** @description True when the folder holds more than one listing shows; ask for less depth */
+            truncated: boolean;
+            /** @constant */
+            type: "folder";
+        };
+        FileVersion: {
+            contentType: string;
+            etag: string;
+            size: number;
+            version: number;
+            writtenAt: string;
+            writtenBy: components["schemas"]["FileActor"];
+        };
+        FileVersionInput: {
+            contentType: string;
+            etag: string;
+            size: number;
+            version: number;
+            writtenAt: string;
+            writtenBy: components["schemas"]["FileActorInput"];
         };
         HttpAllowlist: {
             hosts: string[];
@@ -2846,6 +3268,30 @@ export interface components {
                 to: string | null;
             };
         };
+        MoveFileRequest: {
+            /**
+             * @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path
+             * @example /docs/plan.md
+             */
+            from: string;
+            /**
+             * @description The new path; it must not exist. Parent folders are made
+             * @example /docs/plan.md
+             */
+            to: string;
+        };
+        MoveFileRequestInput: {
+            /**
+             * @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path
+             * @example /docs/plan.md
+             */
+            from: string;
+            /**
+             * @description The new path; it must not exist. Parent folders are made
+             * @example /docs/plan.md
+             */
+            to: string;
+        };
         OpenAIError: {
             error: {
                 code: string | null;
@@ -2879,6 +3325,28 @@ export interface components {
         PermissionInput: {
             description: string;
             name: string;
+        };
+        PutFilePermissionsRequest: {
+            rules: {
+                /** @enum {string} */
+                access: "none" | "read" | "write";
+                subject: {
+                    id: string;
+                    /** @enum {string} */
+                    type: "role" | "member" | "agent";
+                };
+            }[];
+        };
+        PutFilePermissionsRequestInput: {
+            rules: {
+                /** @enum {string} */
+                access: "none" | "read" | "write";
+                subject: {
+                    id: string;
+                    /** @enum {string} */
+                    type: "role" | "member" | "agent";
+                };
+            }[];
         };
         PutHttpAllowlistRequest: {
             /** @description Host names (example.com), sub-domain wildcards (*.example.com) or IP addresses */
@@ -3201,6 +3669,22 @@ export interface components {
             drainTimeoutMs: number;
             /** @constant */
             status: "restarting";
+        };
+        RestoreFileVersionRequest: {
+            /**
+             * @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path
+             * @example /docs/plan.md
+             */
+            path: string;
+            version: number;
+        };
+        RestoreFileVersionRequestInput: {
+            /**
+             * @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path
+             * @example /docs/plan.md
+             */
+            path: string;
+            version: number;
         };
         Role: {
             builtin: boolean;
@@ -5071,7 +5555,7 @@ export interface operations {
             query?: {
                 /** @description e.g. createRole, member.add */
                 action?: string;
-                /** @description The user or API key id that acted */
+                /** @description The user, API key or agent id that acted */
                 actor?: string;
                 cursor?: string;
                 /** @description csv (or `Accept: text/csv`) exports every matching row, up to 100,000 */
@@ -6286,6 +6770,1123 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getFileContent: {
+        parameters: {
+            query: {
+                /** @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path */
+                path: string;
+            };
+            header?: {
+                /** @description On GET: 304 when the ETag still matches. On PUT, `*`: create only, 412 if it exists */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes, with `Content-Type` and `ETag` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": Blob;
+                };
+            };
+            /** @description Not modified: your copy is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putFileContent: {
+        parameters: {
+            query: {
+                /** @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path */
+                path: string;
+            };
+            header?: {
+                /** @description The ETag you read; the write is refused with 412 version_conflict when it changed. `*`: must exist */
+                "if-match"?: string;
+                /** @description On GET: 304 when the ETag still matches. On PUT, `*`: create only, 412 if it exists */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "*/*": Blob;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileMetadata"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileMetadata"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteFile: {
+        parameters: {
+            query: {
+                /** @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path */
+                path: string;
+                /** @description A folder: delete it with everything in it */
+                recursive?: string;
+            };
+            header?: {
+                /** @description The ETag you read; the write is refused with 412 version_conflict when it changed. `*`: must exist */
+                "if-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    createFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFolderRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileMetadata"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileMetadata"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getFileMetadata: {
+        parameters: {
+            query: {
+                /** @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path */
+                path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileMetadata"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    moveFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveFileRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileMetadata"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getFilePermissions: {
+        parameters: {
+            query: {
+                /** @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path */
+                path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilePermissions"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putFilePermissions: {
+        parameters: {
+            query: {
+                /** @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path */
+                path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutFilePermissionsRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilePermissions"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    searchFiles: {
+        parameters: {
+            query: {
+                cursor?: string;
+                limit?: number;
+                /** @description Part of a name, any case */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["FileSearchHit"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getFileTree: {
+        parameters: {
+            query?: {
+                /** @description Levels to list below the folder (1-10) */
+                depth?: number;
+                /** @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path */
+                path?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileTree"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listFileVersions: {
+        parameters: {
+            query: {
+                cursor?: string;
+                limit?: number;
+                /** @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path */
+                path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["FileVersion"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getFileVersionContent: {
+        parameters: {
+            query: {
+                /** @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path */
+                path: string;
+                version: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes of that version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": Blob;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    restoreFileVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestoreFileVersionRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileMetadata"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,7 @@ import { createChatModule } from './chat/module.ts';
 import { registerConversationChannel } from './conversations/realtime.ts';
 import { createConversationService } from './conversations/service.ts';
 import { createExecution } from './execution/module.ts';
+import { createFilesModule } from './files/module.ts';
 import { createIdentity } from './identity/module.ts';
 import type { AppContext } from './platform/context.ts';
 import { createProvidersModule } from './providers/module.ts';
@@ -54,6 +55,15 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
   });
   const agentService = agents;
   const conversations = createConversationService({ db, agents: agentService, bus });
+  const files = createFilesModule({
+    db,
+    bus,
+    tools: tools.registry,
+    maxBytes: config.files.maxBytes,
+    memberOf: (orgId, userId) => identity.directory.memberOf(orgId, userId),
+    names: (orgId, type, ids) =>
+      type === 'agent' ? agentService.namesOf(orgId, ids) : identity.directory.namesOf(orgId, type, ids),
+  });
 
   let runs: ReturnType<typeof createRunsModule> | undefined;
   const webhooks = createWebhooksModule(ctx, log, {
@@ -134,6 +144,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     agents: agentService,
     usage,
     conversations,
+    files,
     runs,
     webhooks,
     workspace,
@@ -150,6 +161,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
       await runs.stop();
       await usage.stop();
       await tools.close();
+      files.close();
     },
   };
 }
@@ -163,6 +175,7 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: 
   const realtime = createRealtime(ctx, identity.authenticate, log);
   registerRunsRealtime(realtime, runs.service);
   registerConversationChannel(realtime.channels, ctx.database.db);
+  core.files.registerRealtime(realtime.channels);
   workspace.registerStats(realtime.stats);
   handleIntents(realtime.channels, chat.intents);
 

@@ -6,6 +6,7 @@ import { openaiRoutes } from './chat/openai-routes.ts';
 import { chatRoutes } from './chat/routes.ts';
 import { conversationsRoutes } from './conversations/routes.ts';
 import type { Domains } from './domains.ts';
+import { filesRoutes } from './files/routes.ts';
 import { accessRoutes, authRoutes, jwksRoutes } from './identity/routes.ts';
 import { operationsRoutes } from './operations/routes.ts';
 import type { AppContext } from './platform/context.ts';
@@ -49,6 +50,7 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
         webhooksRoutes(d.webhooks),
         inboxRoutes(d.workspace.inbox),
         updatesRoutes(d.workspace.updates),
+        filesRoutes(d.files.service),
         chatRoutes(d.chat),
       ],
     },

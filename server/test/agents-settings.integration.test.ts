@@ -31,12 +31,15 @@ interface ToolItem {
 }
 
 describe('GET /tools', () => {
-  it('lists the built-in tools with schemas, approval flags and the agents that have them', async () => {
+  it('lists the built-in tools (and the workspace files tools) with schemas, approval flags and the agents that have them', async () => {
     const agent = await makeAgent(server, owner, { tools: ['math.calculate', 'demo.approval'] });
     const res = await api<{ items: ToolItem[] }>('GET', '/tools');
     expect(res.status).toBe(200);
     expect(res.body.items.map((t) => t.name)).toEqual([
       'demo.approval',
+      'files.list',
+      'files.read',
+      'files.write',
       'http.get',
       'math.calculate',
       'time.now',

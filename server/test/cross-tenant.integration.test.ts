@@ -16,6 +16,13 @@ interface Created {
   bodies?: Partial<Record<string, unknown>>;
   /** A GET (as org A) that must still show the resource after org B's attempts. */
   readBack: string;
+  /** What org B's bodies set; A's read-back must not show it (default: the text 'changed by B'). */
+  marker?: string;
+  /**
+   * Routes that name a key in each org's own namespace (a model's price) answer B about B's own row:
+   * the status B gets instead of 404, by method.
+   */
+  ownAnswers?: Partial<Record<string, number>>;
 }
 
 type Fixture = (ctx: { server: TestServer; a: Session; b: Session }) => Promise<Created>;
@@ -121,6 +128,33 @@ const fixtures: Record<string, Fixture> = {
     if (res.status !== 200) throw new Error(`provider: ${res.status} ${JSON.stringify(res.body)}`);
     return { id: 'iso-llm', readBack: '/api/v1/model-providers' };
   },
+  '/api/v1/usage/prices/:model': async ({ server, a }) => {
+    const model = 'iso-llm:model';
+    const body = { inputPerMTok: 1, cachedInputPerMTok: 0.5, outputPerMTok: 2 };
+    const res = await call(server, 'PUT', `/api/v1/usage/prices/${model}`, { token: a.accessToken, body });
+    if (res.status !== 200) throw new Error(`price: ${res.status} ${JSON.stringify(res.body)}`);
+    return {
+      id: model,
+      bodies: { PUT: { ...body, outputPerMTok: 98765 } },
+      readBack: '/api/v1/usage/prices',
+      marker: '98765',
+      // B sets and then resets its own price for the same model name; A's stays as it was.
+      ownAnswers: { PUT: 200, DELETE: 204 },
+    };
+  },
+  '/api/v1/usage/budgets/:id': async ({ server, a }) => {
+    const res = await call<{ id: string }>(server, 'POST', '/api/v1/usage/budgets', {
+      token: a.accessToken,
+      body: { scope: 'org', limitUsd: 5, period: 'month', hard: true, alertAt: [0.8] },
+    });
+    if (res.status !== 201) throw new Error(`budget: ${res.status} ${JSON.stringify(res.body)}`);
+    return {
+      id: res.body.id,
+      bodies: { PATCH: { limitUsd: 987654 } },
+      readBack: `/api/v1/usage/budgets/${res.body.id}`,
+      marker: '987654',
+    };
+  },
   '/api/v1/mcp-servers/:id': async ({ server, a }) => {
     const mcp = await call<{ id: string }>(server, 'POST', '/api/v1/mcp-servers', {
       token: a.accessToken,
@@ -207,6 +241,7 @@ describe('org B cannot reach org A', () => {
     for (const route of routes) {
       const resource = created.get(route.url)!;
       const body = resource.bodies?.[route.method];
+      const own = resource.ownAnswers?.[route.method];
       const res = await call(server, route.method, withId(route.url, resource.id), {
         token: b.accessToken,
         body,
@@ -214,18 +249,18 @@ describe('org B cannot reach org A', () => {
       expect({
         route: `${route.method} ${route.url}`,
         status: res.status,
-        code: (res.body as { error?: { code: string } }).error?.code,
+        code: (res.body as { error?: { code: string } } | undefined)?.error?.code,
       }).toEqual({
         route: `${route.method} ${route.url}`,
-        status: 404,
-        code: 'not_found',
+        status: own ?? 404,
+        code: own ? undefined : 'not_found',
       });
     }
     for (const resource of created.values()) {
       const res = await call(server, 'GET', resource.readBack, { token: a.accessToken });
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.body)).toContain(resource.id);
-      expect(JSON.stringify(res.body)).not.toContain('changed by B');
+      expect(JSON.stringify(res.body)).not.toContain(resource.marker ?? 'changed by B');
     }
   });
 
@@ -254,13 +289,15 @@ describe('org B cannot reach org A', () => {
       ...new Set([...created.values()].map((c) => c.id).filter((id) => id !== 'iso-llm')),
       webhookOfA,
     ];
-    // The control room is platform-wide and for the operator org only (see admin tests).
+    // The control room is platform-wide and for the operator org only (see admin tests). Files are
+    // named by ?path= rather than by id; files-tenancy.integration.test.ts covers every files route.
     const lists = apiRoutes().filter(
       (r) =>
         r.method === 'GET' &&
         !r.url.includes('/:') &&
         r.auth !== 'public' &&
-        !r.url.startsWith('/api/v1/admin/'),
+        !r.url.startsWith('/api/v1/admin/') &&
+        !r.url.startsWith('/api/v1/files/'),
     );
     let checked = 0;
     // The activity feed reads the audit log, whose request rows are written behind the response.

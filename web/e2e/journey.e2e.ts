@@ -225,6 +225,8 @@ describe('the console journey', () => {
       'Dashboard',
       'Agents',
       'Runs',
+      'Usage',
+      'Files',
       'Inbox',
       'Members',
       'Roles',

@@ -4,7 +4,7 @@ import { pageQuerySchema } from '../platform/pagination.ts';
 const instant = z.iso.datetime({ offset: true });
 
 export const auditQuerySchema = pageQuerySchema.extend({
-  actor: z.string().max(100).optional().meta({ description: 'The user or API key id that acted' }),
+  actor: z.string().max(100).optional().meta({ description: 'The user, API key or agent id that acted' }),
   action: z.string().max(200).optional().meta({ description: 'e.g. createRole, member.add' }),
   resourceType: z.string().max(100).optional().meta({ description: 'e.g. role, member, api_key' }),
   resourceId: z.string().max(200).optional(),
@@ -24,7 +24,7 @@ export const auditEntrySchema = z
     id: z.string(),
     at: z.string(),
     actor: z.object({
-      type: z.enum(['user', 'api_key', 'system', 'anonymous']),
+      type: z.enum(['user', 'api_key', 'agent', 'system', 'anonymous']),
       id: z.string().nullable(),
     }),
     action: z.string(),

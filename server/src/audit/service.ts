@@ -21,7 +21,11 @@ import {
 export interface AuditEvent {
   action: string;
   orgId: string | null;
-  actor: Pick<Principal, 'kind' | 'id'> | { kind: 'system' | 'anonymous'; id: string | null };
+  /** `agent`: an agent acting through its tools (a file it wrote), not a person or a key. */
+  actor:
+    | Pick<Principal, 'kind' | 'id'>
+    | { kind: 'agent'; id: string }
+    | { kind: 'system' | 'anonymous'; id: string | null };
   resource?: { type: string; id: string } | undefined;
   outcome: 'success' | 'failure';
   status?: number | undefined;

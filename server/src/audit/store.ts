@@ -7,7 +7,7 @@ export interface AuditRow {
   id: string;
   orgId: string | null;
   actorId: string | null;
-  actorType: 'user' | 'api_key' | 'system' | 'anonymous';
+  actorType: 'user' | 'api_key' | 'agent' | 'system' | 'anonymous';
   action: string;
   resourceType: string | null;
   resourceId: string | null;
@@ -80,7 +80,7 @@ export interface AuditFeedRow {
   id: string;
   at: string;
   action: string;
-  actorType: 'user' | 'api_key' | 'system' | 'anonymous';
+  actorType: 'user' | 'api_key' | 'agent' | 'system' | 'anonymous';
   actorId: string | null;
   resourceId: string | null;
   details: Record<string, unknown> | null;

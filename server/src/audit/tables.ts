@@ -7,7 +7,7 @@ export const auditLog = pgTable(
     id: text('id').primaryKey(),
     orgId: text('org_id'),
     actorId: text('actor_id'),
-    actorType: text('actor_type').$type<'user' | 'api_key' | 'system' | 'anonymous'>().notNull(),
+    actorType: text('actor_type').$type<'user' | 'api_key' | 'agent' | 'system' | 'anonymous'>().notNull(),
     action: text('action').notNull(),
     resourceType: text('resource_type'),
     resourceId: text('resource_id'),

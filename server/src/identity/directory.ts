@@ -9,6 +9,15 @@ export function createDirectory(db: Db) {
   return {
     /** The current name of each id of this kind that exists in the org (others are left out). */
     namesOf: (orgId: string, kind: store.NamedKind, ids: string[]) => store.namesOf(db, orgId, kind, ids),
+    /**
+     * A user's membership of an org with its role, or undefined when they are not (or no longer) a
+     * member: what per-resource rules naming members or roles need (the files domain). Read each time,
+     * so a changed role counts from the next request on.
+     */
+    memberOf: async (orgId: string, userId: string): Promise<Membership | undefined> => {
+      const m = await store.findMembershipOfUser(db, userId, orgId);
+      return m && { id: m.id, role: { id: m.role.id, name: m.role.name, builtin: m.role.builtin } };
+    },
     /** Names of orgs by id (the operator's control room). */
     orgNames: (ids: string[]) => store.orgNames(db, ids),
     countOrgs: () => store.countOrgs(db),
@@ -17,6 +26,12 @@ export function createDirectory(db: Db) {
     firstOrgOfEmail: (email: string) => store.firstOrgOfEmail(db, email),
     oldestOrg: () => store.oldestOrg(db),
   };
+}
+
+/** A membership as other domains see it: its id (`GET /members`) and the member's role. */
+export interface Membership {
+  id: string;
+  role: { id: string; name: string; builtin: boolean };
 }
 
 export type Directory = ReturnType<typeof createDirectory>;

@@ -82,6 +82,11 @@ const envSchema = z.object({
   MCP_CONNECT_TIMEOUT_MS: num().int().min(100).default(10_000),
   MCP_CALL_TIMEOUT_MS: num().int().min(100).default(60_000),
   AUDIT_RETENTION_DAYS: num().int().min(0).default(90),
+  FILES_MAX_BYTES: num()
+    .int()
+    .min(1)
+    .max(256 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   OPERATOR_ORG_ID: z.string().min(1).max(100).optional(),
 });
 
@@ -170,6 +175,8 @@ export interface Config {
   };
   /** Days audit rows are kept; 0 keeps them forever. */
   auditRetentionDays: number;
+  /** The largest file the workspace keeps (content lives in the database). */
+  files: { maxBytes: number };
   /**
    * The org whose admins run the platform (control room, restart). Unset: the start-up admin's org,
    * else the oldest org.
@@ -276,6 +283,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       callTimeoutMs: e.MCP_CALL_TIMEOUT_MS,
     },
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    files: { maxBytes: e.FILES_MAX_BYTES },
     operatorOrgId: e.OPERATOR_ORG_ID,
   };
 }

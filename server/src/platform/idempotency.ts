@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { sha256 } from './crypto.ts';
@@ -43,7 +44,11 @@ const inProgress = () =>
   );
 
 function requestHash(request: FastifyRequest): string {
-  return sha256(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`);
+  // Raw bodies (file content) are hashed as they are: as JSON a Buffer is several times its size.
+  const body = Buffer.isBuffer(request.body)
+    ? createHash('sha256').update(request.body).digest('hex')
+    : JSON.stringify(request.body ?? null);
+  return sha256(`${request.method} ${request.url}\n${body}`);
 }
 
 export function installIdempotency(app: FastifyInstance, db: Db, log: FastifyBaseLogger): () => void {

@@ -28,6 +28,11 @@ export interface ChannelKind {
   topic(principal: Principal, id: string | undefined): string;
   /** Whether one event of the topic goes to this subscriber (type filters, per-event permissions). */
   accepts?(event: BusEvent, principal: Principal): boolean;
+  /**
+   * A check that needs to look something up (per-path file permissions): asked after `accepts`, and the
+   * event goes out only when it answers true. One subscription's events still go out in their order.
+   */
+  admit?(event: BusEvent, principal: Principal): Promise<boolean>;
   /** Events after `afterSeq`, in order, for channels with a log; present only where a log exists. */
   replay?(principal: Principal, id: string, afterSeq: number): Promise<ReplayEvent[]>;
 }

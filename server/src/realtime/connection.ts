@@ -15,6 +15,8 @@ export interface Subscription {
   lastSeq: number;
   /** Live events held back while the log is replayed; null once live. */
   held: BusEvent[] | null;
+  /** For kinds with `admit`: the last admission under way, so events leave in the order they came. */
+  admitting?: Promise<void>;
 }
 
 /** One WebSocket and what the hub knows about it. */

@@ -171,11 +171,11 @@ export function dispatch(state: HubState, event: BusEvent): void {
     const p = sub.conn.principal;
     if (!p || p.orgId !== event.orgId || sub.conn.done) continue;
     if (sub.kind.accepts && !sub.kind.accepts(event, p)) continue;
-    if (sub.held) {
-      sub.held.push(event);
-      if (sub.held.length > MAX_HELD_EVENTS) dropSlow(state, sub.conn);
+    if (sub.kind.admit) {
+      admitInOrder(state, sub, event, sub.kind.admit(event, p));
       continue;
     }
+    if (hold(state, sub, event)) continue;
     let text = serialized.get(sub.channel);
     if (!text) {
       text = eventMessage(sub.channel, event);
@@ -183,4 +183,28 @@ export function dispatch(state: HubState, event: BusEvent): void {
     }
     deliver(state, sub, event, text);
   }
+}
+
+/** Keeps a live event back while the subscription's log replays; true when it was kept. */
+function hold(state: HubState, sub: Subscription, event: BusEvent): boolean {
+  if (!sub.held) return false;
+  sub.held.push(event);
+  if (sub.held.length > MAX_HELD_EVENTS) dropSlow(state, sub.conn);
+  return true;
+}
+
+/**
+ * Sends an event once its admission answers yes. Admissions run at once, but each waits for the one
+ * before it on the same subscription, so a subscriber never sees two events out of order; a failed
+ * check sends nothing (a subscriber never sees what it was not shown to be allowed).
+ */
+function admitInOrder(state: HubState, sub: Subscription, event: BusEvent, admitted: Promise<boolean>): void {
+  const verdict = admitted.catch((err: unknown) => {
+    sub.conn.log.error({ err, channel: sub.channel }, 'realtime: an event admission check failed');
+    return false;
+  });
+  sub.admitting = (sub.admitting ?? Promise.resolve()).then(async () => {
+    if (!(await verdict) || sub.conn.done || sub.conn.subs.get(sub.channel) !== sub) return;
+    if (!hold(state, sub, event)) deliver(state, sub, event);
+  });
 }

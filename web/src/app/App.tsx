@@ -23,6 +23,7 @@ const ChatPage = lazy(() => import('../pages/ChatPage.tsx').then((m) => ({ defau
 const ControlRoomPage = lazy(() =>
   import('../pages/ControlRoomPage.tsx').then((m) => ({ default: m.ControlRoomPage })),
 );
+const FilesPage = lazy(() => import('../pages/FilesPage.tsx').then((m) => ({ default: m.FilesPage })));
 const InboxPage = lazy(() => import('../pages/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
 const MembersPage = lazy(() => import('../pages/MembersPage.tsx').then((m) => ({ default: m.MembersPage })));
 const RolesPage = lazy(() => import('../pages/RolesPage.tsx').then((m) => ({ default: m.RolesPage })));
@@ -124,6 +125,14 @@ export function App() {
           element={
             <Allowed needs="usage:read">
               <UsagePage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="files"
+          element={
+            <Allowed needs="files:read">
+              <FilesPage />
             </Allowed>
           }
         />

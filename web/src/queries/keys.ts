@@ -46,6 +46,16 @@ export const keys = {
     /** The mutation key of bulk actions, so a page can tell one is running. */
     bulk: ['inbox', 'bulk'] as const,
   },
+  files: {
+    all: ['files'] as const,
+    /** One folder's listing, one level down (folders open one at a time). */
+    tree: (path: string) => ['files', 'tree', path] as const,
+    metadata: (path: string) => ['files', 'metadata', path] as const,
+    content: (path: string) => ['files', 'content', path] as const,
+    versions: (path: string) => ['files', 'versions', path] as const,
+    permissions: (path: string) => ['files', 'permissions', path] as const,
+    search: (q: string) => ['files', 'search', q] as const,
+  },
   members: ['members'] as const,
   roles: ['roles'] as const,
   apiKeys: ['api-keys'] as const,

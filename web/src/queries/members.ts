@@ -5,8 +5,12 @@ import { FIRST_200, useFormAdd, useListChange, useOrgList } from './resource.ts'
 
 type AddMember = components['schemas']['AddMemberRequestInput'];
 
-export const useMembers = () =>
-  useOrgList(keys.members, (signal) => unwrap(api.GET('/api/v1/members', { params: FIRST_200, signal })));
+export const useMembers = (enabled = true) =>
+  useOrgList(
+    keys.members,
+    (signal) => unwrap(api.GET('/api/v1/members', { params: FIRST_200, signal })),
+    enabled,
+  );
 
 /** Adds someone to the org, with a new account when they have none yet. */
 export const useAddMember = (onAdded: () => void) =>

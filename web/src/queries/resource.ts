@@ -38,9 +38,16 @@ export function useFormAdd<TBody, TResult>(
 /** The query of a short list read whole: its first (and usually only) page of 200. */
 export const FIRST_200 = { query: { limit: 200 } } as const;
 
-/** One of the org's short lists, read whole: the API pages by 200, so an org with more sees the first 200. */
-export function useOrgList<T>(list: QueryKey, read: (signal: AbortSignal) => Promise<{ items: T[] }>) {
-  return useQuery({ queryKey: list, queryFn: ({ signal }) => read(signal).then((d) => d.items) });
+/**
+ * One of the org's short lists, read whole: the API pages by 200, so an org with more sees the first 200.
+ * Not asked for unless `enabled` (a page that only names things asks only when the reader may list them).
+ */
+export function useOrgList<T>(
+  list: QueryKey,
+  read: (signal: AbortSignal) => Promise<{ items: T[] }>,
+  enabled = true,
+) {
+  return useQuery({ queryKey: list, queryFn: ({ signal }) => read(signal).then((d) => d.items), enabled });
 }
 
 /** One resource by id; nothing is asked for while `id` is undefined (a new one's form, no turn yet). */

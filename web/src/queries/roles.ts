@@ -8,8 +8,8 @@ import { useFormAdd, useListChange, useOrgList } from './resource.ts';
 type Role = components['schemas']['Role'];
 type CreateRole = components['schemas']['CreateRoleRequestInput'];
 
-export const useRoles = () =>
-  useOrgList(keys.roles, (signal) => unwrap(api.GET('/api/v1/roles', { signal })));
+export const useRoles = (enabled = true) =>
+  useOrgList(keys.roles, (signal) => unwrap(api.GET('/api/v1/roles', { signal })), enabled);
 
 /** Every permission there is, with its description; fixed while the server runs. */
 export function usePermissions() {
