@@ -14,7 +14,7 @@ import {
   uniqueEmail,
 } from './factories.ts';
 import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
-import { freePort, runCli, terminate, waitFor } from './process.ts';
+import { freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './process.ts';
 import { openAuthed, subscribe } from './ws-client.ts';
 
 /** A server whose start-up admin (SWITCHBOARD_ADMIN_*) owns the operator org, signed in. */
@@ -194,7 +194,7 @@ describe('POST /admin/restart', () => {
 });
 
 /** The real CLI: `switchboard start` supervises a child server and starts it again after a restart. */
-describe(`the supervisor (${storageMode})`, () => {
+describe(`the supervisor (${storageMode})`, { timeout: PROCESS_TEST_TIMEOUT }, () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-sup-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -232,7 +232,7 @@ describe(`the supervisor (${storageMode})`, () => {
         (await call(base, 'POST', '/api/v1/admin/restart', { token: admin.body.accessToken })).status,
       ).toBe(202);
       let second = first;
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 120_000;
       while (second === first && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         second = await health().then(

@@ -32,7 +32,7 @@ export async function cliServer(cleanup: Array<() => void | Promise<void>>) {
         cli.child.kill('SIGKILL');
         await cli.exited;
       });
-      await waitFor(`${url}/health/ready`, cli, 200, 60_000);
+      await waitFor(`${url}/health/ready`, cli);
       return cli;
     },
   };

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/platform/db/index.ts';
 import { openTestDatabase, storageMode, TEST_SECRET, uniqueSuffix } from './harness.ts';
-import { freePort, runCli, terminate, waitFor } from './process.ts';
+import { freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './process.ts';
 import './setup/provided.ts';
 
-describe('the CLI refuses bad configuration', () => {
+describe('the CLI refuses bad configuration', { timeout: PROCESS_TEST_TIMEOUT }, () => {
   it('exits 1 naming the variable when PORT is invalid', async () => {
     const cli = runCli(['start'], { PORT: 'abc' });
     expect(await cli.exited).toBe(1);
@@ -33,7 +33,7 @@ describe('the CLI refuses bad configuration', () => {
  * The real process, started as `npm start` does, on its own storage: a fresh data directory in embedded mode,
  * or the run's database in PostgreSQL mode.
  */
-describe(`the CLI keeps data across restarts (${storageMode})`, () => {
+describe(`the CLI keeps data across restarts (${storageMode})`, { timeout: PROCESS_TEST_TIMEOUT }, () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-cli-'));
   const probeTable = `persistence_probe_${uniqueSuffix()}`;
   // The secret must match the test servers': in PostgreSQL mode they all share one database, and the keys

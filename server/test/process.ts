@@ -60,12 +60,20 @@ export function runCli(args: string[], env: Record<string, string>): CliProcess 
   return { child, output: () => output, exited };
 }
 
+/**
+ * How long a test that starts real server processes may take before it counts as hung. Starting a
+ * process means booting Node and opening storage (PGlite replays its data directory), which takes a
+ * few seconds on a quiet machine and far longer on a loaded CI box; this bound only catches hangs,
+ * it never measures speed.
+ */
+export const PROCESS_TEST_TIMEOUT = 240_000;
+
 /** Polls `url` until it answers `status`; fails early with the process output if the process ends first. */
 export async function waitFor(
   url: string,
   cli: CliProcess,
   status = 200,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
 ): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
   let ended = false;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { call, registerOwner, testPassword, uniqueEmail } from './factories.ts';
 import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
-import { type CliProcess, freePort, runCli, terminate, waitFor } from './process.ts';
+import { type CliProcess, freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './process.ts';
 
 const servers: TestServer[] = [];
 afterAll(async () => {
@@ -70,32 +70,36 @@ describe.skipIf(!redisUrl || storageMode !== 'postgres')('rate limits shared thr
     }
   });
 
-  it('two server processes on one Redis share one window', async () => {
-    const prefix = `sbtest:${randomBytes(4).toString('hex')}:`;
-    const urls: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      const dir = mkdtempSync(path.join(tmpdir(), 'sb-rl-'));
-      const port = await freePort();
-      const cli = runCli(['start'], {
-        PORT: String(port),
-        DATA_DIR: dir,
-        REDIS_URL: redisUrl!,
-        DATABASE_URL: inject('postgresUrl')!,
-        REDIS_PREFIX: prefix,
-        RATE_LIMIT_IP_PER_MINUTE: '4',
-        SWITCHBOARD_SECRET: TEST_SECRET,
-        LOG_LEVEL: 'warn',
-      });
-      procs.push({ cli, dir });
-      urls.push(`http://127.0.0.1:${port}`);
-    }
-    await Promise.all(urls.map((u, i) => waitFor(`${u}/health/ready`, procs[i]!.cli)));
-    const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const res = await call({ url: urls[i % 2]! }, 'POST', '/api/v1/auth/login', badLogin());
-      statuses.push(res.status);
-    }
-    // Each process alone would have allowed 4; together they allowed 4 in all.
-    expect(statuses).toEqual([401, 401, 401, 401, 429]);
-  });
+  it(
+    'two server processes on one Redis share one window',
+    async () => {
+      const prefix = `sbtest:${randomBytes(4).toString('hex')}:`;
+      const urls: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const dir = mkdtempSync(path.join(tmpdir(), 'sb-rl-'));
+        const port = await freePort();
+        const cli = runCli(['start'], {
+          PORT: String(port),
+          DATA_DIR: dir,
+          REDIS_URL: redisUrl!,
+          DATABASE_URL: inject('postgresUrl')!,
+          REDIS_PREFIX: prefix,
+          RATE_LIMIT_IP_PER_MINUTE: '4',
+          SWITCHBOARD_SECRET: TEST_SECRET,
+          LOG_LEVEL: 'warn',
+        });
+        procs.push({ cli, dir });
+        urls.push(`http://127.0.0.1:${port}`);
+      }
+      await Promise.all(urls.map((u, i) => waitFor(`${u}/health/ready`, procs[i]!.cli)));
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await call({ url: urls[i % 2]! }, 'POST', '/api/v1/auth/login', badLogin());
+        statuses.push(res.status);
+      }
+      // Each process alone would have allowed 4; together they allowed 4 in all.
+      expect(statuses).toEqual([401, 401, 401, 401, 429]);
+    },
+    PROCESS_TEST_TIMEOUT,
+  );
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { makeAgent } from './agents-kit.ts';
 import { call, registerOwner } from './factories.ts';
 import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
-import { runCli, terminate } from './process.ts';
+import { PROCESS_TEST_TIMEOUT, runCli, terminate } from './process.ts';
 import { runEvents, submitRun, waitForRun } from './runs-kit.ts';
 import { openStream, readSse } from './sse.ts';
 
@@ -22,52 +22,59 @@ describe.skipIf(!redisUrl || storageMode !== 'postgres')('runs across replicas',
     for (const fn of cleanup.reverse()) await fn();
   });
 
-  it('a run submitted to replica A, executed by a worker process, streams to a client of replica B', async () => {
-    const shared = {
-      REDIS_URL: redisUrl!,
-      REDIS_PREFIX: `sbtest:${randomBytes(4).toString('hex')}:`,
-      QUEUE_SCHEMA: `q_${randomBytes(4).toString('hex')}`,
-    };
-    const replicas: TestServer[] = [];
-    for (let i = 0; i < 2; i++) {
-      const replica = await startTestServer({ env: { ...shared, WORKERS_IN_PROCESS: 'false' } });
-      replicas.push(replica);
-      cleanup.push(() => replica.close());
-    }
-    const [a, b] = replicas as [TestServer, TestServer];
+  it(
+    'a run submitted to replica A, executed by a worker process, streams to a client of replica B',
+    async () => {
+      const shared = {
+        REDIS_URL: redisUrl!,
+        REDIS_PREFIX: `sbtest:${randomBytes(4).toString('hex')}:`,
+        QUEUE_SCHEMA: `q_${randomBytes(4).toString('hex')}`,
+      };
+      const replicas: TestServer[] = [];
+      for (let i = 0; i < 2; i++) {
+        const replica = await startTestServer({ env: { ...shared, WORKERS_IN_PROCESS: 'false' } });
+        replicas.push(replica);
+        cleanup.push(() => replica.close());
+      }
+      const [a, b] = replicas as [TestServer, TestServer];
 
-    const dir = mkdtempSync(path.join(tmpdir(), 'sb-worker-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const worker = runCli(['worker'], {
-      ...shared,
-      DATABASE_URL: inject('postgresUrl')!,
-      DATA_DIR: dir,
-      SWITCHBOARD_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'info',
-    });
-    cleanup.push(async () => {
-      await terminate(worker);
-    });
-    for (let i = 0; i < 600 && !worker.output().includes('Switchboard worker is running'); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(worker.output()).toContain('Switchboard worker is running');
+      const dir = mkdtempSync(path.join(tmpdir(), 'sb-worker-'));
+      cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+      const worker = runCli(['worker'], {
+        ...shared,
+        DATABASE_URL: inject('postgresUrl')!,
+        DATA_DIR: dir,
+        SWITCHBOARD_SECRET: TEST_SECRET,
+        LOG_LEVEL: 'info',
+      });
+      cleanup.push(async () => {
+        await terminate(worker);
+      });
+      for (let i = 0; i < 600 && !worker.output().includes('Switchboard worker is running'); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(worker.output()).toContain('Switchboard worker is running');
 
-    const owner = await registerOwner(a);
-    const agent = await makeAgent(a, owner);
-    const run = await submitRun(a, owner, { agentId: agent.id, input: '/tokens 20\n/sleep 300\n/tokens 20' });
-    const stream = await openStream(`${b.url}/api/v1/runs/${run.id}/events`, { token: owner.accessToken });
-    const seen: Array<{ id: number; event: string | undefined }> = [];
-    for await (const e of readSse(stream)) seen.push({ id: Number(e.id), event: e.event });
+      const owner = await registerOwner(a);
+      const agent = await makeAgent(a, owner);
+      const run = await submitRun(a, owner, {
+        agentId: agent.id,
+        input: '/tokens 20\n/sleep 300\n/tokens 20',
+      });
+      const stream = await openStream(`${b.url}/api/v1/runs/${run.id}/events`, { token: owner.accessToken });
+      const seen: Array<{ id: number; event: string | undefined }> = [];
+      for await (const e of readSse(stream)) seen.push({ id: Number(e.id), event: e.event });
 
-    expect(seen.map((e) => e.id)).toEqual(seen.map((_, i) => i + 1));
-    expect(seen.at(-1)?.event).toBe('run.completed');
-    const done = await waitForRun(b, owner, run.id, ['succeeded']);
-    expect(done.attempts).toBe(1);
-    expect((await runEvents(b, owner, run.id)).length).toBe(seen.length);
-    // The replicas run no workers, so the worker process executed it, without an error.
-    expect(worker.output()).not.toContain('"level":50');
-  }, 90_000);
+      expect(seen.map((e) => e.id)).toEqual(seen.map((_, i) => i + 1));
+      expect(seen.at(-1)?.event).toBe('run.completed');
+      const done = await waitForRun(b, owner, run.id, ['succeeded']);
+      expect(done.attempts).toBe(1);
+      expect((await runEvents(b, owner, run.id)).length).toBe(seen.length);
+      // The replicas run no workers, so the worker process executed it, without an error.
+      expect(worker.output()).not.toContain('"level":50');
+    },
+    PROCESS_TEST_TIMEOUT,
+  );
 
   it('a key revoked on replica A stops working on replica B at once (caches follow the bus)', async () => {
     const shared = { REDIS_URL: redisUrl!, REDIS_PREFIX: `sbtest:${randomBytes(4).toString('hex')}:` };
@@ -88,7 +95,8 @@ describe.skipIf(!redisUrl || storageMode !== 'postgres')('runs across replicas',
     expect(revoked.status).toBe(204);
     // The invalidation travels through Redis; B must not answer from its copy once it has arrived.
     let status = 200;
-    for (let i = 0; i < 40 && status === 200; i++) {
+    // Bounded only to catch a hang: the message usually arrives within milliseconds, later under load.
+    for (let i = 0; i < 800 && status === 200; i++) {
       status = (await call(b, 'GET', '/api/v1/agents', { token: created.body.key })).status;
       if (status === 200) await new Promise((r) => setTimeout(r, 25));
     }
