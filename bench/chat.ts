@@ -22,16 +22,11 @@
 
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp } from '../server/src/app.ts';
-import { loadConfig } from '../server/src/platform/config.ts';
-import { createContext } from '../server/src/platform/context.ts';
 import type { Database } from '../server/src/platform/db/index.ts';
 import type { Command, LoadFigures, Sent, StreamFigures, Target } from './lib/chat-client.ts';
 import { withBenchDatabase } from './lib/database.ts';
+import { json, startBenchServer } from './lib/server.ts';
 
 const LIMIT_MS = 600_000;
 
@@ -143,46 +138,21 @@ async function measure(
     redisUrl: string | undefined;
   },
 ): Promise<void> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-bench-chat-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    SWITCHBOARD_SECRET: 'bench-secret-0123456789abcdef',
-    OPENAI_API_KEY: 'sk-bench',
-    OPENAI_BASE_URL: mockUrl,
-    RATE_LIMIT_USER_PER_MINUTE: '10000000',
-    RATE_LIMIT_ORG_PER_MINUTE: '10000000',
-    RATE_LIMIT_IP_PER_MINUTE: '10000000',
-    QUEUE_SCHEMA: `q_${randomBytes(4).toString('hex')}`,
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
-    ...(o.redisUrl
-      ? { REDIS_URL: o.redisUrl, REDIS_PREFIX: `sbbench:${randomBytes(4).toString('hex')}:` }
-      : {}),
-  });
-  const ctx = await createContext(config, { database, skipMigrations: true });
-  const { app } = await buildApp(ctx, { logStream: process.stderr });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const s = await startBenchServer(
+    database,
+    {
+      OPENAI_API_KEY: 'sk-bench',
+      OPENAI_BASE_URL: mockUrl,
+      ...(o.redisUrl
+        ? { REDIS_URL: o.redisUrl, REDIS_PREFIX: `sbbench:${randomBytes(4).toString('hex')}:` }
+        : {}),
+    },
+    { logStream: process.stderr },
+  );
+  const { ctx, url: base } = s;
   const say = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    const json = async <T>(res: Response): Promise<T> => {
-      if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
-      return (await res.json()) as T;
-    };
-    const owner = await json<{ accessToken: string }>(
-      await fetch(`${base}/api/v1/auth/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          email: `bench-${randomBytes(4).toString('hex')}@example.test`,
-          password: `Bench-${randomBytes(8).toString('hex')}`,
-          name: 'Bench',
-        }),
-      }),
-    );
-    const auth = { 'content-type': 'application/json', authorization: `Bearer ${owner.accessToken}` };
+    const auth = await s.registerOwner();
     const { key } = await json<{ key: string }>(
       await fetch(`${base}/api/v1/api-keys`, {
         method: 'POST',
@@ -322,9 +292,7 @@ async function measure(
     say('');
     say('targets (issue 4): added p50 < 2 ms non-streaming; relay >= 90 % of upstream tokens/s');
   } finally {
-    await app.close();
-    await ctx.queue.stop({ graceful: false }).catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
+    await s.close();
   }
 }
 

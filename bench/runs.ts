@@ -7,15 +7,9 @@
  * process on 127.0.0.1 with its workers in-process. Bounded: each scenario stops after 120 s.
  */
 
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { buildApp } from '../server/src/app.ts';
-import { loadConfig } from '../server/src/platform/config.ts';
-import { createContext } from '../server/src/platform/context.ts';
 import type { Database } from '../server/src/platform/db/index.ts';
 import { withBenchDatabase } from './lib/database.ts';
+import { json, startBenchServer } from './lib/server.ts';
 
 const SCENARIO_LIMIT_MS = 120_000;
 
@@ -38,11 +32,6 @@ function option(args: string[], name: string): string | undefined {
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 
-async function json<T>(res: Response): Promise<T> {
-  if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 interface Figures {
   storage: string;
   concurrency: number;
@@ -59,41 +48,11 @@ async function scenario(
   concurrency: number,
   total: number,
 ): Promise<Figures> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-runs-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dir,
-    SWITCHBOARD_SECRET: 'bench-secret-0123456789abcdef',
-    RUN_CONCURRENCY: String(Math.max(8, concurrency)),
-    RATE_LIMIT_USER_PER_MINUTE: '1000000',
-    RATE_LIMIT_ORG_PER_MINUTE: '1000000',
-    RATE_LIMIT_IP_PER_MINUTE: '1000000',
-    QUEUE_SCHEMA: `q_${randomBytes(4).toString('hex')}`,
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
-  });
-  const ctx = await createContext(config, { database, skipMigrations: true });
-  const { app } = await buildApp(ctx);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const s = await startBenchServer(database, { RUN_CONCURRENCY: String(Math.max(8, concurrency)) });
+  const { ctx, url } = s;
   try {
-    const email = `bench-${randomBytes(4).toString('hex')}@example.test`;
-    const { accessToken } = await json<{ accessToken: string }>(
-      await fetch(`${url}/api/v1/auth/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email, password: 'Bench-password-1', name: 'Bench' }),
-      }),
-    );
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` };
-    const agent = await json<{ id: string }>(
-      await fetch(`${url}/api/v1/agents`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ name: 'Bench agent' }),
-      }),
-    );
+    const headers = await s.registerOwner();
+    const agent = await s.send<{ id: string }>(headers, 'POST', '/api/v1/agents', { name: 'Bench agent' });
 
     // Completion comes from the bus, so waiting costs no polling.
     const waiters = new Map<string, () => void>();
@@ -149,9 +108,7 @@ async function scenario(
       failed: rows.filter((r) => r.status !== 'succeeded').length,
     };
   } finally {
-    await app.close();
-    await ctx.queue.stop({ graceful: false });
-    rmSync(dir, { recursive: true, force: true });
+    await s.close();
   }
 }
 

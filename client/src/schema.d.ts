@@ -1707,7 +1707,7 @@ export interface components {
              */
             period: "day" | "week" | "month" | "total";
             periodStart: string;
-            /** @description Held by calls in flight, at their worst case */
+            /** @description Held by calls in flight at their worst case, and by servers for their next calls while the budget has room to spare (given back within a second of idleness) */
             reservedUsd: number;
             resetsAt: string | null;
             /** @enum {string} */
@@ -1738,7 +1738,7 @@ export interface components {
              */
             period: "day" | "week" | "month" | "total";
             periodStart: string;
-            /** @description Held by calls in flight, at their worst case */
+            /** @description Held by calls in flight at their worst case, and by servers for their next calls while the budget has room to spare (given back within a second of idleness) */
             reservedUsd: number;
             resetsAt: string | null;
             /** @enum {string} */

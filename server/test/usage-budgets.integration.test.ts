@@ -6,6 +6,7 @@ import { makeApiKey } from './chat-kit.ts';
 import { addMember, registerOwner, type Session } from './factories.ts';
 import { startReplica, startTestServer, storageMode, type TestServer, uniqueSuffix } from './harness.ts';
 import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
+import { logLabels, runEvents, submitRun, waitForRun } from './runs-kit.ts';
 
 /**
  * Costs and budgets (issue "Usage, costs and budgets"): every model call is priced, budgets reserve a
@@ -17,6 +18,10 @@ let mock: MockOpenAI;
 let server: TestServer;
 let now = new Date('2026-06-10T12:00:00Z');
 const clock = () => now;
+/** Moves the clock past a lease's idle time, so the room it holds goes back. */
+const idle = () => {
+  now = new Date(now.getTime() + 1_000);
+};
 
 beforeAll(async () => {
   mock = await startMockOpenAI();
@@ -174,6 +179,37 @@ describe('budgets', () => {
     expect(settled).toMatchObject({ spentUsd: 0.05, reservedUsd: 0, limitUsd: 0.05 });
   });
 
+  it('holds room for the next calls while there is plenty, gives it back when idle, and drops it when the limit falls', async () => {
+    const { api, agent } = await pricedOrg('leases');
+    const { data: budget } = await api.POST('/api/v1/usage/budgets', {
+      body: { scope: 'org', limitUsd: 10, period: 'month', hard: true, alertAt: [] },
+    });
+    expect((await chat(api, agent.id, '/tokens 4')).response.status).toBe(200);
+    // The call spent $0.004; the lease asked for eight calls' worst case ($0.08) and keeps the rest.
+    expect(await budgetOf(api, budget!.id, (b) => b.spentUsd === 0.004)).toMatchObject({
+      reservedUsd: 0.076,
+    });
+    // The next call takes its worst case from the lease: nothing more is reserved.
+    expect((await chat(api, agent.id, '/tokens 4')).response.status).toBe(200);
+    expect(await budgetOf(api, budget!.id, (b) => b.spentUsd === 0.008)).toMatchObject({
+      reservedUsd: 0.072,
+    });
+    // Idle, it gives everything back.
+    idle();
+    await budgetOf(api, budget!.id, (b) => b.reservedUsd === 0);
+
+    expect((await chat(api, agent.id, '/tokens 4')).response.status).toBe(200);
+    await budgetOf(api, budget!.id, (b) => b.spentUsd === 0.012 && b.reservedUsd === 0.076);
+    // A lower limit closes the lease at once: the next call is judged by the new limit, not by the room
+    // held under the old one.
+    await api.PATCH('/api/v1/usage/budgets/{id}', {
+      params: { path: { id: budget!.id } },
+      body: { limitUsd: 0.015 },
+    });
+    expect((await chat(api, agent.id, '/tokens 4')).response.status).toBe(402);
+    expect(await budgetOf(api, budget!.id, (b) => b.reservedUsd === 0)).toMatchObject({ spentUsd: 0.012 });
+  });
+
   it('refuses a chat turn with 402 and says which budget, and a failed call releases what it held', async () => {
     const { owner, api, agent } = await pricedOrg('refuse');
     const { data: budget } = await api.POST('/api/v1/usage/budgets', {
@@ -181,6 +217,7 @@ describe('budgets', () => {
     });
     const failed = await chat(api, agent.id, '/fail boom');
     expect(failed.response.status).toBe(502);
+    idle();
     expect(await budgetOf(api, budget!.id, (b) => b.reservedUsd === 0)).toMatchObject({ spentUsd: 0 });
     expect((await chat(api, agent.id, '/tokens 10')).response.status).toBe(200);
     const refused = await chat(api, agent.id, '/tokens 10');
@@ -193,6 +230,24 @@ describe('budgets', () => {
     // Another agent of the org is not limited by it.
     const other = await makeAgent(server, owner, { modelSettings: { maxTokens: 10 } });
     expect((await chat(api, other.id, '/tokens 10')).response.status).toBe(200);
+  });
+
+  it('stops a background run between two model calls when the budget has no room for the second', async () => {
+    const { owner, api } = await pricedOrg('mid-turn');
+    const agent = await makeAgent(server, owner, { tools: ['time.now'], modelSettings: { maxTokens: 10 } });
+    // Room for one call's worst case ($0.01): the tool call costs $0.001, and then the reply could
+    // cost $0.01 more than the $0.0105 limit allows.
+    const { data: budget } = await api.POST('/api/v1/usage/budgets', {
+      body: { scope: 'org', limitUsd: 0.0105, period: 'day', hard: true, alertAt: [] },
+    });
+    const run = await submitRun(server, owner, { agentId: agent.id, input: '/tool time.now {}\nthe time' });
+    const failed = await waitForRun(server, owner, run.id, ['failed', 'succeeded']);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'budget_exceeded' } });
+    const labels = logLabels(await runEvents(server, owner, run.id));
+    expect(labels).toContain('tool.result');
+    expect(labels.at(-1)).toBe('run.failed(budget_exceeded)');
+    idle();
+    expect(await budgetOf(api, budget!.id, (b) => b.reservedUsd === 0)).toMatchObject({ spentUsd: 0.001 });
   });
 
   it('limits one API key or one user, not the others', async () => {

@@ -9,6 +9,8 @@ export interface OrgCacheOptions<V> {
   /** An entry is read again after this long even if no change was announced (a missed message). */
   ttlMs?: number;
   maxEntries?: number;
+  /** Told of every change to an org's data, made here or on another replica. */
+  onChange?(orgId: string): void;
 }
 
 /**
@@ -30,6 +32,7 @@ export function createOrgCache<V>(opts: OrgCacheOptions<V>) {
   function drop(orgId: string): void {
     generation++;
     for (const [key, entry] of entries) if (entry.orgId === orgId) entries.delete(key);
+    opts.onChange?.(orgId);
   }
   const unsubscribe = opts.bus.subscribe(topic, (event) => drop(event.orgId));
 

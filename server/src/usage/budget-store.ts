@@ -16,15 +16,6 @@ export async function findBudget(tx: Tx, orgId: string, id: string): Promise<Bud
   return row;
 }
 
-/** Budgets by id, whatever their org (the settlement of calls names only ids). */
-export async function findBudgetsByIds(tx: Tx, ids: string[]): Promise<BudgetRecord[]> {
-  if (ids.length === 0) return [];
-  return tx
-    .select()
-    .from(budgets)
-    .where(inArray(budgets.id, [...new Set(ids)]));
-}
-
 /** The org's budget a plan set (`source` plan), if any. */
 export async function findPlanBudget(tx: Tx, orgId: string): Promise<BudgetRecord | undefined> {
   const [row] = await tx
@@ -102,34 +93,61 @@ const textArray = (values: Array<string | null>) => sql`${sql.param(values)}::te
 const timeArray = (values: Date[]) => sql`${sql.param(values.map((d) => d.toISOString()))}::timestamptz[]`;
 const bigintArray = (values: number[]) => sql`${sql.param(values.map(String))}::bigint[]`;
 
+export interface ReserveItem {
+  /** The lease's reservation: what it holds on this budget adds up under this id. */
+  reservation: string;
+  budgetId: string;
+  periodStart: Date;
+  /** What the call needs; without room for it on every budget, nothing is reserved. */
+  neededNanos: number;
+  /** What the lease would like, room permitting (never less than needed). */
+  wantedNanos: number;
+}
+
 /**
- * Reserves each amount on its budget window, all or none, under the budgets' limits as stored
- * (sb_reserve_budgets in the migration); `items` must be sorted by budget id. Answers the first
- * budget without room, or undefined.
+ * Reserves on every budget window, all or none (sb_reserve_budgets in the migration); `items` must be
+ * sorted by budget id. Answers the first budget without room, or what each was granted (0 for a budget
+ * deleted meanwhile).
  */
 export async function reserve(
   tx: Tx,
-  reservation: string,
-  items: Array<{ budgetId: string; periodStart: Date; amountNanos: number }>,
-): Promise<string | undefined> {
+  items: ReserveItem[],
+): Promise<{ failed: string; granted?: undefined } | { failed?: undefined; granted: number[] }> {
   const result = await tx.execute(
-    sql`select sb_reserve_budgets(${reservation}, ${textArray(items.map((i) => i.budgetId))}, ${timeArray(
-      items.map((i) => i.periodStart),
-    )}, ${bigintArray(items.map((i) => i.amountNanos))}) as failed`,
+    sql`select out_failed, out_granted from sb_reserve_budgets(${textArray(items.map((i) => i.reservation))}, ${textArray(
+      items.map((i) => i.budgetId),
+    )}, ${timeArray(items.map((i) => i.periodStart))}, ${bigintArray(items.map((i) => i.neededNanos))}, ${bigintArray(
+      items.map((i) => i.wantedNanos),
+    )})`,
   );
-  return rowsOf<{ failed: string | null }>(result)[0]?.failed ?? undefined;
+  const row = rowsOf<{ out_failed: string | null; out_granted: Array<string | number> | null }>(result)[0];
+  if (row?.out_failed) return { failed: row.out_failed };
+  return { granted: (row?.out_granted ?? []).map(Number) };
 }
 
-/** Settles calls (sb_settle_budgets); answers each window's spending after it. */
+export interface SettleItem {
+  /** The reservation to give back from, or null (a soft budget holds nothing). */
+  reservation: string | null;
+  budgetId: string;
+  periodStart: Date;
+  /** What a call really cost (0 when a lease only gives back what it held). */
+  spentNanos: number;
+  /** What the reservation gives back. */
+  releaseNanos: number;
+}
+
+/** Settles calls and gives back what leases held (sb_settle_budgets); answers each window's spending after it. */
 export async function settle(
   tx: Tx,
-  items: Array<{ reservation: string | null; budgetId: string; periodStart: Date; actualNanos: number }>,
+  items: SettleItem[],
 ): Promise<Array<{ budgetId: string; periodStart: Date; spentNanos: number }>> {
   if (items.length === 0) return [];
   const result = await tx.execute(
     sql`select * from sb_settle_budgets(${textArray(items.map((i) => i.reservation))}, ${textArray(
       items.map((i) => i.budgetId),
-    )}, ${timeArray(items.map((i) => i.periodStart))}, ${bigintArray(items.map((i) => i.actualNanos))})`,
+    )}, ${timeArray(items.map((i) => i.periodStart))}, ${bigintArray(items.map((i) => i.spentNanos))}, ${bigintArray(
+      items.map((i) => i.releaseNanos),
+    )})`,
   );
   return rowsOf<{ out_budget_id: string; out_period_start: string | Date; out_spent_nanos: string }>(
     result,

@@ -42,10 +42,14 @@ const fractions = (alertAt: number[]) => [...new Set(alertAt)].sort((a, b) => a 
  */
 export function createBudgets(deps: { db: Db; bus: Bus; scopeExists: ScopeCheck; clock: () => Date }) {
   const { db } = deps;
+  const listeners = new Set<(orgId: string) => void>();
   const cache = createOrgCache<{ budgets: BudgetRecord[] }>({
     name: 'budgets',
     bus: deps.bus,
     orgIdOf: (_v, orgId) => orgId,
+    onChange: (orgId) => {
+      for (const listener of listeners) listener(orgId);
+    },
   });
 
   async function checkScope(orgId: string, input: Pick<BudgetInput, 'scope' | 'scopeId'>) {
@@ -96,6 +100,12 @@ export function createBudgets(deps: { db: Db; bus: Bus; scopeExists: ScopeCheck;
   }
 
   const service = {
+    /** Told when an org's budgets changed, here or on another replica; answers how to stop. */
+    onChange(listener: (orgId: string) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
     /** The org's budgets, as every model call checks them (cached). */
     async forOrg(orgId: string): Promise<BudgetRecord[]> {
       return (await cache.get(orgId, async () => ({ budgets: await store.listBudgets(db, orgId) })))!.budgets;

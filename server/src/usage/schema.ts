@@ -186,7 +186,11 @@ export const budgetSchema = z
       .enum(['manual', 'plan'])
       .meta({ description: "plan: the monthly budget of the org's billing plan" }),
     spentUsd: usd.meta({ description: 'Spent in the current period' }),
-    reservedUsd: usd.meta({ description: 'Held by calls in flight, at their worst case' }),
+    reservedUsd: usd.meta({
+      description:
+        'Held by calls in flight at their worst case, and by servers for their next calls while the ' +
+        'budget has room to spare (given back within a second of idleness)',
+    }),
     periodStart: z.string(),
     resetsAt: z.string().nullable(),
     createdAt: z.string(),
