@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../src/platform/errors.ts';
 import { parseLogs, startTestServer, type TestServer } from './harness.ts';
+import { NODE_BIN } from './setup/paths.ts';
+
+const run = promisify(execFile);
 
 const LEAKY = 'password=hunter2 at /srv/switchboard/secret.ts:42';
 
@@ -131,6 +136,38 @@ describe('the error envelope', () => {
     expect(body.error).toEqual({
       code: 'payload_too_large',
       message: 'the request body is too large',
+      requestId: res.headers.get('x-request-id'),
+    });
+  });
+
+  it('answers 413 to fetch however large the body, both when announced and when streamed', async () => {
+    // fetch writes its whole body before it reads the answer: a server that hangs up mid-body gives it
+    // a reset (EPIPE) instead of the 413. The client runs in a process of its own, as clients do (in
+    // this process the server's reads and the client's writes take turns, which hides the reset).
+    const script = `
+      const url = process.argv[1];
+      const big = 'x'.repeat(20 * 1024 * 1024);
+      const send = (body, extra) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, ...extra })
+        .then(async (res) => [res.status, (await res.json()).error.code], (err) => ['failed', err.cause?.code ?? err.message]);
+      const parts = [big.slice(0, 10 * 1024 * 1024), big.slice(10 * 1024 * 1024)];
+      const stream = new ReadableStream({ pull(c) { const next = parts.shift(); if (next) c.enqueue(new TextEncoder().encode(next)); else c.close(); } });
+      const results = [await send(big), await send(stream, { duplex: 'half' })];
+      process.stdout.write(JSON.stringify(results));
+    `;
+    const { stdout } = await run(NODE_BIN, ['-e', script, `${small.url}/test/echo`]);
+    expect(JSON.parse(stdout)).toEqual([
+      [413, 'payload_too_large'],
+      [413, 'payload_too_large'],
+    ]);
+  });
+
+  it('answers a path segment over the router limit with 414 in the envelope', async () => {
+    const res = await fetch(`${server.url}/api/v1/agents/${'x'.repeat(5000)}`, { method: 'DELETE' });
+    expect(res.status).toBe(414);
+    const body = await json(res);
+    expect(body.error).toEqual({
+      code: 'uri_too_long',
+      message: 'a path segment of the URL is too long',
       requestId: res.headers.get('x-request-id'),
     });
   });

@@ -88,6 +88,11 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
     code: 'unsupported_media_type',
     message: 'unsupported content-type',
   },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'uri_too_long',
+    message: 'a path segment of the URL is too long',
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     code: 'bad_request',
@@ -127,8 +132,50 @@ function render(err: FastifyError): Rendered & { unexpected?: boolean } {
   return { status: 500, code: 'internal_error', message: '', unexpected: true };
 }
 
+/**
+ * How much of a refused body is read and thrown away before the 413 goes out. A client such as Node's
+ * fetch writes its whole body before it reads an answer: closing on it mid-body gives it a reset
+ * (EPIPE) instead of the 413. Past this bound, or this time, the connection is closed regardless.
+ */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
+const DISCARD_MAX_MS = 10_000;
+
+/** Reads and drops what is left of a request body, within the bounds above. */
+function discardBody(raw: FastifyRequest['raw']): Promise<void> {
+  if (raw.complete || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      raw.off('data', onData);
+      raw.off('end', done);
+      raw.off('error', done);
+      raw.off('close', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DISCARD_MAX_BYTES) done();
+    };
+    const timer = setTimeout(done, DISCARD_MAX_MS);
+    raw.on('data', onData);
+    raw.once('end', done);
+    raw.once('error', done);
+    raw.once('close', done);
+    raw.resume();
+  });
+}
+
 /** Renders every error as the API envelope. Unexpected errors are logged in full and answered with a bare 500. */
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && !request.raw.complete) {
+    void discardBody(request.raw).then(() => send(err, request, reply));
+    return;
+  }
+  send(err, request, reply);
+}
+
+function send(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const out = render(err);
   if (out.unexpected) {
     request.log.error({ err }, 'unexpected error');
@@ -137,6 +184,8 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
     request.log.error({ err }, out.message);
   }
   if (err instanceof AppError) reply.headers(err.headers);
+  // Router errors come before the hooks that set it.
+  reply.header('x-request-id', request.id);
   void reply.status(out.status).send(envelope(request.id, out.code, out.message, out.details));
 }
 
