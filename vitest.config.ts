@@ -3,7 +3,12 @@ import { defineConfig } from 'vitest/config';
 const exclude = ['**/node_modules/**', '**/dist/**'];
 const integration = ['server/**/*.integration.test.ts'];
 /** Integration tests run on each storage; the same files, told which by SB_TEST_STORAGE. */
-const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 60_000 };
+const integrationTimeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
+/**
+ * `expect.poll` waits for a condition, not for a time: its bound only catches a hang, and vitest's
+ * default (1 s) is a wall-clock assumption a loaded CI machine breaks.
+ */
+const expectations = { poll: { timeout: 20_000, interval: 50 } };
 
 export default defineConfig({
   test: {
@@ -20,6 +25,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          expect: expectations,
           include: [
             'server/**/*.test.ts',
             'client/src/**/*.test.ts',
@@ -32,6 +38,7 @@ export default defineConfig({
       {
         test: {
           name: 'pglite',
+          expect: expectations,
           include: integration,
           exclude,
           env: { SB_TEST_STORAGE: 'pglite' },
@@ -44,6 +51,7 @@ export default defineConfig({
             {
               test: {
                 name: 'postgres',
+                expect: expectations,
                 include: integration,
                 exclude,
                 env: { SB_TEST_STORAGE: 'postgres' },
@@ -56,6 +64,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          expect: expectations,
           include: ['web/e2e/**/*.e2e.ts'],
           exclude,
           env: { SB_TEST_STORAGE: 'pglite' },

@@ -322,7 +322,7 @@ describe('budgets', () => {
     const notices = async (s: Session) =>
       (await apiOf(s).GET('/api/v1/inbox', { params: { query: { kind: 'notice' } } })).data?.items ?? [];
     await expect
-      .poll(async () => (await notices(owner)).map((n) => n.title).sort(), { timeout: 5_000 })
+      .poll(async () => (await notices(owner)).map((n) => n.title).sort())
       .toEqual([
         'The organisation reached its month budget of $0.02',
         'The organisation spent 50% of its month budget',

@@ -66,7 +66,7 @@ export async function openSocket(
     messages,
     closed,
     send: (message) => ws.send(typeof message === 'string' ? message : JSON.stringify(message)),
-    next(match = () => true, timeoutMs = 5_000) {
+    next(match = () => true, timeoutMs = 25_000) {
       return new Promise<WsMessage>((resolve, reject) => {
         const check = () => {
           for (let i = cursor; i < messages.length; i++) {

@@ -247,12 +247,12 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     };
     const ok = await submit('Deliver the parcel');
     const bad = await submit('/fail the van broke down');
-    await expect.poll(() => finished(ok), { timeout: 15_000 }).toBe('succeeded');
-    await expect.poll(() => finished(bad), { timeout: 15_000 }).toBe('failed');
+    await expect.poll(() => finished(ok)).toBe('succeeded');
+    await expect.poll(() => finished(bad)).toBe('failed');
 
     const runsChart = page.getByTestId('chart-runs-by-status').getByRole('img');
     await expect
-      .poll(() => runsChart.locator('desc').textContent(), { timeout: 10_000 })
+      .poll(() => runsChart.locator('desc').textContent())
       .toBe('Succeeded: Runs 1; Failed: Runs 1');
     // The whole hour, a column a minute (the current one too), each telling its runs by outcome.
     const finishedChart = page.getByTestId('chart-finished').getByRole('img');
@@ -271,7 +271,7 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     // Its own query, refreshed on its own: wait for the answer that counts both runs.
     const row = page.getByTestId('agent-health-row');
     await expect
-      .poll(() => row.locator('td.num').allTextContents(), { timeout: 10_000 })
+      .poll(() => row.locator('td.num').allTextContents())
       .toEqual(['2', '1 · 1', '50%', expect.stringMatching(/^\S+ m?s · \S+ m?s$/)]);
     expect(await row.count()).toBe(1);
     expect(await row.locator('.cell-main').textContent()).toBe('Couriercourier');
@@ -282,9 +282,7 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
 
     // A run finishing while the page is open lands in the latest column at the next refresh.
     await submit('One more parcel');
-    await expect
-      .poll(finishedDesc, { timeout: 15_000 })
-      .toMatch(/^In all: Succeeded 2, Failed 1, Cancelled 0\. /);
+    await expect.poll(finishedDesc).toMatch(/^In all: Succeeded 2, Failed 1, Cancelled 0\. /);
     await shot(page, 'control-room-02-hour-light');
 
     // Another window: the address keeps it, every window-bound title follows, the axis is marked every 6 h.
@@ -404,7 +402,7 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     await page.getByTestId('composer').fill('I would like a Refund, please.');
     await page.getByTestId('composer').press('Enter');
     const failure = page.locator('.event-status.status-failed');
-    await failure.waitFor({ timeout: 15_000 });
+    await failure.waitFor();
     expect(await failure.locator('span').allTextContents()).toEqual([
       '•',
       'Failed',

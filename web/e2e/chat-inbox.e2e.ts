@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../server/test/harness.ts';
@@ -47,6 +49,27 @@ async function controlSocket(context: BrowserContext) {
   };
 }
 
+/** A local address whose requests are answered only once `release` is called (then at once). */
+async function heldUrl() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let requests = 0;
+  const held = createServer((_req, res) => {
+    requests++;
+    void released.then(() => res.end('done'));
+  });
+  await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+  const { port } = held.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/held`,
+    release,
+    requests: () => requests,
+    close: () => new Promise<void>((resolve) => held.close(() => resolve())),
+  };
+}
+
 /** Signs in and waits until the live connection is up. */
 async function signInLive(page: Page, server: TestServer, account: Account): Promise<void> {
   await signIn(page, server, account);
@@ -74,9 +97,7 @@ async function runWaitingForApproval(server: TestServer, account: Account, agent
   });
   expect(submitted.response.status).toBe(202);
   const runId = submitted.data!.id;
-  await expect
-    .poll(async () => (await runStatus(server, account, runId)) ?? 'none', { timeout: 15_000 })
-    .toBe('waiting_approval');
+  await expect.poll(async () => (await runStatus(server, account, runId)) ?? 'none').toBe('waiting_approval');
   return runId;
 }
 
@@ -166,16 +187,16 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     await page.getByTestId('composer').press('Enter');
 
     const handoff = page.locator('.event-handoff');
-    await handoff.waitFor({ timeout: 15_000 });
+    await handoff.waitFor();
     expect(await handoff.textContent()).toContain('Handed off from Triage to Billing Specialist');
     const reply = page.getByTestId('assistant-text').last();
-    await reply.getByText('Echo: Let me look at your invoice.').waitFor({ timeout: 15_000 });
+    await reply.getByText('Echo: Let me look at your invoice.').waitFor();
     // Mid-stream: the first part is in, the agent is still writing.
     expect(await reply.locator('.typing').count()).toBe(1);
     expect(await reply.locator('.msg-who').textContent()).toBe('Billing Specialist');
     await shot(page, 'chat-inbox-03-handoff-streaming');
 
-    await expect.poll(() => reply.textContent(), { timeout: 15_000 }).toContain('Echo: It is paid.');
+    await expect.poll(() => reply.textContent()).toContain('Echo: It is paid.');
     await expect.poll(() => page.getByTestId('assistant-text').last().locator('.typing').count()).toBe(0);
     // Once the run is over the conversation, reloaded from the server, still shows the hand-off.
     await page.waitForURL(/\/chat\/[\w-]+$/);
@@ -230,11 +251,11 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     await page.getByText('Nothing needs you right now').waitFor();
     await shot(page, 'chat-inbox-06-inbox-approved');
     for (const runId of runs) {
-      await expect.poll(() => runStatus(server, account, runId), { timeout: 15_000 }).toBe('succeeded');
+      await expect.poll(() => runStatus(server, account, runId)).toBe('succeeded');
     }
     await nav(page, 'Runs').click();
     await expect
-      .poll(() => page.getByTestId('run-status').allTextContents(), { timeout: 15_000 })
+      .poll(() => page.getByTestId('run-status').allTextContents())
       .toEqual(['Succeeded', 'Succeeded']);
     expect(problems).toEqual([]);
   });
@@ -355,7 +376,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     });
     expect(gone.response.status).toBe(404);
     // Notices go by themselves.
-    await page.getByTestId('toast').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.getByTestId('toast').waitFor({ state: 'detached' });
     expect(problems).toEqual([]);
   });
 
@@ -405,10 +426,18 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     const { context, problems } = await open();
     const page = await context.newPage();
     const account = await newAccount(server, 'Rita Reload');
-    await createAgent(server, account, { name: 'Sleeper' });
+    // The turn waits on a tool call this test answers only once both tabs show it still going, so the
+    // test never races the turn's own pace.
+    const gate = await heldUrl();
+    const allowed = await server.api.PUT('/api/v1/tools/http-allowlist', {
+      ...account.auth,
+      body: { hosts: ['127.0.0.1'] },
+    });
+    expect(allowed.response.status).toBe(200);
+    await createAgent(server, account, { name: 'Waiter', tools: ['http.get'] });
     await signInLive(page, server, account);
     await nav(page, 'Chat').click();
-    await page.getByTestId('composer').fill('/sleep 3000\nAwake again.');
+    await page.getByTestId('composer').fill(`/tool http.get {"url":"${gate.url}"}\nAwake again.`);
     await page.getByTestId('composer').press('Enter');
     // The address names the conversation only: the turn is found again through its runs.
     await page.waitForURL(/\/chat\/[\w-]+$/);
@@ -422,9 +451,11 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
       expect(await tab.getByTestId('user-message').last().textContent()).toContain('Awake again.');
     }
     await shot(page, 'chat-inbox-11-reload-mid-turn');
+    expect(gate.requests()).toBe(1);
+    gate.release();
     for (const tab of [page, other]) {
       await expect
-        .poll(() => tab.getByTestId('assistant-text').last().textContent(), { timeout: 15_000 })
+        .poll(() => tab.getByTestId('assistant-text').last().textContent())
         .toContain('Echo: Awake again.');
       await tab.getByTestId('stop').waitFor({ state: 'detached' });
     }
@@ -433,6 +464,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     await expect.poll(() => page.getByTestId('assistant-text').allTextContents()).toHaveLength(1);
     expect(await page.getByTestId('stop').count()).toBe(0);
     expect(problems).toEqual([]);
+    await gate.close();
   });
   it('shows a reply as Markdown: a table, task list, safe link, highlighted code, and HTML only as text', async () => {
     const { page, problems } = await liveWithAgent('Mia Markdown', 'Writer');
@@ -457,7 +489,7 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     await page.getByTestId('composer').fill(message);
     await page.getByTestId('composer').press('Enter');
     const reply = page.getByTestId('assistant-text').last();
-    await expect.poll(() => reply.locator('.typing').count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => reply.locator('.typing').count()).toBe(0);
     await reply.locator('pre code').waitFor();
 
     expect(await reply.locator('th').allTextContents()).toEqual(['step', 'owner']);

@@ -81,14 +81,14 @@ describe('the console journey', () => {
     await page.getByTestId('composer').press('Enter');
     await page.waitForURL(/\/chat\/[\w-]+/);
     await expect
-      .poll(() => page.getByTestId('assistant-text').last().textContent(), { timeout: 15_000 })
+      .poll(() => page.getByTestId('assistant-text').last().textContent())
       .toContain('Echo: Hello there');
     await shot(page, 'journey-06-chat-reply');
 
     // An approval, answered from the inbox.
     await page.getByTestId('composer').fill('/tool demo.approval {"action":"ship"}');
     await page.getByTestId('composer').press('Enter');
-    await page.getByTestId('approval-request').waitFor({ timeout: 15_000 });
+    await page.getByTestId('approval-request').waitFor();
     await expect.poll(() => page.getByTestId('inbox-unread').textContent()).toContain('1');
     await shot(page, 'journey-07-chat-approval');
 
@@ -104,7 +104,7 @@ describe('the console journey', () => {
     // The run finishes; the runs page shows it succeeded.
     await nav(page, 'Runs').click();
     await expect
-      .poll(() => page.getByTestId('run-status').allTextContents(), { timeout: 15_000 })
+      .poll(() => page.getByTestId('run-status').allTextContents())
       .toEqual(['Succeeded', 'Succeeded']);
     await shot(page, 'journey-09-runs');
     await page.getByRole('link', { name: /demo\.approval/ }).click();
@@ -114,16 +114,12 @@ describe('the console journey', () => {
 
     // Back in chat, the conversation holds both turns.
     await page.getByRole('link', { name: 'Open in chat' }).click();
-    await expect
-      .poll(() => page.getByTestId('assistant-text').allTextContents(), { timeout: 10_000 })
-      .toHaveLength(2);
+    await expect.poll(() => page.getByTestId('assistant-text').allTextContents()).toHaveLength(2);
     await shot(page, 'journey-11-chat-after');
 
     // The dashboard counts both runs.
     await nav(page, 'Dashboard').click();
-    await expect
-      .poll(() => page.getByTestId('stat-succeededLastHour').textContent(), { timeout: 12_000 })
-      .toBe('2');
+    await expect.poll(() => page.getByTestId('stat-succeededLastHour').textContent()).toBe('2');
     await shot(page, 'journey-12-dashboard');
 
     // A long turn stopped from the chat.
@@ -132,7 +128,7 @@ describe('the console journey', () => {
     await page.getByTestId('composer').fill('/sleep 20000');
     await page.getByTestId('composer').press('Enter');
     await page.getByTestId('stop').click();
-    await page.getByText('Stopped', { exact: true }).waitFor({ timeout: 10_000 });
+    await page.getByText('Stopped', { exact: true }).waitFor();
     await shot(page, 'journey-12b-chat-stopped');
     await nav(page, 'Runs').click();
     await expect.poll(() => page.getByTestId('run-status').first().textContent()).toBe('Cancelled');

@@ -42,13 +42,13 @@ describe("the dashboard's recent updates", () => {
     await page.getByTestId('composer').fill('Hello there');
     await page.getByTestId('composer').press('Enter');
     await expect
-      .poll(() => page.getByTestId('assistant-text').last().textContent(), { timeout: 15_000 })
+      .poll(() => page.getByTestId('assistant-text').last().textContent())
       .toContain('Echo: Hello there');
 
     // Both show on the dashboard, newest first.
     await nav(page, 'Dashboard').click();
     await expect
-      .poll(() => feed(page), { timeout: 10_000 })
+      .poll(() => feed(page))
       .toEqual([
         expect.stringMatching(/^Chat turn of Triage succeeded(just now|\d+ s ago)$/),
         expect.stringMatching(/^You created agent Triage(just now|\d+ s ago)$/),
@@ -63,7 +63,7 @@ describe("the dashboard's recent updates", () => {
     });
     expect(run.response.status).toBe(202);
     await expect
-      .poll(async () => (await feed(page)).slice(0, 2), { timeout: 10_000 })
+      .poll(async () => (await feed(page)).slice(0, 2))
       .toEqual([
         expect.stringMatching(/^Run of Triage succeeded/),
         expect.stringMatching(/^You submitted a run of Triage/),

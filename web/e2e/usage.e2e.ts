@@ -59,7 +59,7 @@ describe('the Usage page', () => {
     await expect.poll(() => page.getByTestId('usage-cost').textContent()).toBe('$0');
 
     expect((await chatTurn(suite.server, account, agentId, '/tokens 7')).response.status).toBe(200);
-    await expect.poll(() => page.getByTestId('usage-cost').textContent(), { timeout: 10_000 }).toBe('$0.007');
+    await expect.poll(() => page.getByTestId('usage-cost').textContent()).toBe('$0.007');
     expect(await page.getByTestId('usage-calls').textContent()).toBe('1');
     expect(await page.getByTestId('usage-groups').textContent()).toContain('builtin:scripted');
     await page.getByTestId('usage-timeline').waitFor();
@@ -89,15 +89,11 @@ describe('the Usage page', () => {
     const message = page.getByRole('textbox', { name: 'Message' });
     await message.fill('/tokens 10');
     await page.getByRole('button', { name: 'Send' }).click();
-    await expect
-      .poll(() => page.getByTestId('assistant-text').last().textContent(), { timeout: 15_000 })
-      .toContain('word10');
+    await expect.poll(() => page.getByTestId('assistant-text').last().textContent()).toContain('word10');
     await message.fill('/tokens 10');
     await page.getByRole('button', { name: 'Send' }).click();
     const refusal = page.locator('.status-failed').last();
-    await expect
-      .poll(() => refusal.textContent(), { timeout: 15_000 })
-      .toContain('has no room for this call');
+    await expect.poll(() => refusal.textContent()).toContain('has no room for this call');
     await shot(page, 'usage-budget-refused-chat', { fullPage: false });
     expect(unexpected(problems, [])).toEqual([]);
   });
