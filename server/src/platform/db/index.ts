@@ -44,9 +44,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     : openPglite(options);
 }
 
+/** The embedded database's buffer pool (measured: 128 MB -> 16 MB takes ~130 MB off the process). */
+const PGLITE_SHARED_BUFFERS = '16MB';
+
 async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const client = await PGlite.create({
+    // PostgreSQL's default buffer pool (128 MB) lives inside the WebAssembly memory, which never shrinks;
+    // the data directory is a file the operating system caches anyway, so a small pool costs little.
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
     ...(options.dataDir ? { dataDir: path.join(options.dataDir, 'pglite') } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
