@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../server/src/platform/db/index.ts';
 
@@ -10,14 +13,19 @@ import { type Database, openDatabase } from '../../server/src/platform/db/index.
 export async function withBenchDatabase<T>(
   postgresUrl: string | undefined,
   fn: (db: Database & { url?: string }) => Promise<T>,
+  options: { onDisk?: boolean } = {},
 ): Promise<T> {
   if (!postgresUrl) {
-    const database = await openDatabase({ kind: 'pglite' });
+    // On disk, as `npm start` keeps it, when what is measured is the process's memory (in memory, the
+    // whole database would count as the process's).
+    const dataDir = options.onDisk ? mkdtempSync(path.join(tmpdir(), 'sb-bench-db-')) : undefined;
+    const database = await openDatabase({ kind: 'pglite', ...(dataDir ? { dataDir } : {}) });
     await database.migrate();
     try {
       return await fn(database);
     } finally {
       await database.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
   }
   const name = `sb_bench_${randomBytes(4).toString('hex')}`;
