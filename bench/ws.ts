@@ -7,18 +7,12 @@
  * (RSS and heap after GC, before and after connecting). Bounded: at most 120 s.
  */
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { buildApp } from '../server/src/app.ts';
-import { loadConfig } from '../server/src/platform/config.ts';
-import { createContext } from '../server/src/platform/context.ts';
-import { openDatabase } from '../server/src/platform/db/index.ts';
+import { withBenchDatabase } from './lib/database.ts';
+import { startBenchServer } from './lib/server.ts';
 
 const LIMIT_MS = 120_000;
 
@@ -63,93 +57,80 @@ export async function main(args: string[]): Promise<void> {
   }, LIMIT_MS);
   deadline.unref();
 
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-bench-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    WS_MAX_CONNECTIONS_PER_USER: String(sockets + 10),
-    WS_MAX_CONNECTIONS_PER_ORG: String(sockets + 10),
-    DASHBOARD_INTERVAL_MS: '3600000',
-    WS_HEARTBEAT_MS: '3600000',
-  });
-  const ctx = await createContext(config, { database: await openDatabase({ kind: 'pglite' }) });
-  const { app, domains } = await buildApp(ctx, { logStream: process.stderr });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no address');
-  const base = `http://127.0.0.1:${address.port}`;
-  const child = fork(fileURLToPath(new URL('./lib/ws-clients.ts', import.meta.url)), [], {
-    stdio: 'inherit',
-  });
-  try {
-    const res = await fetch(`${base}/api/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: 'bench@example.test',
-        password: randomBytes(12).toString('hex'),
-        name: 'Bench',
-      }),
-    });
-    if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
-    const owner = (await res.json()) as { accessToken: string; org: { id: string } };
-    const orgId = owner.org.id;
-
-    const before = settledMemory();
-    const ready = nextMessage<{ type: 'ready'; connectMs: number }>(child, 'ready');
-    child.send({
-      url: `${base.replace('http', 'ws')}/api/v1/ws`,
-      token: owner.accessToken,
-      sockets,
-      events,
-      timeoutMs: LIMIT_MS / 2,
-    });
-    const { connectMs } = await ready;
-    await sleep(500);
-    const after = settledMemory();
-    const connected = domains.realtime.local().sockets;
-
-    const result = nextMessage<Result>(child, 'result');
-    // Without Redis the bus dispatches inside publish(), so its duration is the server's fan-out.
-    const fanout: number[] = [];
-    for (let i = 0; i < events; i++) {
-      const started = process.hrtime.bigint();
-      await ctx.bus.publish({
-        topic: `org:${orgId}`,
-        type: 'task.created',
-        orgId,
-        data: { i, t: `${started}` },
-      });
-      fanout.push(Number(process.hrtime.bigint() - started) / 1e6);
-      await sleep(intervalMs);
-    }
-    fanout.sort((x, y) => x - y);
-    const at = (p: number) => fanout[Math.min(fanout.length - 1, Math.floor((p / 100) * fanout.length))]!;
-    const r = await result;
-    const rss = after.rss - before.rss;
-    const heap = after.heapUsed - before.heapUsed;
-    process.stdout.write(
-      [
-        `ws bench: ${sockets} sockets subscribed to one org's dashboard on 127.0.0.1, ` +
-          `${events} events one every ${intervalMs} ms (Node ${process.version})`,
-        `  connected and subscribed: ${connected} sockets in ${fmt(connectMs)}`,
-        `  delivered: ${r.received} of ${r.expected}`,
-        `  publish -> delivery: p50 ${fmt(r.p50)}, p90 ${fmt(r.p90)}, p99 ${fmt(r.p99)}, max ${fmt(r.max)}`,
-        `  server fan-out per event (${sockets} sends): p50 ${fmt(at(50))}, p99 ${fmt(at(99))}`,
-        `  server memory per socket: RSS ${kib(rss / sockets)}, heap ${kib(heap / sockets)} ` +
-          `(RSS +${mib(rss)}, heap +${mib(heap)} for ${sockets} sockets)`,
-        '',
-      ].join('\n'),
+  await withBenchDatabase(undefined, async (database) => {
+    const server = await startBenchServer(
+      database,
+      {
+        WS_MAX_CONNECTIONS_PER_USER: String(sockets + 10),
+        WS_MAX_CONNECTIONS_PER_ORG: String(sockets + 10),
+        DASHBOARD_INTERVAL_MS: '3600000',
+        WS_HEARTBEAT_MS: '3600000',
+      },
+      { logStream: process.stderr },
     );
-  } finally {
-    child.kill();
-    await app.close();
-    await ctx.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    clearTimeout(deadline);
-  }
+    const { ctx, domains } = server;
+    const child = fork(fileURLToPath(new URL('./lib/ws-clients.ts', import.meta.url)), [], {
+      stdio: 'inherit',
+    });
+    try {
+      const headers = await server.registerOwner();
+      const me = await server.send<{ org: { id: string } }>(headers, 'GET', '/api/v1/auth/me');
+      const owner = { accessToken: headers.authorization!.slice('Bearer '.length) };
+      const orgId = me.org.id;
+      const base = server.url;
+
+      const before = settledMemory();
+      const ready = nextMessage<{ type: 'ready'; connectMs: number }>(child, 'ready');
+      child.send({
+        url: `${base.replace('http', 'ws')}/api/v1/ws`,
+        token: owner.accessToken,
+        sockets,
+        events,
+        timeoutMs: LIMIT_MS / 2,
+      });
+      const { connectMs } = await ready;
+      await sleep(500);
+      const after = settledMemory();
+      const connected = domains.realtime.local().sockets;
+
+      const result = nextMessage<Result>(child, 'result');
+      // Without Redis the bus dispatches inside publish(), so its duration is the server's fan-out.
+      const fanout: number[] = [];
+      for (let i = 0; i < events; i++) {
+        const started = process.hrtime.bigint();
+        await ctx.bus.publish({
+          topic: `org:${orgId}`,
+          type: 'task.created',
+          orgId,
+          data: { i, t: `${started}` },
+        });
+        fanout.push(Number(process.hrtime.bigint() - started) / 1e6);
+        await sleep(intervalMs);
+      }
+      fanout.sort((x, y) => x - y);
+      const at = (p: number) => fanout[Math.min(fanout.length - 1, Math.floor((p / 100) * fanout.length))]!;
+      const r = await result;
+      const rss = after.rss - before.rss;
+      const heap = after.heapUsed - before.heapUsed;
+      process.stdout.write(
+        [
+          `ws bench: ${sockets} sockets subscribed to one org's dashboard on 127.0.0.1, ` +
+            `${events} events one every ${intervalMs} ms (Node ${process.version})`,
+          `  connected and subscribed: ${connected} sockets in ${fmt(connectMs)}`,
+          `  delivered: ${r.received} of ${r.expected}`,
+          `  publish -> delivery: p50 ${fmt(r.p50)}, p90 ${fmt(r.p90)}, p99 ${fmt(r.p99)}, max ${fmt(r.max)}`,
+          `  server fan-out per event (${sockets} sends): p50 ${fmt(at(50))}, p99 ${fmt(at(99))}`,
+          `  server memory per socket: RSS ${kib(rss / sockets)}, heap ${kib(heap / sockets)} ` +
+            `(RSS +${mib(rss)}, heap +${mib(heap)} for ${sockets} sockets)`,
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      child.kill();
+      await server.close();
+    }
+  });
+  clearTimeout(deadline);
 }
 
 /** The next IPC message of a type from the client process; an `error` message rejects. */

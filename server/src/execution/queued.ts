@@ -81,13 +81,13 @@ export function createQueuedLoop(deps: QueuedLoopDeps) {
 
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(new TimedOut()), settings.timeoutSeconds * 1000);
-    const onAbort = (reason: unknown) => () => controller.abort(reason);
-    job.signal.addEventListener('abort', onAbort(new TransientError('the job claim was lost')), {
-      once: true,
-    });
-    shutdown.signal.addEventListener('abort', onAbort(new TransientError('the worker is shutting down')), {
-      once: true,
-    });
+    // The reasons are made when they happen (an error made up front keeps its stack for every run).
+    const onClaimLost = () => controller.abort(new TransientError('the job claim was lost'));
+    const onShutdown = () => controller.abort(new TransientError('the worker is shutting down'));
+    job.signal.addEventListener('abort', onClaimLost, { once: true });
+    // The shutdown signal lives as long as the worker: its listener must go when the run does, or every
+    // run's controller, log writer and turn stay reachable from it.
+    shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     const unsubscribe = bus.subscribe(runControlTopic(runId), (event) => {
       if (event.type === 'cancel') controller.abort(new Cancelled());
     });
@@ -136,6 +136,8 @@ export function createQueuedLoop(deps: QueuedLoopDeps) {
     } finally {
       clearTimeout(timeout);
       unsubscribe();
+      job.signal.removeEventListener('abort', onClaimLost);
+      shutdown.signal.removeEventListener('abort', onShutdown);
     }
   }
 
