@@ -39,19 +39,24 @@ export function createLeases(deps: {
   const leases = new Map<string, Lease>();
   const keyOf = (budgetId: string, periodStart: Date) => `${budgetId}|${periodStart.getTime()}`;
 
+  /** Releases room a lease holds without spending it. */
+  function giveBackToDatabase(lease: Lease, amount: number): void {
+    deps.release({
+      orgId: lease.orgId,
+      reservation: lease.id,
+      budgetId: lease.budgetId,
+      periodStart: lease.periodStart,
+      spentNanos: 0,
+      releaseNanos: amount,
+    });
+  }
+
   function close(lease: Lease): void {
     if (!lease.open) return;
     lease.open = false;
     leases.delete(keyOf(lease.budgetId, lease.periodStart));
     if (lease.available > 0) {
-      deps.release({
-        orgId: lease.orgId,
-        reservation: lease.id,
-        budgetId: lease.budgetId,
-        periodStart: lease.periodStart,
-        spentNanos: 0,
-        releaseNanos: lease.available,
-      });
+      giveBackToDatabase(lease, lease.available);
       lease.available = 0;
     }
   }
@@ -97,14 +102,7 @@ export function createLeases(deps: {
         lease.usedAt = now();
         return;
       }
-      deps.release({
-        orgId: lease.orgId,
-        reservation: lease.id,
-        budgetId: lease.budgetId,
-        periodStart: lease.periodStart,
-        spentNanos: 0,
-        releaseNanos: amount,
-      });
+      giveBackToDatabase(lease, amount);
     },
 
     /** Closes leases idle or too old to be granted more. */

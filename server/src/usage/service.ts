@@ -234,16 +234,7 @@ export function createUsageService(deps: {
         const row = found.get(at);
         buckets.push({
           start: new Date(at).toISOString(),
-          ...presentSums(
-            row ?? {
-              calls: 0,
-              errors: 0,
-              inputTokens: 0,
-              cachedInputTokens: 0,
-              outputTokens: 0,
-              costNanos: 0,
-            },
-          ),
+          ...presentSums(row ?? store.NO_USAGE),
         });
       }
       return { bucket: q.bucket, from: range.from.toISOString(), to: range.to.toISOString(), buckets };

@@ -43,12 +43,7 @@ export async function insertUsageEvents(tx: Tx, rows: UsageEventRow[]): Promise<
       model: r.model,
       agentId: r.agentId,
       createdBy,
-      calls: 0,
-      errors: 0,
-      inputTokens: 0,
-      cachedInputTokens: 0,
-      outputTokens: 0,
-      costNanos: 0,
+      ...NO_USAGE,
     };
     sum.calls! += 1;
     sum.errors! += r.outcome === 'error' ? 1 : 0;
@@ -93,6 +88,16 @@ export interface UsageSums {
   outputTokens: number;
   costNanos: number;
 }
+
+/** Nothing yet: an hour, a bucket or a period without calls. */
+export const NO_USAGE: Readonly<UsageSums> = {
+  calls: 0,
+  errors: 0,
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  outputTokens: 0,
+  costNanos: 0,
+};
 
 const sums = {
   calls: sql<string>`coalesce(sum(${usageRollups.calls}), 0)`,
@@ -155,9 +160,7 @@ export async function summarise(
     .groupBy(column)
     .orderBy(desc(sums.costNanos), desc(sums.calls));
   return {
-    totals: numbersOf(
-      totals ?? { calls: 0, errors: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costNanos: 0 },
-    ),
+    totals: numbersOf(totals ?? NO_USAGE),
     groups: groups.map((g) => ({ key: g.key, ...numbersOf(g) })),
   };
 }
