@@ -22,6 +22,11 @@ export interface IdentityDeps {
   log: FastifyBaseLogger;
   /** Valid API keys the authenticator keeps; a revoked key is dropped from it. */
   apiKeys: ApiKeyCache;
+  /**
+   * Refuses (throws) when one more member would pass a limit, such as the org's plan (billing answers);
+   * `count` reads the members there are now in the same transaction.
+   */
+  seatGuard?: ((tx: Tx, orgId: string, count: () => Promise<number>) => Promise<void>) | undefined;
   settings: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
