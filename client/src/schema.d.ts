@@ -6758,6 +6758,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Whether you may change plans (an operator admin) */
+                        editable: boolean;
                         items: components["schemas"]["Plan"][];
                     };
                 };

@@ -37,10 +37,16 @@ export function billingRoutes(billing: Billing) {
           operationId: 'listPlans',
           tags,
           summary: "The operator's plans",
-          response: { 200: z.object({ items: z.array(planSchema) }), ...errorResponses },
+          response: {
+            200: z.object({
+              items: z.array(planSchema),
+              editable: z.boolean().meta({ description: 'Whether you may change plans (an operator admin)' }),
+            }),
+            ...errorResponses,
+          },
         },
       },
-      async () => billing.plans(),
+      async (request) => billing.plans(principalOf(request)),
     );
 
     app.put(

@@ -335,8 +335,8 @@ export function createBilling(deps: {
     enqueue,
 
     // ---- plans ----
-    async plans() {
-      return { items: (await store.listPlans(db)).map(presentPlan) };
+    async plans(p: Principal) {
+      return { items: (await store.listPlans(db)).map(presentPlan), editable: await isOperator(p) };
     },
 
     async putPlan(p: Principal, id: string, input: PlanInput) {
