@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
 import {
   addMember,
   call,
@@ -103,7 +102,13 @@ describe('plans (manual gateway)', () => {
   });
 
   it('refuse an agent and a seat past the plan with 402 plan_limit naming the limit', async () => {
-    await makeAgent(server, owner);
+    // Three at once against a limit of one: the per-org lock lets exactly one through.
+    const racing = await Promise.all(
+      [1, 2, 3].map((n) =>
+        call(server, 'POST', '/api/v1/agents', { token: owner.accessToken, body: { name: `racer ${n}` } }),
+      ),
+    );
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 402, 402]);
     const agent = await call(server, 'POST', '/api/v1/agents', {
       token: owner.accessToken,
       body: { name: 'one too many' },

@@ -10,6 +10,7 @@ import {
   WEBHOOK_SECRET,
   waitForEvent,
 } from './stripe-kit.ts';
+import { openAuthed, subscribe } from './ws-client.ts';
 
 /**
  * Billing through Stripe, with the official SDK pointed at a local fake (STRIPE_API_BASE): Checkout and
@@ -152,6 +153,21 @@ describe('webhook signatures', () => {
 });
 
 describe('subscribing through Stripe', () => {
+  it('starts at Checkout only, and one Stripe price sells one plan', async () => {
+    const patch = await call(server, 'PATCH', '/api/v1/billing/subscription', {
+      token: b.accessToken,
+      body: { planId: pro },
+    });
+    expect(patch.status).toBe(409);
+    expect((patch.body as { error: { code: string } }).error.code).toBe('checkout_required');
+    const twin = await call(server, 'PUT', `/api/v1/admin/billing/plans/twin-${uniqueSuffix()}`, {
+      token: operator.accessToken,
+      body: { name: 'twin', priceUsdMonthly: 1, stripePriceId: proPrice, limits: {} },
+    });
+    expect(twin.status).toBe(409);
+    expect((twin.body as { error: { code: string } }).error.code).toBe('stripe_price_taken');
+  });
+
   it('creates the customer and a Checkout session carrying metadata.orgId through the SDK', async () => {
     ({ customer: customerA, sub: subscriptionA } = await checkout(a, pro, proPrice));
     const customer = stripe.calls.find(
@@ -381,6 +397,43 @@ describe('tenancy', () => {
     );
     expect(await subscription(b)).toEqual(before);
     expect(customerB).not.toBe(customerA);
+  });
+
+  it('streams billing events on the `billing` channel to the org they belong to only', async () => {
+    const [sa, sb] = await Promise.all([
+      openAuthed(server, a.accessToken),
+      openAuthed(server, b.accessToken),
+    ]);
+    try {
+      expect(await subscribe(sa, 'billing')).toMatchObject({ type: 'subscribed' });
+      expect(await subscribe(sb, 'billing')).toMatchObject({ type: 'subscribed' });
+      const ofA = stripeEvent('invoice.payment_failed', {
+        id: `in_${uniqueSuffix()}`,
+        object: 'invoice',
+        customer: customerA,
+        amount_due: 300,
+        currency: 'usd',
+      });
+      const ofB = stripeEvent('invoice.paid', {
+        id: `in_${uniqueSuffix()}`,
+        object: 'invoice',
+        customer: customerB,
+        amount_due: 300,
+        amount_paid: 300,
+        currency: 'usd',
+      });
+      await deliver(server, ofA);
+      const seen = await sa.next((m) => m.type === 'event' && m.event === 'invoice.payment_failed');
+      expect(seen).toMatchObject({
+        channel: 'billing',
+        data: { invoiceId: ofA.data.object.id, amountDueUsd: 3 },
+      });
+      await deliver(server, ofB);
+      await sb.next((m) => m.type === 'event' && m.event === 'invoice.paid');
+      expect(JSON.stringify(sb.messages)).not.toContain(ofA.data.object.id);
+    } finally {
+      await Promise.all([sa.close(), sb.close()]);
+    }
   });
 
   it("shows owners their org's events only; operator admins see all and filter", async () => {

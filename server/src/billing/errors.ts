@@ -32,6 +32,16 @@ export const BillingErrors = {
       'the organisation already has a subscription through Stripe; change its plan with PATCH /billing/subscription',
       { planId },
     ),
+  checkoutRequired: () =>
+    new AppError(
+      409,
+      'checkout_required',
+      'this server takes payments through Stripe: subscribe with POST /billing/subscription, which opens Checkout',
+    ),
+  priceTaken: (priceId: string) =>
+    new AppError(409, 'stripe_price_taken', `another plan already sells Stripe price ${priceId}`, {
+      stripePriceId: priceId,
+    }),
   stripeNotConfigured: () =>
     new AppError(
       409,

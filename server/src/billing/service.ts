@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { auditChange, recordAudit } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
+import { isUniqueViolation } from '../platform/db/errors.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { inTransaction, type Work } from '../platform/db/work.ts';
 import { AppError } from '../platform/errors.ts';
@@ -341,15 +342,20 @@ export function createBilling(deps: {
 
     async putPlan(p: Principal, id: string, input: PlanInput) {
       await assertOperator(p);
-      const saved = await store.upsertPlan(db, {
-        id,
-        name: input.name,
-        priceUsdMonthly: input.priceUsdMonthly,
-        stripePriceId: input.stripePriceId ?? null,
-        limits: Object.fromEntries(
-          Object.entries(input.limits).filter(([, v]) => v !== undefined && v !== null),
-        ),
-      });
+      const saved = await store
+        .upsertPlan(db, {
+          id,
+          name: input.name,
+          priceUsdMonthly: input.priceUsdMonthly,
+          stripePriceId: input.stripePriceId ?? null,
+          limits: Object.fromEntries(
+            Object.entries(input.limits).filter(([, v]) => v !== undefined && v !== null),
+          ),
+        })
+        .catch((err: unknown) => {
+          if (isUniqueViolation(err)) throw BillingErrors.priceTaken(input.stripePriceId ?? '');
+          throw err;
+        });
       await reapply(id);
       return presentPlan(saved);
     },
@@ -423,11 +429,13 @@ export function createBilling(deps: {
 
     async change(p: Principal, planId: string, meta: RequestMeta) {
       const sub = await store.findSubscription(db, p.orgId);
-      if (!gateway.enabled || !sub || sub.gateway === 'manual') {
+      if (!gateway.enabled) {
         await startManually(p, planId, meta);
         return present(p.orgId);
       }
-      if (!isLive(sub) || !sub.stripeSubscriptionId) throw BillingErrors.noSubscription();
+      // With Stripe, only a paid subscription changes plan in place; anything else starts at Checkout.
+      if (sub?.gateway !== 'stripe' || !isLive(sub) || !sub.stripeSubscriptionId)
+        throw BillingErrors.checkoutRequired();
       const plan = await requirePlan(db, planId);
       if (!plan.stripePriceId) throw BillingErrors.notPurchasable(planId);
       await stripeCall(() =>

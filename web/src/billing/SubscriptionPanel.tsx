@@ -173,7 +173,7 @@ function Choose({ sub, plans }: { sub: Subscription; plans: Plan[] }) {
               onClick={() => {
                 setChoosing(plan.id);
                 choose.mutate(
-                  { planId: plan.id, change: live },
+                  { planId: plan.id, change: live && (sub.gateway === 'stripe' || !sub.checkout) },
                   {
                     onSuccess: (r) => {
                       if (r.checkoutUrl) window.location.assign(r.checkoutUrl);
