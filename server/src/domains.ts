@@ -46,6 +46,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
   let billing: ReturnType<typeof createBillingModule> | undefined;
   const identity = createIdentity(db, bus, config, log, {
     seatGuard: (tx, orgId, count) => billing!.billing.assertRoom(tx, orgId, 'seats', count),
+    orgCreated: (orgId) => billing!.billing.orgCreated(orgId),
   });
   const audit = createAudit(db, { retentionDays: config.auditRetentionDays }, log);
 

@@ -8,7 +8,7 @@ import {
   testPassword,
   uniqueEmail,
 } from './factories.ts';
-import { startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
+import { startTestServer, storageMode, type TestServer, uniqueSuffix } from './harness.ts';
 
 /**
  * Plans and their limits on a server without Stripe (the manual gateway): subscribing starts the plan at
@@ -214,4 +214,44 @@ describe('plans (manual gateway)', () => {
     expect(portal.status).toBe(409);
     expect((portal.body as { error: { code: string } }).error.code).toBe('stripe_not_configured');
   });
+
+  // `default` is platform-wide: on the PostgreSQL run every test server shares one database, so only the
+  // embedded run (a database of its own) may define it.
+  it.skipIf(storageMode === 'postgres')(
+    'give orgs without a live subscription the `default` plan, new orgs included, until it is deleted',
+    async () => {
+      const saved = await call(server, 'PUT', '/api/v1/admin/billing/plans/default', {
+        token: operator.accessToken,
+        body: planBody('Free', { agents: 1, monthlyBudgetUsd: 3 }),
+      });
+      expect(saved.status).toBe(200);
+      const newcomer = await registerOwner(server, 'newcomer');
+      for (const who of [owner, newcomer]) {
+        const sub = await call<Sub>(server, 'GET', '/api/v1/billing/subscription', {
+          token: who.accessToken,
+        });
+        expect(sub.body.plan?.id).toBe('default');
+        const budgets = await call<{ items: Array<{ source: string; limitUsd: number }> }>(
+          server,
+          'GET',
+          '/api/v1/usage/budgets',
+          { token: who.accessToken },
+        );
+        expect(budgets.body.items.filter((b) => b.source === 'plan').map((b) => b.limitUsd)).toEqual([3]);
+      }
+      const refused = await call(server, 'POST', '/api/v1/agents', {
+        token: owner.accessToken,
+        body: { name: 'over the default' },
+      });
+      expect(refused.status).toBe(402);
+      expect(
+        (await call(server, 'DELETE', '/api/v1/admin/billing/plans/default', { token: operator.accessToken }))
+          .status,
+      ).toBe(204);
+      const after = await call<{ items: Array<{ source: string }> }>(server, 'GET', '/api/v1/usage/budgets', {
+        token: newcomer.accessToken,
+      });
+      expect(after.body.items.filter((b) => b.source === 'plan')).toEqual([]);
+    },
+  );
 });

@@ -372,6 +372,9 @@ export function createBilling(deps: {
       for (const orgId of orgIds) await applyPlanBudget(orgId);
     },
 
+    /** A new org gets the `default` plan's budget, when that plan has one. */
+    orgCreated: (orgId: string) => applyPlanBudget(orgId),
+
     // ---- limits ----
     /**
      * Refuses with 402 plan_limit when one more seat or agent would pass the org's plan; `count` is what

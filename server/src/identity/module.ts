@@ -15,7 +15,7 @@ export function createIdentity(
   bus: Bus,
   config: Config,
   log: FastifyBaseLogger,
-  ports: Pick<IdentityDeps, 'seatGuard'> = {},
+  ports: Pick<IdentityDeps, 'seatGuard' | 'orgCreated'> = {},
 ) {
   const keyring = createKeyring(db, config);
   const apiKeys = createApiKeyCache(bus);
@@ -26,6 +26,7 @@ export function createIdentity(
     log,
     apiKeys,
     seatGuard: ports.seatGuard,
+    orgCreated: ports.orgCreated,
     settings: {
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
