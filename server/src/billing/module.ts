@@ -23,7 +23,10 @@ export function createBillingModule(ctx: AppContext, log: FastifyBaseLogger, por
     billing,
     gateway,
     async start(): Promise<void> {
+      // `stately` with the order key as singletonKey: per customer at most one job waits and one runs, so
+      // a burst of a customer's events is one drain, not one job each.
       await ctx.queue.createQueue(BILLING_QUEUE, {
+        policy: 'stately',
         notify: true,
         retryLimit: 5,
         retryDelay: 2,
@@ -31,7 +34,7 @@ export function createBillingModule(ctx: AppContext, log: FastifyBaseLogger, por
       });
       await ctx.queue.work<{ orderKey: string }>(
         BILLING_QUEUE,
-        { localConcurrency: 2, batchSize: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 },
+        { localConcurrency: 4, batchSize: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 },
         async ([job]) => {
           if (job) await billing.processor.drain(job.data.orderKey);
         },

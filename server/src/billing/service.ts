@@ -123,7 +123,7 @@ export async function lockKey(tx: Tx, key: string): Promise<void> {
 export function createBilling(deps: {
   db: Db;
   bus: Bus;
-  queue: { send(name: string, data: object): Promise<unknown> };
+  queue: { send(name: string, data: object, options?: { singletonKey?: string }): Promise<unknown> };
   gateway: StripeGateway;
   publicUrl: string;
   log: FastifyBaseLogger;
@@ -327,7 +327,8 @@ export function createBilling(deps: {
   };
 
   async function enqueue(keys: Iterable<string>): Promise<void> {
-    for (const orderKey of new Set(keys)) await deps.queue.send(BILLING_QUEUE, { orderKey });
+    for (const orderKey of new Set(keys))
+      await deps.queue.send(BILLING_QUEUE, { orderKey }, { singletonKey: orderKey });
   }
 
   return {
