@@ -450,6 +450,27 @@ describe('tenancy', () => {
     );
     expect(failed.body.items.length).toBeGreaterThanOrEqual(4);
     expect(new Set(failed.body.items.map((e) => e.type))).toEqual(new Set(['invoice.payment_failed']));
+    const future = await call<{ items: BillingEventView[] }>(
+      server,
+      'GET',
+      `/api/v1/billing/events?since=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`,
+      { token: operator.accessToken },
+    );
+    expect(future.body.items).toEqual([]);
+    const paged = await call<{ items: BillingEventView[]; nextCursor: string | null }>(
+      server,
+      'GET',
+      '/api/v1/billing/events?limit=2',
+      { token: operator.accessToken },
+    );
+    const next = await call<{ items: BillingEventView[] }>(
+      server,
+      'GET',
+      `/api/v1/billing/events?limit=2&cursor=${paged.body.nextCursor}`,
+      { token: operator.accessToken },
+    );
+    expect(next.body.items.map((e) => e.id)).not.toContain(paged.body.items[0]!.id);
+    expect(next.body.items).toHaveLength(2);
     const ofA = failed.body.items.find((e) => e.orgId === a.orgId)!;
     const replay = await call(server, 'POST', `/api/v1/billing/events/${ofA.id}/replay`, {
       token: b.accessToken,
