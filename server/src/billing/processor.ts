@@ -1,6 +1,6 @@
 import type { Work } from '../platform/db/work.ts';
+import { customerOf, isLive } from './rules.ts';
 import type { BillingEffects } from './service.ts';
-import { customerOf, isLive } from './service.ts';
 import * as store from './store.ts';
 import type { SubscriptionStatus } from './tables.ts';
 

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { auditChange, recordAudit } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
@@ -11,11 +10,9 @@ import type { RequestMeta } from '../platform/http.ts';
 import { BillingErrors } from './errors.ts';
 import type { StripeGateway } from './gateway.ts';
 import { applyEvent } from './processor.ts';
+import { customerOf, DEFAULT_PLAN_ID, effectivePlan, isLive, lockKey } from './rules.ts';
 import * as store from './store.ts';
 import type { EventStatus, PlanLimits, SubscriptionStatus } from './tables.ts';
-
-/** The plan an org without a live subscription gets, when the operator defines it. */
-export const DEFAULT_PLAN_ID = 'default';
 
 /** What billing asks of other domains. */
 export interface BillingPorts {
@@ -97,24 +94,6 @@ function presentInvoice(i: store.InvoiceRow) {
   };
 }
 
-/** Whether the subscription's plan is in force. */
-export const isLive = (s: store.SubscriptionRow | undefined): s is store.SubscriptionRow =>
-  !!s && !!s.planId && store.LIVE_STATUSES.includes(s.status);
-
-/** The plan whose limits apply to the org: its live subscription's, else the operator's `default`, else none. */
-export async function effectivePlan(tx: Tx, orgId: string): Promise<store.PlanRow | undefined> {
-  const sub = await store.findSubscription(tx, orgId);
-  if (isLive(sub)) {
-    const plan = await store.findPlan(tx, sub.planId!);
-    if (plan) return plan;
-  }
-  return store.findPlan(tx, DEFAULT_PLAN_ID);
-}
-
-/** Takes the per-key lock events of one customer are processed under (one processor at a time). */
-export async function lockKey(tx: Tx, key: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(7114, hashtext(${key}))`);
-}
 /**
  * Billing: the operator's plans and their limits, each org's subscription (through Stripe Checkout when
  * Stripe is configured, else started at once), and Stripe's webhook events — stored once by id, then
@@ -602,16 +581,6 @@ export function createBilling(deps: {
       await enqueue(rows.map((r) => r.orderKey));
     },
   };
-}
-
-/** The Stripe customer an object belongs to (a customer object is its own). */
-export function customerOf(obj: Record<string, unknown>): string | undefined {
-  if (obj.object === 'customer' && typeof obj.id === 'string') return obj.id;
-  const c = obj.customer;
-  if (typeof c === 'string') return c;
-  if (c && typeof c === 'object' && typeof (c as { id?: unknown }).id === 'string')
-    return (c as { id: string }).id;
-  return undefined;
 }
 
 export type Billing = ReturnType<typeof createBilling>;
