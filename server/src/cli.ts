@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { closeSweepingIdle } from './admin/restart.ts';
 import { WEB_DIST } from './app.ts';
+import { createCoreDomains } from './domains.ts';
 import { createIdentity, type Identity } from './identity/module.ts';
 import { type Config, ConfigError, loadConfig } from './platform/config.ts';
 import { createContext } from './platform/context.ts';
@@ -23,6 +24,8 @@ Commands:
   migrate        apply database migrations and exit
   create-admin   create (or update) an owner: --email <e> --password <p> [--name <n>] [--org <name>]
   keys rotate    make a new token signing key; the previous one stays valid until its tokens expire
+  billing replay --since <time>
+                 process again every Stripe event received since then (idempotent)
 `;
 
 function fail(message: string): never {
@@ -149,6 +152,27 @@ async function keys(args: string[]): Promise<void> {
   });
 }
 
+/** `billing replay --since <time>`: re-runs processing of stored Stripe events, in order per customer. */
+async function billingCommand(args: string[]): Promise<void> {
+  if (args[0] !== 'replay')
+    fail(`unknown billing command "${args[0] ?? ''}"; did you mean "billing replay"?`);
+  const since = flag(args, 'since');
+  const at = since ? new Date(since) : undefined;
+  if (!at || Number.isNaN(at.getTime())) fail('billing replay needs --since <ISO 8601 time>');
+  const cfg = config();
+  const ctx = await createContext(cfg);
+  const domains = createCoreDomains(ctx, pino({ level: 'warn' }));
+  try {
+    const result = await domains.billing.billing.replaySince(at);
+    process.stdout.write(
+      `replayed ${result.events} billing event(s) received since ${at.toISOString()}; ${result.failed} failed\n`,
+    );
+  } finally {
+    await domains.close();
+    await ctx.close();
+  }
+}
+
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   start: () => start(),
   serve: () => serve(),
@@ -156,6 +180,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   migrate: () => migrate(),
   'create-admin': createAdmin,
   keys,
+  billing: billingCommand,
 };
 
 const [command = 'start', ...rest] = process.argv.slice(2);

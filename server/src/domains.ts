@@ -2,11 +2,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createAdminModule } from './admin/module.ts';
 import { createAgentService } from './agents/service.ts';
 import { createAudit } from './audit/module.ts';
+import { createBillingModule } from './billing/module.ts';
+import { registerBillingChannel } from './billing/realtime.ts';
 import { createChatModule } from './chat/module.ts';
 import { registerConversationChannel } from './conversations/realtime.ts';
 import { createConversationService } from './conversations/service.ts';
 import { createExecution } from './execution/module.ts';
 import { createFilesModule } from './files/module.ts';
+import { operatorOrgOf } from './identity/directory.ts';
 import { createIdentity } from './identity/module.ts';
 import type { AppContext } from './platform/context.ts';
 import { createProvidersModule } from './providers/module.ts';
@@ -40,7 +43,11 @@ export interface DomainOptions {
 export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, options: DomainOptions = {}) {
   const { db } = ctx.database;
   const { bus, config } = ctx;
-  const identity = createIdentity(db, bus, config, log);
+  let billing: ReturnType<typeof createBillingModule> | undefined;
+  const identity = createIdentity(db, bus, config, log, {
+    seatGuard: (tx, orgId, count) => billing!.billing.assertRoom(tx, orgId, 'seats', count),
+    orgCreated: (orgId) => billing!.billing.orgCreated(orgId),
+  });
   const audit = createAudit(db, { retentionDays: config.auditRetentionDays }, log);
 
   let agents: ReturnType<typeof createAgentService> | undefined;
@@ -52,6 +59,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     bus,
     tools: tools.registry,
     providerExists: (orgId, name) => providers.service.exists(orgId, name),
+    agentGuard: (tx, orgId, count) => billing!.billing.assertRoom(tx, orgId, 'agents', count),
   });
   const agentService = agents;
   const conversations = createConversationService({ db, agents: agentService, bus });
@@ -135,6 +143,25 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     gateFor: (run) => usage.gate.gateFor({ orgId: run.orgId, createdBy: run.createdBy }),
   });
   runs.onSubmitted(() => execution.wake());
+  billing = createBillingModule(ctx, log, {
+    setPlanBudget: (orgId, limitUsd, setBy) => usage.budgets.setPlanBudget(orgId, limitUsd, setBy),
+    operatorOrg: operatorOrgOf(identity.directory, {
+      operatorOrgId: config.operatorOrgId,
+      adminEmail: config.admin?.email,
+    }),
+    usage: async (orgId) => {
+      const [seats, agentRoster, month] = await Promise.all([
+        identity.directory.countMembers(orgId),
+        agentService.roster(orgId),
+        usage.service.monthTotalsOf(orgId),
+      ]);
+      return { seats, agents: agentRoster.length, monthSpentUsd: month.costUsd };
+    },
+    notice: (notice, work) => workspace!.inbox.openNotice(notice, work),
+    webhook: (orgId, type, data) => webhooks.notify(orgId, type, data),
+    orgName: async (orgId) => (await identity.directory.orgNames([orgId])).get(orgId),
+  });
+  const billingModule = billing;
 
   return {
     identity,
@@ -149,11 +176,13 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     webhooks,
     workspace,
     execution,
+    billing: billingModule,
     /** Starts executing runs and delivering webhooks in this process. */
     async startWorkers(): Promise<void> {
       usage.start();
       await execution.start();
       await webhooks.start();
+      await billingModule.start();
     },
     /** Stops the loops first (running turns finish or go back to the queue), then closes tool connections. */
     async close(): Promise<void> {
@@ -176,6 +205,7 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: 
   registerRunsRealtime(realtime, runs.service);
   registerConversationChannel(realtime.channels, ctx.database.db);
   core.files.registerRealtime(realtime.channels);
+  registerBillingChannel(realtime.channels);
   workspace.registerStats(realtime.stats);
   handleIntents(realtime.channels, chat.intents);
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { adminRoutes } from './admin/routes.ts';
 import { agentsRoutes } from './agents/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { billingRoutes } from './billing/routes.ts';
 import { openaiRoutes } from './chat/openai-routes.ts';
 import { chatRoutes } from './chat/routes.ts';
 import { conversationsRoutes } from './conversations/routes.ts';
@@ -51,6 +52,7 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
         inboxRoutes(d.workspace.inbox),
         updatesRoutes(d.workspace.updates),
         filesRoutes(d.files.service),
+        billingRoutes(d.billing.billing),
         chatRoutes(d.chat),
       ],
     },

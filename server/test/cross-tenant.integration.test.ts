@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertPlan } from '../src/billing/store.ts';
 import { makeAgent } from './agents-kit.ts';
 import { addMember, call, registerOwner, roleId, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
 import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './runs-kit.ts';
+import { deliver, stripeEvent, WEBHOOK_SECRET, waitForEvent } from './stripe-kit.ts';
 
 /**
  * Tenant isolation, generated from the route table: for every route that names a resource, a user of
@@ -23,6 +25,10 @@ interface Created {
    * the status B gets instead of 404, by method.
    */
   ownAnswers?: Partial<Record<string, number>>;
+  /** The error code of a failing own answer (an operator-only route answers B not_operator). */
+  ownCode?: string;
+  /** Not org A's: platform-wide (a plan), so B's lists may name it. */
+  global?: boolean;
 }
 
 type Fixture = (ctx: { server: TestServer; a: Session; b: Session }) => Promise<Created>;
@@ -155,6 +161,43 @@ const fixtures: Record<string, Fixture> = {
       marker: '987654',
     };
   },
+  // Plans are the operator's, platform-wide: B (not the operator org) may neither change nor delete one.
+  '/api/v1/admin/billing/plans/:id': async ({ server }) => {
+    const id = `iso-${uniqueSuffix()}`;
+    await upsertPlan(server.ctx.database.db, { id, name: 'iso plan', priceUsdMonthly: 1, limits: {} });
+    return {
+      id,
+      bodies: { PUT: { name: 'changed by B', priceUsdMonthly: 0, limits: {} } },
+      readBack: '/api/v1/billing/plans',
+      ownAnswers: { PUT: 403, DELETE: 403 },
+      ownCode: 'not_operator',
+      global: true,
+    };
+  },
+  '/api/v1/billing/events/:id/replay': async ({ server, a }) => {
+    const planId = `iso-a-${uniqueSuffix()}`;
+    await upsertPlan(server.ctx.database.db, { id: planId, name: 'iso a', priceUsdMonthly: 1, limits: {} });
+    const sub = await call(server, 'POST', '/api/v1/billing/subscription', {
+      token: a.accessToken,
+      body: { planId },
+    });
+    if (sub.status !== 200) throw new Error(`subscribe: ${sub.status} ${JSON.stringify(sub.body)}`);
+    // Binds a customer to A through metadata (A has none yet), so the event is A's.
+    const event = stripeEvent('invoice.paid', {
+      id: `in_iso_${uniqueSuffix()}`,
+      object: 'invoice',
+      customer: `cus_iso_${uniqueSuffix()}`,
+      amount_due: 100,
+      amount_paid: 100,
+      currency: 'usd',
+      metadata: { orgId: a.orgId },
+    });
+    const res = await deliver(server, event);
+    if (res.status !== 200) throw new Error(`webhook: ${res.status} ${JSON.stringify(res.body)}`);
+    const seen = await waitForEvent(server, a, event.id);
+    if (seen.orgId !== a.orgId) throw new Error(`billing event mapped to ${seen.orgId}`);
+    return { id: event.id, readBack: `/api/v1/billing/events?limit=200` };
+  },
   '/api/v1/mcp-servers/:id': async ({ server, a }) => {
     const mcp = await call<{ id: string }>(server, 'POST', '/api/v1/mcp-servers', {
       token: a.accessToken,
@@ -175,7 +218,7 @@ const created = new Map<string, Created>();
 const webhookOfA = `a-hook-${Date.now()}`;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
   a = await registerOwner(server, 'tenant-a');
   b = await registerOwner(server, 'tenant-b');
   for (const [url, fixture] of Object.entries(fixtures)) created.set(url, await fixture({ server, a, b }));
@@ -211,6 +254,8 @@ describe('the route table', () => {
       'POST /api/v1/auth/login',
       'POST /api/v1/auth/refresh',
       'POST /api/v1/auth/register',
+      // Stripe authenticates by the Stripe-Signature of the raw body instead.
+      'POST /api/v1/billing/webhooks/stripe',
     ]);
   });
 
@@ -253,7 +298,7 @@ describe('org B cannot reach org A', () => {
       }).toEqual({
         route: `${route.method} ${route.url}`,
         status: own ?? 404,
-        code: own ? undefined : 'not_found',
+        code: own ? (own >= 400 ? resource.ownCode : undefined) : 'not_found',
       });
     }
     for (const resource of created.values()) {
@@ -286,7 +331,12 @@ describe('org B cannot reach org A', () => {
 
   it("never lists org A's resources", async () => {
     const ids = [
-      ...new Set([...created.values()].map((c) => c.id).filter((id) => id !== 'iso-llm')),
+      ...new Set(
+        [...created.values()]
+          .filter((c) => !c.global)
+          .map((c) => c.id)
+          .filter((id) => id !== 'iso-llm'),
+      ),
       webhookOfA,
     ];
     // The control room is platform-wide and for the operator org only (see admin tests). Files are

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Directory } from '../identity/directory.ts';
+import { type Directory, operatorOrgOf } from '../identity/directory.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Realtime } from '../realtime/module.ts';
@@ -34,17 +34,10 @@ export function createAdminService(deps: AdminDeps) {
   const monitor = createLoopMonitor();
   const figures = new Map<string, () => Promise<number>>();
   const startedAt = new Date();
-  let operator: string | undefined;
-
-  async function operatorOrg(): Promise<string | undefined> {
-    if (operator) return operator;
-    const { operatorOrgId, admin } = ctx.config;
-    operator =
-      operatorOrgId ??
-      (admin ? await deps.directory.firstOrgOfEmail(admin.email.trim().toLowerCase()) : undefined) ??
-      (await deps.directory.oldestOrg());
-    return operator;
-  }
+  const operatorOrg = operatorOrgOf(deps.directory, {
+    operatorOrgId: ctx.config.operatorOrgId,
+    adminEmail: ctx.config.admin?.email,
+  });
 
   async function assertOperator(p: Principal): Promise<void> {
     const orgId = await operatorOrg();

@@ -24,10 +24,12 @@ export interface AgentServiceDeps {
   tools: ToolRegistry;
   /** Whether the org may name a model provider (the providers domain answers). */
   providerExists(orgId: string, name: string): Promise<boolean>;
+  /** Refuses (throws) when one more agent would pass a limit, such as the org's plan (billing answers). */
+  agentGuard?: ((tx: Tx, orgId: string, count: () => Promise<number>) => Promise<void>) | undefined;
 }
 
 /** Agents of an org: create, change (each change a new version), delete, and their rules. */
-export function createAgentService({ db, bus, tools, providerExists }: AgentServiceDeps) {
+export function createAgentService({ db, bus, tools, providerExists, agentGuard }: AgentServiceDeps) {
   // What every chat turn reads (by id, or by slug on the OpenAI surface); dropped on any change.
   const cache = createOrgCache<Agent>({ name: 'agents', bus, orgIdOf: (_agent, key) => key.split(':')[0]! });
   const changing = <T>(orgId: string, work: Promise<T>) => cache.changing(orgId, work);
@@ -136,6 +138,7 @@ export function createAgentService({ db, bus, tools, providerExists }: AgentServ
               guardrails: input.guardrails ?? [],
             };
             await validateAgent(tx, known, p.orgId, id, snapshot);
+            await agentGuard?.(tx, p.orgId, () => store.countAgents(tx, p.orgId));
             const agent = await store.insertAgent(tx, { id, orgId: p.orgId, ...snapshot, version: 1 });
             await store.insertVersion(tx, {
               id: newId('agv'),

@@ -183,3 +183,11 @@ export async function findAgentLabels(
     .from(agents)
     .where(inArray(agents.id, [...new Set(ids)]));
 }
+
+export async function countAgents(tx: Tx, orgId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(agents)
+    .where(eq(agents.orgId, orgId));
+  return Number(row?.n ?? 0);
+}

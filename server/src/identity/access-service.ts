@@ -106,6 +106,7 @@ export function createAccessService(deps: IdentityDeps) {
         if (await store.findMembershipOfUser(tx, user.id, p.orgId)) {
           throw IdentityErrors.alreadyMember(email);
         }
+        await deps.seatGuard?.(tx, p.orgId, () => store.countMembers(tx, p.orgId));
         const id = newId('mem');
         await store.insertMembership(tx, { id, orgId: p.orgId, userId: user.id, roleId: role.id });
         await audit(tx, p, 'member.add', { type: 'member', id }, meta, { email, role: role.name });

@@ -22,6 +22,13 @@ export interface IdentityDeps {
   log: FastifyBaseLogger;
   /** Valid API keys the authenticator keeps; a revoked key is dropped from it. */
   apiKeys: ApiKeyCache;
+  /**
+   * Refuses (throws) when one more member would pass a limit, such as the org's plan (billing answers);
+   * `count` reads the members there are now in the same transaction.
+   */
+  seatGuard?: ((tx: Tx, orgId: string, count: () => Promise<number>) => Promise<void>) | undefined;
+  /** Told once a new org has committed (billing gives it the default plan's budget); failures are logged. */
+  orgCreated?: ((orgId: string) => Promise<void>) | undefined;
   settings: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -60,6 +67,14 @@ export async function createOrgWithRoles(tx: Tx, name: string) {
 /** Sign-up, sign-in, token refresh and sign-out. */
 export function createAuthService(deps: IdentityDeps) {
   const { db, hasher, keyring, settings } = deps;
+
+  async function orgCreated(orgId: string): Promise<void> {
+    try {
+      await deps.orgCreated?.(orgId);
+    } catch (err) {
+      deps.log.error({ err, orgId }, 'identity: a new org was not set up by every domain');
+    }
+  }
 
   async function issuePair(tx: Tx, userId: string, orgId: string, familyId = newId('fam')) {
     const member = await store.findMembershipOfUser(tx, userId, orgId);
@@ -127,11 +142,13 @@ export function createAuthService(deps: IdentityDeps) {
         throw IdentityErrors.emailTaken(email);
       }
       const passwordHash = await hasher.hash(input.password);
-      return db.transaction(async (tx) => {
+      let orgId: string | undefined;
+      const pair = await db.transaction(async (tx) => {
         const { org, ownerRoleId } = await createOrgWithRoles(
           tx,
           input.orgName?.trim() || `${input.name}'s team`,
         );
+        orgId = org.id;
         const user = await store.insertUser(tx, {
           id: newId('usr'),
           email,
@@ -154,6 +171,8 @@ export function createAuthService(deps: IdentityDeps) {
         });
         return issuePair(tx, user.id, org.id);
       });
+      await orgCreated(orgId!);
+      return pair;
     },
 
     async login(input: { email: string; password: string; orgId?: string | undefined }, meta: RequestMeta) {
@@ -285,8 +304,10 @@ export function createAuthService(deps: IdentityDeps) {
         return { created: false, userId: existing.id };
       }
       const passwordHash = await hasher.hash(input.password);
-      return db.transaction(async (tx) => {
+      let orgId: string | undefined;
+      const created = await db.transaction(async (tx) => {
         const { org, ownerRoleId } = await createOrgWithRoles(tx, input.orgName ?? 'Switchboard');
+        orgId = org.id;
         const user = await store.insertUser(tx, {
           id: newId('usr'),
           email,
@@ -309,6 +330,8 @@ export function createAuthService(deps: IdentityDeps) {
         });
         return { created: true, userId: user.id };
       });
+      await orgCreated(orgId!);
+      return created;
     },
   };
 }

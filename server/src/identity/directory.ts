@@ -22,9 +22,31 @@ export function createDirectory(db: Db) {
     orgNames: (ids: string[]) => store.orgNames(db, ids),
     countOrgs: () => store.countOrgs(db),
     countUsers: () => store.countUsers(db),
+    /** Members of the org (seats, for billing). */
+    countMembers: (orgId: string) => store.countMembers(db, orgId),
     /** The org a person joined first, by email (the start-up admin's org). */
     firstOrgOfEmail: (email: string) => store.firstOrgOfEmail(db, email),
     oldestOrg: () => store.oldestOrg(db),
+  };
+}
+
+/**
+ * The org that operates the server (control room, restart, billing plans): OPERATOR_ORG_ID, else the
+ * start-up admin's org, else the oldest org. Found once, then remembered.
+ */
+export function operatorOrgOf(
+  directory: Pick<Directory, 'firstOrgOfEmail' | 'oldestOrg'>,
+  settings: { operatorOrgId: string | undefined; adminEmail: string | undefined },
+): () => Promise<string | undefined> {
+  let known: string | undefined;
+  return async () => {
+    known ??=
+      settings.operatorOrgId ??
+      (settings.adminEmail
+        ? await directory.firstOrgOfEmail(settings.adminEmail.trim().toLowerCase())
+        : undefined) ??
+      (await directory.oldestOrg());
+    return known;
   };
 }
 

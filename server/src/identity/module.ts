@@ -10,7 +10,13 @@ import { createKeyring } from './keyring.ts';
 import { createPasswordHasher } from './passwords.ts';
 
 /** Wires the identity domain: keys, password hashing, and its services. Call `start()` before use. */
-export function createIdentity(db: Db, bus: Bus, config: Config, log: FastifyBaseLogger) {
+export function createIdentity(
+  db: Db,
+  bus: Bus,
+  config: Config,
+  log: FastifyBaseLogger,
+  ports: Pick<IdentityDeps, 'seatGuard' | 'orgCreated'> = {},
+) {
   const keyring = createKeyring(db, config);
   const apiKeys = createApiKeyCache(bus);
   const deps: IdentityDeps = {
@@ -19,6 +25,8 @@ export function createIdentity(db: Db, bus: Bus, config: Config, log: FastifyBas
     keyring,
     log,
     apiKeys,
+    seatGuard: ports.seatGuard,
+    orgCreated: ports.orgCreated,
     settings: {
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,

@@ -141,6 +141,11 @@ export async function deleteRole(tx: Tx, orgId: string, id: string): Promise<boo
   return rows.length > 0;
 }
 
+export async function countMembers(tx: Tx, orgId: string): Promise<number> {
+  const [row] = await tx.select({ n: count() }).from(memberships).where(eq(memberships.orgId, orgId));
+  return Number(row?.n ?? 0);
+}
+
 export async function countMembersWithRole(tx: Tx, orgId: string, roleId: string): Promise<number> {
   const [row] = await tx
     .select({ n: count() })

@@ -88,6 +88,9 @@ const envSchema = z.object({
     .max(256 * 1024 * 1024)
     .default(10 * 1024 * 1024),
   OPERATOR_ORG_ID: z.string().min(1).max(100).optional(),
+  STRIPE_SECRET_KEY: z.string().min(1).max(500).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).max(500).optional(),
+  STRIPE_API_BASE: url(['http', 'https']).optional(),
 });
 
 /**
@@ -182,6 +185,12 @@ export interface Config {
    * else the oldest org.
    */
   operatorOrgId: string | undefined;
+  /**
+   * Stripe, when the operator takes payments: the secret key turns Checkout on (without it plans start
+   * at once), the webhook secret verifies `POST /billing/webhooks/stripe`, the API base points the SDK
+   * elsewhere (a local fake in tests).
+   */
+  stripe: { secretKey: string | undefined; webhookSecret: string | undefined; apiBase: string | undefined };
 }
 
 /** Thrown when the environment is invalid; `problems` holds one line per variable. */
@@ -285,5 +294,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     files: { maxBytes: e.FILES_MAX_BYTES },
     operatorOrgId: e.OPERATOR_ORG_ID,
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiBase: e.STRIPE_API_BASE,
+    },
   };
 }

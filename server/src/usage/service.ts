@@ -267,6 +267,8 @@ export function createUsageService(deps: {
 
     /** This month's usage of the org (the dashboard, and every `usage.recorded`). */
     monthTotals: (p: Principal) => monthTotals(p.orgId),
+    /** This month's totals of an org (billing shows them against the plan's budget). */
+    monthTotalsOf: (orgId: string) => monthTotals(orgId),
 
     /** How an agent of the caller's org has fared lately (404 for any other). */
     async health(p: Principal, id: string, window: HealthWindow): Promise<AgentHealth> {

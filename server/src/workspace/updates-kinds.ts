@@ -33,6 +33,8 @@ export const UPDATE_KINDS = [
   'mcp_server.updated',
   'mcp_server.removed',
   'tools.allowlist_changed',
+  'subscription.changed',
+  'invoice.payment_failed',
 ] as const;
 export type UpdateKind = (typeof UPDATE_KINDS)[number];
 
@@ -222,6 +224,28 @@ export const AUDIT_UPDATES: Readonly<Record<string, AuditUpdate>> = {
     permission: 'tools:read',
     subject: 'mcp_server',
     summary: (f) => `removed MCP server ${called(f, 'slug')}`,
+  },
+  'billing.subscription_change': {
+    kind: 'subscription.changed',
+    permission: 'billing:read',
+    subject: null,
+    summary: (f) => {
+      const to = text(f.details.to);
+      const from = text(f.details.from);
+      const status = text(f.details.status);
+      if (status === 'requested') return `asked Stripe to move the plan to ${to ?? 'another plan'}`;
+      if (status === 'cancel_at_period_end') return 'cancelled the subscription at the end of its period';
+      if (!to) return from ? `ended the ${from} plan` : 'ended the subscription';
+      if (from === to) return `subscription on ${to} is now ${status ?? 'changed'}`;
+      return from ? `changed the plan from ${from} to ${to}` : `started the ${to} plan`;
+    },
+  },
+  'billing.payment_failed': {
+    kind: 'invoice.payment_failed',
+    permission: 'billing:read',
+    subject: null,
+    summary: (f) =>
+      `could not collect a payment${text(f.details.invoiceId) ? ` for invoice ${text(f.details.invoiceId)}` : ''}`,
   },
   'tools.http_allowlist.update': {
     kind: 'tools.allowlist_changed',

@@ -31,6 +31,7 @@ const RunDetailPage = lazy(() =>
   import('../pages/RunDetailPage.tsx').then((m) => ({ default: m.RunDetailPage })),
 );
 const RunsPage = lazy(() => import('../pages/RunsPage.tsx').then((m) => ({ default: m.RunsPage })));
+const BillingPage = lazy(() => import('../pages/BillingPage.tsx').then((m) => ({ default: m.BillingPage })));
 const UsagePage = lazy(() => import('../pages/UsagePage.tsx').then((m) => ({ default: m.UsagePage })));
 
 /** Signed-out visitors go to sign-in and come back where they were headed. */
@@ -125,6 +126,14 @@ export function App() {
           element={
             <Allowed needs="usage:read">
               <UsagePage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="billing"
+          element={
+            <Allowed needs="billing:manage">
+              <BillingPage />
             </Allowed>
           }
         />

@@ -92,6 +92,7 @@ export function Shell() {
     { to: '/agents', label: 'Agents', needs: ['agents:read'] },
     { to: '/runs', label: 'Runs', needs: ['runs:read'] },
     { to: '/usage', label: 'Usage', needs: ['usage:read'] },
+    { to: '/billing', label: 'Billing', needs: ['billing:manage'] },
     { to: '/files', label: 'Files', needs: ['files:read'] },
     {
       to: '/inbox',

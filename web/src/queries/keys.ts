@@ -56,6 +56,13 @@ export const keys = {
     permissions: (path: string) => ['files', 'permissions', path] as const,
     search: (q: string) => ['files', 'search', q] as const,
   },
+  billing: {
+    all: ['billing'] as const,
+    plans: ['billing', 'plans'] as const,
+    subscription: ['billing', 'subscription'] as const,
+    invoices: ['billing', 'invoices'] as const,
+    events: (filter: { type?: string; status?: string }) => ['billing', 'events', filter] as const,
+  },
   members: ['members'] as const,
   roles: ['roles'] as const,
   apiKeys: ['api-keys'] as const,
