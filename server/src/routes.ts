@@ -13,6 +13,7 @@ import type { AppContext } from './platform/context.ts';
 import { modelProvidersRoutes } from './providers/routes.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { runsRoutes } from './runs/routes.ts';
+import { tasksRoutes } from './tasks/routes.ts';
 import { mcpServersRoutes } from './tools/mcp/routes.ts';
 import { toolsRoutes } from './tools/routes.ts';
 import { usageRoutes } from './usage/routes.ts';
@@ -51,6 +52,7 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
         inboxRoutes(d.workspace.inbox),
         updatesRoutes(d.workspace.updates),
         filesRoutes(d.files.service),
+        tasksRoutes(d.tasks.service),
         chatRoutes(d.chat),
       ],
     },
