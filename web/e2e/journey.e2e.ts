@@ -225,6 +225,7 @@ describe('the console journey', () => {
       'Dashboard',
       'Agents',
       'Runs',
+      'Tasks',
       'Usage',
       'Files',
       'Inbox',

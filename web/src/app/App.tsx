@@ -31,6 +31,7 @@ const RunDetailPage = lazy(() =>
   import('../pages/RunDetailPage.tsx').then((m) => ({ default: m.RunDetailPage })),
 );
 const RunsPage = lazy(() => import('../pages/RunsPage.tsx').then((m) => ({ default: m.RunsPage })));
+const TasksPage = lazy(() => import('../pages/TasksPage.tsx').then((m) => ({ default: m.TasksPage })));
 const UsagePage = lazy(() => import('../pages/UsagePage.tsx').then((m) => ({ default: m.UsagePage })));
 
 /** Signed-out visitors go to sign-in and come back where they were headed. */
@@ -117,6 +118,14 @@ export function App() {
           element={
             <Allowed needs="runs:read">
               <RunDetailPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="tasks"
+          element={
+            <Allowed needs="tasks:read">
+              <TasksPage />
             </Allowed>
           }
         />

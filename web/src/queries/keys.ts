@@ -56,6 +56,12 @@ export const keys = {
     permissions: (path: string) => ['files', 'permissions', path] as const,
     search: (q: string) => ['files', 'search', q] as const,
   },
+  tasks: {
+    all: ['tasks'] as const,
+    list: (filters: object) => ['tasks', 'list', filters] as const,
+    one: (id: string | undefined) => ['tasks', 'one', id] as const,
+    stats: ['tasks', 'stats'] as const,
+  },
   members: ['members'] as const,
   roles: ['roles'] as const,
   apiKeys: ['api-keys'] as const,
