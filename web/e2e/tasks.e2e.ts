@@ -17,7 +17,7 @@ describe('tasks', () => {
     const owner = await newAccount(server, 'Tia Tasks', { org: 'Tasks Org' });
     const agent = await server.api.POST('/api/v1/agents', {
       ...owner.auth,
-      body: { name: 'Planner', instructions: 'Plan things.' },
+      body: { name: 'Planner', instructions: 'Plan things.', tools: ['demo.approval'] },
     });
     expect(agent.response.status).toBe(201);
     const { page, problems, close } = await openPage(suite.browser);
@@ -96,5 +96,36 @@ describe('tasks', () => {
     await expect.poll(() => page.getByTestId('task-stat-done7').textContent()).toBe('1');
     await shot(page, 'tasks-07-dashboard');
     expect(unexpected(problems, [])).toEqual([]);
+
+    // A task waiting for an approval, in the dark: blocked on the board, approved from its drawer.
+    const gated = await server.api.POST('/api/v1/tasks', {
+      ...owner.auth,
+      body: {
+        title: 'Deploy the site',
+        description: '/tool demo.approval {"action":"deploy"}',
+        status: 'todo',
+        priority: 'urgent',
+        assignee: { type: 'agent', id: agent.data!.id },
+        dueAt: new Date(Date.now() - 3_600_000).toISOString(),
+        labels: ['ops'],
+      },
+    });
+    await server.api.POST('/api/v1/tasks/{id}/start', {
+      ...owner.auth,
+      params: { path: { id: gated.data!.id } },
+    });
+    const dark = await openPage(suite.browser, { colorScheme: 'dark' });
+    suite.closeAfterTest(dark.close);
+    await signIn(dark.page, server, owner);
+    await dark.page.goto(`${server.url}/tasks`);
+    await expect.poll(() => columnOf(dark.page, 'Deploy the site')).toBe('column-blocked');
+    await shot(dark.page, 'tasks-08-board-blocked-dark');
+    await dark.page.getByRole('button', { name: 'Deploy the site', exact: true }).click();
+    const gatedDrawer = dark.page.getByTestId('task-drawer');
+    await gatedDrawer.getByTestId('task-blocked').waitFor();
+    await shot(dark.page, 'tasks-09-drawer-blocked-dark', { fullPage: false });
+    await gatedDrawer.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => gatedDrawer.getByTestId('task-drawer-status').textContent()).toBe('Done');
+    expect(unexpected(dark.problems, [])).toEqual([]);
   });
 });
