@@ -1121,6 +1121,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tasks, newest first, filtered by status, assignee, label, overdue and text */
+        get: operations["listTasks"];
+        put?: never;
+        /** Create a task; an assignee must be an agent or a member of your organisation */
+        post: operations["createTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        /** Delete a task (a run still working it is cancelled) */
+        delete: operations["deleteTask"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a task
+         * @description Setting the status of a task its run is working (in progress or blocked) to todo, done or cancelled takes it back: the run is cancelled and its outcome no longer moves the task.
+         */
+        patch: operations["updateTask"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Have the assigned agent work the task in a run
+         * @description A run of the task's agent gets the title and description as input, in the task's conversation; the task is in progress meanwhile. Its outcome moves the task: succeeded -> `done` with `result`; waiting for an approval or failed -> `blocked` with the reason (an approval granted in the inbox puts it back in progress); cancelled -> `todo`. A task assigned to a member, or to nobody, answers 409 `not_assigned_to_agent`; one whose run is still working 409 `task_running`. A blocked task can be started again (a run waiting for an approval is cancelled and replaced).
+         */
+        post: operations["startTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One action on up to 100 tasks; each task answers for itself
+         * @description Sets the status (`status`), the assignee (`assign`, null unassigns) or deletes (`delete`) each task in order. A task that cannot take it (not found in your organisation, an unknown assignee) answers `ok: false` with the error; the others go ahead.
+         */
+        post: operations["bulkTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts by status, overdue, done in the last 7 days, and open and done per assignee */
+        get: operations["getTaskStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tools": {
         parameters: {
             query?: never;
@@ -2503,6 +2599,48 @@ export interface components {
             description?: string;
             name: string;
             permissions: string[];
+        };
+        CreateTaskRequest: {
+            /** @default null */
+            assignee: components["schemas"]["TaskAssignee"] | null;
+            /** @default  */
+            description: string;
+            /**
+             * @description When it is due (ISO 8601); an open task past it counts as overdue
+             * @default null
+             */
+            dueAt: string | null;
+            /**
+             * @description Up to 20 labels; repeats are dropped
+             * @default []
+             */
+            labels: string[];
+            /** @default normal */
+            priority: components["schemas"]["TaskPriority"];
+            /** @default todo */
+            status: components["schemas"]["TaskStatus"];
+            title: string;
+        };
+        CreateTaskRequestInput: {
+            /** @default null */
+            assignee: components["schemas"]["TaskAssigneeInput"] | null;
+            /** @default  */
+            description: string;
+            /**
+             * @description When it is due (ISO 8601); an open task past it counts as overdue
+             * @default null
+             */
+            dueAt: string | null;
+            /**
+             * @description Up to 20 labels; repeats are dropped
+             * @default []
+             */
+            labels: string[];
+            /** @default normal */
+            priority: components["schemas"]["TaskPriorityInput"];
+            /** @default todo */
+            status: components["schemas"]["TaskStatusInput"];
+            title: string;
         };
         DecisionRequest: {
             reason?: string;
@@ -4178,6 +4316,180 @@ export interface components {
             uptimeSeconds: number;
             version: string;
         };
+        Task: {
+            assignee: components["schemas"]["TaskAssignee"] | null;
+            /** @description Why a blocked task waits; null unless blocked by its run */
+            blocked: {
+                /** @description The run's error code (failures) */
+                code: string | null;
+                /** @description The approval to answer in the inbox */
+                inboxItemId: string | null;
+                /** @enum {string} */
+                kind: "approval" | "failure";
+                reason: string;
+            } | null;
+            /** @description When it became done; null unless done */
+            completedAt: string | null;
+            /** @description The conversation the task's runs speak in */
+            conversationId: string | null;
+            createdAt: string;
+            createdBy: string;
+            description: string;
+            dueAt: string | null;
+            id: string;
+            labels: string[];
+            priority: components["schemas"]["TaskPriority"];
+            /** @description The final output of the run that finished the task (Markdown) */
+            result: string | null;
+            /** @description The run that works (or last worked) the task */
+            runId: string | null;
+            status: components["schemas"]["TaskStatus"];
+            title: string;
+            updatedAt: string;
+        };
+        /** @description An agent or a member of the organisation */
+        TaskAssignee: {
+            /** @description An agent id, or a member id (`GET /members`) */
+            id: string;
+            /** @enum {string} */
+            type: "agent" | "member";
+        };
+        /** @description An agent or a member of the organisation */
+        TaskAssigneeInput: {
+            /** @description An agent id, or a member id (`GET /members`) */
+            id: string;
+            /** @enum {string} */
+            type: "agent" | "member";
+        };
+        TaskBulkRequest: {
+            /** @enum {string} */
+            action: "status" | "assign" | "delete";
+            /** @description With `assign`: who to assign to (null unassigns) */
+            assignee?: components["schemas"]["TaskAssignee"] | null;
+            ids: string[];
+            /** @description With `status`: the status to set */
+            status?: components["schemas"]["TaskStatus"];
+        };
+        TaskBulkRequestInput: {
+            /** @enum {string} */
+            action: "status" | "assign" | "delete";
+            /** @description With `assign`: who to assign to (null unassigns) */
+            assignee?: components["schemas"]["TaskAssigneeInput"] | null;
+            ids: string[];
+            /** @description With `status`: the status to set */
+            status?: components["schemas"]["TaskStatusInput"];
+        };
+        TaskBulkResponse: {
+            items: ({
+                id: string;
+                /** @constant */
+                ok: true;
+                /** @description The task as it is now (absent once deleted) */
+                task?: components["schemas"]["Task"];
+            } | {
+                error: {
+                    code: string;
+                    message: string;
+                };
+                id: string;
+                /** @constant */
+                ok: false;
+            })[];
+        };
+        TaskBulkResponseInput: {
+            items: ({
+                id: string;
+                /** @constant */
+                ok: true;
+                /** @description The task as it is now (absent once deleted) */
+                task?: components["schemas"]["TaskInput"];
+            } | {
+                error: {
+                    code: string;
+                    message: string;
+                };
+                id: string;
+                /** @constant */
+                ok: false;
+            })[];
+        };
+        TaskInput: {
+            assignee: components["schemas"]["TaskAssigneeInput"] | null;
+            /** @description Why a blocked task waits; null unless blocked by its run */
+            blocked: {
+                /** @description The run's error code (failures) */
+                code: string | null;
+                /** @description The approval to answer in the inbox */
+                inboxItemId: string | null;
+                /** @enum {string} */
+                kind: "approval" | "failure";
+                reason: string;
+            } | null;
+            /** @description When it became done; null unless done */
+            completedAt: string | null;
+            /** @description The conversation the task's runs speak in */
+            conversationId: string | null;
+            createdAt: string;
+            createdBy: string;
+            description: string;
+            dueAt: string | null;
+            id: string;
+            labels: string[];
+            priority: components["schemas"]["TaskPriorityInput"];
+            /** @description The final output of the run that finished the task (Markdown) */
+            result: string | null;
+            /** @description The run that works (or last worked) the task */
+            runId: string | null;
+            status: components["schemas"]["TaskStatusInput"];
+            title: string;
+            updatedAt: string;
+        };
+        /** @enum {string} */
+        TaskPriority: "low" | "normal" | "high" | "urgent";
+        /** @enum {string} */
+        TaskPriorityInput: "low" | "normal" | "high" | "urgent";
+        TaskStats: {
+            byAssignee: {
+                /** @description null: the unassigned tasks */
+                assignee: components["schemas"]["TaskAssignee"] | null;
+                done: number;
+                open: number;
+            }[];
+            byStatus: {
+                blocked: number;
+                cancelled: number;
+                done: number;
+                in_progress: number;
+                todo: number;
+            };
+            /** @description Tasks done within the last 7 days */
+            completedLast7Days: number;
+            /** @description Open tasks (todo, in progress, blocked) past their due time */
+            overdue: number;
+        };
+        TaskStatsInput: {
+            byAssignee: {
+                /** @description null: the unassigned tasks */
+                assignee: components["schemas"]["TaskAssigneeInput"] | null;
+                done: number;
+                open: number;
+            }[];
+            byStatus: {
+                blocked: number;
+                cancelled: number;
+                done: number;
+                in_progress: number;
+                todo: number;
+            };
+            /** @description Tasks done within the last 7 days */
+            completedLast7Days: number;
+            /** @description Open tasks (todo, in progress, blocked) past their due time */
+            overdue: number;
+        };
+        /** @enum {string} */
+        TaskStatus: "todo" | "in_progress" | "blocked" | "done" | "cancelled";
+        /** @enum {string} */
+        TaskStatusInput: "todo" | "in_progress" | "blocked" | "done" | "cancelled";
         TokenPair: {
             accessToken: string;
             /** @description Seconds until the access token expires */
@@ -4276,12 +4588,12 @@ export interface components {
             at: string;
             id: string;
             /** @enum {string} */
-            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed";
+            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset";
             /** @description What it is about, when that has an id */
             subject: {
                 id: string;
                 /** @enum {string} */
-                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server";
+                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task";
             } | null;
             /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
             summary: string;
@@ -4372,12 +4684,12 @@ export interface components {
             at: string;
             id: string;
             /** @enum {string} */
-            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed";
+            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset";
             /** @description What it is about, when that has an id */
             subject: {
                 id: string;
                 /** @enum {string} */
-                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server";
+                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task";
             } | null;
             /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
             summary: string;
@@ -4445,6 +4757,28 @@ export interface components {
             description?: string;
             name?: string;
             permissions?: string[];
+        };
+        UpdateTaskRequest: {
+            assignee?: components["schemas"]["TaskAssignee"] | null;
+            description?: string;
+            /** @description When it is due (ISO 8601); an open task past it counts as overdue */
+            dueAt?: string | null;
+            /** @description Up to 20 labels; repeats are dropped */
+            labels?: string[];
+            priority?: components["schemas"]["TaskPriority"];
+            status?: components["schemas"]["TaskStatus"];
+            title?: string;
+        };
+        UpdateTaskRequestInput: {
+            assignee?: components["schemas"]["TaskAssigneeInput"] | null;
+            description?: string;
+            /** @description When it is due (ISO 8601); an open task past it counts as overdue */
+            dueAt?: string | null;
+            /** @description Up to 20 labels; repeats are dropped */
+            labels?: string[];
+            priority?: components["schemas"]["TaskPriorityInput"];
+            status?: components["schemas"]["TaskStatusInput"];
+            title?: string;
         };
         UsageError: {
             agentId: string;
@@ -11480,6 +11814,631 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["RunEvent"][];
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listTasks: {
+        parameters: {
+            query?: {
+                /** @description `agent:<id>`, `member:<id>`, or `none` for unassigned tasks */
+                assignee?: string;
+                cursor?: string;
+                /** @description Only tasks carrying this label */
+                label?: string;
+                limit?: number;
+                /** @description true: only open tasks past their due time; false: only the others */
+                overdue?: "true" | "false";
+                /** @description Words found in the title or description (case-insensitive) */
+                q?: string;
+                status?: components["schemas"]["TaskStatusInput"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Task"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    createTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTaskRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    updateTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTaskRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    startTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    bulkTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskBulkRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBulkResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getTaskStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskStats"];
                 };
             };
             /** @description Default Response */

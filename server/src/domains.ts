@@ -18,6 +18,7 @@ import { handleIntents } from './realtime/session.ts';
 import { agentRunStats, executionMetrics, unfinishedRunCount } from './runs/metrics.ts';
 import { createRunsModule } from './runs/module.ts';
 import { registerRunsRealtime } from './runs/realtime.ts';
+import { createTasksModule } from './tasks/module.ts';
 import { createToolsModule } from './tools/module.ts';
 import { createUsageModule } from './usage/module.ts';
 import { createWebhooksModule } from './webhooks/module.ts';
@@ -110,6 +111,24 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
         work,
       ),
   });
+  const runsService = runs.service;
+  const tasks = createTasksModule({
+    db,
+    bus,
+    agentsOf: async (orgId, ids) => new Set((await agentService.findMany(orgId, ids)).map((a) => a.id)),
+    membersOf: async (orgId, ids) => new Set((await identity.directory.namesOf(orgId, 'member', ids)).keys()),
+    runs: {
+      submit: (p, input, opts) => runsService.submit(p, input, opts),
+      statusOf: async (orgId, id) => (await runsService.presented(orgId, id))?.status,
+      cancel: (p, id) => runsService.cancel(p, id),
+    },
+    conversations: {
+      create: (p, input) => conversations.create(p, input),
+      agentOf: (orgId, id) => conversations.agentOf(orgId, id),
+    },
+    observeRuns: (observer) => runs.observe(observer),
+    clock: options.clock,
+  });
   workspace = createWorkspaceModule({
     db,
     bus,
@@ -120,6 +139,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
       names: {
         agents: (orgId, ids) => agentService.namesOf(orgId, ids),
         people: (orgId, kind, ids) => identity.directory.namesOf(orgId, kind, ids),
+        tasks: (orgId, ids) => tasks.service.titlesOf(orgId, ids),
       },
     },
   });
@@ -173,6 +193,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     conversations,
     files,
     runs,
+    tasks,
     webhooks,
     workspace,
     execution,
@@ -206,6 +227,7 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: 
   registerConversationChannel(realtime.channels, ctx.database.db);
   core.files.registerRealtime(realtime.channels);
   registerBillingChannel(realtime.channels);
+  core.tasks.registerRealtime(realtime);
   workspace.registerStats(realtime.stats);
   handleIntents(realtime.channels, chat.intents);
 

@@ -14,6 +14,7 @@ import type { AppContext } from './platform/context.ts';
 import { modelProvidersRoutes } from './providers/routes.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { runsRoutes } from './runs/routes.ts';
+import { tasksRoutes } from './tasks/routes.ts';
 import { mcpServersRoutes } from './tools/mcp/routes.ts';
 import { toolsRoutes } from './tools/routes.ts';
 import { usageRoutes } from './usage/routes.ts';
@@ -53,6 +54,7 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
         updatesRoutes(d.workspace.updates),
         filesRoutes(d.files.service),
         billingRoutes(d.billing.billing),
+        tasksRoutes(d.tasks.service),
         chatRoutes(d.chat),
       ],
     },

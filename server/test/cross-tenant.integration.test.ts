@@ -85,6 +85,21 @@ const inboxFixture = shared(async (ctx) => {
   };
 });
 
+/** A task of org A assigned to A's agent, never started (B's start must not reach it). */
+const taskFixture = shared(async ({ server, a }) => {
+  const agent = await makeAgent(server, a);
+  const res = await call<{ id: string }>(server, 'POST', '/api/v1/tasks', {
+    token: a.accessToken,
+    body: { title: 'org A only', assignee: { type: 'agent', id: agent.id } },
+  });
+  if (res.status !== 201) throw new Error(`task: ${res.status} ${JSON.stringify(res.body)}`);
+  return {
+    id: res.body.id,
+    bodies: { PATCH: { title: 'changed by B' } },
+    readBack: `/api/v1/tasks/${res.body.id}`,
+  };
+});
+
 const fixtures: Record<string, Fixture> = {
   '/api/v1/members/:id': async ({ server, a, b }) => {
     const m = await addMember(server, a, 'member');
@@ -126,6 +141,8 @@ const fixtures: Record<string, Fixture> = {
   '/api/v1/inbox/:id/close': inboxFixture,
   '/api/v1/inbox/:id/approve': inboxFixture,
   '/api/v1/inbox/:id/reject': inboxFixture,
+  '/api/v1/tasks/:id': taskFixture,
+  '/api/v1/tasks/:id/start': taskFixture,
   '/api/v1/model-providers/:name': async ({ server, a }) => {
     const res = await call(server, 'PUT', '/api/v1/model-providers', {
       token: a.accessToken,
@@ -327,6 +344,58 @@ describe('org B cannot reach org A', () => {
       token: a.accessToken,
     });
     expect(own.body).toMatchObject({ status: 'open', read: false });
+  });
+
+  it("cannot change org A's tasks in bulk, nor give org A's tasks to org B's agents or members", async () => {
+    const task = created.get('/api/v1/tasks/:id')!;
+    for (const body of [
+      { ids: [task.id], action: 'status', status: 'done' },
+      { ids: [task.id], action: 'assign', assignee: null },
+      { ids: [task.id], action: 'delete' },
+    ]) {
+      const res = await call<{ items: unknown[] }>(server, 'POST', '/api/v1/tasks/bulk', {
+        token: b.accessToken,
+        body,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.items).toEqual([
+        { id: task.id, ok: false, error: expect.objectContaining({ code: 'not_found' }) },
+      ]);
+    }
+    const theirAgent = await makeAgent(server, b);
+    // B's owner is a member of B (a new member would sign in, and B's trail must stay B's owner's).
+    const members = await call<{ items: Array<{ id: string }> }>(server, 'GET', '/api/v1/members', {
+      token: b.accessToken,
+    });
+    const theirMember = { memberId: members.body.items[0]!.id };
+    for (const assignee of [
+      { type: 'agent', id: theirAgent.id },
+      { type: 'member', id: theirMember.memberId },
+    ]) {
+      const create = await call(server, 'POST', '/api/v1/tasks', {
+        token: a.accessToken,
+        body: { title: 'for B', assignee },
+      });
+      const patch = await call(server, 'PATCH', `/api/v1/tasks/${task.id}`, {
+        token: a.accessToken,
+        body: { assignee },
+      });
+      const bulk = await call<{ items: unknown[] }>(server, 'POST', '/api/v1/tasks/bulk', {
+        token: a.accessToken,
+        body: { ids: [task.id], action: 'assign', assignee },
+      });
+      for (const res of [create, patch]) {
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ error: { code: 'unknown_assignee' } });
+      }
+      expect(bulk.body.items).toEqual([
+        { id: task.id, ok: false, error: expect.objectContaining({ code: 'unknown_assignee' }) },
+      ]);
+    }
+    const own = await call<{ status: string; assignee: { type: string } }>(server, 'GET', task.readBack, {
+      token: a.accessToken,
+    });
+    expect(own.body).toMatchObject({ status: 'todo', assignee: { type: 'agent' } });
   });
 
   it("never lists org A's resources", async () => {

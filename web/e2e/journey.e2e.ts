@@ -221,6 +221,7 @@ describe('the console journey', () => {
       'Dashboard',
       'Agents',
       'Runs',
+      'Tasks',
       'Usage',
       'Files',
       'Inbox',

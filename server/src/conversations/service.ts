@@ -69,6 +69,11 @@ export function createConversationService({ db, agents, bus }: { db: Db; agents:
       return (await store.findConversation(db, orgId, id)) !== undefined;
     },
 
+    /** The agent a conversation of the org is with, or undefined (for other domains: tasks). */
+    async agentOf(orgId: string, id: string): Promise<string | undefined> {
+      return (await store.findConversation(db, orgId, id))?.agentId;
+    },
+
     async get(p: Principal, id: string): Promise<Conversation> {
       return presentConversation(await requireConversation(db, p.orgId, id));
     },

@@ -1,5 +1,11 @@
+import type { PendingApproval } from '../execution/records.ts';
 import type { Work } from '../platform/db/work.ts';
 import type { RunRecord } from './store.ts';
+
+/** The call a paused run waits on, with the inbox item a person answers. */
+export interface PausedFor extends PendingApproval {
+  inboxItemId: string;
+}
 
 /**
  * What other domains learn about a run in the unit of work that changes it, so their own state moves
@@ -10,8 +16,10 @@ import type { RunRecord } from './store.ts';
 export interface RunObserver {
   /** The run ended: succeeded, failed or cancelled (its row says which, and why). */
   ended?(work: Work, run: RunRecord): Promise<void>;
-  /** The run paused for a person's approval. */
-  paused?(work: Work, run: RunRecord): Promise<void>;
+  /** The run paused for a person's approval of `approval`. */
+  paused?(work: Work, run: RunRecord, approval: PausedFor): Promise<void>;
+  /** A paused run was decided and goes back to work (queued again). */
+  resumed?(work: Work, run: RunRecord): Promise<void>;
 }
 
 export function createRunObservers() {
@@ -23,8 +31,11 @@ export function createRunObservers() {
     async ended(work: Work, run: RunRecord): Promise<void> {
       for (const o of observers) await o.ended?.(work, run);
     },
-    async paused(work: Work, run: RunRecord): Promise<void> {
-      for (const o of observers) await o.paused?.(work, run);
+    async paused(work: Work, run: RunRecord, approval: PausedFor): Promise<void> {
+      for (const o of observers) await o.paused?.(work, run, approval);
+    },
+    async resumed(work: Work, run: RunRecord): Promise<void> {
+      for (const o of observers) await o.resumed?.(work, run);
     },
   };
 }

@@ -203,7 +203,7 @@ export function createInlineRecords(deps: InlineRecordsDeps) {
             rowOf(run, 'waiting_approval', [], { pausedState: next.state, lastSeq }),
           );
           const inboxItemId = await deps.openApproval(work, row, next.approval);
-          await deps.observers.paused(work, row);
+          await deps.observers.paused(work, row, { ...next.approval, inboxItemId });
           const { toolName, ...rest } = next.approval;
           events = logOf(run, {
             event: { type: 'approval.required', name: toolName, ...rest, inboxItemId },

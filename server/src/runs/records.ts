@@ -117,6 +117,7 @@ export function createRunRecords(deps: RunRecordsDeps): RunRecords {
         });
         if (!paused) return;
         const inboxItemId = await deps.openApproval(work, paused, approval);
+        await deps.observers.paused(work, paused, { ...approval, inboxItemId });
         const { toolName, ...rest } = approval;
         await appendRunEvent(work, bus, paused, {
           type: 'approval.required',

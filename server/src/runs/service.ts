@@ -33,6 +33,17 @@ export interface RunsDeps {
   observers: RunObservers;
 }
 
+/** How a run is submitted: its idempotency key and surface, and what joins its unit of work. */
+export interface SubmitOptions {
+  idempotencyKey?: string | undefined;
+  source?: 'api' | 'chat' | 'openai';
+  /**
+   * Runs in the submission's transaction once the run is stored, so another domain's record of the run
+   * (a task worked by it) commits with it or not at all; throwing rolls the submission back.
+   */
+  within?(work: Work, run: store.RunRecord): Promise<void>;
+}
+
 export interface SubmitInput {
   agentId: string;
   input: string;
@@ -62,12 +73,7 @@ export function createRunsService(deps: RunsDeps) {
     return { ...run, model: agent?.model };
   }
 
-  async function submitIn(
-    work: Work,
-    p: Principal,
-    input: SubmitInput,
-    opts: { idempotencyKey?: string | undefined; source?: 'api' | 'chat' | 'openai' },
-  ) {
+  async function submitIn(work: Work, p: Principal, input: SubmitInput, opts: SubmitOptions) {
     const created = await store.insertRun(work.tx, {
       id: newId('run'),
       orgId: p.orgId,
@@ -87,6 +93,7 @@ export function createRunsService(deps: RunsDeps) {
       bus.publish({ topic: `org:${p.orgId}`, type: 'run.queued', orgId: p.orgId, data: { runId } }),
     );
     work.afterCommit(() => deps.submitted?.(runId));
+    await opts.within?.(work, created);
     return { ...created, lastSeq: 1 };
   }
 
@@ -95,11 +102,7 @@ export function createRunsService(deps: RunsDeps) {
      * Submits a run: checks its agent and conversation belong to the caller's org, stores it with its
      * first log entry and its job. A repeat with the same idempotency key answers the first run.
      */
-    async submit(
-      p: Principal,
-      input: SubmitInput,
-      opts: { idempotencyKey?: string | undefined; source?: 'api' | 'chat' | 'openai' } = {},
-    ) {
+    async submit(p: Principal, input: SubmitInput, opts: SubmitOptions = {}) {
       if (opts.idempotencyKey) {
         const existing = await store.findRunByIdempotencyKey(db, p.orgId, opts.idempotencyKey);
         if (existing) return { run: existing, replayed: true };
@@ -266,6 +269,7 @@ export function createRunsService(deps: RunsDeps) {
         by: decision.decidedBy,
       });
       await enqueueRun(queue, work, { runId, resume: decision });
+      await deps.observers.resumed(work, queued);
       work.afterCommit(() => deps.submitted?.(runId));
       return true;
     },

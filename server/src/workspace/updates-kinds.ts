@@ -35,6 +35,14 @@ export const UPDATE_KINDS = [
   'tools.allowlist_changed',
   'subscription.changed',
   'invoice.payment_failed',
+  'task.created',
+  'task.updated',
+  'task.deleted',
+  'task.started',
+  'task.done',
+  'task.blocked',
+  'task.resumed',
+  'task.reset',
 ] as const;
 export type UpdateKind = (typeof UPDATE_KINDS)[number];
 
@@ -47,6 +55,7 @@ export const SUBJECT_TYPES = [
   'api_key',
   'model_provider',
   'mcp_server',
+  'task',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
@@ -82,6 +91,78 @@ function permissionChange(from: unknown, to: unknown): string {
   const shown = all.slice(0, 3).join(', ');
   return ` (${all.length > 3 ? `${shown} and ${all.length - 3} more` : shown})`;
 }
+
+const MAX_ERROR = 120;
+
+const STATUS_WORDS: Record<string, string> = {
+  todo: 'to do',
+  in_progress: 'in progress',
+  blocked: 'blocked',
+  done: 'done',
+  cancelled: 'cancelled',
+};
+
+/** "moved task Plan to done" from a `task.update` row's `{status: {from, to}}`, else "updated task Plan". */
+function taskChange(f: SummaryFacts): string {
+  const status = f.details.status as { to?: unknown } | undefined;
+  const to = typeof status?.to === 'string' ? STATUS_WORDS[status.to] : undefined;
+  const name = called(f, 'title');
+  return to ? `moved task ${name} to ${to}` : `updated task ${name}`;
+}
+
+/**
+ * What tasks add: people's changes (the service's rows, with the title kept in the details), and the
+ * moves a task's run makes, which the platform records with no actor, so they read as sentences.
+ */
+const TASK_UPDATES: Readonly<Record<string, AuditUpdate>> = {
+  'task.create': {
+    kind: 'task.created',
+    permission: 'tasks:read',
+    subject: 'task',
+    summary: (f) => `created task ${called(f, 'title')}`,
+  },
+  'task.update': { kind: 'task.updated', permission: 'tasks:read', subject: 'task', summary: taskChange },
+  'task.delete': {
+    kind: 'task.deleted',
+    permission: 'tasks:read',
+    subject: 'task',
+    summary: (f) => `deleted task ${called(f, 'title')}`,
+  },
+  'task.start': {
+    kind: 'task.started',
+    permission: 'tasks:read',
+    subject: 'task',
+    summary: (f) => `started task ${called(f, 'title')}`,
+  },
+  'task.done': {
+    kind: 'task.done',
+    permission: 'tasks:read',
+    subject: 'task',
+    summary: (f) => `task ${called(f, 'title')} is done`,
+  },
+  'task.blocked': {
+    kind: 'task.blocked',
+    permission: 'tasks:read',
+    subject: 'task',
+    summary: (f) => {
+      const reason = text(f.details.reason);
+      const short = reason && reason.length > MAX_ERROR ? `${reason.slice(0, MAX_ERROR - 1)}…` : reason;
+      return `task ${called(f, 'title')} is blocked${short ? `: ${short}` : ''}`;
+    },
+  },
+  'task.resumed': {
+    kind: 'task.resumed',
+    permission: 'tasks:read',
+    subject: 'task',
+    summary: (f) => `task ${called(f, 'title')} is in progress again`,
+  },
+  'task.reset': {
+    kind: 'task.reset',
+    permission: 'tasks:read',
+    subject: 'task',
+    summary: (f) => `task ${called(f, 'title')} is back to do: its run was cancelled`,
+  },
+};
 
 /**
  * Audit actions that become feed items. Where a service records its own row with details (`agent.create`)
@@ -256,6 +337,7 @@ export const AUDIT_UPDATES: Readonly<Record<string, AuditUpdate>> = {
       return `changed the HTTP allow-list${hosts === undefined ? '' : ` (${hosts} host${hosts === 1 ? '' : 's'})`}`;
     },
   },
+  ...TASK_UPDATES,
 };
 
 /** The audit actions a reader with these scopes may see as feed items. */
@@ -276,8 +358,6 @@ export interface RunFacts {
   source: 'api' | 'chat' | 'openai';
   error: { message: string } | null;
 }
-
-const MAX_ERROR = 120;
 
 /** Chat turns are runs too; they read as such, so the feed does not call a chat reply "a run". */
 const runNoun = (source: RunFacts['source']) => (source === 'api' ? 'run' : 'chat turn');

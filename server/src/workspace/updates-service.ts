@@ -32,6 +32,7 @@ export interface NameRefs {
   user?: string[];
   inbox_item?: string[];
   run?: string[];
+  task?: string[];
 }
 
 type AuditFeedRow = Awaited<ReturnType<AuditService['feed']>>[number];
@@ -52,6 +53,8 @@ export interface UpdatesDeps {
       ids: string[],
     ): Promise<Map<string, string>>;
     inboxItems(orgId: string, ids: string[]): Promise<Map<string, string>>;
+    /** Titles of the org's tasks. */
+    tasks(orgId: string, ids: string[]): Promise<Map<string, string>>;
   };
 }
 
@@ -155,12 +158,14 @@ export function createUpdatesService(deps: UpdatesDeps) {
     const people = (['role', 'api_key', 'member', 'user'] as const).map(
       async (kind) => [kind, await deps.names.people(orgId, kind, refs[kind] ?? [])] as const,
     );
-    const [agents, inbox, ...found] = await Promise.all([
+    const [agents, inbox, tasks, ...found] = await Promise.all([
       deps.names.agents(orgId, [...(refs.agent ?? []), ...runAgents.values()]),
       deps.names.inboxItems(orgId, refs.inbox_item ?? []),
+      deps.names.tasks(orgId, refs.task ?? []),
       ...people,
     ]);
     const names = new Map<string, string>();
+    for (const [id, title] of tasks) names.set(`task:${id}`, title);
     for (const [id, name] of agents) names.set(`agent:${id}`, name);
     for (const [id, name] of inbox) names.set(`inbox_item:${id}`, name);
     for (const [kind, map] of found) for (const [id, name] of map) names.set(`${kind}:${id}`, name);

@@ -32,6 +32,7 @@ const RunDetailPage = lazy(() =>
 );
 const RunsPage = lazy(() => import('../pages/RunsPage.tsx').then((m) => ({ default: m.RunsPage })));
 const BillingPage = lazy(() => import('../pages/BillingPage.tsx').then((m) => ({ default: m.BillingPage })));
+const TasksPage = lazy(() => import('../pages/TasksPage.tsx').then((m) => ({ default: m.TasksPage })));
 const UsagePage = lazy(() => import('../pages/UsagePage.tsx').then((m) => ({ default: m.UsagePage })));
 
 /** Signed-out visitors go to sign-in and come back where they were headed. */
@@ -118,6 +119,14 @@ export function App() {
           element={
             <Allowed needs="runs:read">
               <RunDetailPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="tasks"
+          element={
+            <Allowed needs="tasks:read">
+              <TasksPage />
             </Allowed>
           }
         />

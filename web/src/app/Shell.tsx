@@ -91,6 +91,7 @@ export function Shell() {
     { to: '/chat', label: 'Chat', needs: ['chat:write', 'conversations:read', 'agents:read'] },
     { to: '/agents', label: 'Agents', needs: ['agents:read'] },
     { to: '/runs', label: 'Runs', needs: ['runs:read'] },
+    { to: '/tasks', label: 'Tasks', needs: ['tasks:read'] },
     { to: '/usage', label: 'Usage', needs: ['usage:read'] },
     { to: '/billing', label: 'Billing', needs: ['billing:manage'] },
     { to: '/files', label: 'Files', needs: ['files:read'] },

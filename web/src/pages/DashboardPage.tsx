@@ -1,4 +1,5 @@
 import type { components } from '@switchboard/client';
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
@@ -12,11 +13,14 @@ import {
   TimeAgo,
 } from '../components/states.tsx';
 import { useAgentName } from '../queries/agents.ts';
+import { keys } from '../queries/keys.ts';
 import { pagedItems } from '../queries/paging.ts';
 import { useRecentRuns, useRunsLive } from '../queries/runs.ts';
+import { useTaskStats } from '../queries/tasks.ts';
 import { useRefreshUpdates, useUpdates } from '../queries/updates.ts';
 import { useBudgets, useMonthUsage, useUsageLive } from '../queries/usage.ts';
 import { useChannel, useConnectionState, useDashboardStats } from '../realtime/RealtimeContext.tsx';
+import { useAssignees } from '../tasks/assignees.ts';
 import { usd } from '../usage/format.ts';
 
 interface Figure {
@@ -190,6 +194,10 @@ function subjectPath(u: Update, can: (permission: string) => boolean): string | 
       return u.kind !== 'role.deleted' && can('roles:read') ? '/settings/roles' : undefined;
     case 'api_key':
       return can('api_keys:read') ? '/settings/api-keys' : undefined;
+    case 'task':
+      return u.kind !== 'task.deleted' && can('tasks:read')
+        ? `/tasks?task=${encodeURIComponent(s.id)}`
+        : undefined;
     default:
       return undefined;
   }
@@ -293,6 +301,53 @@ function RecentUpdates() {
   );
 }
 
+/** The org's task figures from `GET /tasks/stats`, read again whenever a task changes. */
+function TaskFigures() {
+  const stats = useTaskStats();
+  const queryClient = useQueryClient();
+  const { nameOf } = useAssignees();
+  useChannel('dashboard', (e) => {
+    if (e.event.startsWith('task.')) void queryClient.invalidateQueries({ queryKey: keys.tasks.stats });
+  });
+  if (!stats.data) return null;
+  const { byStatus, overdue, completedLast7Days, byAssignee } = stats.data;
+  const figures = [
+    { key: 'todo', label: 'To do', value: byStatus.todo },
+    { key: 'in_progress', label: 'In progress', value: byStatus.in_progress },
+    { key: 'blocked', label: 'Blocked', value: byStatus.blocked },
+    { key: 'overdue', label: 'Overdue', value: overdue },
+    { key: 'done7', label: 'Done (last 7 days)', value: completedLast7Days },
+  ];
+  const busiest = byAssignee.filter((a) => a.assignee && a.open > 0).slice(0, 5);
+  return (
+    <section aria-labelledby="tasks-heading" className="task-figures">
+      <div className="section-head">
+        <h2 id="tasks-heading">Tasks</h2>
+        <Link to="/tasks" className="muted">
+          All tasks
+        </Link>
+      </div>
+      <ul className="stat-grid">
+        {figures.map((f) => (
+          <li key={f.key} className="card stat">
+            <Link to="/tasks" className="stat-link">
+              <span className="stat-value" data-testid={`task-stat-${f.key}`}>
+                {f.value}
+              </span>
+              <span className="stat-label">{f.label}</span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+      {busiest.length ? (
+        <p className="muted small">
+          Open by assignee: {busiest.map((a) => `${nameOf(a.assignee)} ${a.open}`).join(' · ')}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
 /** This month's spending on model calls, against the org's monthly budget when it has one. Live. */
 function MonthSpend() {
   const month = useMonthUsage();
@@ -339,6 +394,7 @@ export function DashboardPage() {
     <div className="page-body">
       <PageHeader title={`Welcome, ${session?.user.name ?? ''}`} />
       <LiveStats />
+      {can('tasks:read') ? <TaskFigures /> : null}
       {can('usage:read') ? <MonthSpend /> : null}
       <div className="dashboard-panels">
         {can('runs:read') ? <RecentRuns canChat={can('chat:write')} /> : null}

@@ -63,6 +63,12 @@ export const keys = {
     invoices: ['billing', 'invoices'] as const,
     events: (filter: { type?: string; status?: string }) => ['billing', 'events', filter] as const,
   },
+  tasks: {
+    all: ['tasks'] as const,
+    list: (filters: object) => ['tasks', 'list', filters] as const,
+    one: (id: string | undefined) => ['tasks', 'one', id] as const,
+    stats: ['tasks', 'stats'] as const,
+  },
   members: ['members'] as const,
   roles: ['roles'] as const,
   apiKeys: ['api-keys'] as const,
