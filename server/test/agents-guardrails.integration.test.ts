@@ -48,7 +48,7 @@ describe('agent guardrails', () => {
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { code: 'validation_failed' } });
 
-    const rules = [{ kind: 'max_length', on: 'input', chars: 100 }];
+    const rules = [{ kind: 'max_length' as const, on: 'input' as const, chars: 100 }];
     const agent = await makeAgent(server, owner, { guardrails: rules });
     expect(agent.guardrails).toEqual(rules);
     const next = [{ kind: 'pii', on: 'output', types: ['email'] }];

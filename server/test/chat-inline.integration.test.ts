@@ -2,11 +2,12 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agents/present.ts';
 import { makeAgent } from './agents-kit.ts';
+import type { Schema } from './api-kit.ts';
 import { makeApiKey } from './chat-kit.ts';
 import { call, registerOwner, type Session } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
-import { inboxItemFor, logLabels, type RunBody, runEvents, waitForRun } from './runs-kit.ts';
+import { inboxItemFor, logLabels, runEvents, waitForRun } from './runs-kit.ts';
 
 /**
  * OpenAI completions, whole or streamed, execute in their own request (chat/inline.ts) and are
@@ -39,11 +40,16 @@ function failThriceThen(text: string) {
 }
 
 /** The newest run of an agent once it has one in `statuses` (the caller is still waiting for its answer). */
-async function newestRun(agentId: string, statuses: string[]): Promise<RunBody> {
+async function newestRun(agentId: string, statuses: string[]): Promise<Schema<'Run'>> {
   for (let i = 0; i < 400; i++) {
-    const res = await call<{ items: RunBody[] }>(server, 'GET', `/api/v1/runs?agentId=${agentId}&limit=1`, {
-      token: owner.accessToken,
-    });
+    const res = await call<{ items: Schema<'Run'>[] }>(
+      server,
+      'GET',
+      `/api/v1/runs?agentId=${agentId}&limit=1`,
+      {
+        token: owner.accessToken,
+      },
+    );
     const run = res.body.items[0];
     if (run && statuses.includes(run.status)) return run;
     await new Promise((r) => setTimeout(r, 50));
@@ -73,7 +79,7 @@ describe('a non-streaming completion', () => {
     expect(completion.choices[0]?.message.content).toBe('Echo: inline please');
     const runId = completion.id.slice('chatcmpl-'.length);
     // Readable at once with the id the client got, though it is written behind the answer.
-    const run = await call<RunBody & { attempts: number; source: string }>(
+    const run = await call<Schema<'Run'> & { attempts: number; source: string }>(
       server,
       'GET',
       `/api/v1/runs/${runId}`,
@@ -137,7 +143,7 @@ describe('a non-streaming completion', () => {
   it('a queued run (POST /runs) that fails the same way is retried by its worker', async () => {
     const upstream = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
     failThriceThen('worker retried');
-    const submitted = await call<RunBody>(server, 'POST', '/api/v1/runs', {
+    const submitted = await call<Schema<'Run'>>(server, 'POST', '/api/v1/runs', {
       token: owner.accessToken,
       body: { agentId: upstream.id, input: 'try hard' },
     });
@@ -221,7 +227,7 @@ describe('a streamed completion', () => {
     mock.enqueue(slowReply);
     const { chunks, runId } = await streamed(client, upstream.slug, 'talk slowly');
     expect(chunks).toEqual(['one', ' two', ' three', ' four']);
-    const run = await call<RunBody & { source: string }>(server, 'GET', `/api/v1/runs/${runId}`, {
+    const run = await call<Schema<'Run'> & { source: string }>(server, 'GET', `/api/v1/runs/${runId}`, {
       token: owner.accessToken,
     });
     expect(run.body).toMatchObject({ status: 'succeeded', source: 'openai', output: 'one two three four' });

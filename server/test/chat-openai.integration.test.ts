@@ -3,11 +3,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agents/present.ts';
 import type { TurnUsage } from '../src/execution/events.ts';
 import { makeAgent } from './agents-kit.ts';
+import type { Schema } from './api-kit.ts';
 import { dropChatStream, makeApiKey } from './chat-kit.ts';
 import { addMember, call, registerOwner, type Session } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
-import { type RunBody, runEvents, waitForRun } from './runs-kit.ts';
+import { runEvents, waitForRun } from './runs-kit.ts';
 import { readSse } from './sse.ts';
 
 /**
@@ -65,12 +66,9 @@ describe('POST /v1/chat/completions with the openai client', () => {
       messages: [{ role: 'user', content: 'hello model' }],
     });
     const runId = completion.id.slice('chatcmpl-'.length);
-    const run = await call<RunBody & { source: string; conversationId: string | null; usage: TurnUsage }>(
-      server,
-      'GET',
-      `/api/v1/runs/${runId}`,
-      { token: owner.accessToken },
-    );
+    const run = await call<
+      Schema<'Run'> & { source: string; conversationId: string | null; usage: TurnUsage }
+    >(server, 'GET', `/api/v1/runs/${runId}`, { token: owner.accessToken });
     expect(run.body).toMatchObject({ source: 'openai', conversationId: null, status: 'succeeded' });
     const { inputTokens, outputTokens } = run.body.usage;
     expect(outputTokens).toBe(3);

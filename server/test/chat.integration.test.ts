@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agents/present.ts';
 import { makeAgent } from './agents-kit.ts';
+import type { Schema } from './api-kit.ts';
 import { chatStream, deltaText, dropChatStream, readChatEvents, type StreamedEvent } from './chat-kit.ts';
 import { addMember, call, registerOwner, type Session } from './factories.ts';
 import { startTestServer, type TestServer } from './harness.ts';
-import { inboxItemFor, type RunBody, runEvents, waitForRun } from './runs-kit.ts';
+import { inboxItemFor, runEvents, waitForRun } from './runs-kit.ts';
 import { openStream } from './sse.ts';
 import { ofType, openSocket } from './ws-client.ts';
 
@@ -94,9 +95,14 @@ describe('POST /chat', () => {
       ['user', 'and again'],
       ['assistant', 'Echo: and again'],
     ]);
-    const run = await call<RunBody & { source: string }>(server, 'GET', `/api/v1/runs/${second.body.runId}`, {
-      token: owner.accessToken,
-    });
+    const run = await call<Schema<'Run'> & { source: string }>(
+      server,
+      'GET',
+      `/api/v1/runs/${second.body.runId}`,
+      {
+        token: owner.accessToken,
+      },
+    );
     expect(run.body).toMatchObject({ source: 'chat', status: 'succeeded', output: 'Echo: and again' });
   });
 
@@ -146,7 +152,7 @@ describe('POST /chat', () => {
     });
     const item = await inboxItemFor(server, owner, res.body.runId);
     expect(item.id).toBe(res.body.approval?.inboxItemId);
-    const run = await call<RunBody>(server, 'GET', `/api/v1/runs/${res.body.runId}`, {
+    const run = await call<Schema<'Run'>>(server, 'GET', `/api/v1/runs/${res.body.runId}`, {
       token: owner.accessToken,
     });
     expect(run.body.status).toBe('waiting_approval'); // answering did not cancel it
@@ -212,7 +218,9 @@ describe('POST /chat/stream', () => {
     expect(all.map((e) => e.id)).toEqual(all.map((_, i) => i + 1));
     expect(after.at(-1)).toMatchObject({ type: 'run.completed' });
     expect(deltaText(all)).toBe('word1 word2 word3\nEcho: after the pause');
-    const run = await call<RunBody>(server, 'GET', `/api/v1/runs/${runId}`, { token: owner.accessToken });
+    const run = await call<Schema<'Run'>>(server, 'GET', `/api/v1/runs/${runId}`, {
+      token: owner.accessToken,
+    });
     expect(run.body.status).toBe('succeeded');
 
     // A run that has ended: the rest of its events, then the stream closes; ?after= works too.

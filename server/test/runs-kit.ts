@@ -1,45 +1,32 @@
-import type { Agent } from '../src/agents/present.ts';
 import { makeAgent } from './agents-kit.ts';
-import { call, type Session } from './factories.ts';
+import { clientAs, type Schema } from './api-kit.ts';
+import type { Session } from './factories.ts';
 import type { TestServer } from './harness.ts';
 
-export interface RunBody {
-  id: string;
-  input: string;
-  status: string;
-  output: string | null;
-  error: { code: string; message: string } | null;
-  attempts: number;
-  lastSeq: number;
-}
-export interface RunEventBody {
-  seq: number;
-  type: string;
-  data: Record<string, unknown>;
-}
+type Run = Schema<'Run'>;
+type RunEvent = Schema<'RunEvent'>;
+type SubmitRun = Schema<'SubmitRunRequestInput'>;
 
 /** An agent that may use the approval tool and `time.now`. */
 export function makeRunAgent(
   server: TestServer,
   session: Session,
-  overrides: Record<string, unknown> = {},
-): Promise<Agent> {
+  overrides: Parameters<typeof makeAgent>[2] = {},
+): Promise<Schema<'Agent'>> {
   return makeAgent(server, session, { tools: ['demo.approval', 'time.now'], ...overrides });
 }
 
 export async function submitRun(
   server: { url: string },
   session: Session,
-  body: Record<string, unknown>,
+  body: SubmitRun,
   headers: Record<string, string> = {},
-): Promise<RunBody> {
-  const res = await call<RunBody>(server, 'POST', '/api/v1/runs', {
-    token: session.accessToken,
-    body,
-    headers,
-  });
-  if (res.status !== 202) throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+): Promise<Run> {
+  const res = await clientAs(server, session).POST('/api/v1/runs', { body, headers });
+  if (res.response.status !== 202) {
+    throw new Error(`submit failed: ${res.response.status} ${JSON.stringify(res.error)}`);
+  }
+  return res.data!;
 }
 
 /**
@@ -50,15 +37,16 @@ export async function waitForRun(
   server: { url: string },
   session: Session,
   id: string,
-  statuses: string[],
+  statuses: Array<Run['status']>,
   limitMs = 30_000,
-): Promise<RunBody> {
+): Promise<Run> {
+  const api = clientAs(server, session);
   const deadline = Date.now() + limitMs;
-  let last: RunBody | undefined;
+  let last: unknown;
   while (Date.now() < deadline) {
-    const res = await call<RunBody>(server, 'GET', `/api/v1/runs/${id}`, { token: session.accessToken });
-    last = res.body;
-    if (statuses.includes(last.status)) return last;
+    const res = await api.GET('/api/v1/runs/{id}', { params: { path: { id } } });
+    last = res.data ?? res.error;
+    if (res.data && statuses.includes(res.data.status)) return res.data;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`run ${id} did not reach ${statuses.join('/')}; last: ${JSON.stringify(last)}`);
@@ -68,12 +56,17 @@ export async function waitForRun(
  * A run log as short labels, precise where the type alone is not: `run.started(approval)`,
  * `run.failed(cancelled)`, `error(retrying)`.
  */
-export function logLabels(events: RunEventBody[]): string[] {
-  return events.map((e) => {
-    if (e.type === 'run.started') return `run.started(${String(e.data.cause)})`;
-    if (e.type === 'run.failed' || e.type === 'error') return `${e.type}(${String(e.data.code)})`;
-    return e.type;
+export function logLabels(events: RunEvent[]): string[] {
+  return events.map(({ data }) => {
+    if (data.type === 'run.started') return `run.started(${data.cause})`;
+    if (data.type === 'run.failed' || data.type === 'error') return `${data.type}(${data.code})`;
+    return data.type;
   });
+}
+
+/** The text of every `message.delta` of a run log, joined. */
+export function deltaText(events: Array<{ data: Schema<'ExecutionEvent'> }>): string {
+  return events.map(({ data }) => (data.type === 'message.delta' ? data.text : '')).join('');
 }
 
 export async function runEvents(
@@ -81,34 +74,24 @@ export async function runEvents(
   session: Session,
   id: string,
   after = 0,
-): Promise<RunEventBody[]> {
-  const res = await call<{ items: RunEventBody[] }>(
-    server,
-    'GET',
-    `/api/v1/runs/${id}/events?after=${after}`,
-    {
-      token: session.accessToken,
-      headers: { accept: 'application/json' },
-    },
-  );
-  if (res.status !== 200) throw new Error(`events failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.items;
+): Promise<RunEvent[]> {
+  const res = await clientAs(server, session).GET('/api/v1/runs/{id}/events', {
+    params: { path: { id }, query: { after } },
+    headers: { accept: 'application/json' },
+  });
+  if (res.response.status !== 200) {
+    throw new Error(`events failed: ${res.response.status} ${JSON.stringify(res.error)}`);
+  }
+  return res.data!.items;
 }
 
 export async function inboxItemFor(
   server: { url: string },
   session: Session,
   runId: string,
-): Promise<{ id: string }> {
-  const res = await call<{ items: Array<{ id: string; runId: string | null }> }>(
-    server,
-    'GET',
-    '/api/v1/inbox?status=open',
-    {
-      token: session.accessToken,
-    },
-  );
-  const item = res.body.items.find((i) => i.runId === runId);
-  if (!item) throw new Error(`no inbox item for run ${runId}: ${JSON.stringify(res.body)}`);
+): Promise<Schema<'InboxItem'>> {
+  const res = await clientAs(server, session).GET('/api/v1/inbox', { params: { query: { status: 'open' } } });
+  const item = res.data?.items.find((i) => i.runId === runId);
+  if (!item) throw new Error(`no inbox item for run ${runId}: ${JSON.stringify(res.data ?? res.error)}`);
   return item;
 }
