@@ -1962,12 +1962,12 @@ export interface components {
              * @description Keep the run going when the client disconnects. By default a disconnect cancels the run (and its model call): at once for POST /chat, after a short grace for streams so a dropped stream can resume with GET /chat/stream/{runId}
              * @default false
              */
-            detach: boolean;
+            detach?: boolean;
             /**
              * @description POST /chat only: also answer with every event of the turn
              * @default false
              */
-            includeEvents: boolean;
+            includeEvents?: boolean;
             message: string;
         };
         ChatResponse: {
@@ -2199,9 +2199,9 @@ export interface components {
              *       0.8
              *     ]
              */
-            alertAt: number[];
+            alertAt?: number[];
             /** @default true */
-            hard: boolean;
+            hard?: boolean;
             /** @description USD, up to 6 decimals */
             limitUsd: number;
             /** @enum {string} */
@@ -2968,7 +2968,7 @@ export interface components {
         };
         MarkReadRequestInput: {
             /** @default true */
-            read: boolean;
+            read?: boolean;
         };
         McpServer: {
             args: string[];
