@@ -109,7 +109,7 @@ describe('stdio MCP servers', () => {
       args: [STDIO_SERVER],
       env: { GREETING: 'secret-greeting-value', OTHER: 'x' },
     });
-    expect(res.response.response.status).toBe(201);
+    expect(res.response.status).toBe(201);
     expect(res.data).toEqual({
       id: expect.stringMatching(/^mcp_/),
       name: 'Team Tools!',
@@ -139,8 +139,8 @@ describe('stdio MCP servers', () => {
   it('connects when read, and its tools join the registry as mcp.<slug>.<tool>', async () => {
     const mcp = await stdioServer();
     const res = await getMcp(mcp.id);
-    expect(res.response.response.status).toBe(200);
-    expect(res.data!.response.status).toEqual({
+    expect(res.response.status).toBe(200);
+    expect(res.data!.status).toEqual({
       state: 'connected',
       message: null,
       since: expect.any(String),
@@ -231,7 +231,7 @@ describe('stdio MCP servers', () => {
   it('reports a server that fails to start, and its known tools answer with that error', async () => {
     const broken = await stdioServer({ args: CRASHING });
     const res = await getMcp(broken.id);
-    expect(res.response.response.status).toBe(200);
+    expect(res.response.status).toBe(200);
     expect(res.data!.status.state).toBe('error');
     expect(res.data!.status.message).toMatch(
       new RegExp(`^could not start ${NODE_BIN}: .+ \\(stderr: boom: no API key given\\)$`),
@@ -243,7 +243,7 @@ describe('stdio MCP servers', () => {
     const agent = await makeAgent(server, owner, { tools: [`mcp.${mcp.slug}.echo`] });
     expect((await turn(agent, `/tool mcp.${mcp.slug}.echo {"text":"up"}`)).results[0]?.output).toBe('up');
     const patched = await patchMcp(mcp.id, { args: CRASHING });
-    expect(patched.response.response.status).toBe(200);
+    expect(patched.response.status).toBe(200);
     const down = await turn(agent, `/tool mcp.${mcp.slug}.echo {"text":"down"}`);
     expect(down.results[0]).toMatchObject({ isError: true });
     expect(down.results[0]?.output).toMatch(
@@ -265,7 +265,7 @@ describe('stdio MCP servers', () => {
     const agent = await makeAgent(server, owner, { tools: [`mcp.${mcp.slug}.whoami`] });
     const first = await pidOf(agent, mcp.slug);
 
-    expect((await patchMcp(mcp.id, { env: { GREETING: 'changed' } })).response.response.status).toBe(200);
+    expect((await patchMcp(mcp.id, { env: { GREETING: 'changed' } })).response.status).toBe(200);
     expect(await exited(first)).toBe(true);
     const who = await turn(agent, `/tool mcp.${mcp.slug}.whoami {}`);
     const second = JSON.parse(who.results[0]!.output) as { pid: number; greeting: string };
@@ -273,7 +273,7 @@ describe('stdio MCP servers', () => {
     expect(second.pid).not.toBe(first);
 
     const refused = await deleteMcp(mcp.id);
-    expect(refused.response.response.status).toBe(409);
+    expect(refused.response.status).toBe(409);
     expect(refused.error).toMatchObject({
       error: {
         code: 'mcp_server_in_use',
@@ -284,10 +284,10 @@ describe('stdio MCP servers', () => {
       ...byId(agent.id),
       body: { tools: [] },
     });
-    expect(freed.response.response.status).toBe(200);
-    expect((await deleteMcp(mcp.id)).response.response.status).toBe(204);
+    expect(freed.response.status).toBe(200);
+    expect((await deleteMcp(mcp.id)).response.status).toBe(204);
     expect(await exited(second.pid)).toBe(true);
-    expect((await getMcp(mcp.id)).response.response.status).toBe(404);
+    expect((await getMcp(mcp.id)).response.status).toBe(404);
   });
 
   it('closes every connection when the app closes', async () => {
@@ -326,7 +326,7 @@ describe('streamable HTTP MCP servers', () => {
       url: remote.url,
       headers: { Authorization: 'Bearer remote-token' },
     });
-    expect(res.response.response.status).toBe(201);
+    expect(res.response.status).toBe(201);
     expect(res.data).toMatchObject({
       transport: 'http',
       url: remote.url,
@@ -354,7 +354,7 @@ describe('streamable HTTP MCP servers', () => {
       })
     ).data!;
     const res = await getMcp(mcp.id);
-    expect(res.data!.response.status).toEqual({
+    expect(res.data!.status).toEqual({
       state: 'error',
       message: `could not connect to ${remote.url}: Error POSTing to endpoint: missing or wrong token`,
       since: expect.any(String),
@@ -373,7 +373,7 @@ describe('MCP server rules', () => {
       command: '/bin/sh',
       args: ['-c', 'id'],
     });
-    expect(res.response.response.status).toBe(403);
+    expect(res.response.status).toBe(403);
     expect(res.error).toMatchObject({
       error: {
         code: 'mcp_command_not_allowed',
@@ -382,13 +382,13 @@ describe('MCP server rules', () => {
     });
     const mcp = await stdioServer();
     const patched = await patchMcp(mcp.id, { command: '/bin/sh' });
-    expect(patched.response.response.status).toBe(403);
+    expect(patched.response.status).toBe(403);
   });
 
   it('keeps slugs unique, refuses settings of the other transport and headers the transport sets', async () => {
     const mcp = await stdioServer();
     const dup = await createMcp({ transport: 'stdio', name: 'dup', slug: mcp.slug, command: NODE_BIN });
-    expect(dup.response.response.status).toBe(409);
+    expect(dup.response.status).toBe(409);
     expect(dup.error).toMatchObject({
       error: {
         code: 'slug_taken',
@@ -397,7 +397,7 @@ describe('MCP server rules', () => {
     });
 
     const wrong = await patchMcp(mcp.id, { url: remote.url, headers: { a: 'b' } });
-    expect(wrong.response.response.status).toBe(400);
+    expect(wrong.response.status).toBe(400);
     expect(wrong.error).toMatchObject({
       error: {
         code: 'validation_failed',
@@ -411,7 +411,7 @@ describe('MCP server rules', () => {
       url: remote.url,
       headers: { 'Content-Type': 'text/plain', Host: 'x' },
     });
-    expect(reserved.response.response.status).toBe(400);
+    expect(reserved.response.status).toBe(400);
     expect(reserved.error).toMatchObject({
       error: {
         code: 'invalid_header',
@@ -420,7 +420,7 @@ describe('MCP server rules', () => {
     });
 
     const badSlug = await createMcp({ transport: 'http', name: 'x', slug: 'Has-Dash', url: remote.url });
-    expect(badSlug.response.response.status).toBe(400);
+    expect(badSlug.response.status).toBe(400);
     expect(badSlug.error).toMatchObject({ error: { code: 'validation_failed' } });
   });
 
@@ -432,21 +432,21 @@ describe('MCP server rules', () => {
       await patchMcp(mcp.id, { name: 'taken over' }, other),
       await deleteMcp(mcp.id, other),
     ]) {
-      expect(res.response.response.status).toBe(404);
+      expect(res.response.status).toBe(404);
       expect(res.error).toMatchObject({
         error: { code: 'not_found', message: `MCP server ${mcp.id} was not found` },
       });
     }
     const asOther = clientAs(server, other);
     const list = await asOther.GET('/api/v1/mcp-servers');
-    expect(list.response.response.status).toBe(200);
+    expect(list.response.status).toBe(200);
     expect(JSON.stringify(list.data)).not.toContain(mcp.id);
     const tools = await asOther.GET('/api/v1/tools');
     expect(JSON.stringify(tools.data)).not.toContain(mcp.slug);
     const refused = await asOther.POST('/api/v1/agents', {
       body: { name: 'thief', tools: [`mcp.${mcp.slug}.add`] },
     });
-    expect(refused.response.response.status).toBe(400);
+    expect(refused.response.status).toBe(400);
     expect(refused.error).toMatchObject({ error: { code: 'unknown_tool' } });
     expect((await getMcp(mcp.id)).data!.name).toBe('Test tools');
   });
