@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type RawAnswer, rawRequest } from './api-kit.ts';
+import { anonymousClient, clientAs, type RawAnswer, rawRequest, type Schema } from './api-kit.ts';
 import type { TestServer } from './harness.ts';
 
 /**
@@ -30,14 +30,7 @@ export interface Session {
   orgId: string;
 }
 
-interface TokenPairBody {
-  accessToken: string;
-  refreshToken: string;
-  user: { id: string };
-  org: { id: string };
-}
-
-function sessionFrom(body: TokenPairBody, email: string, password: string): Session {
+function sessionFrom(body: Schema<'TokenPair'>, email: string, password: string): Session {
   return {
     email,
     password,
@@ -52,25 +45,25 @@ function sessionFrom(body: TokenPairBody, email: string, password: string): Sess
 export async function registerOwner(server: TestServer, label = 'owner'): Promise<Session> {
   const email = uniqueEmail(label);
   const password = testPassword();
-  const res = await call<TokenPairBody>(server, 'POST', '/api/v1/auth/register', {
+  const res = await anonymousClient(server).POST('/api/v1/auth/register', {
     body: { email, password, name: `Test ${label}`, orgName: `Org ${label}` },
   });
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return sessionFrom(res.body, email, password);
+  if (res.response.status !== 201 || !res.data)
+    throw new Error(`register failed: ${res.response.status} ${JSON.stringify(res.error)}`);
+  return sessionFrom(res.data, email, password);
 }
 
 export async function login(server: TestServer, email: string, password: string): Promise<Session> {
-  const res = await call<TokenPairBody>(server, 'POST', '/api/v1/auth/login', { body: { email, password } });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return sessionFrom(res.body, email, password);
+  const res = await anonymousClient(server).POST('/api/v1/auth/login', { body: { email, password } });
+  if (res.response.status !== 200 || !res.data)
+    throw new Error(`login failed: ${res.response.status} ${JSON.stringify(res.error)}`);
+  return sessionFrom(res.data, email, password);
 }
 
 /** The id of one of the org's roles, by name. */
 export async function roleId(server: TestServer, owner: Session, name: string): Promise<string> {
-  const res = await call<{ items: Array<{ id: string; name: string }> }>(server, 'GET', '/api/v1/roles', {
-    token: owner.accessToken,
-  });
-  const role = res.body.items.find((r) => r.name === name);
+  const res = await clientAs(server, owner).GET('/api/v1/roles');
+  const role = res.data?.items.find((r) => r.name === name);
   if (!role) throw new Error(`no role ${name}`);
   return role.id;
 }
@@ -83,10 +76,10 @@ export async function addMember(
 ): Promise<Session & { memberId: string }> {
   const email = uniqueEmail(role.replace(/\W/g, ''));
   const password = testPassword();
-  const res = await call<{ id: string }>(server, 'POST', '/api/v1/members', {
-    token: owner.accessToken,
+  const res = await clientAs(server, owner).POST('/api/v1/members', {
     body: { email, roleId: await roleId(server, owner, role), name: `Test ${role}`, password },
   });
-  if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { ...(await login(server, email, password)), memberId: res.body.id };
+  if (res.response.status !== 201 || !res.data)
+    throw new Error(`add member failed: ${res.response.status} ${JSON.stringify(res.error)}`);
+  return { ...(await login(server, email, password)), memberId: res.data.id };
 }
