@@ -4,7 +4,7 @@ import type { TestServer } from './harness.ts';
 
 /**
  * Plain HTTP with JSON in and out: for raw cases only (a body the typed client cannot express, an odd
- * header). Tests talk to the server through the typed client (`clientAs` in api-kit.ts); `call` stays
+ * header). Tests talk to the server through the typed client (`clientAs`); `call` stays
  * for tests not yet converted and is the same function as `rawRequest`.
  */
 export const call = rawRequest;
