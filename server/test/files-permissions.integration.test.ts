@@ -1,9 +1,10 @@
 import type { SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAgent } from './agents-kit.ts';
+import { clientAs, failure } from './api-kit.ts';
 import { makeApiKey } from './chat-kit.ts';
 import { addMember, registerOwner, roleId, type Session } from './factories.ts';
-import { clientAs, failure, makeFile, pathsOf, putFile, readFile } from './files-kit.ts';
+import { makeFile, pathsOf, putFile, readFile } from './files-kit.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { ofType, openAuthed, subscribe } from './ws-client.ts';
 

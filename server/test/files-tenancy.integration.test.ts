@@ -1,7 +1,8 @@
 import type { SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientAs, failure } from './api-kit.ts';
 import { registerOwner, roleId } from './factories.ts';
-import { clientAs, failure, makeFile, pathsOf, putFile, readFile } from './files-kit.ts';
+import { makeFile, pathsOf, putFile, readFile } from './files-kit.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 
 /**
