@@ -1,7 +1,7 @@
 import type { SwitchboardClient } from '@switchboard/client';
 import { expect } from 'vitest';
 
-/** Kept for tests that take them from here; they live in api-kit.ts. */
+/** Kept for tests that take them from here; they belong to the typed-client helpers. */
 export { clientAs, failure } from './api-kit.ts';
 
 export interface PutOptions {
