@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs } from './api-kit.ts';
-import { login, registerOwner, type Session, testPassword, uniqueEmail } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { submitRun, waitForRun } from './runs-kit.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs } from './kit/api-client.ts';
+import { submitRun, waitForRun } from './kit/runs.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { login, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
 
 let server: TestServer;
 let operator: Session;

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { anonymousClient, clientAs } from './api-kit.ts';
-import { addMember, login, registerOwner, type Session, testPassword, uniqueEmail } from './factories.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
-import { freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './process.ts';
-import { openAuthed, subscribe } from './ws-client.ts';
+import { anonymousClient, clientAs } from './kit/api-client.ts';
+import { freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './kit/child-process.ts';
+import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import { addMember, login, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
+import { openAuthed, subscribe } from './kit/ws-client.ts';
 
 /** A server whose start-up admin (SWITCHBOARD_ADMIN_*) owns the operator org, signed in. */
 async function operatorServer(

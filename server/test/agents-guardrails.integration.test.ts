@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs, rawRequest } from './api-kit.ts';
-import { makeApiKey } from './chat-kit.ts';
-import { registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, rawRequest } from './kit/api-client.ts';
+import { makeApiKey } from './kit/chat.ts';
+import { type MockOpenAI, startMockOpenAI } from './kit/mock-openai.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 
 /** Per-agent guardrails: rules kept with the agent, checked on the user message and on the reply. */
 

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agents/present.ts';
 import type { RunTurnInput } from '../src/execution/agent-turn.ts';
 import type { TurnEvent } from '../src/execution/events.ts';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs } from './api-kit.ts';
-import { registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs } from './kit/api-client.ts';
+import { type MockOpenAI, startMockOpenAI } from './kit/mock-openai.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 
 /** The openai provider, driven through runAgentTurn against a mock OpenAI-compatible server. */
 

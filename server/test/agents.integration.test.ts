@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs, failure } from './api-kit.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, failure } from './kit/api-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 let server: TestServer;
 let owner: Session;

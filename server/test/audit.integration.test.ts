@@ -2,9 +2,9 @@ import type { paths, SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRow } from '../src/audit/service.ts';
 import { insertAudit } from '../src/audit/store.ts';
-import { clientAs, rawRequest, type Schema } from './api-kit.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
+import { clientAs, rawRequest, type Schema } from './kit/api-client.ts';
+import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 type Entry = Schema<'AuditEntry'>;
 type AuditQuery = NonNullable<paths['/api/v1/audit']['get']['parameters']['query']>;

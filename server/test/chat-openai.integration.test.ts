@@ -1,13 +1,13 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs, rawRequest, type Schema } from './api-kit.ts';
-import { dropChatStream, makeApiKey } from './chat-kit.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
-import { runEvents, waitForRun } from './runs-kit.ts';
-import { readSse } from './sse.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, rawRequest, type Schema } from './kit/api-client.ts';
+import { dropChatStream, makeApiKey } from './kit/chat.ts';
+import { type MockOpenAI, startMockOpenAI } from './kit/mock-openai.ts';
+import { runEvents, waitForRun } from './kit/runs.ts';
+import { readSse } from './kit/sse-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 /**
  * The OpenAI-compatible surface, driven by the official `openai` client, and disconnects reaching the

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs, type Schema } from './api-kit.ts';
-import { chatStream, deltaText, dropChatStream, readChatEvents, type StreamedEvent } from './chat-kit.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { inboxItemFor, runEvents, waitForRun } from './runs-kit.ts';
-import { openStream } from './sse.ts';
-import { ofType, openSocket } from './ws-client.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, type Schema } from './kit/api-client.ts';
+import { chatStream, deltaText, dropChatStream, readChatEvents, type StreamedEvent } from './kit/chat.ts';
+import { inboxItemFor, runEvents, waitForRun } from './kit/runs.ts';
+import { openStream } from './kit/sse-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
+import { ofType, openSocket } from './kit/ws-client.ts';
 
 let server: TestServer;
 let owner: Session;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { addMember, call, registerOwner, roleId, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './runs-kit.ts';
+import { makeAgent } from './kit/agents.ts';
+import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './kit/runs.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, call, registerOwner, roleId, type Session } from './kit/users.ts';
 
 /**
  * Tenant isolation, generated from the route table: for every route that names a resource, a user of

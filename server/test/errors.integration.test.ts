@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../src/platform/errors.ts';
-import { parseLogs, startTestServer, type TestServer } from './harness.ts';
+import { parseLogs, startTestServer, type TestServer } from './kit/test-server.ts';
 
 const LEAKY = 'password=hunter2 at /srv/switchboard/secret.ts:42';
 

@@ -1,10 +1,10 @@
 import type { SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs, rawRequest } from './api-kit.ts';
-import { makeApiKey } from './chat-kit.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, rawRequest } from './kit/api-client.ts';
+import { makeApiKey } from './kit/chat.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 /**
  * `Idempotency-Key` on mutations (API.md): a repeat gets the first answer and changes nothing. The slow

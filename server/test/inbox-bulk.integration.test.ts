@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAs, rawRequest, type Schema } from './api-kit.ts';
-import { registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './runs-kit.ts';
+import { clientAs, rawRequest, type Schema } from './kit/api-client.ts';
+import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './kit/runs.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 
 /** POST /inbox/bulk: one action on many items, each answering for itself (STYLE 12). */
 

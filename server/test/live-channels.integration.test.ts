@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAs } from './api-kit.ts';
-import { registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { makeRunAgent, submitRun, waitForRun } from './runs-kit.ts';
-import { ofType, openAuthed, subscribe, type TestSocket } from './ws-client.ts';
+import { clientAs } from './kit/api-client.ts';
+import { makeRunAgent, submitRun, waitForRun } from './kit/runs.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
+import { ofType, openAuthed, subscribe, type TestSocket } from './kit/ws-client.ts';
 
 /** The run and conversation channels of the WebSocket hub, fed by the runs and conversations domains. */
 let server: TestServer;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TurnEvent } from '../src/execution/events.ts';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs, type Schema } from './api-kit.ts';
-import { registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, type Schema } from './kit/api-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 import { type HttpMcpServer, startHttpMcpServer } from './mcp/http-server.ts';
 import { NODE_BIN } from './setup/paths.ts';
 

@@ -3,10 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { anonymousClient, clientAs } from './api-kit.ts';
-import { registerOwner, testPassword, uniqueEmail } from './factories.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
-import { type CliProcess, freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './process.ts';
+import { anonymousClient, clientAs } from './kit/api-client.ts';
+import {
+  type CliProcess,
+  freePort,
+  PROCESS_TEST_TIMEOUT,
+  runCli,
+  terminate,
+  waitFor,
+} from './kit/child-process.ts';
+import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import { registerOwner, testPassword, uniqueEmail } from './kit/users.ts';
 
 const servers: TestServer[] = [];
 afterAll(async () => {

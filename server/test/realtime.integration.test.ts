@@ -2,10 +2,17 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Domains } from '../src/domains.ts';
 import type { ReplayEvent } from '../src/realtime/channels.ts';
-import { anonymousClient, clientAs } from './api-kit.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { startReplica, startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
-import { ofType, openAuthed, openSocket, subscribe, type TestSocket, type WsMessage } from './ws-client.ts';
+import { anonymousClient, clientAs } from './kit/api-client.ts';
+import { startReplica, startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
+import {
+  ofType,
+  openAuthed,
+  openSocket,
+  subscribe,
+  type TestSocket,
+  type WsMessage,
+} from './kit/ws-client.ts';
 
 /**
  * A stand-in for a domain with a replayable log (runs, conversations): widgets owned by an org, each

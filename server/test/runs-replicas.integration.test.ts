@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs } from './api-kit.ts';
-import { registerOwner } from './factories.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
-import { PROCESS_TEST_TIMEOUT, runCli, terminate } from './process.ts';
-import { runEvents, submitRun, waitForRun } from './runs-kit.ts';
-import { openStream, readSse } from './sse.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs } from './kit/api-client.ts';
+import { PROCESS_TEST_TIMEOUT, runCli, terminate } from './kit/child-process.ts';
+import { runEvents, submitRun, waitForRun } from './kit/runs.ts';
+import { openStream, readSse } from './kit/sse-client.ts';
+import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import { registerOwner } from './kit/users.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 

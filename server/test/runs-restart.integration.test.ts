@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { clientAs } from './api-kit.ts';
-import { cliServer } from './cli-server.ts';
-import { registerOwner } from './factories.ts';
-import { PROCESS_TEST_TIMEOUT, terminate } from './process.ts';
-import { inboxItemFor, logLabels, makeRunAgent, runEvents, submitRun, waitForRun } from './runs-kit.ts';
+import { clientAs } from './kit/api-client.ts';
+import { PROCESS_TEST_TIMEOUT, terminate } from './kit/child-process.ts';
+import { cliServer } from './kit/cli-server.ts';
+import { inboxItemFor, logLabels, makeRunAgent, runEvents, submitRun, waitForRun } from './kit/runs.ts';
+import { registerOwner } from './kit/users.ts';
 
 /** An approval outlives the process: pause, stop the server, start it again, approve, and the run resumes. */
 describe('approvals survive a restart', () => {

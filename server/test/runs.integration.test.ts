@@ -1,8 +1,6 @@
 import type { SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAs } from './api-kit.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { clientAs } from './kit/api-client.ts';
 import {
   deltaText,
   inboxItemFor,
@@ -11,8 +9,10 @@ import {
   runEvents,
   submitRun,
   waitForRun,
-} from './runs-kit.ts';
-import { openStream, readSse } from './sse.ts';
+} from './kit/runs.ts';
+import { openStream, readSse } from './kit/sse-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 let server: TestServer;
 let owner: Session;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRow } from '../src/audit/service.ts';
 import { insertAudit } from '../src/audit/store.ts';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs, rawRequest, type Schema } from './api-kit.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
-import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './runs-kit.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, rawRequest, type Schema } from './kit/api-client.ts';
+import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './kit/runs.ts';
+import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 type Update = Schema<'Update'>;
 

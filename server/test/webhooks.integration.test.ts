@@ -2,11 +2,11 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../src/webhooks/service.ts';
-import { makeAgent } from './agents-kit.ts';
-import { clientAs } from './api-kit.ts';
-import { addMember, registerOwner } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { submitRun, waitForRun } from './runs-kit.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs } from './kit/api-client.ts';
+import { submitRun, waitForRun } from './kit/runs.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner } from './kit/users.ts';
 
 interface Delivery {
   headers: IncomingHttpHeaders;

@@ -2,7 +2,7 @@ import type { SwitchboardClient } from '@switchboard/client';
 import { expect } from 'vitest';
 
 /** Kept for tests that take them from here; they belong to the typed-client helpers. */
-export { clientAs, failure } from './api-kit.ts';
+export { clientAs, failure } from './api-client.ts';
 
 export interface PutOptions {
   /** Null sends none. */

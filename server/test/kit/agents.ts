@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { clientAs, type Schema } from './api-kit.ts';
-import type { Session } from './factories.ts';
-import type { TestServer } from './harness.ts';
+import { clientAs, type Schema } from './api-client.ts';
+import type { TestServer } from './test-server.ts';
+import type { Session } from './users.ts';
 
 /** Creates an agent through the API with unique defaults; fails the test on anything but 201. */
 export async function makeAgent(

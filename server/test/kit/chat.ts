@@ -1,8 +1,8 @@
-import { clientAs, type Schema } from './api-kit.ts';
-import type { Session } from './factories.ts';
-import type { TestServer } from './harness.ts';
-import { waitForRun } from './runs-kit.ts';
-import { openStream, readSse } from './sse.ts';
+import { clientAs, type Schema } from './api-client.ts';
+import { waitForRun } from './runs.ts';
+import { openStream, readSse } from './sse-client.ts';
+import type { TestServer } from './test-server.ts';
+import type { Session } from './users.ts';
 
 /** One chat event as the stream carries it: `id:` parsed, `data:` parsed. */
 export interface StreamedEvent {
@@ -57,7 +57,7 @@ export async function dropChatStream(server: TestServer, session: Session, body:
   return { runId, run };
 }
 
-export { deltaText } from './runs-kit.ts';
+export { deltaText } from './runs.ts';
 
 /** Creates an API key with the given scopes and returns its secret. */
 export async function makeApiKey(server: TestServer, owner: Session, scopes: string[]): Promise<string> {

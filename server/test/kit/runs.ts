@@ -1,7 +1,7 @@
-import { makeAgent } from './agents-kit.ts';
-import { clientAs, type Schema } from './api-kit.ts';
-import type { Session } from './factories.ts';
-import type { TestServer } from './harness.ts';
+import { makeAgent } from './agents.ts';
+import { clientAs, type Schema } from './api-client.ts';
+import type { TestServer } from './test-server.ts';
+import type { Session } from './users.ts';
 
 type Run = Schema<'Run'>;
 type RunEvent = Schema<'RunEvent'>;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { anonymousClient, clientAs, type RawAnswer, rawRequest, type Schema } from './api-kit.ts';
-import type { TestServer } from './harness.ts';
+import { anonymousClient, clientAs, type RawAnswer, rawRequest, type Schema } from './api-client.ts';
+import type { TestServer } from './test-server.ts';
 
 /**
  * Plain HTTP with JSON in and out: for raw cases only (a body the typed client cannot express, an odd
