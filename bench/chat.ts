@@ -6,7 +6,7 @@
  * run, on 127.0.0.1. One Switchboard server in this process (embedded PGlite in memory, or
  * PostgreSQL with --postgres; with --redis too, rate limits, caches' invalidation and events go
  * through Redis, as replicas run) with an org, an API key and an agent on `openai:bench-model`; the mock
- * OpenAI server (server/test/mock-openai.ts) in a child process of its own (bench/lib/mock-upstream.ts),
+ * OpenAI server (server/test/kit/mock-openai.ts) in a child process of its own (bench/lib/mock-upstream.ts),
  * as a real upstream is, and every client in another (bench/lib/chat-client.ts): both targets see the
  * same client, and both cross a process boundary to reach the model.
  *   (a) non-streaming `POST /v1/chat/completions`: one client in sequence (exact per-request latency,

@@ -48,6 +48,8 @@ export async function generateSchemaTypes(document: OpenAPI3): Promise<string> {
   const ast = await openapiTS(document, {
     silent: true,
     alphabetize: true,
+    // A request field with a default may be left out: only a response's required fields are always there.
+    defaultNonNullable: false,
     // Raw bytes (file content) are a Blob in the client, as fetch sends and reads them.
     transform: (schema) =>
       schema.type === 'string' && schema.format === 'binary'

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat';
 import { createCompletionsClient } from '../../server/src/providers/models/completions-client.ts';
-import { readJson } from '../../server/test/mock-openai.ts';
+import { readJson } from '../../server/test/kit/mock-openai.ts';
 
 /**
  * The least a relay can do, for `bench/chat.ts` to measure beside Switchboard, in a process of its

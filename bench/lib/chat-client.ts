@@ -5,8 +5,8 @@
  * a time, one answer each. The mock's URL comes as the first argument.
  */
 import { createRequire } from 'node:module';
-import type { MockReply } from '../../server/test/mock-openai.ts';
-import { readSse } from '../../server/test/sse.ts';
+import type { MockReply } from '../../server/test/kit/mock-openai.ts';
+import { readSse } from '../../server/test/kit/sse-client.ts';
 
 export interface Target {
   name: string;

@@ -3,7 +3,7 @@
  * the straight target and Switchboard's model calls both cross a process boundary to reach it.
  * Scripted through its control routes (`POST /mock/enqueue`, `POST /mock/reset`).
  */
-import { startMockOpenAI } from '../../server/test/mock-openai.ts';
+import { startMockOpenAI } from '../../server/test/kit/mock-openai.ts';
 
 const mock = await startMockOpenAI();
 process.send?.({ type: 'ready', url: mock.url });

@@ -2238,12 +2238,12 @@ export interface components {
              * @description Keep the run going when the client disconnects. By default a disconnect cancels the run (and its model call): at once for POST /chat, after a short grace for streams so a dropped stream can resume with GET /chat/stream/{runId}
              * @default false
              */
-            detach: boolean;
+            detach?: boolean;
             /**
              * @description POST /chat only: also answer with every event of the turn
              * @default false
              */
-            includeEvents: boolean;
+            includeEvents?: boolean;
             message: string;
         };
         ChatResponse: {
@@ -2475,9 +2475,9 @@ export interface components {
              *       0.8
              *     ]
              */
-            alertAt: number[];
+            alertAt?: number[];
             /** @default true */
-            hard: boolean;
+            hard?: boolean;
             /** @description USD, up to 6 decimals */
             limitUsd: number;
             /** @enum {string} */
@@ -2623,23 +2623,23 @@ export interface components {
         };
         CreateTaskRequestInput: {
             /** @default null */
-            assignee: components["schemas"]["TaskAssigneeInput"] | null;
+            assignee?: components["schemas"]["TaskAssigneeInput"] | null;
             /** @default  */
-            description: string;
+            description?: string;
             /**
              * @description When it is due (ISO 8601); an open task past it counts as overdue
              * @default null
              */
-            dueAt: string | null;
+            dueAt?: string | null;
             /**
              * @description Up to 20 labels; repeats are dropped
              * @default []
              */
-            labels: string[];
+            labels?: string[];
             /** @default normal */
-            priority: components["schemas"]["TaskPriorityInput"];
+            priority?: components["schemas"]["TaskPriorityInput"];
             /** @default todo */
-            status: components["schemas"]["TaskStatusInput"];
+            status?: components["schemas"]["TaskStatusInput"];
             title: string;
         };
         DecisionRequest: {
@@ -3310,7 +3310,7 @@ export interface components {
         };
         MarkReadRequestInput: {
             /** @default true */
-            read: boolean;
+            read?: boolean;
         };
         McpServer: {
             args: string[];

@@ -4,18 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  addMember,
-  call,
-  login,
-  registerOwner,
-  type Session,
-  testPassword,
-  uniqueEmail,
-} from './factories.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
-import { freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './process.ts';
-import { openAuthed, subscribe } from './ws-client.ts';
+import { anonymousClient, clientAs } from './kit/api-client.ts';
+import { freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './kit/child-process.ts';
+import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import { addMember, login, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
+import { openAuthed, subscribe } from './kit/ws-client.ts';
 
 /** A server whose start-up admin (SWITCHBOARD_ADMIN_*) owns the operator org, signed in. */
 async function operatorServer(
@@ -45,11 +38,9 @@ describe('the control room', () => {
     await registerOwner(server, 'stats-other');
     const socket = await openAuthed(server, admin.accessToken);
     server.domains.admin.service.figures.register('widgets', async () => 42);
-    const res = await call<Record<string, unknown>>(server, 'GET', '/api/v1/admin/control-room/statistics', {
-      token: admin.accessToken,
-    });
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
+    const res = await clientAs(server, admin).GET('/api/v1/admin/control-room/statistics');
+    expect(res.response.status).toBe(200);
+    expect(res.data).toMatchObject({
       orgs: expect.any(Number),
       users: expect.any(Number),
       realtime: {
@@ -59,22 +50,15 @@ describe('the control room', () => {
       },
       figures: { widgets: 42 },
     });
-    expect(res.body.orgs as number).toBeGreaterThanOrEqual(2);
-    expect(res.body.users as number).toBeGreaterThanOrEqual(2);
+    expect(res.data!.orgs).toBeGreaterThanOrEqual(2);
+    expect(res.data!.users).toBeGreaterThanOrEqual(2);
     await socket.close();
   });
 
   it('reports system health: probes, memory, event loop, uptime and version', async () => {
-    const res = await call<Record<string, unknown>>(
-      server,
-      'GET',
-      '/api/v1/admin/control-room/system-health',
-      {
-        token: admin.accessToken,
-      },
-    );
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
+    const res = await clientAs(server, admin).GET('/api/v1/admin/control-room/system-health');
+    expect(res.response.status).toBe(200);
+    expect(res.data).toMatchObject({
       status: 'ok',
       version: '0.1.0',
       node: process.version,
@@ -85,14 +69,18 @@ describe('the control room', () => {
       uptimeSeconds: expect.any(Number),
       restartRequested: false,
     });
-    expect(Object.keys(res.body.checks as object)).toEqual([...server.ctx.readiness.keys()]);
+    expect(Object.keys(res.data!.checks)).toEqual([...server.ctx.readiness.keys()]);
   });
 
   it("refuses another org's owner (they hold admin for their own org only) and members without admin", async () => {
     const stranger = await registerOwner(server, 'stranger');
-    for (const url of ['/api/v1/admin/control-room/statistics', '/api/v1/admin/control-room/system-health']) {
-      const res = await call(server, 'GET', url, { token: stranger.accessToken });
-      expect({ url, status: res.status, body: res.body }).toMatchObject({
+    const asStranger = clientAs(server, stranger);
+    for (const url of [
+      '/api/v1/admin/control-room/statistics',
+      '/api/v1/admin/control-room/system-health',
+    ] as const) {
+      const res = await asStranger.GET(url);
+      expect({ url, status: res.response.status, body: res.error }).toMatchObject({
         url,
         status: 403,
         body: {
@@ -103,23 +91,21 @@ describe('the control room', () => {
         },
       });
     }
-    const restart = await call(server, 'POST', '/api/v1/admin/restart', { token: stranger.accessToken });
-    expect(restart.status).toBe(403);
+    const restart = await asStranger.POST('/api/v1/admin/restart');
+    expect(restart.response.status).toBe(403);
     const member = await addMember(server, admin, 'member');
-    const denied = await call(server, 'GET', '/api/v1/admin/control-room/statistics', {
-      token: member.accessToken,
-    });
-    expect(denied.status).toBe(403);
-    expect(denied.body).toMatchObject({
+    const denied = await clientAs(server, member).GET('/api/v1/admin/control-room/statistics');
+    expect(denied.response.status).toBe(403);
+    expect(denied.error).toMatchObject({
       error: { code: 'forbidden', message: 'this needs the admin permission' },
     });
     expect(server.domains.admin.restart.requested).toBe(false);
   });
 
   it('answers 503 when nothing owns the process to start it again', async () => {
-    const res = await call(server, 'POST', '/api/v1/admin/restart', { token: admin.accessToken });
-    expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({
+    const res = await clientAs(server, admin).POST('/api/v1/admin/restart');
+    expect(res.response.status).toBe(503);
+    expect(res.error).toMatchObject({
       error: {
         code: 'unavailable',
         message: 'this server runs without `switchboard serve`, so nothing would start it again',
@@ -159,10 +145,10 @@ describe('POST /admin/restart', () => {
       const slow = fetch(`${server.url}/test/slow`);
       await inside;
 
-      const res = await call(server, 'POST', '/api/v1/admin/restart', { token: admin.accessToken });
-      expect(res.status).toBe(202);
-      expect(res.body).toEqual({ status: 'restarting', drainTimeoutMs: server.ctx.config.shutdownTimeoutMs });
-      expect(res.headers.get('connection')).toBe('close');
+      const res = await clientAs(server, admin).POST('/api/v1/admin/restart');
+      expect(res.response.status).toBe(202);
+      expect(res.data).toEqual({ status: 'restarting', drainTimeoutMs: server.ctx.config.shutdownTimeoutMs });
+      expect(res.response.headers.get('connection')).toBe('close');
 
       expect(await socket.closed).toEqual({ code: 1012, reason: 'server is restarting; reconnect shortly' });
       const finished = await slow;
@@ -218,25 +204,19 @@ describe(`the supervisor (${storageMode})`, { timeout: PROCESS_TEST_TIMEOUT }, (
     const cli = runCli(['start'], vars);
     try {
       await waitFor(`${base.url}/health/ready`, cli);
-      const admin = await call<{ accessToken: string }>(base, 'POST', '/api/v1/auth/login', {
-        body: { email, password },
-      });
-      const health = async () =>
-        call<{ pid: number }>(base, 'GET', '/api/v1/admin/control-room/system-health', {
-          token: admin.body.accessToken,
-        });
-      const first = (await health()).body.pid;
+      const signedIn = await anonymousClient(base).POST('/api/v1/auth/login', { body: { email, password } });
+      const admin = clientAs(base, signedIn.data!.accessToken);
+      const health = () => admin.GET('/api/v1/admin/control-room/system-health');
+      const first = (await health()).data!.pid;
       expect(first).not.toBe(cli.child.pid);
 
-      expect(
-        (await call(base, 'POST', '/api/v1/admin/restart', { token: admin.body.accessToken })).status,
-      ).toBe(202);
+      expect((await admin.POST('/api/v1/admin/restart')).response.status).toBe(202);
       let second = first;
       const deadline = Date.now() + 120_000;
       while (second === first && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         second = await health().then(
-          (r) => (r.status === 200 ? r.body.pid : first),
+          (r) => (r.response.status === 200 ? r.data!.pid : first),
           () => first,
         );
       }

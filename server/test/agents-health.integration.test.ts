@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelCallUsage } from '../src/execution/events.ts';
-import type { AgentHealth } from '../src/usage/schema.ts';
-import { makeAgent } from './agents-kit.ts';
-import { call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs } from './kit/api-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 
 let server: TestServer;
 let owner: Session;
@@ -32,10 +32,10 @@ function calls(agentId: string, specs: Array<Partial<ModelCallUsage>>): ModelCal
   }));
 }
 
-async function health(session: Session, agentId: string, window?: string) {
-  const query = window ? `?window=${window}` : '';
-  return call<AgentHealth>(server, 'GET', `/api/v1/agents/${agentId}/health${query}`, {
-    token: session.accessToken,
+/** The agent's health; `window` is a string so a test can send one the API does not know. */
+function health(session: Session, agentId: string, window?: string) {
+  return clientAs(server, session).GET('/api/v1/agents/{id}/health', {
+    params: { path: { id: agentId }, query: window ? { window: window as '1h' } : {} },
   });
 }
 
@@ -43,8 +43,8 @@ describe('GET /agents/{id}/health', () => {
   it('says idle, with nothing to measure, for an agent that never called its model', async () => {
     const agent = await makeAgent(server, owner);
     const res = await health(owner, agent.id);
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({
+    expect(res.response.status).toBe(200);
+    expect(res.data).toEqual({
       agentId: agent.id,
       window: '24h',
       since: expect.any(String),
@@ -60,7 +60,7 @@ describe('GET /agents/{id}/health', () => {
       lastCallAt: null,
       lastError: null,
     });
-    expect(Date.parse(res.body.until) - Date.parse(res.body.since)).toBe(24 * HOUR);
+    expect(Date.parse(res.data!.until) - Date.parse(res.data!.since)).toBe(24 * HOUR);
   });
 
   it('counts outcomes, latency percentiles and tokens per window', async () => {
@@ -104,8 +104,8 @@ describe('GET /agents/{id}/health', () => {
     });
 
     const hour = await health(owner, agent.id, '1h');
-    expect(hour.status).toBe(200);
-    expect(hour.body).toMatchObject({
+    expect(hour.response.status).toBe(200);
+    expect(hour.data).toMatchObject({
       window: '1h',
       status: 'degraded',
       requests: 6,
@@ -121,7 +121,7 @@ describe('GET /agents/{id}/health', () => {
     });
 
     const day = await health(owner, agent.id);
-    expect(day.body).toMatchObject({
+    expect(day.data).toMatchObject({
       window: '24h',
       status: 'degraded',
       requests: 8,
@@ -132,7 +132,7 @@ describe('GET /agents/{id}/health', () => {
     });
 
     const week = await health(owner, agent.id, '7d');
-    expect(week.body).toMatchObject({
+    expect(week.data).toMatchObject({
       window: '7d',
       status: 'failing',
       requests: 12,
@@ -166,7 +166,7 @@ describe('GET /agents/{id}/health', () => {
       expect.objectContaining({ outcome: 'error', errorCode: 'model_error', agentId: agent.id }),
     ]);
     const res = await health(owner, agent.id, '1h');
-    expect(res.body).toMatchObject({
+    expect(res.data).toMatchObject({
       // 1 of 2: at the line between degraded and failing, which is still degraded.
       status: 'degraded',
       requests: 2,
@@ -176,7 +176,7 @@ describe('GET /agents/{id}/health', () => {
       tokens: { output: ok.usage.outputTokens },
       lastError: { code: 'model_error' },
     });
-    expect(res.body.lastCallAt).not.toBeNull();
+    expect(res.data!.lastCallAt).not.toBeNull();
   });
 
   it("counts only the org's own records, and hides other orgs' agents", async () => {
@@ -188,11 +188,11 @@ describe('GET /agents/{id}/health', () => {
       calls(agent.id, [{}, {}]),
     );
     const mine = await health(owner, agent.id);
-    expect(mine.body).toMatchObject({ status: 'idle', requests: 0, lastCallAt: null });
+    expect(mine.data).toMatchObject({ status: 'idle', requests: 0, lastCallAt: null });
 
     const theirs = await health(other, agent.id);
-    expect(theirs.status).toBe(404);
-    expect(theirs.body).toMatchObject({
+    expect(theirs.response.status).toBe(404);
+    expect(theirs.error).toMatchObject({
       error: { code: 'not_found', message: `agent ${agent.id} was not found` },
     });
   });
@@ -200,8 +200,8 @@ describe('GET /agents/{id}/health', () => {
   it('refuses an unknown window', async () => {
     const agent = await makeAgent(server, owner);
     const res = await health(owner, agent.id, '2d');
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({
+    expect(res.response.status).toBe(400);
+    expect(res.error).toMatchObject({
       error: {
         code: 'validation_failed',
         message: 'querystring.window: Invalid option: expected one of "1h"|"24h"|"7d"',

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agents/present.ts';
 import type { RunTurnInput } from '../src/execution/agent-turn.ts';
 import type { TurnEvent } from '../src/execution/events.ts';
-import { makeAgent } from './agents-kit.ts';
-import { call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs } from './kit/api-client.ts';
+import { type MockOpenAI, startMockOpenAI } from './kit/mock-openai.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 
 /** The openai provider, driven through runAgentTurn against a mock OpenAI-compatible server. */
 
@@ -191,11 +192,10 @@ describe('openai provider', () => {
 
   it("uses an org's own OpenAI-compatible provider, with its key", async () => {
     const org = await registerOwner(server, 'own-provider');
-    const put = await call(server, 'PUT', '/api/v1/model-providers', {
-      token: org.accessToken,
+    const put = await clientAs(server, org).PUT('/api/v1/model-providers', {
       body: { name: 'local', baseUrl: mock.url, apiKey: 'sk-org-local' },
     });
-    expect(put.status).toBe(200);
+    expect(put.response.status).toBe(200);
     const agent = await makeAgent(server, org, { model: 'local:tiny-llm' });
     mock.enqueue({ text: 'local answer' });
     const { result } = await turn(agent, 'hi', {}, org);
@@ -207,8 +207,7 @@ describe('openai provider', () => {
   it('reaches anthropic through its OpenAI-compatible endpoint with the org key', async () => {
     const org = await registerOwner(server, 'anthropic');
     // The base URL points at the mock here; by default it is Anthropic's OpenAI SDK endpoint.
-    await call(server, 'PUT', '/api/v1/model-providers', {
-      token: org.accessToken,
+    await clientAs(server, org).PUT('/api/v1/model-providers', {
       body: { name: 'anthropic', baseUrl: mock.url, apiKey: 'sk-ant-org' },
     });
     const agent = await makeAgent(server, org, { model: 'anthropic:claude-sonnet-4' });
@@ -221,17 +220,10 @@ describe('openai provider', () => {
 
   it("never sends the server's key to an endpoint an org chose", async () => {
     const org = await registerOwner(server, 'own-endpoint');
-    await call(server, 'PUT', '/api/v1/model-providers', {
-      token: org.accessToken,
-      body: { name: 'openai', baseUrl: mock.url },
-    });
-    const listed = await call<{ items: Array<{ name: string; configured: boolean; apiKeySet: boolean }> }>(
-      server,
-      'GET',
-      '/api/v1/model-providers',
-      { token: org.accessToken },
-    );
-    expect(listed.body.items.find((p) => p.name === 'openai')).toMatchObject({
+    const api = clientAs(server, org);
+    await api.PUT('/api/v1/model-providers', { body: { name: 'openai', baseUrl: mock.url } });
+    const listed = await api.GET('/api/v1/model-providers');
+    expect(listed.data!.items.find((p) => p.name === 'openai')).toMatchObject({
       configured: false,
       apiKeySet: false,
     });

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agents/present.ts';
 import type { RunTurnInput, TurnResult } from '../src/execution/agent-turn.ts';
 import type { TurnEvent, TurnMessage } from '../src/execution/events.ts';
-import { allowHosts, makeAgent } from './agents-kit.ts';
-import { registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { allowHosts, makeAgent } from './kit/agents.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 
 let server: TestServer;
 let owner: Session;

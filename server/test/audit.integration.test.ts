@@ -1,33 +1,24 @@
+import type { paths, SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRow } from '../src/audit/service.ts';
 import { insertAudit } from '../src/audit/store.ts';
-import { addMember, call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
+import { clientAs, rawRequest, type Schema } from './kit/api-client.ts';
+import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
-interface Entry {
-  id: string;
-  at: string;
-  actor: { type: string; id: string | null };
-  action: string;
-  resource: { type: string | null; id: string | null } | null;
-  outcome: 'success' | 'failure';
-  status: number | null;
-  ip: string | null;
-  requestId: string | null;
-}
-interface Page {
-  items: Entry[];
-  nextCursor: string | null;
-}
+type Entry = Schema<'AuditEntry'>;
+type AuditQuery = NonNullable<paths['/api/v1/audit']['get']['parameters']['query']>;
 
 let server: TestServer;
 let owner: Session;
 let viewer: Session;
+let api: SwitchboardClient;
 
 beforeAll(async () => {
   server = await startTestServer({ env: { AUDIT_RETENTION_DAYS: '30' } });
   owner = await registerOwner(server, 'audit');
   viewer = await addMember(server, owner, 'viewer');
+  api = clientAs(server, owner);
 });
 afterAll(async () => {
   await server?.close();
@@ -36,18 +27,18 @@ afterAll(async () => {
 const MUTATING = ['POST', 'PUT', 'PATCH', 'DELETE'];
 const withId = (url: string, id: string) => url.replace(/:[A-Za-z]+/g, encodeURIComponent(id));
 
-async function audit(query: string, token = owner.accessToken): Promise<Page> {
+async function audit(query: AuditQuery) {
   await server.domains.audit.recorder.flush();
-  const res = await call<Page>(server, 'GET', `/api/v1/audit?${query}`, { token });
-  if (res.status !== 200) throw new Error(`GET /audit failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+  const res = await api.GET('/api/v1/audit', { params: { query } });
+  if (!res.data) throw new Error(`GET /audit failed: ${res.response.status} ${JSON.stringify(res.error)}`);
+  return res.data;
 }
 
-async function allPages(query: string): Promise<Entry[]> {
+async function allPages(query: AuditQuery): Promise<Entry[]> {
   const out: Entry[] = [];
   let cursor: string | null = null;
   do {
-    const page: Page = await audit(`${query}&limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+    const page = await audit({ ...query, limit: 200, ...(cursor ? { cursor } : {}) });
     out.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
@@ -73,7 +64,8 @@ describe('the audit hook', () => {
     for (const [i, route] of routes.entries()) {
       const requestId = `walk-${uniqueSuffix()}-${i}`;
       // A viewer holds no write permission: every call is refused (403) or fails validation, with no side effects.
-      const res = await call(server, route.method, withId(route.url, 'x'), {
+      // The route comes from the route table, not a typed path, so it is called raw.
+      const res = await rawRequest(server, route.method, withId(route.url, 'x'), {
         token: viewer.accessToken,
         body: {},
         headers: { 'x-request-id': requestId },
@@ -86,7 +78,7 @@ describe('the audit hook', () => {
         url: route.url,
       });
     }
-    const rows = await allPages(`actor=${viewer.userId}`);
+    const rows = await allPages({ actor: viewer.userId });
     for (const s of sent) {
       const row = rows.find((r) => r.requestId === s.requestId);
       expect({ route: s.route, recorded: row !== undefined }).toEqual({ route: s.route, recorded: true });
@@ -104,33 +96,28 @@ describe('the audit hook', () => {
 
   it('records successes with the resource from the path, and the time of the request', async () => {
     const started = Date.now();
-    const role = await call<{ id: string }>(server, 'POST', '/api/v1/roles', {
-      token: owner.accessToken,
+    const role = await api.POST('/api/v1/roles', {
       body: { name: `audited-${uniqueSuffix()}`, permissions: ['members:read'] },
     });
-    await call(server, 'PATCH', `/api/v1/roles/${role.body.id}`, {
-      token: owner.accessToken,
-      body: { description: 'changed' },
-    });
-    const page = await audit(`resourceId=${role.body.id}&action=updateRole`);
+    const id = role.data!.id;
+    await api.PATCH('/api/v1/roles/{id}', { params: { path: { id } }, body: { description: 'changed' } });
+    const page = await audit({ resourceId: id, action: 'updateRole' });
     expect(page.items.map((e) => [e.action, e.outcome, e.status, e.resource])).toEqual([
-      ['updateRole', 'success', 200, { type: 'role', id: role.body.id }],
+      ['updateRole', 'success', 200, { type: 'role', id }],
     ]);
-    const created = await audit(`action=createRole&actor=${owner.userId}`);
+    const created = await audit({ action: 'createRole', actor: owner.userId });
     expect(created.items[0]).toMatchObject({ outcome: 'success', status: 201, resource: null });
     expect(Date.parse(created.items[0]!.at)).toBeGreaterThanOrEqual(started - 1000);
   });
 
   it('does not record requests without a verified credential, or reads', async () => {
     const requestId = `anon-${uniqueSuffix()}`;
-    await call(server, 'POST', '/api/v1/roles', { body: {}, headers: { 'x-request-id': requestId } });
+    // No credential and an empty body: a request the typed client would not send, so raw.
+    await rawRequest(server, 'POST', '/api/v1/roles', { body: {}, headers: { 'x-request-id': requestId } });
     const readId = `read-${uniqueSuffix()}`;
-    await call(server, 'GET', '/api/v1/roles', {
-      token: owner.accessToken,
-      headers: { 'x-request-id': readId },
-    });
+    await api.GET('/api/v1/roles', { headers: { 'x-request-id': readId } });
     await server.domains.audit.recorder.flush();
-    const everything = await allPages('outcome=failure');
+    const everything = await allPages({ outcome: 'failure' });
     expect(everything.some((e) => e.requestId === requestId || e.requestId === readId)).toBe(false);
   });
 });
@@ -138,63 +125,60 @@ describe('the audit hook', () => {
 describe('GET /audit', () => {
   it('filters by actor, action, resource type, outcome and time, and pages with a cursor', async () => {
     for (let i = 0; i < 3; i++) {
-      await call(server, 'PATCH', `/api/v1/roles/missing-${i}`, {
-        token: owner.accessToken,
+      await api.PATCH('/api/v1/roles/{id}', {
+        params: { path: { id: `missing-${i}` } },
         body: { description: 'x' },
       });
     }
-    const failures = await audit(`action=updateRole&outcome=failure&resourceType=role&actor=${owner.userId}`);
+    const failures = await audit({
+      action: 'updateRole',
+      outcome: 'failure',
+      resourceType: 'role',
+      actor: owner.userId,
+    });
     expect(failures.items.map((e) => e.resource?.id)).toEqual(['missing-2', 'missing-1', 'missing-0']);
     expect(failures.items.every((e) => e.status === 404)).toBe(true);
 
-    const mine = `action=updateRole&outcome=failure&actor=${owner.userId}`;
-    const first = await audit(`${mine}&limit=2`);
+    const mine = { action: 'updateRole', outcome: 'failure' as const, actor: owner.userId };
+    const first = await audit({ ...mine, limit: 2 });
     expect(first.items).toHaveLength(2);
     expect(first.nextCursor).not.toBeNull();
-    const second = await audit(`${mine}&limit=2&cursor=${first.nextCursor}`);
+    const second = await audit({ ...mine, limit: 2, cursor: first.nextCursor! });
     expect(second.items.map((e) => e.resource?.id)).toEqual(['missing-0']);
     expect(second.nextCursor).toBeNull();
 
     const future = new Date(Date.now() + 60_000).toISOString();
-    expect((await audit(`since=${encodeURIComponent(future)}`)).items).toEqual([]);
-    expect((await audit(`until=${encodeURIComponent('2000-01-01T00:00:00Z')}`)).items).toEqual([]);
+    expect((await audit({ since: future })).items).toEqual([]);
+    expect((await audit({ until: '2000-01-01T00:00:00Z' })).items).toEqual([]);
   });
 
   it('refuses since after until, and callers without audit:read', async () => {
-    const bad = await call(
-      server,
-      'GET',
-      '/api/v1/audit?since=2030-01-01T00:00:00Z&until=2020-01-01T00:00:00Z',
-      {
-        token: owner.accessToken,
-      },
-    );
-    expect(bad.status).toBe(400);
-    expect(bad.body).toMatchObject({
+    const bad = await api.GET('/api/v1/audit', {
+      params: { query: { since: '2030-01-01T00:00:00Z', until: '2020-01-01T00:00:00Z' } },
+    });
+    expect(bad.response.status).toBe(400);
+    expect(bad.error).toMatchObject({
       error: { code: 'validation_failed', message: 'since must not be after until' },
     });
-    const denied = await call(server, 'GET', '/api/v1/audit', { token: viewer.accessToken });
-    expect(denied.status).toBe(403);
-    expect(denied.body).toMatchObject({
+    const denied = await clientAs(server, viewer).GET('/api/v1/audit');
+    expect(denied.response.status).toBe(403);
+    expect(denied.error).toMatchObject({
       error: { code: 'forbidden', message: 'this needs the audit:read permission' },
     });
   });
 
   it('shows an org only its own trail', async () => {
     const other = await registerOwner(server, 'audit-other');
-    const res = await call<Page>(server, 'GET', '/api/v1/audit?limit=200', { token: other.accessToken });
-    expect(res.status).toBe(200);
-    const actors = new Set(res.body.items.map((e) => e.actor.id));
+    const res = await clientAs(server, other).GET('/api/v1/audit', { params: { query: { limit: 200 } } });
+    expect(res.response.status).toBe(200);
+    const actors = new Set(res.data!.items.map((e) => e.actor.id));
     expect(actors.has(owner.userId)).toBe(false);
     expect(actors.has(viewer.userId)).toBe(false);
   });
 
   it('exports CSV with ?format=csv or Accept: text/csv, escaping quotes, commas and formulas', async () => {
     const nasty = '=SUM(A1),"quoted"';
-    await call(server, 'PATCH', `/api/v1/roles/${encodeURIComponent(nasty)}`, {
-      token: owner.accessToken,
-      body: { description: 'x' },
-    });
+    await api.PATCH('/api/v1/roles/{id}', { params: { path: { id: nasty } }, body: { description: 'x' } });
     await server.domains.audit.recorder.flush();
     const res = await fetch(`${server.url}/api/v1/audit?format=csv&resourceType=role&outcome=failure`, {
       headers: { authorization: `Bearer ${owner.accessToken}` },
@@ -224,16 +208,11 @@ describe('GET /audit', () => {
   });
 
   it('answers a bad filter on a CSV export with a JSON error, not half a file', async () => {
-    const res = await call(
-      server,
-      'GET',
-      '/api/v1/audit?format=csv&since=2030-01-01T00:00:00Z&until=2020-01-01T00:00:00Z',
-      {
-        token: owner.accessToken,
-      },
-    );
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ error: { code: 'validation_failed' } });
+    const res = await api.GET('/api/v1/audit', {
+      params: { query: { format: 'csv', since: '2030-01-01T00:00:00Z', until: '2020-01-01T00:00:00Z' } },
+    });
+    expect(res.response.status).toBe(400);
+    expect(res.error).toMatchObject({ error: { code: 'validation_failed' } });
   });
 });
 
@@ -249,9 +228,9 @@ describe('retention', () => {
     };
     await insertAudit(db, auditRow(event, new Date(Date.now() - 31 * 86_400_000)));
     await insertAudit(db, auditRow(event, new Date(Date.now() - 29 * 86_400_000)));
-    expect((await audit(`action=${event.action}`)).items).toHaveLength(2);
+    expect((await audit({ action: event.action })).items).toHaveLength(2);
     expect(await server.domains.audit.purge()).toBeGreaterThanOrEqual(1);
-    const left = (await audit(`action=${event.action}`)).items;
+    const left = (await audit({ action: event.action })).items;
     expect(left).toHaveLength(1);
     expect(Date.now() - Date.parse(left[0]!.at)).toBeLessThan(30 * 86_400_000);
   });

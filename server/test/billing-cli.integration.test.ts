@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/platform/db/index.ts';
-import { openTestDatabase, storageMode, TEST_SECRET, uniqueSuffix } from './harness.ts';
-import { PROCESS_TEST_TIMEOUT, runCli } from './process.ts';
+import { PROCESS_TEST_TIMEOUT, runCli } from './kit/child-process.ts';
+import { openTestDatabase, storageMode, TEST_SECRET, uniqueSuffix } from './kit/test-server.ts';
 import './setup/provided.ts';
 
 /** `switchboard billing replay --since` runs processing again on the stored events, in its own process. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, storageMode, type TestServer, uniqueSuffix } from './kit/test-server.ts';
 import {
   addMember,
   call,
@@ -7,8 +8,7 @@ import {
   type Session,
   testPassword,
   uniqueEmail,
-} from './factories.ts';
-import { startTestServer, storageMode, type TestServer, uniqueSuffix } from './harness.ts';
+} from './kit/users.ts';
 
 /**
  * Plans and their limits on a server without Stripe (the manual gateway): subscribing starts the plan at

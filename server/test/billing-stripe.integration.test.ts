@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, login, registerOwner, type Session, testPassword, uniqueEmail } from './factories.ts';
-import { startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
 import {
   type BillingEventView,
   deliver,
@@ -9,8 +7,10 @@ import {
   stripeEvent,
   WEBHOOK_SECRET,
   waitForEvent,
-} from './stripe-kit.ts';
-import { openAuthed, subscribe } from './ws-client.ts';
+} from './kit/stripe.ts';
+import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { call, login, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
+import { openAuthed, subscribe } from './kit/ws-client.ts';
 
 /**
  * Billing through Stripe, with the official SDK pointed at a local fake (STRIPE_API_BASE): Checkout and

@@ -1,12 +1,12 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/agents/present.ts';
-import { makeAgent } from './agents-kit.ts';
-import { makeApiKey } from './chat-kit.ts';
-import { call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
-import { inboxItemFor, logLabels, type RunBody, runEvents, waitForRun } from './runs-kit.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, type Schema } from './kit/api-client.ts';
+import { makeApiKey } from './kit/chat.ts';
+import { type MockOpenAI, startMockOpenAI } from './kit/mock-openai.ts';
+import { inboxItemFor, logLabels, runEvents, waitForRun } from './kit/runs.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 
 /**
  * OpenAI completions, whole or streamed, execute in their own request (chat/inline.ts) and are
@@ -18,11 +18,15 @@ import { inboxItemFor, logLabels, type RunBody, runEvents, waitForRun } from './
 let mock: MockOpenAI;
 let server: TestServer;
 let owner: Session;
-let scripted: Agent;
+let scripted: Schema<'Agent'>;
 let apiKey: string;
 let client: OpenAI;
 
 const types = async (runId: string) => logLabels(await runEvents(server, owner, runId));
+const asOwner = () => clientAs(server, owner);
+const getRun = (id: string) => asOwner().GET('/api/v1/runs/{id}', { params: { path: { id } } });
+const approve = (id: string) =>
+  asOwner().POST('/api/v1/inbox/{id}/approve', { params: { path: { id } }, body: {} });
 
 /** The log of a turn that paused inline for approval, was handed to the queue, approved and finished. */
 async function expectApprovedLog(runId: string) {
@@ -39,12 +43,10 @@ function failThriceThen(text: string) {
 }
 
 /** The newest run of an agent once it has one in `statuses` (the caller is still waiting for its answer). */
-async function newestRun(agentId: string, statuses: string[]): Promise<RunBody> {
+async function newestRun(agentId: string, statuses: Array<Schema<'Run'>['status']>): Promise<Schema<'Run'>> {
   for (let i = 0; i < 400; i++) {
-    const res = await call<{ items: RunBody[] }>(server, 'GET', `/api/v1/runs?agentId=${agentId}&limit=1`, {
-      token: owner.accessToken,
-    });
-    const run = res.body.items[0];
+    const res = await asOwner().GET('/api/v1/runs', { params: { query: { agentId, limit: 1 } } });
+    const run = res.data?.items[0];
     if (run && statuses.includes(run.status)) return run;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -73,15 +75,8 @@ describe('a non-streaming completion', () => {
     expect(completion.choices[0]?.message.content).toBe('Echo: inline please');
     const runId = completion.id.slice('chatcmpl-'.length);
     // Readable at once with the id the client got, though it is written behind the answer.
-    const run = await call<RunBody & { attempts: number; source: string }>(
-      server,
-      'GET',
-      `/api/v1/runs/${runId}`,
-      {
-        token: owner.accessToken,
-      },
-    );
-    expect(run.body).toMatchObject({
+    const run = await getRun(runId);
+    expect(run.data).toMatchObject({
       status: 'succeeded',
       source: 'openai',
       attempts: 1,
@@ -94,10 +89,10 @@ describe('a non-streaming completion', () => {
       'message.completed',
       'run.completed',
     ]);
-    const health = await call<{ requests: number }>(server, 'GET', `/api/v1/agents/${scripted.id}/health`, {
-      token: owner.accessToken,
+    const health = await asOwner().GET('/api/v1/agents/{id}/health', {
+      params: { path: { id: scripted.id } },
     });
-    expect(health.body.requests).toBeGreaterThanOrEqual(1);
+    expect(health.data!.requests).toBeGreaterThanOrEqual(1);
   });
 
   it('hands a turn that needs approval to the queue; approving it answers the waiting request', async () => {
@@ -107,11 +102,8 @@ describe('a non-streaming completion', () => {
     });
     const waiting = await newestRun(scripted.id, ['waiting_approval']);
     const item = await inboxItemFor(server, owner, waiting.id);
-    const approved = await call(server, 'POST', `/api/v1/inbox/${item.id}/approve`, {
-      token: owner.accessToken,
-      body: {},
-    });
-    expect(approved.status).toBe(200);
+    const approved = await approve(item.id);
+    expect(approved.response.status).toBe(200);
     const completion = await answer;
     expect(completion.id).toBe(`chatcmpl-${waiting.id}`);
     await waitForRun(server, owner, waiting.id, ['succeeded']);
@@ -137,12 +129,11 @@ describe('a non-streaming completion', () => {
   it('a queued run (POST /runs) that fails the same way is retried by its worker', async () => {
     const upstream = await makeAgent(server, owner, { model: 'openai:gpt-mock' });
     failThriceThen('worker retried');
-    const submitted = await call<RunBody>(server, 'POST', '/api/v1/runs', {
-      token: owner.accessToken,
+    const submitted = await asOwner().POST('/api/v1/runs', {
       body: { agentId: upstream.id, input: 'try hard' },
     });
-    expect(submitted.status).toBe(202);
-    const run = await waitForRun(server, owner, submitted.body.id, ['succeeded', 'failed']);
+    expect(submitted.response.status).toBe(202);
+    const run = await waitForRun(server, owner, submitted.data!.id, ['succeeded', 'failed']);
     expect(run).toMatchObject({ status: 'succeeded', output: 'worker retried', attempts: 2 });
     expect(await types(run.id)).toContain('error(retrying)');
   });
@@ -173,25 +164,18 @@ describe('a non-streaming completion', () => {
     const system = () => mock.requests.at(-1)?.body.messages[0]?.content;
     expect(system()).toBe('First rules.');
 
-    const changed = await call(server, 'PATCH', `/api/v1/agents/${agent.id}`, {
-      token: owner.accessToken,
+    const changed = await asOwner().PATCH('/api/v1/agents/{id}', {
+      params: { path: { id: agent.id } },
       body: { instructions: 'Second rules.' },
     });
-    expect(changed.status).toBe(200);
+    expect(changed.response.status).toBe(200);
     await ask();
     expect(system()).toBe('Second rules.');
 
-    const keys = await call<{ items: Array<{ id: string; prefix: string }> }>(
-      server,
-      'GET',
-      '/api/v1/api-keys',
-      {
-        token: owner.accessToken,
-      },
-    );
-    const id = keys.body.items.find((k) => key.startsWith(k.prefix))!.id;
+    const keys = await asOwner().GET('/api/v1/api-keys');
+    const id = keys.data!.items.find((k) => key.startsWith(k.prefix))!.id;
     expect(
-      (await call(server, 'DELETE', `/api/v1/api-keys/${id}`, { token: owner.accessToken })).status,
+      (await asOwner().DELETE('/api/v1/api-keys/{id}', { params: { path: { id } } })).response.status,
     ).toBe(204);
     await expect(ask()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
@@ -221,10 +205,8 @@ describe('a streamed completion', () => {
     mock.enqueue(slowReply);
     const { chunks, runId } = await streamed(client, upstream.slug, 'talk slowly');
     expect(chunks).toEqual(['one', ' two', ' three', ' four']);
-    const run = await call<RunBody & { source: string }>(server, 'GET', `/api/v1/runs/${runId}`, {
-      token: owner.accessToken,
-    });
-    expect(run.body).toMatchObject({ status: 'succeeded', source: 'openai', output: 'one two three four' });
+    const run = await getRun(runId);
+    expect(run.data).toMatchObject({ status: 'succeeded', source: 'openai', output: 'one two three four' });
     expect(await types(runId)).toEqual([
       'run.queued',
       'run.started(start)',
@@ -240,7 +222,7 @@ describe('a streamed completion', () => {
     const pending = streamed(client, scripted.slug, '/tool demo.approval {"action":"ship it"}');
     const waiting = await newestRun(scripted.id, ['waiting_approval']);
     const item = await inboxItemFor(server, owner, waiting.id);
-    await call(server, 'POST', `/api/v1/inbox/${item.id}/approve`, { token: owner.accessToken, body: {} });
+    await approve(item.id);
     const { chunks, runId } = await pending;
     expect(runId).toBe(waiting.id);
     expect(chunks.join('')).not.toBe('');

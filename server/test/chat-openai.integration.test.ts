@@ -1,14 +1,13 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/agents/present.ts';
-import type { TurnUsage } from '../src/execution/events.ts';
-import { makeAgent } from './agents-kit.ts';
-import { dropChatStream, makeApiKey } from './chat-kit.ts';
-import { addMember, call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
-import { type RunBody, runEvents, waitForRun } from './runs-kit.ts';
-import { readSse } from './sse.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, rawRequest, type Schema } from './kit/api-client.ts';
+import { dropChatStream, makeApiKey } from './kit/chat.ts';
+import { type MockOpenAI, startMockOpenAI } from './kit/mock-openai.ts';
+import { runEvents, waitForRun } from './kit/runs.ts';
+import { readSse } from './kit/sse-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 /**
  * The OpenAI-compatible surface, driven by the official `openai` client, and disconnects reaching the
@@ -18,8 +17,8 @@ import { readSse } from './sse.ts';
 let mock: MockOpenAI;
 let server: TestServer;
 let owner: Session;
-let scripted: Agent;
-let upstream: Agent;
+let scripted: Schema<'Agent'>;
+let upstream: Schema<'Agent'>;
 let client: OpenAI;
 
 beforeAll(async () => {
@@ -65,14 +64,9 @@ describe('POST /v1/chat/completions with the openai client', () => {
       messages: [{ role: 'user', content: 'hello model' }],
     });
     const runId = completion.id.slice('chatcmpl-'.length);
-    const run = await call<RunBody & { source: string; conversationId: string | null; usage: TurnUsage }>(
-      server,
-      'GET',
-      `/api/v1/runs/${runId}`,
-      { token: owner.accessToken },
-    );
-    expect(run.body).toMatchObject({ source: 'openai', conversationId: null, status: 'succeeded' });
-    const { inputTokens, outputTokens } = run.body.usage;
+    const run = await clientAs(server, owner).GET('/api/v1/runs/{id}', { params: { path: { id: runId } } });
+    expect(run.data).toMatchObject({ source: 'openai', conversationId: null, status: 'succeeded' });
+    const { inputTokens, outputTokens } = run.data!.usage!;
     expect(outputTokens).toBe(3);
     expect(completion).toEqual({
       id: expect.stringMatching(/^chatcmpl-run_/),
@@ -107,15 +101,10 @@ describe('POST /v1/chat/completions with the openai client', () => {
     expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === scripted.slug)).toBe(true);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
     expect(chunks.at(-2)?.choices).toEqual([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]);
-    const run = await call<{ usage: TurnUsage }>(
-      server,
-      'GET',
-      `/api/v1/runs/${response.headers.get('x-run-id')}`,
-      {
-        token: owner.accessToken,
-      },
-    );
-    const { inputTokens, outputTokens } = run.body.usage;
+    const run = await clientAs(server, owner).GET('/api/v1/runs/{id}', {
+      params: { path: { id: response.headers.get('x-run-id')! } },
+    });
+    const { inputTokens, outputTokens } = run.data!.usage!;
     expect(outputTokens).toBe(4);
     expect(chunks.at(-1)).toMatchObject({
       choices: [],
@@ -220,12 +209,12 @@ describe('POST /v1/chat/completions with the openai client', () => {
     expect(streamFailed).toBeInstanceOf(OpenAI.APIError);
     expect(streamFailed).toMatchObject({ error: { message: 'mid stream', code: 'model_error' } });
 
-    const notUser = await call(server, 'POST', '/v1/chat/completions', {
-      token: owner.accessToken,
+    const asOwner = clientAs(server, owner);
+    const notUser = await asOwner.POST('/v1/chat/completions', {
       body: { model: scripted.slug, messages: [{ role: 'assistant', content: 'hi' }] },
     });
-    expect(notUser.status).toBe(400);
-    expect(notUser.body).toEqual({
+    expect(notUser.response.status).toBe(400);
+    expect(notUser.error).toEqual({
       error: {
         message:
           'the last message must be from the user (it is the input of the turn); it is from the assistant',
@@ -234,15 +223,15 @@ describe('POST /v1/chat/completions with the openai client', () => {
         code: 'invalid_messages',
       },
     });
-    const invalid = await call(server, 'POST', '/v1/chat/completions', {
-      token: owner.accessToken,
+    const invalid = await asOwner.POST('/v1/chat/completions', {
       body: { model: scripted.slug, messages: [] },
     });
-    expect(invalid.status).toBe(400);
-    expect(invalid.body).toMatchObject({
+    expect(invalid.response.status).toBe(400);
+    expect(invalid.error).toMatchObject({
       error: { type: 'invalid_request_error', code: 'validation_failed', param: 'messages' },
     });
-    const missingRoute = await call(server, 'GET', '/v1/nothing', { token: owner.accessToken });
+    // A path outside the API document, so raw.
+    const missingRoute = await rawRequest(server, 'GET', '/v1/nothing', { token: owner.accessToken });
     expect(missingRoute.status).toBe(404);
     expect(missingRoute.body).toEqual({
       error: {
@@ -256,12 +245,11 @@ describe('POST /v1/chat/completions with the openai client', () => {
 
   it('refuses a caller without chat:write, and org B cannot use org A agent slugs', async () => {
     const viewer = await addMember(server, owner, 'viewer');
-    const res = await call(server, 'POST', '/v1/chat/completions', {
-      token: viewer.accessToken,
+    const res = await clientAs(server, viewer).POST('/v1/chat/completions', {
       body: { model: scripted.slug, messages: [{ role: 'user', content: 'hi' }] },
     });
-    expect(res.status).toBe(403);
-    expect(res.body).toEqual({
+    expect(res.response.status).toBe(403);
+    expect(res.error).toEqual({
       error: {
         message: 'this needs the chat:write permission',
         type: 'permission_error',

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/agents/present.ts';
-import { makeAgent } from './agents-kit.ts';
-import { chatStream, deltaText, dropChatStream, readChatEvents, type StreamedEvent } from './chat-kit.ts';
-import { addMember, call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { inboxItemFor, type RunBody, runEvents, waitForRun } from './runs-kit.ts';
-import { openStream } from './sse.ts';
-import { ofType, openSocket } from './ws-client.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, type Schema } from './kit/api-client.ts';
+import { chatStream, deltaText, dropChatStream, readChatEvents, type StreamedEvent } from './kit/chat.ts';
+import { inboxItemFor, runEvents, waitForRun } from './kit/runs.ts';
+import { openStream } from './kit/sse-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
+import { ofType, openSocket } from './kit/ws-client.ts';
 
 let server: TestServer;
 let owner: Session;
-let agent: Agent;
+let agent: Schema<'Agent'>;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -21,97 +21,77 @@ afterAll(async () => {
   await server?.close();
 });
 
-interface ChatBody {
-  runId: string;
-  conversationId: string;
-  agentId: string;
-  status: string;
-  reply: string | null;
-  usage: { outputTokens: number; requests: number } | null;
-  approval: { inboxItemId: string; name: string; arguments: unknown; callId: string } | null;
-  events?: Array<{ type: string }>;
-}
-interface MessageBody {
-  role: string;
-  content: string;
-  agentId: string | null;
+const chat = (body: Schema<'ChatRequestInput'>, session = owner) =>
+  clientAs(server, session).POST('/api/v1/chat', { body });
+
+async function messagesOf(conversationId: string) {
+  const res = await clientAs(server, owner).GET('/api/v1/conversations/{id}/messages', {
+    params: { path: { id: conversationId }, query: { limit: 200 } },
+  });
+  return res.data!.items;
 }
 
-const chat = (body: Record<string, unknown>, session = owner) =>
-  call<ChatBody>(server, 'POST', '/api/v1/chat', { token: session.accessToken, body });
-
-async function messagesOf(conversationId: string): Promise<MessageBody[]> {
-  const res = await call<{ items: MessageBody[] }>(
-    server,
-    'GET',
-    `/api/v1/conversations/${conversationId}/messages?limit=200`,
-    { token: owner.accessToken },
-  );
-  return res.body.items;
-}
+const getRun = (id: string) => clientAs(server, owner).GET('/api/v1/runs/{id}', { params: { path: { id } } });
 
 const types = (events: StreamedEvent[]) => events.map((e) => e.type);
 
 describe('POST /chat', () => {
   it('answers the reply and keeps the conversation, titled from the first message', async () => {
     const first = await chat({ agentId: agent.id, message: 'hello there\nsecond line' });
-    expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({
+    expect(first.response.status).toBe(200);
+    expect(first.data).toMatchObject({
       agentId: agent.id,
       status: 'succeeded',
       reply: 'Echo: hello there\nsecond line',
       approval: null,
       usage: { outputTokens: 5, requests: 1 },
     });
-    expect(first.body.events).toBeUndefined();
-    expect(first.headers.get('x-run-id')).toBe(first.body.runId);
-    const conversation = await call(server, 'GET', `/api/v1/conversations/${first.body.conversationId}`, {
-      token: owner.accessToken,
+    expect(first.data!.events).toBeUndefined();
+    expect(first.response.headers.get('x-run-id')).toBe(first.data!.runId);
+    const conversation = await clientAs(server, owner).GET('/api/v1/conversations/{id}', {
+      params: { path: { id: first.data!.conversationId } },
     });
-    expect(conversation.body).toMatchObject({ title: 'hello there', agentId: agent.id, messageCount: 2 });
+    expect(conversation.data).toMatchObject({ title: 'hello there', agentId: agent.id, messageCount: 2 });
 
     const second = await chat({
       agentId: agent.id,
       message: 'and again',
-      conversationId: first.body.conversationId,
+      conversationId: first.data!.conversationId,
       includeEvents: true,
     });
-    expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({
-      conversationId: first.body.conversationId,
+    expect(second.response.status).toBe(200);
+    expect(second.data).toMatchObject({
+      conversationId: first.data!.conversationId,
       reply: 'Echo: and again',
     });
-    expect(second.body.events?.map((e) => e.type)).toEqual([
+    expect(second.data!.events?.map((e) => e.type)).toEqual([
       'run.queued',
       'run.started',
-      ...second.body.events!.slice(2, -2).map(() => 'message.delta'),
+      ...second.data!.events!.slice(2, -2).map(() => 'message.delta'),
       'message.completed',
       'run.completed',
     ]);
-    expect((await messagesOf(first.body.conversationId)).map((m) => [m.role, m.content])).toEqual([
+    expect((await messagesOf(first.data!.conversationId)).map((m) => [m.role, m.content])).toEqual([
       ['user', 'hello there\nsecond line'],
       ['assistant', 'Echo: hello there\nsecond line'],
       ['user', 'and again'],
       ['assistant', 'Echo: and again'],
     ]);
-    const run = await call<RunBody & { source: string }>(server, 'GET', `/api/v1/runs/${second.body.runId}`, {
-      token: owner.accessToken,
-    });
-    expect(run.body).toMatchObject({ source: 'chat', status: 'succeeded', output: 'Echo: and again' });
+    const run = await getRun(second.data!.runId);
+    expect(run.data).toMatchObject({ source: 'chat', status: 'succeeded', output: 'Echo: and again' });
   });
 
   it('answers a failed model call as 502 model_error, and the conversation keeps what was said', async () => {
     const res = await chat({ agentId: agent.id, message: 'partial words\n/fail the upstream is down' });
-    expect(res.status).toBe(502);
-    expect(res.body).toMatchObject({
+    expect(res.response.status).toBe(502);
+    expect(res.error).toMatchObject({
       error: {
         code: 'model_error',
         message: 'the upstream is down',
         details: { runId: expect.any(String), conversationId: expect.any(String) },
       },
     });
-    const { conversationId } = (res.body as unknown as { error: { details: { conversationId: string } } })
-      .error.details;
+    const { conversationId } = res.error!.error.details as { conversationId: string };
     expect((await messagesOf(conversationId)).map((m) => [m.role, m.content])).toEqual([
       ['user', 'partial words\n/fail the upstream is down'],
       ['assistant', 'Echo: partial words'],
@@ -120,36 +100,34 @@ describe('POST /chat', () => {
 
   it('answers 404 for an unknown agent or conversation, and 400 for an empty message', async () => {
     const unknownAgent = await chat({ agentId: 'agt_nope', message: 'hi' });
-    expect(unknownAgent.status).toBe(404);
-    expect(unknownAgent.body).toMatchObject({
+    expect(unknownAgent.response.status).toBe(404);
+    expect(unknownAgent.error).toMatchObject({
       error: { code: 'not_found', message: 'agent agt_nope was not found' },
     });
     const unknownConversation = await chat({ agentId: agent.id, message: 'hi', conversationId: 'cnv_nope' });
-    expect(unknownConversation.status).toBe(404);
-    expect(unknownConversation.body).toMatchObject({
+    expect(unknownConversation.response.status).toBe(404);
+    expect(unknownConversation.error).toMatchObject({
       error: { code: 'not_found', message: 'conversation cnv_nope was not found' },
     });
     const empty = await chat({ agentId: agent.id, message: '   ' });
-    expect(empty.status).toBe(400);
-    expect(empty.body).toMatchObject({ error: { code: 'validation_failed' } });
+    expect(empty.response.status).toBe(400);
+    expect(empty.error).toMatchObject({ error: { code: 'validation_failed' } });
   });
 
   it('answers 202 waiting_approval with the inbox item when the run pauses', async () => {
     const res = await chat({ agentId: agent.id, message: '/tool demo.approval {"action":"ship it"}' });
-    expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({
+    expect(res.response.status).toBe(202);
+    expect(res.data).toMatchObject({
       status: 'waiting_approval',
       reply: null,
       usage: null,
       agentId: agent.id,
       approval: { name: 'demo.approval', arguments: { action: 'ship it' }, inboxItemId: expect.any(String) },
     });
-    const item = await inboxItemFor(server, owner, res.body.runId);
-    expect(item.id).toBe(res.body.approval?.inboxItemId);
-    const run = await call<RunBody>(server, 'GET', `/api/v1/runs/${res.body.runId}`, {
-      token: owner.accessToken,
-    });
-    expect(run.body.status).toBe('waiting_approval'); // answering did not cancel it
+    const item = await inboxItemFor(server, owner, res.data!.runId);
+    expect(item.id).toBe(res.data!.approval?.inboxItemId);
+    const run = await getRun(res.data!.runId);
+    expect(run.data!.status).toBe('waiting_approval'); // answering did not cancel it
   });
 });
 
@@ -212,8 +190,8 @@ describe('POST /chat/stream', () => {
     expect(all.map((e) => e.id)).toEqual(all.map((_, i) => i + 1));
     expect(after.at(-1)).toMatchObject({ type: 'run.completed' });
     expect(deltaText(all)).toBe('word1 word2 word3\nEcho: after the pause');
-    const run = await call<RunBody>(server, 'GET', `/api/v1/runs/${runId}`, { token: owner.accessToken });
-    expect(run.body.status).toBe('succeeded');
+    const run = await getRun(runId);
+    expect(run.data!.status).toBe('succeeded');
 
     // A run that has ended: the rest of its events, then the stream closes; ?after= works too.
     const tail = await openStream(`${server.url}/api/v1/chat/stream/${runId}?after=${all.length - 1}`, {
@@ -258,7 +236,7 @@ describe('POST /chat/stream', () => {
     expect(events.at(-1)?.data).toMatchObject({ type: 'run.completed', agentId: specialist.id });
 
     const waited = await chat({ agentId: triage.id, message: `/handoff ${specialist.slug}\nagain` });
-    expect(waited.body).toMatchObject({ agentId: specialist.id, reply: 'Echo: again' });
+    expect(waited.data).toMatchObject({ agentId: specialist.id, reply: 'Echo: again' });
   });
 
   it('refuses a tool the agent was not given, as an error tool result', async () => {
@@ -297,16 +275,12 @@ describe('POST /chat/stream', () => {
       arguments: { action: 'deploy' },
       agentId: agent.id,
     });
-    const approved = await call(
-      server,
-      'POST',
-      `/api/v1/inbox/${String(approval.data.inboxItemId)}/approve`,
-      {
-        token: owner.accessToken,
-        body: {},
-      },
-    );
-    expect(approved.status).toBe(200);
+    if (approval.data.type !== 'approval.required') throw new Error('not an approval');
+    const approved = await clientAs(server, owner).POST('/api/v1/inbox/{id}/approve', {
+      params: { path: { id: approval.data.inboxItemId } },
+      body: {},
+    });
+    expect(approved.response.status).toBe(200);
     await reading;
     const after = events.slice(events.indexOf(approval) + 1);
     expect(after[0]).toMatchObject({ type: 'approval.decided', data: { approved: true } });
@@ -412,8 +386,8 @@ describe('permissions and tenants', () => {
       error: { code: 'forbidden', message: 'this needs the chat:write permission' },
     };
     const rest = await chat({ agentId: agent.id, message: 'hi' }, viewer);
-    expect(rest.status).toBe(403);
-    expect(rest.body).toMatchObject(forbidden);
+    expect(rest.response.status).toBe(403);
+    expect(rest.error).toMatchObject(forbidden);
     const stream = await chatStream(server, viewer, { agentId: agent.id, message: 'hi' });
     expect(stream.status).toBe(403);
     expect(await stream.json()).toMatchObject(forbidden);
@@ -432,33 +406,33 @@ describe('permissions and tenants', () => {
     const theirs = await makeAgent(server, other);
     const mine = await chat({ agentId: agent.id, message: 'private' });
     const intoConversation = await chat(
-      { agentId: theirs.id, message: 'let me in', conversationId: mine.body.conversationId },
+      { agentId: theirs.id, message: 'let me in', conversationId: mine.data!.conversationId },
       other,
     );
-    expect(intoConversation.status).toBe(404);
-    expect(intoConversation.body).toMatchObject({
-      error: { code: 'not_found', message: `conversation ${mine.body.conversationId} was not found` },
+    expect(intoConversation.response.status).toBe(404);
+    expect(intoConversation.error).toMatchObject({
+      error: { code: 'not_found', message: `conversation ${mine.data!.conversationId} was not found` },
     });
     const withAgent = await chat({ agentId: agent.id, message: 'let me in' }, other);
-    expect(withAgent.status).toBe(404);
-    expect(withAgent.body).toMatchObject({
+    expect(withAgent.response.status).toBe(404);
+    expect(withAgent.error).toMatchObject({
       error: { code: 'not_found', message: `agent ${agent.id} was not found` },
     });
-    const follow = await openStream(`${server.url}/api/v1/chat/stream/${mine.body.runId}`, {
+    const follow = await openStream(`${server.url}/api/v1/chat/stream/${mine.data!.runId}`, {
       token: other.accessToken,
     });
     expect(follow.status).toBe(404);
     const socket = await openSocket(server, '/api/v1/ws', { token: other.accessToken });
     await socket.next(ofType('connection_ack'));
-    socket.send({ type: 'intent', intent: 'hi', session_id: mine.body.conversationId, id: 'x1' });
+    socket.send({ type: 'intent', intent: 'hi', session_id: mine.data!.conversationId, id: 'x1' });
     expect(await socket.next(ofType('error', { id: 'x1' }))).toMatchObject({
       code: 'not_found',
-      message: `conversation ${mine.body.conversationId} was not found`,
+      message: `conversation ${mine.data!.conversationId} was not found`,
     });
     socket.send({ type: 'intent', intent: 'hi', agent_type: agent.slug, id: 'x2' });
     expect(await socket.next(ofType('error', { id: 'x2' }))).toMatchObject({ code: 'not_found' });
     await socket.close();
-    expect((await messagesOf(mine.body.conversationId)).map((m) => m.content)).toEqual([
+    expect((await messagesOf(mine.data!.conversationId)).map((m) => m.content)).toEqual([
       'private',
       'Echo: private',
     ]);

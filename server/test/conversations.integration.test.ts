@@ -1,36 +1,41 @@
+import type { SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/agents/present.ts';
-import type { Conversation, Message } from '../src/conversations/present.ts';
-import { makeAgent } from './agents-kit.ts';
-import { addMember, call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, type Schema } from './kit/api-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 let server: TestServer;
 let owner: Session;
-let agent: Agent;
+let agent: Schema<'Agent'>;
+let api: SwitchboardClient;
 
 beforeAll(async () => {
   server = await startTestServer();
   owner = await registerOwner(server, 'conversations');
   agent = await makeAgent(server, owner, { name: 'Helper', tools: ['math.calculate'] });
+  api = clientAs(server, owner);
 });
 afterAll(async () => {
   await server?.close();
 });
 
-const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, session = owner) =>
-  call<T>(server, method, `/api/v1${path}`, { token: session.accessToken, body });
+type Conversation = Schema<'Conversation'>;
+const byId = (id: string) => ({ params: { path: { id } } });
 
-interface ErrorBody {
-  error: { code: string; message: string };
+async function startConversation(
+  session = owner,
+  body: Schema<'CreateConversationRequestInput'> = { agentId: agent.id },
+) {
+  const res = await clientAs(server, session).POST('/api/v1/conversations', { body });
+  if (res.response.status !== 201) {
+    throw new Error(`create conversation failed: ${res.response.status} ${JSON.stringify(res.error)}`);
+  }
+  return res.data!;
 }
 
-async function startConversation(session = owner, body: Record<string, unknown> = { agentId: agent.id }) {
-  const res = await api<Conversation>('POST', '/conversations', body, session);
-  if (res.status !== 201)
-    throw new Error(`create conversation failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const messages = (id: string, query: { limit?: number; cursor?: string } = {}) =>
+  api.GET('/api/v1/conversations/{id}/messages', { params: { path: { id }, query } });
 
 /** One real turn through the executor, kept the way the chat endpoint will keep it. */
 async function chatTurn(conversation: Conversation, input: string) {
@@ -65,16 +70,16 @@ describe('conversations', () => {
   });
 
   it('refuses an unknown agent and an agent of another org with 404', async () => {
-    const missing = await api<ErrorBody>('POST', '/conversations', { agentId: 'agt_missing' });
-    expect(missing.status).toBe(404);
-    expect(missing.body.error).toMatchObject({
+    const missing = await api.POST('/api/v1/conversations', { body: { agentId: 'agt_missing' } });
+    expect(missing.response.status).toBe(404);
+    expect(missing.error?.error).toMatchObject({
       code: 'not_found',
       message: 'agent agt_missing was not found',
     });
     const foreign = await makeAgent(server, await registerOwner(server, 'foreign'));
-    const res = await api<ErrorBody>('POST', '/conversations', { agentId: foreign.id });
-    expect(res.status).toBe(404);
-    expect(res.body.error.message).toBe(`agent ${foreign.id} was not found`);
+    const res = await api.POST('/api/v1/conversations', { body: { agentId: foreign.id } });
+    expect(res.response.status).toBe(404);
+    expect(res.error?.error.message).toBe(`agent ${foreign.id} was not found`);
   });
 
   it('lists newest first, filters by agent, and pages', async () => {
@@ -84,39 +89,26 @@ describe('conversations', () => {
     const first = await startConversation(org, { agentId: a1.id });
     const second = await startConversation(org, { agentId: a2.id });
     const third = await startConversation(org, { agentId: a1.id });
-    const all = await api<{ items: Conversation[] }>('GET', '/conversations', undefined, org);
-    expect(all.body.items.map((c) => c.id)).toEqual([third.id, second.id, first.id]);
-    const byAgent = await api<{ items: Conversation[] }>(
-      'GET',
-      `/conversations?agentId=${a1.id}`,
-      undefined,
-      org,
-    );
-    expect(byAgent.body.items.map((c) => c.id)).toEqual([third.id, first.id]);
-    const page = await api<{ items: Conversation[]; nextCursor: string }>(
-      'GET',
-      '/conversations?limit=2',
-      undefined,
-      org,
-    );
-    expect(page.body.items.map((c) => c.id)).toEqual([third.id, second.id]);
-    const rest = await api<{ items: Conversation[]; nextCursor: null }>(
-      'GET',
-      `/conversations?limit=2&cursor=${page.body.nextCursor}`,
-      undefined,
-      org,
-    );
-    expect(rest.body.items.map((c) => c.id)).toEqual([first.id]);
-    expect(rest.body.nextCursor).toBeNull();
+    const list = async (query: { agentId?: string; limit?: number; cursor?: string } = {}) =>
+      (await clientAs(server, org).GET('/api/v1/conversations', { params: { query } })).data!;
+    const all = await list();
+    expect(all.items.map((c) => c.id)).toEqual([third.id, second.id, first.id]);
+    const byAgent = await list({ agentId: a1.id });
+    expect(byAgent.items.map((c) => c.id)).toEqual([third.id, first.id]);
+    const page = await list({ limit: 2 });
+    expect(page.items.map((c) => c.id)).toEqual([third.id, second.id]);
+    const rest = await list({ limit: 2, cursor: page.nextCursor! });
+    expect(rest.items.map((c) => c.id)).toEqual([first.id]);
+    expect(rest.nextCursor).toBeNull();
   });
 
   it('keeps every message of real turns in order, and pages them oldest first', async () => {
     const c = await startConversation();
     await chatTurn(c, 'hello');
     await chatTurn(c, '/tool math.calculate {"expression": "2 ^ 8"}');
-    const res = await api<{ items: Message[]; nextCursor: null }>('GET', `/conversations/${c.id}/messages`);
-    expect(res.status).toBe(200);
-    expect(res.body.items.map((m) => [m.seq, m.role, m.content])).toEqual([
+    const res = await messages(c.id);
+    expect(res.response.status).toBe(200);
+    expect(res.data!.items.map((m) => [m.seq, m.role, m.content])).toEqual([
       [1, 'user', 'hello'],
       [2, 'assistant', 'Echo: hello'],
       [3, 'user', '/tool math.calculate {"expression": "2 ^ 8"}'],
@@ -124,24 +116,18 @@ describe('conversations', () => {
       [5, 'tool_result', '{"expression":"2 ^ 8","result":256}'],
       [6, 'assistant', 'math.calculate returned: {"expression":"2 ^ 8","result":256}'],
     ]);
-    expect(res.body.items[3]).toMatchObject({
+    expect(res.data!.items[3]).toMatchObject({
       agentId: agent.id,
       conversationId: c.id,
       data: { toolName: 'math.calculate', arguments: { expression: '2 ^ 8' } },
     });
-    expect((await api<Conversation>('GET', `/conversations/${c.id}`)).body.messageCount).toBe(6);
+    expect((await api.GET('/api/v1/conversations/{id}', byId(c.id))).data!.messageCount).toBe(6);
 
-    const page = await api<{ items: Message[]; nextCursor: string }>(
-      'GET',
-      `/conversations/${c.id}/messages?limit=4`,
-    );
-    expect(page.body.items.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
-    const rest = await api<{ items: Message[]; nextCursor: null }>(
-      'GET',
-      `/conversations/${c.id}/messages?limit=4&cursor=${page.body.nextCursor}`,
-    );
-    expect(rest.body.items.map((m) => m.seq)).toEqual([5, 6]);
-    expect(rest.body.nextCursor).toBeNull();
+    const page = (await messages(c.id, { limit: 4 })).data!;
+    expect(page.items.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    const rest = (await messages(c.id, { limit: 4, cursor: page.nextCursor! })).data!;
+    expect(rest.items.map((m) => m.seq)).toEqual([5, 6]);
+    expect(rest.nextCursor).toBeNull();
 
     // The stored history is what the next turn's model sees.
     const history = await server.domains.conversations.history(owner.orgId, c.id);
@@ -166,27 +152,30 @@ describe('conversations', () => {
         ]),
       ),
     );
-    const res = await api<{ items: Message[] }>('GET', `/conversations/${c.id}/messages`);
-    expect(res.body.items.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const { items } = (await messages(c.id)).data!;
+    expect(items.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (let i = 0; i < 10; i += 2) {
-      expect(res.body.items[i + 1]!.content).toBe(res.body.items[i]!.content.replace('q', 'a'));
+      expect(items[i + 1]!.content).toBe(items[i]!.content.replace('q', 'a'));
     }
   });
 
   it('renames and deletes, and the messages go with it', async () => {
     const c = await startConversation();
     await chatTurn(c, 'to be deleted');
-    const renamed = await api<Conversation>('PATCH', `/conversations/${c.id}`, { title: 'Renamed' });
-    expect(renamed.status).toBe(200);
-    expect(renamed.body.title).toBe('Renamed');
-    const empty = await api<ErrorBody>('PATCH', `/conversations/${c.id}`, { title: '  ' });
-    expect(empty.status).toBe(400);
-    expect(empty.body.error.code).toBe('validation_failed');
+    const renamed = await api.PATCH('/api/v1/conversations/{id}', {
+      ...byId(c.id),
+      body: { title: 'Renamed' },
+    });
+    expect(renamed.response.status).toBe(200);
+    expect(renamed.data!.title).toBe('Renamed');
+    const empty = await api.PATCH('/api/v1/conversations/{id}', { ...byId(c.id), body: { title: '  ' } });
+    expect(empty.response.status).toBe(400);
+    expect(empty.error?.error.code).toBe('validation_failed');
 
-    expect((await api('DELETE', `/conversations/${c.id}`)).status).toBe(204);
-    const gone = await api<ErrorBody>('GET', `/conversations/${c.id}/messages`);
-    expect(gone.status).toBe(404);
-    expect(gone.body.error).toMatchObject({
+    expect((await api.DELETE('/api/v1/conversations/{id}', byId(c.id))).response.status).toBe(204);
+    const gone = await messages(c.id);
+    expect(gone.response.status).toBe(404);
+    expect(gone.error?.error).toMatchObject({
       code: 'not_found',
       message: `conversation ${c.id} was not found`,
     });
@@ -208,21 +197,22 @@ describe('conversations', () => {
     await server.domains.conversations.appendMessages(owner.orgId, c.id, [
       { role: 'user', agentId: short.id, content: 'still here?', data: {} },
     ]);
-    await api('DELETE', `/agents/${short.id}`);
-    const res = await api<{ items: Message[] }>('GET', `/conversations/${c.id}/messages`);
-    expect(res.body.items.map((m) => m.content)).toEqual(['still here?']);
+    await api.DELETE('/api/v1/agents/{id}', byId(short.id));
+    const res = await messages(c.id);
+    expect(res.data!.items.map((m) => m.content)).toEqual(['still here?']);
   });
 
   it('lets a viewer read but not start, rename or delete', async () => {
     const viewer = await addMember(server, owner, 'viewer');
     const c = await startConversation();
-    expect((await api('GET', `/conversations/${c.id}`, undefined, viewer)).status).toBe(200);
-    const create = await api<ErrorBody>('POST', '/conversations', { agentId: agent.id }, viewer);
-    expect(create.status).toBe(403);
-    expect(create.body.error.message).toBe('this needs the chat:write permission');
-    const del = await api<ErrorBody>('DELETE', `/conversations/${c.id}`, undefined, viewer);
-    expect(del.status).toBe(403);
-    expect(del.body.error.message).toBe('this needs the conversations:write permission');
+    const asViewer = clientAs(server, viewer);
+    expect((await asViewer.GET('/api/v1/conversations/{id}', byId(c.id))).response.status).toBe(200);
+    const create = await asViewer.POST('/api/v1/conversations', { body: { agentId: agent.id } });
+    expect(create.response.status).toBe(403);
+    expect(create.error?.error.message).toBe('this needs the chat:write permission');
+    const del = await asViewer.DELETE('/api/v1/conversations/{id}', byId(c.id));
+    expect(del.response.status).toBe(403);
+    expect(del.error?.error.message).toBe('this needs the conversations:write permission');
   });
 });
 
@@ -231,16 +221,18 @@ describe('tenant isolation', () => {
     const c = await startConversation();
     await chatTurn(c, 'private');
     const b = await registerOwner(server, 'conv-b');
-    for (const [method, path, body] of [
-      ['GET', `/conversations/${c.id}`, undefined],
-      ['PATCH', `/conversations/${c.id}`, { title: 'changed by B' }],
-      ['DELETE', `/conversations/${c.id}`, undefined],
-      ['GET', `/conversations/${c.id}/messages`, undefined],
-    ] as const) {
-      const res = await api<ErrorBody>(method, path, body, b);
-      expect({ method, path, status: res.status, code: res.body.error.code }).toEqual({
-        method,
-        path,
+    const asB = clientAs(server, b);
+    const attempts = {
+      'GET /conversations/{id}': () => asB.GET('/api/v1/conversations/{id}', byId(c.id)),
+      'PATCH /conversations/{id}': () =>
+        asB.PATCH('/api/v1/conversations/{id}', { ...byId(c.id), body: { title: 'changed by B' } }),
+      'DELETE /conversations/{id}': () => asB.DELETE('/api/v1/conversations/{id}', byId(c.id)),
+      'GET /conversations/{id}/messages': () => asB.GET('/api/v1/conversations/{id}/messages', byId(c.id)),
+    };
+    for (const [route, attempt] of Object.entries(attempts)) {
+      const res = await attempt();
+      expect({ route, status: res.response.status, code: res.error?.error.code }).toEqual({
+        route,
         status: 404,
         code: 'not_found',
       });
@@ -251,8 +243,8 @@ describe('tenant isolation', () => {
         { role: 'user', agentId: null, content: 'x', data: {} },
       ]),
     ).rejects.toMatchObject({ status: 404 });
-    expect(JSON.stringify((await api('GET', '/conversations', undefined, b)).body)).not.toContain(c.id);
-    expect((await api<Conversation>('GET', `/conversations/${c.id}`)).body).toMatchObject({
+    expect(JSON.stringify((await asB.GET('/api/v1/conversations')).data)).not.toContain(c.id);
+    expect((await api.GET('/api/v1/conversations/{id}', byId(c.id))).data).toMatchObject({
       title: c.title,
       messageCount: 2,
     });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertPlan } from '../src/billing/store.ts';
-import { makeAgent } from './agents-kit.ts';
-import { addMember, call, registerOwner, roleId, type Session } from './factories.ts';
-import { startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
-import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './runs-kit.ts';
-import { deliver, stripeEvent, WEBHOOK_SECRET, waitForEvent } from './stripe-kit.ts';
+import { makeAgent } from './kit/agents.ts';
+import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './kit/runs.ts';
+import { deliver, stripeEvent, WEBHOOK_SECRET, waitForEvent } from './kit/stripe.ts';
+import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { addMember, call, registerOwner, roleId, type Session } from './kit/users.ts';
 
 /**
  * Tenant isolation, generated from the route table: for every route that names a resource, a user of

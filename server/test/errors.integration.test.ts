@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../src/platform/errors.ts';
-import { parseLogs, startTestServer, type TestServer } from './harness.ts';
+import { parseLogs, startTestServer, type TestServer } from './kit/test-server.ts';
 import { NODE_BIN } from './setup/paths.ts';
 
 const run = promisify(execFile);

@@ -1,11 +1,12 @@
 import type { SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { makeApiKey } from './chat-kit.ts';
-import { addMember, registerOwner, roleId, type Session } from './factories.ts';
-import { clientAs, failure, makeFile, pathsOf, putFile, readFile } from './files-kit.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { ofType, openAuthed, subscribe } from './ws-client.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, failure } from './kit/api-client.ts';
+import { makeApiKey } from './kit/chat.ts';
+import { makeFile, pathsOf, putFile, readFile } from './kit/files.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, roleId, type Session } from './kit/users.ts';
+import { ofType, openAuthed, subscribe } from './kit/ws-client.ts';
 
 /**
  * Per-path permissions: rules for roles, members and agents (none, read, write), inherited down the

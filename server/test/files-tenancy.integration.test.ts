@@ -1,8 +1,9 @@
 import type { SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerOwner, roleId } from './factories.ts';
-import { clientAs, failure, makeFile, pathsOf, putFile, readFile } from './files-kit.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { clientAs, failure } from './kit/api-client.ts';
+import { makeFile, pathsOf, putFile, readFile } from './kit/files.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, roleId } from './kit/users.ts';
 
 /**
  * Tenant isolation of the files routes. Files are named by path, not by id, and each org has a tree of

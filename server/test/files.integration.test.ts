@@ -1,9 +1,10 @@
 import type { SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerOwner } from './factories.ts';
-import { clientAs, failure, makeFile, pathsOf, putFile, readFile } from './files-kit.ts';
-import { startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
-import { ofType, openAuthed, subscribe } from './ws-client.ts';
+import { clientAs, failure } from './kit/api-client.ts';
+import { makeFile, pathsOf, putFile, readFile } from './kit/files.ts';
+import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { registerOwner } from './kit/users.ts';
+import { ofType, openAuthed, subscribe } from './kit/ws-client.ts';
 
 let server: TestServer;
 let api: SwitchboardClient;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { addMember, call, login, registerOwner, roleId, testPassword, uniqueEmail } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, call, login, registerOwner, roleId, testPassword, uniqueEmail } from './kit/users.ts';
 
 let server: TestServer;
 

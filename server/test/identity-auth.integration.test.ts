@@ -7,8 +7,8 @@ import {
   SignJWT,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { call, login, registerOwner, testPassword, uniqueEmail } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { call, login, registerOwner, testPassword, uniqueEmail } from './kit/users.ts';
 
 let server: TestServer;
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { makeRunAgent, submitRun, waitForRun } from './runs-kit.ts';
-import { ofType, openAuthed, subscribe, type TestSocket } from './ws-client.ts';
+import { clientAs } from './kit/api-client.ts';
+import { makeRunAgent, submitRun, waitForRun } from './kit/runs.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
+import { ofType, openAuthed, subscribe, type TestSocket } from './kit/ws-client.ts';
 
 /** The run and conversation channels of the WebSocket hub, fed by the runs and conversations domains. */
 let server: TestServer;
@@ -29,16 +30,14 @@ async function socketOf(session: Session) {
 describe('runs:<id> and conversations:<id>', () => {
   it('streams a run live, replays it from a seq, and keeps other orgs out', async () => {
     const agent = await makeRunAgent(server, a);
-    const conv = await call<{ id: string }>(server, 'POST', '/api/v1/conversations', {
-      token: a.accessToken,
-      body: { agentId: agent.id },
-    });
+    const conv = (await clientAs(server, a).POST('/api/v1/conversations', { body: { agentId: agent.id } }))
+      .data!;
     const sa = await socketOf(a);
-    expect(await subscribe(sa, `conversations:${conv.body.id}`)).toMatchObject({ type: 'subscribed' });
+    expect(await subscribe(sa, `conversations:${conv.id}`)).toMatchObject({ type: 'subscribed' });
     const run = await submitRun(server, a, {
       agentId: agent.id,
       input: 'hello channel',
-      conversationId: conv.body.id,
+      conversationId: conv.id,
     });
     expect(await subscribe(sa, `runs:${run.id}`, { afterSeq: 0 })).toMatchObject({ type: 'subscribed' });
     await waitForRun(server, a, run.id, ['succeeded']);
@@ -57,7 +56,7 @@ describe('runs:<id> and conversations:<id>', () => {
     // The conversation channel saw the user's message and the reply, in order.
     // (appended before the run finished, so already received)
     const reply = sa.messages.find(
-      (m) => m.type === 'event' && m.channel === `conversations:${conv.body.id}` && m.seq === 2,
+      (m) => m.type === 'event' && m.channel === `conversations:${conv.id}` && m.seq === 2,
     );
     expect(reply).toMatchObject({
       event: 'message.created',
@@ -66,14 +65,14 @@ describe('runs:<id> and conversations:<id>', () => {
 
     // A second socket replays the conversation after its first message.
     const late = await socketOf(a);
-    await subscribe(late, `conversations:${conv.body.id}`, { afterSeq: 1 });
+    await subscribe(late, `conversations:${conv.id}`, { afterSeq: 1 });
     expect(await late.next(ofType('event'))).toMatchObject({
       seq: 2,
-      channel: `conversations:${conv.body.id}`,
+      channel: `conversations:${conv.id}`,
     });
 
     const sb = await socketOf(b);
-    for (const channel of [`runs:${run.id}`, `conversations:${conv.body.id}`]) {
+    for (const channel of [`runs:${run.id}`, `conversations:${conv.id}`]) {
       expect(await subscribe(sb, channel)).toMatchObject({ type: 'error', code: 'not_found' });
     }
   });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/agents/present.ts';
 import type { TurnEvent } from '../src/execution/events.ts';
-import type { McpServerView } from '../src/tools/mcp/schema.ts';
-import { makeAgent } from './agents-kit.ts';
-import { call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, type Schema } from './kit/api-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 import { type HttpMcpServer, startHttpMcpServer } from './mcp/http-server.ts';
 import { NODE_BIN } from './setup/paths.ts';
 
@@ -34,11 +33,15 @@ afterAll(async () => {
 let seq = 0;
 const uniqueSlug = (base: string) => `${base}_${Date.now().toString(36)}${seq++}`;
 
-async function createMcp(body: Record<string, unknown>, session = owner) {
-  return call<McpServerView>(server, 'POST', '/api/v1/mcp-servers', { token: session.accessToken, body });
+type Agent = Schema<'Agent'>;
+type McpServer = Schema<'McpServer'>;
+type CreateMcp = Schema<'CreateMcpServerRequestInput'>;
+
+function createMcp(body: CreateMcp, session = owner) {
+  return clientAs(server, session).POST('/api/v1/mcp-servers', { body });
 }
 
-async function stdioServer(extra: Record<string, unknown> = {}): Promise<McpServerView> {
+async function stdioServer(extra: Partial<CreateMcp> = {}): Promise<McpServer> {
   const res = await createMcp({
     transport: 'stdio',
     name: 'Test tools',
@@ -47,18 +50,20 @@ async function stdioServer(extra: Record<string, unknown> = {}): Promise<McpServ
     args: [STDIO_SERVER],
     env: { GREETING: 'hello from the environment' },
     ...extra,
-  });
-  if (res.status !== 201)
-    throw new Error(`create MCP server failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+  } as CreateMcp);
+  if (res.response.status !== 201) {
+    throw new Error(`create MCP server failed: ${res.response.status} ${JSON.stringify(res.error)}`);
+  }
+  return res.data!;
 }
 
+const byId = (id: string) => ({ params: { path: { id } } });
 const getMcp = (id: string, session = owner) =>
-  call<McpServerView>(server, 'GET', `/api/v1/mcp-servers/${id}`, { token: session.accessToken });
-const patchMcp = (id: string, body: Record<string, unknown>, session = owner) =>
-  call<McpServerView>(server, 'PATCH', `/api/v1/mcp-servers/${id}`, { token: session.accessToken, body });
+  clientAs(server, session).GET('/api/v1/mcp-servers/{id}', byId(id));
+const patchMcp = (id: string, body: Schema<'UpdateMcpServerRequestInput'>, session = owner) =>
+  clientAs(server, session).PATCH('/api/v1/mcp-servers/{id}', { ...byId(id), body });
 const deleteMcp = (id: string, session = owner) =>
-  call(server, 'DELETE', `/api/v1/mcp-servers/${id}`, { token: session.accessToken });
+  clientAs(server, session).DELETE('/api/v1/mcp-servers/{id}', byId(id));
 
 async function turn(agent: Agent, input: string) {
   const events: TurnEvent[] = [];
@@ -104,8 +109,8 @@ describe('stdio MCP servers', () => {
       args: [STDIO_SERVER],
       env: { GREETING: 'secret-greeting-value', OTHER: 'x' },
     });
-    expect(res.status).toBe(201);
-    expect(res.body).toEqual({
+    expect(res.response.status).toBe(201);
+    expect(res.data).toEqual({
       id: expect.stringMatching(/^mcp_/),
       name: 'Team Tools!',
       slug: expect.stringMatching(/^team_tools(_\d+)?$/),
@@ -125,7 +130,7 @@ describe('stdio MCP servers', () => {
     });
     const { rows } = await server.ctx.database.query<{ env_enc: string }>(
       'select env_enc from mcp_servers where id = $1',
-      [res.body.id],
+      [res.data!.id],
     );
     expect(rows[0]?.env_enc).toMatch(/^v1\./);
     expect(rows[0]?.env_enc).not.toContain('secret-greeting-value');
@@ -134,9 +139,13 @@ describe('stdio MCP servers', () => {
   it('connects when read, and its tools join the registry as mcp.<slug>.<tool>', async () => {
     const mcp = await stdioServer();
     const res = await getMcp(mcp.id);
-    expect(res.status).toBe(200);
-    expect(res.body.status).toEqual({ state: 'connected', message: null, since: expect.any(String) });
-    expect(res.body.tools).toEqual([
+    expect(res.response.status).toBe(200);
+    expect(res.data!.status).toEqual({
+      state: 'connected',
+      message: null,
+      since: expect.any(String),
+    });
+    expect(res.data!.tools).toEqual([
       { name: `mcp.${mcp.slug}.echo`, mcpName: 'echo', description: 'Echoes the text back' },
       { name: `mcp.${mcp.slug}.add`, mcpName: 'add', description: 'Adds two numbers' },
       {
@@ -147,12 +156,10 @@ describe('stdio MCP servers', () => {
       { name: `mcp.${mcp.slug}.break_it`, mcpName: 'Break-It', description: 'Always reports a failure' },
       { name: `mcp.${mcp.slug}.hang`, mcpName: 'hang', description: 'Never answers' },
     ]);
-    expect(res.body.toolsUpdatedAt).not.toBeNull();
+    expect(res.data!.toolsUpdatedAt).not.toBeNull();
 
-    const tools = await call<{ items: Array<Record<string, unknown>> }>(server, 'GET', '/api/v1/tools', {
-      token: owner.accessToken,
-    });
-    expect(tools.body.items.find((t) => t.name === `mcp.${mcp.slug}.add`)).toEqual({
+    const tools = await clientAs(server, owner).GET('/api/v1/tools');
+    expect(tools.data!.items.find((t) => t.name === `mcp.${mcp.slug}.add`)).toEqual({
       name: `mcp.${mcp.slug}.add`,
       description: 'Adds two numbers',
       parameters: {
@@ -168,10 +175,10 @@ describe('stdio MCP servers', () => {
       agents: [],
     });
     // Listing opens nothing new, and reports what this process knows.
-    const list = await call<{ items: McpServerView[] }>(server, 'GET', '/api/v1/mcp-servers?limit=200', {
-      token: owner.accessToken,
+    const list = await clientAs(server, owner).GET('/api/v1/mcp-servers', {
+      params: { query: { limit: 200 } },
     });
-    expect(list.body.items.find((s) => s.id === mcp.id)?.status.state).toBe('connected');
+    expect(list.data!.items.find((s) => s.id === mcp.id)?.status.state).toBe('connected');
   });
 
   it('runs its tools for an agent through runAgentTurn, with the environment it was given', async () => {
@@ -224,19 +231,19 @@ describe('stdio MCP servers', () => {
   it('reports a server that fails to start, and its known tools answer with that error', async () => {
     const broken = await stdioServer({ args: CRASHING });
     const res = await getMcp(broken.id);
-    expect(res.status).toBe(200);
-    expect(res.body.status.state).toBe('error');
-    expect(res.body.status.message).toMatch(
+    expect(res.response.status).toBe(200);
+    expect(res.data!.status.state).toBe('error');
+    expect(res.data!.status.message).toMatch(
       new RegExp(`^could not start ${NODE_BIN}: .+ \\(stderr: boom: no API key given\\)$`),
     );
-    expect(res.body.tools).toEqual([]);
+    expect(res.data!.tools).toEqual([]);
 
     // A server that worked before keeps its tools listed while it is down.
     const mcp = await stdioServer();
     const agent = await makeAgent(server, owner, { tools: [`mcp.${mcp.slug}.echo`] });
     expect((await turn(agent, `/tool mcp.${mcp.slug}.echo {"text":"up"}`)).results[0]?.output).toBe('up');
     const patched = await patchMcp(mcp.id, { args: CRASHING });
-    expect(patched.status).toBe(200);
+    expect(patched.response.status).toBe(200);
     const down = await turn(agent, `/tool mcp.${mcp.slug}.echo {"text":"down"}`);
     expect(down.results[0]).toMatchObject({ isError: true });
     expect(down.results[0]?.output).toMatch(
@@ -244,7 +251,7 @@ describe('stdio MCP servers', () => {
         `^Error: MCP server ${mcp.slug} is unavailable: could not start ${NODE_BIN}: .+ \\(stderr: boom: no API key given\\)$`,
       ),
     );
-    expect((await getMcp(mcp.id)).body.tools.map((t) => t.mcpName)).toEqual([
+    expect((await getMcp(mcp.id)).data!.tools.map((t) => t.mcpName)).toEqual([
       'echo',
       'add',
       'whoami',
@@ -258,7 +265,7 @@ describe('stdio MCP servers', () => {
     const agent = await makeAgent(server, owner, { tools: [`mcp.${mcp.slug}.whoami`] });
     const first = await pidOf(agent, mcp.slug);
 
-    expect((await patchMcp(mcp.id, { env: { GREETING: 'changed' } })).status).toBe(200);
+    expect((await patchMcp(mcp.id, { env: { GREETING: 'changed' } })).response.status).toBe(200);
     expect(await exited(first)).toBe(true);
     const who = await turn(agent, `/tool mcp.${mcp.slug}.whoami {}`);
     const second = JSON.parse(who.results[0]!.output) as { pid: number; greeting: string };
@@ -266,38 +273,37 @@ describe('stdio MCP servers', () => {
     expect(second.pid).not.toBe(first);
 
     const refused = await deleteMcp(mcp.id);
-    expect(refused.status).toBe(409);
-    expect(refused.body).toMatchObject({
+    expect(refused.response.status).toBe(409);
+    expect(refused.error).toMatchObject({
       error: {
         code: 'mcp_server_in_use',
         message: `MCP server ${mcp.slug} has tools used by ${agent.slug} (${agent.id}); remove them from those agents first`,
       },
     });
-    const freed = await call(server, 'PATCH', `/api/v1/agents/${agent.id}`, {
-      token: owner.accessToken,
+    const freed = await clientAs(server, owner).PATCH('/api/v1/agents/{id}', {
+      ...byId(agent.id),
       body: { tools: [] },
     });
-    expect(freed.status).toBe(200);
-    expect((await deleteMcp(mcp.id)).status).toBe(204);
+    expect(freed.response.status).toBe(200);
+    expect((await deleteMcp(mcp.id)).response.status).toBe(204);
     expect(await exited(second.pid)).toBe(true);
-    expect((await getMcp(mcp.id)).status).toBe(404);
+    expect((await getMcp(mcp.id)).response.status).toBe(404);
   });
 
   it('closes every connection when the app closes', async () => {
     const own = await startTestServer({ env: { MCP_STDIO_COMMANDS: NODE_BIN } });
     try {
       const session = await registerOwner(own, 'mcp-close');
-      const created = await call<McpServerView>(own, 'POST', '/api/v1/mcp-servers', {
-        token: session.accessToken,
+      const created = await clientAs(own, session).POST('/api/v1/mcp-servers', {
         body: { transport: 'stdio', name: 'closer', command: NODE_BIN, args: [STDIO_SERVER] },
       });
-      const agent = await makeAgent(own, session, { tools: [`mcp.${created.body.slug}.whoami`] });
+      const agent = await makeAgent(own, session, { tools: [`mcp.${created.data!.slug}.whoami`] });
       const events: TurnEvent[] = [];
       await own.domains.execution.runAgentTurn({
         orgId: session.orgId,
         agent,
         history: [],
-        input: `/tool mcp.${created.body.slug}.whoami {}`,
+        input: `/tool mcp.${created.data!.slug}.whoami {}`,
         onEvent: (e) => events.push(e),
       });
       const output = events.find((e) => e.type === 'tool.result');
@@ -320,17 +326,17 @@ describe('streamable HTTP MCP servers', () => {
       url: remote.url,
       headers: { Authorization: 'Bearer remote-token' },
     });
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({
+    expect(res.response.status).toBe(201);
+    expect(res.data).toMatchObject({
       transport: 'http',
       url: remote.url,
       headerNames: ['Authorization'],
       command: null,
       envNames: [],
     });
-    expect(JSON.stringify(res.body)).not.toContain('remote-token');
-    const mcp = res.body;
-    expect((await getMcp(mcp.id)).body.status.state).toBe('connected');
+    expect(JSON.stringify(res.data)).not.toContain('remote-token');
+    const mcp = res.data!;
+    expect((await getMcp(mcp.id)).data!.status.state).toBe('connected');
     expect(remote.authorizations).toContain('Bearer remote-token');
 
     const agent = await makeAgent(server, owner, { tools: [`mcp.${mcp.slug}.add`] });
@@ -346,16 +352,16 @@ describe('streamable HTTP MCP servers', () => {
         url: remote.url,
         headers: { Authorization: 'Bearer wrong' },
       })
-    ).body;
+    ).data!;
     const res = await getMcp(mcp.id);
-    expect(res.body.status).toEqual({
+    expect(res.data!.status).toEqual({
       state: 'error',
       message: `could not connect to ${remote.url}: Error POSTing to endpoint: missing or wrong token`,
       since: expect.any(String),
     });
     // Fixing the header reconnects at once: a change is never held back by the earlier failure.
     await patchMcp(mcp.id, { headers: { Authorization: 'Bearer remote-token' } });
-    expect((await getMcp(mcp.id)).body.status.state).toBe('connected');
+    expect((await getMcp(mcp.id)).data!.status.state).toBe('connected');
   });
 });
 
@@ -367,8 +373,8 @@ describe('MCP server rules', () => {
       command: '/bin/sh',
       args: ['-c', 'id'],
     });
-    expect(res.status).toBe(403);
-    expect(res.body).toMatchObject({
+    expect(res.response.status).toBe(403);
+    expect(res.error).toMatchObject({
       error: {
         code: 'mcp_command_not_allowed',
         message: `"/bin/sh" is not a command this server allows for stdio MCP servers; allowed: ${NODE_BIN}`,
@@ -376,14 +382,14 @@ describe('MCP server rules', () => {
     });
     const mcp = await stdioServer();
     const patched = await patchMcp(mcp.id, { command: '/bin/sh' });
-    expect(patched.status).toBe(403);
+    expect(patched.response.status).toBe(403);
   });
 
   it('keeps slugs unique, refuses settings of the other transport and headers the transport sets', async () => {
     const mcp = await stdioServer();
     const dup = await createMcp({ transport: 'stdio', name: 'dup', slug: mcp.slug, command: NODE_BIN });
-    expect(dup.status).toBe(409);
-    expect(dup.body).toMatchObject({
+    expect(dup.response.status).toBe(409);
+    expect(dup.error).toMatchObject({
       error: {
         code: 'slug_taken',
         message: `an MCP server with slug "${mcp.slug}" already exists in this organisation`,
@@ -391,8 +397,8 @@ describe('MCP server rules', () => {
     });
 
     const wrong = await patchMcp(mcp.id, { url: remote.url, headers: { a: 'b' } });
-    expect(wrong.status).toBe(400);
-    expect(wrong.body).toMatchObject({
+    expect(wrong.response.status).toBe(400);
+    expect(wrong.error).toMatchObject({
       error: {
         code: 'validation_failed',
         message: `url, headers do not apply to MCP server ${mcp.slug}, which uses stdio`,
@@ -405,8 +411,8 @@ describe('MCP server rules', () => {
       url: remote.url,
       headers: { 'Content-Type': 'text/plain', Host: 'x' },
     });
-    expect(reserved.status).toBe(400);
-    expect(reserved.body).toMatchObject({
+    expect(reserved.response.status).toBe(400);
+    expect(reserved.error).toMatchObject({
       error: {
         code: 'invalid_header',
         message: 'the MCP transport sets Content-Type, Host itself; leave them out',
@@ -414,8 +420,8 @@ describe('MCP server rules', () => {
     });
 
     const badSlug = await createMcp({ transport: 'http', name: 'x', slug: 'Has-Dash', url: remote.url });
-    expect(badSlug.status).toBe(400);
-    expect(badSlug.body).toMatchObject({ error: { code: 'validation_failed' } });
+    expect(badSlug.response.status).toBe(400);
+    expect(badSlug.error).toMatchObject({ error: { code: 'validation_failed' } });
   });
 
   it("hides one org's servers and their tools from another", async () => {
@@ -426,22 +432,22 @@ describe('MCP server rules', () => {
       await patchMcp(mcp.id, { name: 'taken over' }, other),
       await deleteMcp(mcp.id, other),
     ]) {
-      expect(res.status).toBe(404);
-      expect(res.body).toMatchObject({
+      expect(res.response.status).toBe(404);
+      expect(res.error).toMatchObject({
         error: { code: 'not_found', message: `MCP server ${mcp.id} was not found` },
       });
     }
-    const list = await call(server, 'GET', '/api/v1/mcp-servers', { token: other.accessToken });
-    expect(list.status).toBe(200);
-    expect(JSON.stringify(list.body)).not.toContain(mcp.id);
-    const tools = await call(server, 'GET', '/api/v1/tools', { token: other.accessToken });
-    expect(JSON.stringify(tools.body)).not.toContain(mcp.slug);
-    const refused = await call(server, 'POST', '/api/v1/agents', {
-      token: other.accessToken,
+    const asOther = clientAs(server, other);
+    const list = await asOther.GET('/api/v1/mcp-servers');
+    expect(list.response.status).toBe(200);
+    expect(JSON.stringify(list.data)).not.toContain(mcp.id);
+    const tools = await asOther.GET('/api/v1/tools');
+    expect(JSON.stringify(tools.data)).not.toContain(mcp.slug);
+    const refused = await asOther.POST('/api/v1/agents', {
       body: { name: 'thief', tools: [`mcp.${mcp.slug}.add`] },
     });
-    expect(refused.status).toBe(400);
-    expect(refused.body).toMatchObject({ error: { code: 'unknown_tool' } });
-    expect((await getMcp(mcp.id)).body.name).toBe('Test tools');
+    expect(refused.response.status).toBe(400);
+    expect(refused.error).toMatchObject({ error: { code: 'unknown_tool' } });
+    expect((await getMcp(mcp.id)).data!.name).toBe('Test tools');
   });
 });

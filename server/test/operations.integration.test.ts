@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, storageMode, type TestServer } from './harness.ts';
+import { startTestServer, storageMode, type TestServer } from './kit/test-server.ts';
 
 describe('operations endpoints', () => {
   let server: TestServer;

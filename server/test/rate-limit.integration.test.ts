@@ -3,9 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { call, registerOwner, testPassword, uniqueEmail } from './factories.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
-import { type CliProcess, freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './process.ts';
+import { anonymousClient, clientAs } from './kit/api-client.ts';
+import {
+  type CliProcess,
+  freePort,
+  PROCESS_TEST_TIMEOUT,
+  runCli,
+  terminate,
+  waitFor,
+} from './kit/child-process.ts';
+import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import { registerOwner, testPassword, uniqueEmail } from './kit/users.ts';
 
 const servers: TestServer[] = [];
 afterAll(async () => {
@@ -18,23 +26,27 @@ async function server(env: Record<string, string>) {
   return s;
 }
 
-const badLogin = () => ({ body: { email: uniqueEmail(), password: testPassword() } });
+/** A sign-in with a wrong password, at `target`. */
+const badLogin = (target: { url: string }) =>
+  anonymousClient(target).POST('/api/v1/auth/login', {
+    body: { email: uniqueEmail(), password: testPassword() },
+  });
 
 describe('rate limits', () => {
   it('limits auth routes per IP with RateLimit headers, Retry-After and the error envelope', async () => {
     const s = await server({ RATE_LIMIT_IP_PER_MINUTE: '3' });
     const statuses: number[] = [];
-    let last: Awaited<ReturnType<typeof call>> | undefined;
+    let last: Awaited<ReturnType<typeof badLogin>> | undefined;
     for (let i = 0; i < 4; i++) {
-      last = await call(s, 'POST', '/api/v1/auth/login', badLogin());
-      statuses.push(last.status);
+      last = await badLogin(s);
+      statuses.push(last.response.status);
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
-    expect(last!.body).toMatchObject({ error: { code: 'rate_limited' } });
-    expect(last!.headers.get('ratelimit-limit')).toBe('3');
-    expect(last!.headers.get('ratelimit-remaining')).toBe('0');
-    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(Number(last!.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+    expect(last!.error).toMatchObject({ error: { code: 'rate_limited' } });
+    expect(last!.response.headers.get('ratelimit-limit')).toBe('3');
+    expect(last!.response.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(last!.response.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(last!.response.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
   });
 
   it('limits each user, and each org, on authenticated routes', async () => {
@@ -43,16 +55,16 @@ describe('rate limits', () => {
     const other = await registerOwner(s);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++)
-      statuses.push((await call(s, 'GET', '/api/v1/auth/me', { token: owner.accessToken })).status);
+      statuses.push((await clientAs(s, owner).GET('/api/v1/auth/me')).response.status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     // Another user is not affected by the first one's limit.
-    expect((await call(s, 'GET', '/api/v1/auth/me', { token: other.accessToken })).status).toBe(200);
+    expect((await clientAs(s, other).GET('/api/v1/auth/me')).response.status).toBe(200);
 
     const orgLimited = await server({ RATE_LIMIT_USER_PER_MINUTE: '1000', RATE_LIMIT_ORG_PER_MINUTE: '3' });
     const o = await registerOwner(orgLimited);
     const res = [];
     for (let i = 0; i < 4; i++)
-      res.push((await call(orgLimited, 'GET', '/api/v1/auth/me', { token: o.accessToken })).status);
+      res.push((await clientAs(orgLimited, o).GET('/api/v1/auth/me')).response.status);
     expect(res).toEqual([200, 200, 200, 429]);
   });
 });
@@ -94,8 +106,8 @@ describe.skipIf(!redisUrl || storageMode !== 'postgres')('rate limits shared thr
       await Promise.all(urls.map((u, i) => waitFor(`${u}/health/ready`, procs[i]!.cli)));
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const res = await call({ url: urls[i % 2]! }, 'POST', '/api/v1/auth/login', badLogin());
-        statuses.push(res.status);
+        const res = await badLogin({ url: urls[i % 2]! });
+        statuses.push(res.response.status);
       }
       // Each process alone would have allowed 4; together they allowed 4 in all.
       expect(statuses).toEqual([401, 401, 401, 401, 429]);

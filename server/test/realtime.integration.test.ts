@@ -2,9 +2,17 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Domains } from '../src/domains.ts';
 import type { ReplayEvent } from '../src/realtime/channels.ts';
-import { addMember, call, registerOwner, type Session } from './factories.ts';
-import { startReplica, startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
-import { ofType, openAuthed, openSocket, subscribe, type TestSocket, type WsMessage } from './ws-client.ts';
+import { anonymousClient, clientAs } from './kit/api-client.ts';
+import { startReplica, startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
+import {
+  ofType,
+  openAuthed,
+  openSocket,
+  subscribe,
+  type TestSocket,
+  type WsMessage,
+} from './kit/ws-client.ts';
 
 /**
  * A stand-in for a domain with a replayable log (runs, conversations): widgets owned by an org, each
@@ -92,14 +100,13 @@ describe('authentication', () => {
   });
 
   it('accepts an API key', async () => {
-    const key = await call<{ key: string; apiKey: { id: string } }>(server, 'POST', '/api/v1/api-keys', {
-      token: a.accessToken,
-      body: { name: 'rt', scopes: ['members:read'] },
-    });
-    const s = await track(openSocket(server, '/api/v1/ws', { token: key.body.key }));
+    const key = (
+      await clientAs(server, a).POST('/api/v1/api-keys', { body: { name: 'rt', scopes: ['members:read'] } })
+    ).data!;
+    const s = await track(openSocket(server, '/api/v1/ws', { token: key.key }));
     expect(await s.next()).toMatchObject({
       type: 'connection_ack',
-      principal: { kind: 'api_key', id: key.body.apiKey.id, orgId: a.orgId },
+      principal: { kind: 'api_key', id: key.apiKey.id, orgId: a.orgId },
     });
   });
 
@@ -133,9 +140,9 @@ describe('authentication', () => {
   });
 
   it('answers a plain HTTP request with 426 in the error envelope', async () => {
-    const res = await call(server, 'GET', '/api/v1/ws');
-    expect(res.status).toBe(426);
-    expect(res.body).toMatchObject({
+    const res = await anonymousClient(server).GET('/api/v1/ws');
+    expect(res.response.status).toBe(426);
+    expect(res.error).toMatchObject({
       error: { code: 'upgrade_required', message: '/ws speaks WebSocket; connect with a WebSocket client' },
     });
   });
@@ -148,10 +155,10 @@ describe('authentication', () => {
 
   it('takes a fresh token for the same principal and refuses one for somebody else', async () => {
     const s = await track(openAuthed(server, a.accessToken));
-    const fresh = await call<{ accessToken: string }>(server, 'POST', '/api/v1/auth/login', {
+    const fresh = await anonymousClient(server).POST('/api/v1/auth/login', {
       body: { email: a.email, password: a.password },
     });
-    s.send({ type: 'auth', token: fresh.body.accessToken, id: 'renew' });
+    s.send({ type: 'auth', token: fresh.data!.accessToken, id: 'renew' });
     expect(await s.next((m) => m.id === 'renew')).toMatchObject({ type: 'connection_ack' });
     s.send({ type: 'auth', token: b.accessToken, id: 'swap' });
     expect(await s.next((m) => m.id === 'swap')).toEqual({
@@ -216,10 +223,7 @@ describe('channels', () => {
 
   it('refuses a channel whose permission the principal lacks', async () => {
     const role = `narrow-${uniqueSuffix()}`;
-    await call(server, 'POST', '/api/v1/roles', {
-      token: a.accessToken,
-      body: { name: role, permissions: ['agents:read'] },
-    });
+    await clientAs(server, a).POST('/api/v1/roles', { body: { name: role, permissions: ['agents:read'] } });
     const narrow = await addMember(server, a, role);
     const s = await track(openAuthed(server, narrow.accessToken));
     expect(await subscribe(s, 'inbox')).toMatchObject({
@@ -358,10 +362,7 @@ describe('the dashboard', () => {
   it('counts distinct connected users, and hides figures a subscriber may not see', async () => {
     const c = await registerOwner(server, 'rt-c');
     const role = `nomembers-${uniqueSuffix()}`;
-    await call(server, 'POST', '/api/v1/roles', {
-      token: c.accessToken,
-      body: { name: role, permissions: ['agents:read'] },
-    });
+    await clientAs(server, c).POST('/api/v1/roles', { body: { name: role, permissions: ['agents:read'] } });
     const limited = await addMember(server, c, role);
     const s1 = await track(openAuthed(server, c.accessToken));
     await track(openAuthed(server, c.accessToken));
@@ -434,11 +435,10 @@ describe('hardening', () => {
 
   it('closes 4401 when the credential expires', async () => {
     const expiresAt = new Date(Date.now() + 2_000).toISOString();
-    const key = await call<{ key: string }>(server, 'POST', '/api/v1/api-keys', {
-      token: a.accessToken,
+    const key = await clientAs(server, a).POST('/api/v1/api-keys', {
       body: { name: 'short', scopes: ['members:read'], expiresAt },
     });
-    const s = await track(openAuthed(server, key.body.key));
+    const s = await track(openAuthed(server, key.data!.key));
     expect(await s.closed).toEqual({
       code: 4401,
       reason: 'token expired: authenticate again with a fresh token',
@@ -446,12 +446,11 @@ describe('hardening', () => {
   });
 
   it('closes a socket whose API key is revoked, at the next heartbeat', async () => {
-    const key = await call<{ key: string; apiKey: { id: string } }>(server, 'POST', '/api/v1/api-keys', {
-      token: a.accessToken,
-      body: { name: 'revoked', scopes: ['members:read'] },
-    });
-    const s = await track(openAuthed(server, key.body.key));
-    await call(server, 'DELETE', `/api/v1/api-keys/${key.body.apiKey.id}`, { token: a.accessToken });
+    const api = clientAs(server, a);
+    const key = (await api.POST('/api/v1/api-keys', { body: { name: 'revoked', scopes: ['members:read'] } }))
+      .data!;
+    const s = await track(openAuthed(server, key.key));
+    await api.DELETE('/api/v1/api-keys/{id}', { params: { path: { id: key.apiKey.id } } });
     expect(await s.closed).toEqual({ code: 4401, reason: 'the API key was revoked or has expired' });
   });
 });

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allowHosts, makeAgent } from './agents-kit.ts';
-import { cliServer } from './cli-server.ts';
-import { registerOwner } from './factories.ts';
-import { type CliProcess, PROCESS_TEST_TIMEOUT } from './process.ts';
-import { logLabels, runEvents, submitRun, waitForRun } from './runs-kit.ts';
+import { allowHosts, makeAgent } from './kit/agents.ts';
+import { type CliProcess, PROCESS_TEST_TIMEOUT } from './kit/child-process.ts';
+import { cliServer } from './kit/cli-server.ts';
+import { logLabels, runEvents, submitRun, waitForRun } from './kit/runs.ts';
+import { registerOwner } from './kit/users.ts';
 
 /**
  * kill -9 in the middle of a run: a new process picks the run up again and finishes it, and the tool

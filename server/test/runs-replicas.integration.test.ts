@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { call, registerOwner } from './factories.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
-import { PROCESS_TEST_TIMEOUT, runCli, terminate } from './process.ts';
-import { runEvents, submitRun, waitForRun } from './runs-kit.ts';
-import { openStream, readSse } from './sse.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs } from './kit/api-client.ts';
+import { PROCESS_TEST_TIMEOUT, runCli, terminate } from './kit/child-process.ts';
+import { runEvents, submitRun, waitForRun } from './kit/runs.ts';
+import { openStream, readSse } from './kit/sse-client.ts';
+import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import { registerOwner } from './kit/users.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 
@@ -83,21 +84,22 @@ describe.skipIf(!redisUrl || storageMode !== 'postgres')('runs across replicas',
     const b = await startTestServer({ env: { ...shared, WORKERS_IN_PROCESS: 'false' } });
     cleanup.push(() => b.close());
     const owner = await registerOwner(a);
-    const created = await call<{ apiKey: { id: string }; key: string }>(a, 'POST', '/api/v1/api-keys', {
-      token: owner.accessToken,
-      body: { name: 'shared', scopes: ['agents:read'] },
-    });
+    const onA = clientAs(a, owner);
+    const created = (
+      await onA.POST('/api/v1/api-keys', { body: { name: 'shared', scopes: ['agents:read'] } })
+    ).data!;
+    const keyOnB = clientAs(b, created.key);
     // B has checked the key once, so it keeps it in memory.
-    expect((await call(b, 'GET', '/api/v1/agents', { token: created.body.key })).status).toBe(200);
-    const revoked = await call(a, 'DELETE', `/api/v1/api-keys/${created.body.apiKey.id}`, {
-      token: owner.accessToken,
+    expect((await keyOnB.GET('/api/v1/agents')).response.status).toBe(200);
+    const revoked = await onA.DELETE('/api/v1/api-keys/{id}', {
+      params: { path: { id: created.apiKey.id } },
     });
-    expect(revoked.status).toBe(204);
+    expect(revoked.response.status).toBe(204);
     // The invalidation travels through Redis; B must not answer from its copy once it has arrived.
     let status = 200;
     // Bounded only to catch a hang: the message usually arrives within milliseconds, later under load.
     for (let i = 0; i < 800 && status === 200; i++) {
-      status = (await call(b, 'GET', '/api/v1/agents', { token: created.body.key })).status;
+      status = (await keyOnB.GET('/api/v1/agents')).response.status;
       if (status === 200) await new Promise((r) => setTimeout(r, 25));
     }
     expect(status).toBe(401);

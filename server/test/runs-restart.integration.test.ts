@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliServer } from './cli-server.ts';
-import { call, registerOwner } from './factories.ts';
-import { PROCESS_TEST_TIMEOUT, terminate } from './process.ts';
-import { inboxItemFor, logLabels, makeRunAgent, runEvents, submitRun, waitForRun } from './runs-kit.ts';
+import { clientAs } from './kit/api-client.ts';
+import { PROCESS_TEST_TIMEOUT, terminate } from './kit/child-process.ts';
+import { cliServer } from './kit/cli-server.ts';
+import { inboxItemFor, logLabels, makeRunAgent, runEvents, submitRun, waitForRun } from './kit/runs.ts';
+import { registerOwner } from './kit/users.ts';
 
 /** An approval outlives the process: pause, stop the server, start it again, approve, and the run resumes. */
 describe('approvals survive a restart', () => {
@@ -28,10 +29,11 @@ describe('approvals survive a restart', () => {
 
       await start();
       const item = await inboxItemFor(server, owner, run.id);
-      const approved = await call(server, 'POST', `/api/v1/inbox/${item.id}/approve`, {
-        token: owner.accessToken,
+      const approved = await clientAs(server, owner).POST('/api/v1/inbox/{id}/approve', {
+        params: { path: { id: item.id } },
+        body: null,
       });
-      expect(approved.status).toBe(200);
+      expect(approved.response.status).toBe(200);
       const done = await waitForRun(server, owner, run.id, ['succeeded', 'failed'], 60_000);
       expect(done).toMatchObject({
         status: 'succeeded',

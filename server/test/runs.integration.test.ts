@@ -1,24 +1,28 @@
+import type { SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
+import { clientAs } from './kit/api-client.ts';
 import {
+  deltaText,
   inboxItemFor,
   logLabels,
   makeRunAgent,
-  type RunBody,
   runEvents,
   submitRun,
   waitForRun,
-} from './runs-kit.ts';
-import { openStream, readSse } from './sse.ts';
+} from './kit/runs.ts';
+import { openStream, readSse } from './kit/sse-client.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 let server: TestServer;
 let owner: Session;
+let api: SwitchboardClient;
 let agentId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
   owner = await registerOwner(server);
+  api = clientAs(server, owner);
   agentId = (await makeRunAgent(server, owner)).id;
 });
 afterAll(async () => {
@@ -39,11 +43,7 @@ describe('submitting and following a run', () => {
     expect(types(events)[0]).toBe('run.queued');
     expect(types(events)[1]).toBe('run.started');
     expect(types(events).slice(-2)).toEqual(['message.completed', 'run.completed']);
-    const text = events
-      .filter((e) => e.type === 'message.delta')
-      .map((e) => e.data.text)
-      .join('');
-    expect(text).toBe('Echo: hello there');
+    expect(deltaText(events)).toBe('Echo: hello there');
     expect(events.at(-1)?.data).toEqual({
       type: 'run.completed',
       output: 'Echo: hello there',
@@ -62,68 +62,46 @@ describe('submitting and following a run', () => {
   });
 
   it('answers 404 for an unknown agent and 400 for an empty input', async () => {
-    const unknown = await call(server, 'POST', '/api/v1/runs', {
-      token: owner.accessToken,
-      body: { agentId: 'agt_nope', input: 'hi' },
-    });
-    expect(unknown.status).toBe(404);
-    expect(unknown.body).toMatchObject({
+    const unknown = await api.POST('/api/v1/runs', { body: { agentId: 'agt_nope', input: 'hi' } });
+    expect(unknown.response.status).toBe(404);
+    expect(unknown.error).toMatchObject({
       error: { code: 'not_found', message: 'agent agt_nope was not found' },
     });
-    const empty = await call(server, 'POST', '/api/v1/runs', {
-      token: owner.accessToken,
-      body: { agentId, input: '' },
-    });
-    expect(empty.status).toBe(400);
-    expect(empty.body).toMatchObject({ error: { code: 'validation_failed' } });
+    const empty = await api.POST('/api/v1/runs', { body: { agentId, input: '' } });
+    expect(empty.response.status).toBe(400);
+    expect(empty.error).toMatchObject({ error: { code: 'validation_failed' } });
   });
 
   it("answers 404 for another org's conversation, and starts nothing", async () => {
     const other = await registerOwner(server);
     const theirAgent = await makeRunAgent(server, other);
-    const theirs = await call<{ id: string }>(server, 'POST', '/api/v1/conversations', {
-      token: other.accessToken,
+    const theirs = await clientAs(server, other).POST('/api/v1/conversations', {
       body: { agentId: theirAgent.id },
     });
-    const res = await call(server, 'POST', '/api/v1/runs', {
-      token: owner.accessToken,
-      body: { agentId, input: 'sneak in', conversationId: theirs.body.id },
+    const theirId = theirs.data!.id;
+    const res = await api.POST('/api/v1/runs', {
+      body: { agentId, input: 'sneak in', conversationId: theirId },
     });
-    expect(res.status).toBe(404);
-    expect(res.body).toMatchObject({
-      error: { code: 'not_found', message: `conversation ${theirs.body.id} was not found` },
+    expect(res.response.status).toBe(404);
+    expect(res.error).toMatchObject({
+      error: { code: 'not_found', message: `conversation ${theirId} was not found` },
     });
-    const mine = await call<{ items: RunBody[] }>(
-      server,
-      'GET',
-      `/api/v1/runs?agentId=${agentId}&limit=200`,
-      {
-        token: owner.accessToken,
-      },
-    );
-    expect(mine.body.items.some((r) => r.input === 'sneak in')).toBe(false);
+    const mine = await api.GET('/api/v1/runs', { params: { query: { agentId, limit: 200 } } });
+    expect(mine.data!.items.some((r) => r.input === 'sneak in')).toBe(false);
   });
 
   it('honours Idempotency-Key: a repeat answers with the first run', async () => {
     const key = `key-${Math.random()}`;
     const first = await submitRun(server, owner, { agentId, input: 'once only' }, { 'idempotency-key': key });
-    const again = await call<RunBody>(server, 'POST', '/api/v1/runs', {
-      token: owner.accessToken,
+    const again = await api.POST('/api/v1/runs', {
       body: { agentId, input: 'once only' },
       headers: { 'idempotency-key': key },
     });
-    expect(again.status).toBe(202);
-    expect(again.body.id).toBe(first.id);
-    expect(again.headers.get('idempotent-replayed')).toBe('true');
-    const list = await call<{ items: RunBody[] }>(
-      server,
-      'GET',
-      `/api/v1/runs?agentId=${agentId}&limit=200`,
-      {
-        token: owner.accessToken,
-      },
-    );
-    expect(list.body.items.filter((r) => r.id === first.id)).toHaveLength(1);
+    expect(again.response.status).toBe(202);
+    expect(again.data!.id).toBe(first.id);
+    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    const list = await api.GET('/api/v1/runs', { params: { query: { agentId, limit: 200 } } });
+    expect(list.data!.items.filter((r) => r.id === first.id)).toHaveLength(1);
   });
 
   it('lists runs newest first with filters and cursor pages', async () => {
@@ -132,51 +110,28 @@ describe('submitting and following a run', () => {
     const b = await submitRun(server, owner, { agentId: other.id, input: '/fail nope' });
     await waitForRun(server, owner, a.id, ['succeeded']);
     await waitForRun(server, owner, b.id, ['failed']);
-    const all = await call<{ items: RunBody[]; nextCursor: string | null }>(
-      server,
-      'GET',
-      `/api/v1/runs?agentId=${other.id}&limit=1`,
-      { token: owner.accessToken },
-    );
-    expect(all.body.items.map((r) => r.id)).toEqual([b.id]);
-    const next = await call<{ items: RunBody[]; nextCursor: string | null }>(
-      server,
-      'GET',
-      `/api/v1/runs?agentId=${other.id}&limit=1&cursor=${all.body.nextCursor}`,
-      { token: owner.accessToken },
-    );
-    expect(next.body.items.map((r) => r.id)).toEqual([a.id]);
-    const failed = await call<{ items: RunBody[] }>(
-      server,
-      'GET',
-      `/api/v1/runs?agentId=${other.id}&status=failed`,
-      {
-        token: owner.accessToken,
-      },
-    );
-    expect(failed.body.items.map((r) => r.id)).toEqual([b.id]);
-    const future = await call<{ items: RunBody[] }>(
-      server,
-      'GET',
-      `/api/v1/runs?agentId=${other.id}&since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
-      { token: owner.accessToken },
-    );
-    expect(future.body.items).toEqual([]);
+    const list = (query: { limit?: number; cursor?: string; status?: 'failed'; since?: string }) =>
+      api.GET('/api/v1/runs', { params: { query: { agentId: other.id, ...query } } });
+    const all = await list({ limit: 1 });
+    expect(all.data!.items.map((r) => r.id)).toEqual([b.id]);
+    const next = await list({ limit: 1, cursor: all.data!.nextCursor! });
+    expect(next.data!.items.map((r) => r.id)).toEqual([a.id]);
+    const failed = await list({ status: 'failed' });
+    expect(failed.data!.items.map((r) => r.id)).toEqual([b.id]);
+    const future = await list({ since: new Date(Date.now() + 60_000).toISOString() });
+    expect(future.data!.items).toEqual([]);
   });
 
   it('a viewer can read runs but not start or cancel them', async () => {
     const viewer = await addMember(server, owner, 'viewer');
     const run = await submitRun(server, owner, { agentId, input: 'visible' });
-    expect((await call(server, 'GET', `/api/v1/runs/${run.id}`, { token: viewer.accessToken })).status).toBe(
-      200,
-    );
-    const submit = await call(server, 'POST', '/api/v1/runs', {
-      token: viewer.accessToken,
-      body: { agentId, input: 'x' },
-    });
-    expect(submit.status).toBe(403);
-    const cancel = await call(server, 'POST', `/api/v1/runs/${run.id}/cancel`, { token: viewer.accessToken });
-    expect(cancel.status).toBe(403);
+    const asViewer = clientAs(server, viewer);
+    const byId = { params: { path: { id: run.id } } };
+    expect((await asViewer.GET('/api/v1/runs/{id}', byId)).response.status).toBe(200);
+    const submit = await asViewer.POST('/api/v1/runs', { body: { agentId, input: 'x' } });
+    expect(submit.response.status).toBe(403);
+    const cancel = await asViewer.POST('/api/v1/runs/{id}/cancel', byId);
+    expect(cancel.response.status).toBe(403);
   });
 });
 
@@ -242,19 +197,18 @@ describe('cancelling', () => {
   it('stops a running model call promptly and records the cancellation', async () => {
     const run = await submitRun(server, owner, { agentId, input: '/sleep 60000' });
     await waitForRun(server, owner, run.id, ['running']);
-    const res = await call<RunBody>(server, 'POST', `/api/v1/runs/${run.id}/cancel`, {
-      token: owner.accessToken,
-    });
-    expect(res.status).toBe(202);
+    const byId = { params: { path: { id: run.id } } };
+    const res = await api.POST('/api/v1/runs/{id}/cancel', byId);
+    expect(res.response.status).toBe(202);
     const done = await waitForRun(server, owner, run.id, ['cancelled', 'succeeded', 'failed'], 10_000);
     expect(done.status).toBe('cancelled');
     expect((await runEvents(server, owner, run.id)).at(-1)).toMatchObject({
       type: 'run.failed',
       data: { code: 'cancelled' },
     });
-    const again = await call(server, 'POST', `/api/v1/runs/${run.id}/cancel`, { token: owner.accessToken });
-    expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({
+    const again = await api.POST('/api/v1/runs/{id}/cancel', byId);
+    expect(again.response.status).toBe(409);
+    expect(again.error).toMatchObject({
       error: { code: 'run_finished', message: `run ${run.id} already cancelled; there is nothing to cancel` },
     });
   });
@@ -262,16 +216,15 @@ describe('cancelling', () => {
   it('cancels a run that waits for approval, closing nothing silently', async () => {
     const run = await submitRun(server, owner, { agentId, input: '/tool demo.approval {"action":"wait"}' });
     await waitForRun(server, owner, run.id, ['waiting_approval']);
-    const res = await call<RunBody>(server, 'POST', `/api/v1/runs/${run.id}/cancel`, {
-      token: owner.accessToken,
-    });
-    expect(res.body.status).toBe('cancelled');
+    const res = await api.POST('/api/v1/runs/{id}/cancel', { params: { path: { id: run.id } } });
+    expect(res.data!.status).toBe('cancelled');
     const item = await inboxItemFor(server, owner, run.id);
-    const approve = await call(server, 'POST', `/api/v1/inbox/${item.id}/approve`, {
-      token: owner.accessToken,
+    const approve = await api.POST('/api/v1/inbox/{id}/approve', {
+      params: { path: { id: item.id } },
+      body: null,
     });
-    expect(approve.status).toBe(409);
-    expect(approve.body).toMatchObject({ error: { code: 'run_not_waiting' } });
+    expect(approve.response.status).toBe(409);
+    expect(approve.error).toMatchObject({ error: { code: 'run_not_waiting' } });
   });
 });
 
@@ -287,12 +240,13 @@ describe('human in the loop', () => {
     });
 
     const item = await inboxItemFor(server, owner, run.id);
-    const approved = await call(server, 'POST', `/api/v1/inbox/${item.id}/approve`, {
-      token: owner.accessToken,
+    const byId = { params: { path: { id: item.id } } };
+    const approved = await api.POST('/api/v1/inbox/{id}/approve', {
+      ...byId,
       body: { reason: 'looks right' },
     });
-    expect(approved.status).toBe(200);
-    expect(approved.body).toMatchObject({
+    expect(approved.response.status).toBe(200);
+    expect(approved.data).toMatchObject({
       status: 'closed',
       decision: 'approved',
       decisionReason: 'looks right',
@@ -308,20 +262,20 @@ describe('human in the loop', () => {
     // The tool ran once, after the approval; it was not called a second time.
     expect(after.filter((e) => e.type === 'tool.called')).toHaveLength(0);
 
-    const twice = await call(server, 'POST', `/api/v1/inbox/${item.id}/reject`, { token: owner.accessToken });
-    expect(twice.status).toBe(409);
-    expect(twice.body).toMatchObject({ error: { code: 'already_decided' } });
+    const twice = await api.POST('/api/v1/inbox/{id}/reject', { ...byId, body: null });
+    expect(twice.response.status).toBe(409);
+    expect(twice.error).toMatchObject({ error: { code: 'already_decided' } });
   });
 
   it('on reject, the tool call ends with the reason and the agent carries on', async () => {
     const run = await submitRun(server, owner, { agentId, input: '/tool demo.approval {"action":"drop"}' });
     await waitForRun(server, owner, run.id, ['waiting_approval']);
     const item = await inboxItemFor(server, owner, run.id);
-    const rejected = await call(server, 'POST', `/api/v1/inbox/${item.id}/reject`, {
-      token: owner.accessToken,
+    const rejected = await api.POST('/api/v1/inbox/{id}/reject', {
+      params: { path: { id: item.id } },
       body: { reason: 'not on a Friday' },
     });
-    expect(rejected.body).toMatchObject({ decision: 'rejected' });
+    expect(rejected.data).toMatchObject({ decision: 'rejected' });
     const done = await waitForRun(server, owner, run.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
     expect(done.output).toContain('not on a Friday');
@@ -332,28 +286,25 @@ describe('human in the loop', () => {
     const run = await submitRun(server, owner, { agentId, input: '/tool demo.approval {"action":"x"}' });
     await waitForRun(server, owner, run.id, ['waiting_approval']);
     const item = await inboxItemFor(server, owner, run.id);
-    expect(
-      (await call(server, 'GET', `/api/v1/inbox/${item.id}`, { token: viewer.accessToken })).status,
-    ).toBe(200);
-    const res = await call(server, 'POST', `/api/v1/inbox/${item.id}/approve`, { token: viewer.accessToken });
-    expect(res.status).toBe(403);
+    const asViewer = clientAs(server, viewer);
+    const byId = { params: { path: { id: item.id } } };
+    expect((await asViewer.GET('/api/v1/inbox/{id}', byId)).response.status).toBe(200);
+    const res = await asViewer.POST('/api/v1/inbox/{id}/approve', { ...byId, body: null });
+    expect(res.response.status).toBe(403);
   });
 
   it('marks read, counts unread, and refuses to close an open approval', async () => {
     const run = await submitRun(server, owner, { agentId, input: '/tool demo.approval {"action":"y"}' });
     await waitForRun(server, owner, run.id, ['waiting_approval']);
     const item = await inboxItemFor(server, owner, run.id);
-    const before = await call<{ unread: number }>(server, 'GET', '/api/v1/inbox', {
-      token: owner.accessToken,
-    });
-    const read = await call(server, 'PATCH', `/api/v1/inbox/${item.id}/read`, { token: owner.accessToken });
-    expect(read.body).toMatchObject({ read: true });
-    const after = await call<{ unread: number }>(server, 'GET', '/api/v1/inbox', {
-      token: owner.accessToken,
-    });
-    expect(after.body.unread).toBe(before.body.unread - 1);
-    const close = await call(server, 'POST', `/api/v1/inbox/${item.id}/close`, { token: owner.accessToken });
-    expect(close.status).toBe(409);
-    expect(close.body).toMatchObject({ error: { code: 'approval_pending' } });
+    const byId = { params: { path: { id: item.id } } };
+    const before = await api.GET('/api/v1/inbox');
+    const read = await api.PATCH('/api/v1/inbox/{id}/read', { ...byId, body: null });
+    expect(read.data).toMatchObject({ read: true });
+    const after = await api.GET('/api/v1/inbox');
+    expect(after.data!.unread).toBe(before.data!.unread - 1);
+    const close = await api.POST('/api/v1/inbox/{id}/close', byId);
+    expect(close.response.status).toBe(409);
+    expect(close.error).toMatchObject({ error: { code: 'approval_pending' } });
   });
 });

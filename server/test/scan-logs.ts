@@ -1,6 +1,6 @@
 // Run after the whole suite (`npm test`): no secret may appear in any log line the servers wrote.
 import { existsSync } from 'node:fs';
-import { scanDirectory } from './secrets-scan.ts';
+import { scanDirectory } from './kit/secrets-scan.ts';
 import { LOGS_DIR } from './setup/paths.ts';
 
 if (!existsSync(LOGS_DIR)) {

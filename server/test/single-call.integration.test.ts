@@ -3,10 +3,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { Agent } from '../src/agents/present.ts';
 import { createAgentTurnRunner, type RunAgentTurn, type RunTurnInput } from '../src/execution/agent-turn.ts';
 import type { TurnEvent, TurnMessage } from '../src/execution/events.ts';
-import { makeAgent } from './agents-kit.ts';
-import { registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { type MockOpenAI, type MockReply, startMockOpenAI } from './mock-openai.ts';
+import { makeAgent } from './kit/agents.ts';
+import { type MockOpenAI, type MockReply, startMockOpenAI } from './kit/mock-openai.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 
 /**
  * A one-call turn (an agent without tools, hand-offs or guardrails, not streamed) skips the SDK's

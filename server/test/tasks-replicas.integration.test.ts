@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { registerOwner } from './factories.ts';
-import { clientAs } from './files-kit.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './harness.ts';
-import { PROCESS_TEST_TIMEOUT, runCli, terminate } from './process.ts';
-import { makeRunAgent } from './runs-kit.ts';
-import { makeTask, startTask, waitForTask } from './tasks-kit.ts';
-import { ofType, openAuthed, subscribe } from './ws-client.ts';
+import { PROCESS_TEST_TIMEOUT, runCli, terminate } from './kit/child-process.ts';
+import { clientAs } from './kit/files.ts';
+import { makeRunAgent } from './kit/runs.ts';
+import { makeTask, startTask, waitForTask } from './kit/tasks.ts';
+import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import { registerOwner } from './kit/users.ts';
+import { ofType, openAuthed, subscribe } from './kit/ws-client.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 

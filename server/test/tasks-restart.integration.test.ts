@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliServer } from './cli-server.ts';
-import { registerOwner } from './factories.ts';
-import { clientAs } from './files-kit.ts';
-import { PROCESS_TEST_TIMEOUT, terminate } from './process.ts';
-import { makeRunAgent } from './runs-kit.ts';
-import { makeTask, startTask, waitForTask } from './tasks-kit.ts';
+import { PROCESS_TEST_TIMEOUT, terminate } from './kit/child-process.ts';
+import { cliServer } from './kit/cli-server.ts';
+import { clientAs } from './kit/files.ts';
+import { makeRunAgent } from './kit/runs.ts';
+import { makeTask, startTask, waitForTask } from './kit/tasks.ts';
+import { registerOwner } from './kit/users.ts';
 
 /**
  * A task's outcome does not depend on the process that started it: blocked on an approval, the server

@@ -1,11 +1,11 @@
 import type { SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agents/present.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { clientAs, failure } from './files-kit.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { makeRunAgent, waitForRun } from './runs-kit.ts';
-import { makeTask, startTask, waitForTask } from './tasks-kit.ts';
+import { clientAs, failure } from './kit/files.ts';
+import { makeRunAgent, waitForRun } from './kit/runs.ts';
+import { makeTask, startTask, waitForTask } from './kit/tasks.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 /** A task worked by a run: every way the run's outcome moves it, and starting again. */
 

@@ -1,12 +1,12 @@
 import type { components, SwitchboardClient } from '@switchboard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agents/present.ts';
-import { makeAgent } from './agents-kit.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { clientAs, failure } from './files-kit.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { makeTask, type Task } from './tasks-kit.ts';
-import { ofType, openAuthed, subscribe } from './ws-client.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, failure } from './kit/files.ts';
+import { makeTask, type Task } from './kit/tasks.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
+import { ofType, openAuthed, subscribe } from './kit/ws-client.ts';
 
 /** Tasks without runs: CRUD, validation, filters and pages, bulk, stats, events and the feed. */
 

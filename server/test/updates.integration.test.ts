@@ -1,23 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRow } from '../src/audit/service.ts';
 import { insertAudit } from '../src/audit/store.ts';
-import { makeAgent } from './agents-kit.ts';
-import { addMember, call, registerOwner, type Session } from './factories.ts';
-import { startTestServer, type TestServer, uniqueSuffix } from './harness.ts';
-import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './runs-kit.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs, rawRequest, type Schema } from './kit/api-client.ts';
+import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './kit/runs.ts';
+import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
-interface Update {
-  id: string;
-  kind: string;
-  summary: string;
-  actor: { kind: string; id: string; name: string | null } | null;
-  subject: { type: string; id: string } | null;
-  at: string;
-}
-interface Page {
-  items: Update[];
-  nextCursor: string | null;
-}
+type Update = Schema<'Update'>;
 
 let server: TestServer;
 
@@ -29,11 +19,11 @@ afterAll(async () => {
 });
 
 /** The feed as `session` sees it; the audit hook's rows are written behind requests, so they go first. */
-async function updates(session: Session, query = 'limit=200'): Promise<Page> {
+async function updates(session: Session, query: { limit?: number; cursor?: string } = { limit: 200 }) {
   await server.domains.audit.recorder.flush();
-  const res = await call<Page>(server, 'GET', `/api/v1/updates?${query}`, { token: session.accessToken });
-  if (res.status !== 200) throw new Error(`GET /updates failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+  const res = await clientAs(server, session).GET('/api/v1/updates', { params: { query } });
+  if (!res.data) throw new Error(`GET /updates failed: ${res.response.status} ${JSON.stringify(res.error)}`);
+  return res.data;
 }
 
 /** Every item, page by page with `limit`, failing on a page that repeats an earlier item. */
@@ -41,7 +31,7 @@ async function walk(session: Session, limit: number): Promise<Update[]> {
   const out: Update[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < 100; pages++) {
-    const page: Page = await updates(session, `limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    const page = await updates(session, { limit, ...(cursor ? { cursor } : {}) });
     expect(page.items.length).toBeLessThanOrEqual(limit);
     out.push(...page.items);
     cursor = page.nextCursor;
@@ -83,17 +73,18 @@ describe('GET /updates', () => {
 
     // Approving: the person's decision shows, and the run is listed by its new state.
     const item = await inboxItemFor(server, owner, paused.id);
-    const approved = await call(server, 'POST', `/api/v1/inbox/${item.id}/approve`, {
-      token: owner.accessToken,
+    const api = clientAs(server, owner);
+    const approved = await api.POST('/api/v1/inbox/{id}/approve', {
+      params: { path: { id: item.id } },
       body: {},
     });
-    expect(approved.status).toBe(200);
+    expect(approved.response.status).toBe(200);
     await waitForRun(server, owner, paused.id, ['succeeded']);
-    const renamed = await call(server, 'PATCH', `/api/v1/agents/${agent.id}`, {
-      token: owner.accessToken,
+    const renamed = await api.PATCH('/api/v1/agents/{id}', {
+      params: { path: { id: agent.id } },
       body: { name: `${agent.name} II` },
     });
-    expect(renamed.status).toBe(200);
+    expect(renamed.response.status).toBe(200);
 
     const after = await updates(owner);
     expect(after.items.map(brief)).toEqual([
@@ -116,8 +107,10 @@ describe('GET /updates', () => {
     await waitForRun(server, owner, failing.id, ['failed']);
     const slow = await submitRun(server, owner, { agentId: agent.id, input: '/sleep 20000' });
     await waitForRun(server, owner, slow.id, ['running']);
-    const cancel = await call(server, 'POST', `/api/v1/runs/${slow.id}/cancel`, { token: owner.accessToken });
-    expect(cancel.status).toBe(202);
+    const cancel = await clientAs(server, owner).POST('/api/v1/runs/{id}/cancel', {
+      params: { path: { id: slow.id } },
+    });
+    expect(cancel.response.status).toBe(202);
     await waitForRun(server, owner, slow.id, ['cancelled']);
 
     const feed = await updates(owner);
@@ -143,10 +136,8 @@ describe('GET /updates', () => {
     const last = await waitForRun(server, owner, runIds[1]!, ['succeeded']);
     await waitForRun(server, owner, runIds[0]!, ['succeeded']);
     // Five audit rows at the very instant the last run finished: ties within and across sources.
-    const run = await call<{ finishedAt: string }>(server, 'GET', `/api/v1/runs/${last.id}`, {
-      token: owner.accessToken,
-    });
-    const finishedAt = new Date(run.body.finishedAt);
+    const run = await clientAs(server, owner).GET('/api/v1/runs/{id}', { params: { path: { id: last.id } } });
+    const finishedAt = new Date(run.data!.finishedAt!);
     for (let i = 0; i < 5; i++) {
       await insertAudit(
         server.ctx.database.db,
@@ -175,7 +166,7 @@ describe('GET /updates', () => {
     for (const limit of [1, 2, 3, 5, 12]) {
       expect((await walk(owner, limit)).map((u) => u.id)).toEqual(whole.map((u) => u.id));
     }
-    const exact = await updates(owner, 'limit=13');
+    const exact = await updates(owner, { limit: 13 });
     expect(exact.items).toHaveLength(13);
     expect(exact.nextCursor).toBeNull();
   });
@@ -184,15 +175,14 @@ describe('GET /updates', () => {
     const owner = await registerOwner(server, 'updates-viewer');
     const viewer = await addMember(server, owner, 'viewer');
     const agent = await makeAgent(server, owner, { name: 'Seen by all' });
-    const key = await call<{ apiKey: { id: string } }>(server, 'POST', '/api/v1/api-keys', {
-      token: owner.accessToken,
+    const key = await clientAs(server, owner).POST('/api/v1/api-keys', {
       body: { name: 'deploy-bot', scopes: ['runs:read'] },
     });
-    expect(key.status).toBe(201);
+    expect(key.response.status).toBe(201);
 
     const ownerView = (await updates(owner)).items;
     expect(ownerView.map(brief)).toEqual([
-      ['api_key.created', 'created API key deploy-bot', key.body.apiKey.id],
+      ['api_key.created', 'created API key deploy-bot', key.data!.apiKey.id],
       ['agent.created', 'created agent Seen by all', agent.id],
       ['member.added', `added ${viewer.email} as viewer`, viewer.memberId],
     ]);
@@ -212,9 +202,9 @@ describe('GET /updates', () => {
     await makeAgent(server, owner);
     const other = await registerOwner(server, 'updates-b');
     expect(await updates(other)).toEqual({ items: [], nextCursor: null });
-    const page = await updates(owner, 'limit=1');
+    const page = await updates(owner, { limit: 1 });
     expect(page.nextCursor).not.toBeNull();
-    expect(await updates(other, `limit=1&cursor=${page.nextCursor}`)).toEqual({
+    expect(await updates(other, { limit: 1, cursor: page.nextCursor! })).toEqual({
       items: [],
       nextCursor: null,
     });
@@ -236,8 +226,9 @@ describe('GET /updates', () => {
       ],
       [`cursor=${'a'.repeat(201)}`, 'querystring.cursor: Too big: expected string to have <=200 characters'],
     ];
+    // Malformed queries the typed client would not send: raw.
     for (const [query, message] of cases) {
-      const res = await call(server, 'GET', `/api/v1/updates?${query}`, {
+      const res = await rawRequest(server, 'GET', `/api/v1/updates?${query}`, {
         token: owner.accessToken,
         headers: { 'x-request-id': `bad-${uniqueSuffix()}` },
       });
@@ -257,13 +248,12 @@ describe('GET /updates', () => {
       });
     }
 
-    const key = await call<{ key: string }>(server, 'POST', '/api/v1/api-keys', {
-      token: owner.accessToken,
+    const key = await clientAs(server, owner).POST('/api/v1/api-keys', {
       body: { name: 'runs only', scopes: ['runs:read'] },
     });
-    const denied = await call(server, 'GET', '/api/v1/updates', { token: key.body.key });
-    expect(denied.status).toBe(403);
-    expect(denied.body).toMatchObject({
+    const denied = await clientAs(server, key.data!.key).GET('/api/v1/updates');
+    expect(denied.response.status).toBe(403);
+    expect(denied.error).toMatchObject({
       error: { code: 'forbidden', message: 'this needs the tasks:read permission' },
     });
   });

@@ -1,12 +1,18 @@
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAgent } from './agents-kit.ts';
-import { makeApiKey } from './chat-kit.ts';
-import { addMember, registerOwner, type Session } from './factories.ts';
-import { startReplica, startTestServer, storageMode, type TestServer, uniqueSuffix } from './harness.ts';
-import { type MockOpenAI, startMockOpenAI } from './mock-openai.ts';
-import { logLabels, runEvents, submitRun, waitForRun } from './runs-kit.ts';
+import { makeAgent } from './kit/agents.ts';
+import { makeApiKey } from './kit/chat.ts';
+import { type MockOpenAI, startMockOpenAI } from './kit/mock-openai.ts';
+import { logLabels, runEvents, submitRun, waitForRun } from './kit/runs.ts';
+import {
+  startReplica,
+  startTestServer,
+  storageMode,
+  type TestServer,
+  uniqueSuffix,
+} from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 
 /**
  * Costs and budgets (issue "Usage, costs and budgets"): every model call is priced, budgets reserve a

@@ -2,10 +2,11 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../src/webhooks/service.ts';
-import { makeAgent } from './agents-kit.ts';
-import { addMember, call, registerOwner } from './factories.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { submitRun, waitForRun } from './runs-kit.ts';
+import { makeAgent } from './kit/agents.ts';
+import { clientAs } from './kit/api-client.ts';
+import { submitRun, waitForRun } from './kit/runs.ts';
+import { startTestServer, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner } from './kit/users.ts';
 
 interface Delivery {
   headers: IncomingHttpHeaders;
@@ -46,15 +47,13 @@ async function waitForDeliveries(n: number): Promise<void> {
 describe('run completion webhooks', () => {
   it('signs with a timestamped HMAC, retries a failing endpoint, and shows the secret once', async () => {
     const owner = await registerOwner(server);
-    const put = await call<{ url: string; secret: string }>(server, 'PUT', '/api/v1/webhooks', {
-      token: owner.accessToken,
-      body: { url: receiverUrl },
-    });
-    expect(put.status).toBe(200);
-    expect(put.body.secret).toMatch(/^whsec_/);
-    const got = await call(server, 'GET', '/api/v1/webhooks', { token: owner.accessToken });
-    expect(got.body).toMatchObject({ url: receiverUrl });
-    expect(JSON.stringify(got.body)).not.toContain(put.body.secret);
+    const api = clientAs(server, owner);
+    const put = await api.PUT('/api/v1/webhooks', { body: { url: receiverUrl } });
+    expect(put.response.status).toBe(200);
+    expect(put.data!.secret).toMatch(/^whsec_/);
+    const got = await api.GET('/api/v1/webhooks');
+    expect(got.data).toMatchObject({ url: receiverUrl });
+    expect(JSON.stringify(got.data)).not.toContain(put.data!.secret);
 
     script = [500]; // the first attempt fails; the retry succeeds
     deliveries.length = 0;
@@ -68,7 +67,7 @@ describe('run completion webhooks', () => {
       const signature = String(d.headers['switchboard-signature']);
       const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature) ?? [];
       expect(t).toBeDefined();
-      const expected = createHmac('sha256', put.body.secret).update(`${t}.${d.body}`).digest('hex');
+      const expected = createHmac('sha256', put.data!.secret).update(`${t}.${d.body}`).digest('hex');
       expect(v1).toBe(expected);
       expect(Math.abs(Date.now() / 1000 - Number(t))).toBeLessThan(600);
       expect(d.headers['switchboard-event']).toBe('run.finished');
@@ -91,20 +90,15 @@ describe('run completion webhooks', () => {
 
   it('validates the URL, needs runs:write to change it, and 404s when none is set', async () => {
     const owner = await registerOwner(server);
-    const none = await call(server, 'GET', '/api/v1/webhooks', { token: owner.accessToken });
-    expect(none.status).toBe(404);
-    expect(none.body).toMatchObject({ error: { code: 'not_found', message: 'webhook was not found' } });
-    const bad = await call(server, 'PUT', '/api/v1/webhooks', {
-      token: owner.accessToken,
-      body: { url: 'ftp://x' },
-    });
-    expect(bad.status).toBe(400);
+    const api = clientAs(server, owner);
+    const none = await api.GET('/api/v1/webhooks');
+    expect(none.response.status).toBe(404);
+    expect(none.error).toMatchObject({ error: { code: 'not_found', message: 'webhook was not found' } });
+    const bad = await api.PUT('/api/v1/webhooks', { body: { url: 'ftp://x' } });
+    expect(bad.response.status).toBe(400);
     const viewer = await addMember(server, owner, 'viewer');
-    const denied = await call(server, 'PUT', '/api/v1/webhooks', {
-      token: viewer.accessToken,
-      body: { url: receiverUrl },
-    });
-    expect(denied.status).toBe(403);
-    expect((await call(server, 'DELETE', '/api/v1/webhooks', { token: owner.accessToken })).status).toBe(404);
+    const denied = await clientAs(server, viewer).PUT('/api/v1/webhooks', { body: { url: receiverUrl } });
+    expect(denied.response.status).toBe(403);
+    expect((await api.DELETE('/api/v1/webhooks')).response.status).toBe(404);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/test/harness.ts';
-import { deliver, stripeEvent, WEBHOOK_SECRET } from '../../server/test/stripe-kit.ts';
+import { deliver, stripeEvent, WEBHOOK_SECRET } from '../../server/test/kit/stripe.ts';
+import type { TestServer } from '../../server/test/kit/test-server.ts';
 import {
   type Account,
   nav,

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/test/harness.ts';
+import type { TestServer } from '../../server/test/kit/test-server.ts';
 import { type Account, nav, newAccount, openContext, shot, signIn, startBrowserAndServer } from './kit.ts';
 
 /**

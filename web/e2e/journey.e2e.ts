@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, uniqueSuffix } from '../../server/test/harness.ts';
+import { type TestServer, uniqueSuffix } from '../../server/test/kit/test-server.ts';
 import {
   addMember,
   emailFor,

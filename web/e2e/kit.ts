@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { startTestServer, type TestServer, uniqueSuffix } from '../../server/test/harness.ts';
+import { startTestServer, type TestServer, uniqueSuffix } from '../../server/test/kit/test-server.ts';
 import { SCREENSHOTS_DIR } from '../../server/test/setup/paths.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { uniqueSuffix } from '../../server/test/harness.ts';
+import { uniqueSuffix } from '../../server/test/kit/test-server.ts';
 import { nav, newAccount, openPage, register, shot, signIn, tokenOf, useBrowserAndServer } from './kit.ts';
 
 /** The feed's items as shown: their text, newest first. */

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/test/harness.ts';
+import type { TestServer } from '../../server/test/kit/test-server.ts';
 import {
   type Account,
   nav,

@@ -14,7 +14,7 @@ import OpenAI, {
   InternalServerError,
 } from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type MockOpenAI, startMockOpenAI } from '../../../test/mock-openai.ts';
+import { type MockOpenAI, startMockOpenAI } from '../../../test/kit/mock-openai.ts';
 import { type CompletionsClientOptions, createCompletionsClient } from './completions-client.ts';
 
 const ask = { model: 'mock-model', messages: [{ role: 'user' as const, content: 'hello there' }] };

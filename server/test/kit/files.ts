@@ -1,11 +1,8 @@
-import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client';
 import { expect } from 'vitest';
-import type { TestServer } from './harness.ts';
 
-/** The typed client acting as one caller (an access token or an API key). */
-export function clientAs(server: TestServer, token: string): SwitchboardClient {
-  return createSwitchboardClient({ baseUrl: server.url, getToken: () => token });
-}
+/** Kept for tests that take them from here; they belong to the typed-client helpers. */
+export { clientAs, failure } from './api-client.ts';
 
 export interface PutOptions {
   /** Null sends none. */
@@ -58,12 +55,6 @@ export async function readFile(api: SwitchboardClient, path: string, headers: Re
     headers: res.response.headers,
     error: res.error,
   };
-}
-
-/** The error code of a failed answer, with its status, for exact assertions. */
-export function failure(res: { response: Response; error?: unknown }) {
-  const error = res.error as { error?: { code?: string; message?: string } } | undefined;
-  return { status: res.response.status, code: error?.error?.code, message: error?.error?.message };
 }
 
 /** Every path of a tree listing, depth first. */

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PASSWORD_MARKER } from './factories.ts';
+import { PASSWORD_MARKER } from './users.ts';
 
 /** What a secret looks like in text: tokens, keys, hashes and the test suite's passwords. */
 export const SECRET_PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> = [

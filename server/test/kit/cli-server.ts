@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { storageMode, TEST_SECRET, type TestServer, uniqueSuffix } from './harness.ts';
-import { type CliProcess, freePort, runCli, waitFor } from './process.ts';
+import { type CliProcess, freePort, runCli, waitFor } from './child-process.ts';
+import { storageMode, TEST_SECRET, type TestServer, uniqueSuffix } from './test-server.ts';
 
 /**
  * A real `switchboard serve` process on a data directory (embedded) or on the run's PostgreSQL database

@@ -1,13 +1,14 @@
-import { call, type Session } from './factories.ts';
-import type { TestServer } from './harness.ts';
-import { waitForRun } from './runs-kit.ts';
-import { openStream, readSse } from './sse.ts';
+import { clientAs, type Schema } from './api-client.ts';
+import { waitForRun } from './runs.ts';
+import { openStream, readSse } from './sse-client.ts';
+import type { TestServer } from './test-server.ts';
+import type { Session } from './users.ts';
 
 /** One chat event as the stream carries it: `id:` parsed, `data:` parsed. */
 export interface StreamedEvent {
   id: number;
   type: string;
-  data: Record<string, unknown> & { type: string };
+  data: Schema<'ExecutionEvent'>;
 }
 
 /** Reads a chat SSE response until it ends, or until `stopAfter` says to stop (the rest is left unread). */
@@ -31,7 +32,7 @@ export async function readChatEvents(
 export function chatStream(
   server: TestServer,
   session: Session,
-  body: Record<string, unknown>,
+  body: Schema<'ChatRequestInput'>,
   signal?: AbortSignal,
 ): Promise<Response> {
   return openStream(`${server.url}/api/v1/chat/stream`, {
@@ -46,7 +47,7 @@ export function chatStream(
  * Starts a chat stream, reads until its first text arrives, then drops the connection the way a
  * client going away would. Answers the run id and the run once it has ended.
  */
-export async function dropChatStream(server: TestServer, session: Session, body: Record<string, unknown>) {
+export async function dropChatStream(server: TestServer, session: Session, body: Schema<'ChatRequestInput'>) {
   const controller = new AbortController();
   const res = await chatStream(server, session, body, controller.signal);
   const runId = res.headers.get('x-run-id')!;
@@ -56,18 +57,15 @@ export async function dropChatStream(server: TestServer, session: Session, body:
   return { runId, run };
 }
 
-export const deltaText = (events: StreamedEvent[]) =>
-  events
-    .filter((e) => e.type === 'message.delta')
-    .map((e) => e.data.text)
-    .join('');
+export { deltaText } from './runs.ts';
 
 /** Creates an API key with the given scopes and returns its secret. */
 export async function makeApiKey(server: TestServer, owner: Session, scopes: string[]): Promise<string> {
-  const res = await call<{ key: string }>(server, 'POST', '/api/v1/api-keys', {
-    token: owner.accessToken,
+  const res = await clientAs(server, owner).POST('/api/v1/api-keys', {
     body: { name: `chat-${Math.random().toString(36).slice(2, 8)}`, scopes },
   });
-  if (res.status !== 201) throw new Error(`api key failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.key;
+  if (res.response.status !== 201) {
+    throw new Error(`api key failed: ${res.response.status} ${JSON.stringify(res.error)}`);
+  }
+  return res.data!.key;
 }

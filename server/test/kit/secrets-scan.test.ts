@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testPassword } from './factories.ts';
 import { scanText } from './secrets-scan.ts';
+import { testPassword } from './users.ts';
 
 describe('the secrets scanner', () => {
   const jwt = 'eyJhbGciOiJFZERTQSIsImtpZCI6ImtleSJ9.eyJzdWIiOiJ1c3JfMDFtODQifQ.c2lnbmF0dXJlc2lnbmF0dXJl';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { CLI, NODE_BIN, ROOT } from './setup/paths.ts';
+import { CLI, NODE_BIN, ROOT } from '../setup/paths.ts';
 
 async function canListen(port: number): Promise<boolean> {
   const probe = createServer();

@@ -5,14 +5,14 @@ import path from 'node:path';
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
-import { type BuildOptions, buildApp } from '../src/app.ts';
-import type { Domains } from '../src/domains.ts';
-import { loadConfig } from '../src/platform/config.ts';
-import { type AppContext, createContext } from '../src/platform/context.ts';
-import { type Database, openDatabase } from '../src/platform/db/index.ts';
-import type { RouteRecord } from '../src/platform/http.ts';
-import { LOGS_DIR } from './setup/paths.ts';
-import './setup/provided.ts';
+import { type BuildOptions, buildApp } from '../../src/app.ts';
+import type { Domains } from '../../src/domains.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import { type AppContext, createContext } from '../../src/platform/context.ts';
+import { type Database, openDatabase } from '../../src/platform/db/index.ts';
+import type { RouteRecord } from '../../src/platform/http.ts';
+import { LOGS_DIR } from '../setup/paths.ts';
+import '../setup/provided.ts';
 
 /** Which storage the integration tests run on; the vitest project sets it. */
 export const storageMode: 'pglite' | 'postgres' =

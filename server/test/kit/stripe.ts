@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import Stripe from 'stripe';
-import { call, type Session } from './factories.ts';
-import type { TestServer } from './harness.ts';
+import type { TestServer } from './test-server.ts';
+import { call, type Session } from './users.ts';
 
 /** One request the fake Stripe API received: method, path and the form body as flat `a[b][0]` keys. */
 export interface StripeCall {
