@@ -78,7 +78,7 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
 
     // An edit makes version 2.
     await nav(page, 'Agents').click();
-    await page.getByRole('link', { name: 'Billing' }).click();
+    await page.locator('#main').getByRole('link', { name: 'Billing' }).click();
     await field(page, 'Description').fill('Refunds and invoices');
     await page
       .getByLabel('Instructions')

@@ -142,9 +142,19 @@ describe('the console journey', () => {
     // Roles: a custom role made from the viewer's, then given one more permission in the matrix.
     await nav(page, 'Roles').click();
     await page.getByLabel('Name', { exact: true }).fill('auditor');
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('auditor');
     await page.getByRole('button', { name: 'Create role' }).click();
+    // The role exists on the server before the matrix is asked for its column, so a failure here says which.
+    await expect
+      .poll(async () => {
+        const roles = await server.api.GET('/api/v1/roles', {
+          headers: { Authorization: `Bearer ${await tokenOf(page)}` },
+        });
+        return roles.data?.items.some((r) => r.name === 'auditor');
+      })
+      .toBe(true);
     const grant = page.getByRole('checkbox', { name: 'auditor: audit:read' });
-    await grant.waitFor();
+    await grant.scrollIntoViewIfNeeded();
     expect(await grant.isChecked()).toBe(false);
     // The matrix ticks the box through an optimistic update a tick after the click, not during it; check()
     // would look at once and, on a busy machine, find it still clear.
