@@ -137,21 +137,26 @@ export async function sendEvent(
   return res.body.id as string;
 }
 
-/** The project's issues once `until` holds for them (grouping is asynchronous). */
+/**
+ * The project's issues once `until` holds for them (grouping is asynchronous). A loop rather than
+ * `expect.poll`, so fixtures in `beforeAll` can wait too; its bound only catches a hang.
+ */
 export async function issuesOf(
   api: SwitchboardClient,
   projectId: string,
   until: (items: Issue[]) => boolean,
+  timeoutMs = 20_000,
 ): Promise<Issue[]> {
+  const deadline = Date.now() + timeoutMs;
   let items: Issue[] = [];
-  await expect
-    .poll(async () => {
-      const res = await api.GET('/api/v1/issues', { params: { query: { projectId, limit: 200 } } });
-      items = res.data?.items ?? [];
-      return until(items);
-    })
-    .toBe(true);
-  return items;
+  for (;;) {
+    const res = await api.GET('/api/v1/issues', { params: { query: { projectId, limit: 200 } } });
+    items = res.data?.items ?? [];
+    if (until(items)) return items;
+    if (Date.now() > deadline)
+      throw new Error(`the issues of ${projectId} never matched; last seen: ${JSON.stringify(items)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Total events grouped into a project's issues. */
