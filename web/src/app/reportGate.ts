@@ -8,13 +8,11 @@ export class ReportGate {
   private readonly lastSent = new Map<string, number>();
   private sentAt: number[] = [];
 
-  constructor(
-    private readonly options: { cooldownMs: number; maxPerWindow: number; windowMs: number } = {
-      cooldownMs: 60_000,
-      maxPerWindow: 10,
-      windowMs: 60_000,
-    },
-  ) {}
+  private readonly options: { cooldownMs: number; maxPerWindow: number; windowMs: number };
+
+  constructor(options = { cooldownMs: 60_000, maxPerWindow: 10, windowMs: 60_000 }) {
+    this.options = options;
+  }
 
   /** Whether a report with this key may go now; a yes counts as sent. */
   allow(key: string, now = Date.now()): boolean {

@@ -69,7 +69,6 @@ export async function startSelfReporting(read: () => Promise<SelfReportConfig>):
     ...(config.release ? { release: config.release } : {}),
     // Errors only: no sessions, no traces, no replays; the server drops those anyway.
     integrations: (defaults) => defaults.filter((i) => i.name !== 'BrowserSession'),
-    sendDefaultPii: false,
     beforeSend: gated,
   });
   sdk = Sentry;
