@@ -4,6 +4,7 @@ import { useSession } from '../auth/SessionContext.tsx';
 import { Loading } from '../components/states.tsx';
 import { useInboxUnread } from '../queries/inbox.ts';
 import { useChannel, useConnectionState, useOnline } from '../realtime/RealtimeContext.tsx';
+import { ErrorBoundary } from './ErrorBoundary.tsx';
 import { type ThemeChoice, useTheme } from './theme.ts';
 
 interface NavItem {
@@ -192,9 +193,11 @@ export function Shell() {
           </div>
         </nav>
         <main id="main" className="content" tabIndex={-1}>
-          <Suspense fallback={<Loading label="Opening the page…" />}>
-            <Outlet />
-          </Suspense>
+          <ErrorBoundary resetKey={location.pathname}>
+            <Suspense fallback={<Loading label="Opening the page…" />}>
+              <Outlet />
+            </Suspense>
+          </ErrorBoundary>
         </main>
       </div>
     </div>
