@@ -1,5 +1,5 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react';
-import { reportRenderError } from './selfReport.ts';
+import { reportRenderError, selfReporting } from './selfReport.ts';
 
 interface Props {
   children: ReactNode;

@@ -53,7 +53,8 @@ export async function startSelfReporting(read: () => Promise<SelfReportConfig>):
   try {
     config = await read();
   } catch {
-    early.length = 0;
+    // The server could not be asked (offline, a deploy): the next signed-in page load asks again.
+    started = false;
     return false;
   }
   if (!config.dsn) {
@@ -75,6 +76,9 @@ export async function startSelfReporting(read: () => Promise<SelfReportConfig>):
   for (const e of early.splice(0)) reportRenderError(e.error, e.componentStack);
   return true;
 }
+
+/** Whether the console's errors are being reported (a DSN was given and the SDK has started). */
+export const selfReporting = (): boolean => sdk !== undefined;
 
 /** A render that failed (from the error boundary), with the components it failed in. */
 export function reportRenderError(error: unknown, componentStack: string | undefined): void {
