@@ -20,6 +20,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/{projectId}/envelope/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sentry envelope ingest: what Sentry SDKs send to a DSN
+         * @description The key comes from `X-Sentry-Auth: Sentry sentry_key=…`, `?sentry_key=`, or the `dsn` of the envelope header. Bodies may be gzip or deflate (`Content-Encoding`), up to ERRORS_MAX_EVENT_BYTES once decompressed. `event` and `error` items are kept; sessions, transactions, client reports, attachments and other known item types are accepted and dropped; an unknown type, a truncated item or invalid JSON is a 400. Over the project rate: 429 with `Retry-After` and `X-Sentry-Rate-Limits`.
+         */
+        post: operations["ingestEnvelope"];
+        delete?: never;
+        /** CORS preflight for browser SDKs: any origin may post events */
+        options: operations["preflightEnvelope"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{projectId}/store/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sentry store ingest (one event as JSON), for older SDKs
+         * @description The key comes from `X-Sentry-Auth: Sentry sentry_key=…`, `?sentry_key=`, or the `dsn` of the envelope header. Bodies may be gzip or deflate (`Content-Encoding`), up to ERRORS_MAX_EVENT_BYTES once decompressed. `event` and `error` items are kept; sessions, transactions, client reports, attachments and other known item types are accepted and dropped; an unknown type, a truncated item or invalid JSON is a 400. Over the project rate: 429 with `Retry-After` and `X-Sentry-Rate-Limits`.
+         */
+        post: operations["ingestStore"];
+        delete?: never;
+        /** CORS preflight for browser SDKs: any origin may post events */
+        options: operations["preflightStore"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/billing/plans/{id}": {
         parameters: {
             query?: never;
@@ -592,6 +634,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/error-projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's error projects, oldest first, each with its DSN */
+        get: operations["listErrorProjects"];
+        put?: never;
+        /** Create an error project; give its DSN to a Sentry SDK */
+        post: operations["createErrorProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/error-projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getErrorProject"];
+        put?: never;
+        post?: never;
+        /** Delete a project with its issues and events; its DSN stops working */
+        delete: operations["deleteErrorProject"];
+        options?: never;
+        head?: never;
+        /** Change a project's name, platform, repository, verify command or rate limit */
+        patch: operations["updateErrorProject"];
+        trace?: never;
+    };
+    "/api/v1/error-projects/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The DSN the console reports its own errors to (the built-in Switchboard project)
+         * @description The operator organisation's built-in project, made on first use; any signed-in user may read it, as a DSN only lets one send events. Initialise `@sentry/browser` with it.
+         */
+        get: operations["getConsoleErrorReporting"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/files/content": {
         parameters: {
             query?: never;
@@ -887,6 +985,95 @@ export interface paths {
          * @description Runs `action` on each id in order. An item that cannot take it (not found in your org, an approval already decided, an open approval to close) answers `ok: false` with the error; the others go ahead. Approving or rejecting resumes each run as the single routes do.
          */
         post: operations["bulkInbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Issues filtered by project, status, level and text, sorted by last seen, first seen or count
+         * @description The cursor carries the sort value and id, so pages stay stable under the sort.
+         */
+        get: operations["listIssues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issues/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An issue with its latest event in full */
+        get: operations["getIssue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an issue's status or assignee (a member id; null unassigns) */
+        patch: operations["updateIssue"];
+        trace?: never;
+    };
+    "/api/v1/issues/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An issue's events, newest first */
+        get: operations["listIssueEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issues/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve, unresolve, ignore or assign up to 100 issues; each answers for itself */
+        post: operations["bulkIssues"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issues/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events per hour or day by level and new issues, every bucket present; issues by status and level */
+        get: operations["getIssueStats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2286,6 +2473,18 @@ export interface components {
             status: "succeeded" | "waiting_approval";
             usage: components["schemas"]["TurnUsageInput"] | null;
         };
+        ConsoleErrorReporting: {
+            /** @description The DSN the console reports its own errors to; null when there is no operator org */
+            dsn: string | null;
+            /** @description The server's NODE_ENV, to tag the console's events */
+            environment: string;
+        };
+        ConsoleErrorReportingInput: {
+            /** @description The DSN the console reports its own errors to; null when there is no operator org */
+            dsn: string | null;
+            /** @description The server's NODE_ENV, to tag the console's events */
+            environment: string;
+        };
         ControlRoomStatistics: {
             at: string;
             /** @description Counts other domains contribute (agents, runs, ...) */
@@ -2506,6 +2705,34 @@ export interface components {
             /** @description The secret; shown this once only */
             key: string;
         };
+        CreateErrorProjectRequest: {
+            name: string;
+            /**
+             * @description The SDK platform: node, javascript, python, …
+             * @default other
+             */
+            platform: string;
+            /** @default null */
+            rateLimitPerMinute: number | null;
+            /** @default null */
+            repository: components["schemas"]["ErrorProjectRepository"] | null;
+            /** @default null */
+            verifyCommand: string[] | null;
+        };
+        CreateErrorProjectRequestInput: {
+            name: string;
+            /**
+             * @description The SDK platform: node, javascript, python, …
+             * @default other
+             */
+            platform?: string;
+            /** @default null */
+            rateLimitPerMinute?: number | null;
+            /** @default null */
+            repository?: components["schemas"]["ErrorProjectRepositoryInput"] | null;
+            /** @default null */
+            verifyCommand?: string[] | null;
+        };
         CreateFolderRequest: {
             /**
              * @description An absolute POSIX path such as /docs/plan.md, decoded once; `..`, `//`, backslashes, control characters, percent-encoding left in, names over 255 bytes, paths over 1,024 bytes or 32 levels deep are refused with 400 invalid_path
@@ -2671,6 +2898,72 @@ export interface components {
                 message: string;
                 requestId: string;
             };
+        };
+        ErrorProject: {
+            /** @description The platform's own project (Switchboard's server and console report to it) */
+            builtin: boolean;
+            createdAt: string;
+            /**
+             * @description Give this to a Sentry SDK: `<scheme>://<publicKey>@<host>/<ingestId>`
+             * @example http://0123456789abcdef0123456789abcdef@127.0.0.1:8080/42
+             */
+            dsn: string;
+            /** @description The limit in force */
+            effectiveRateLimitPerMinute: number;
+            id: string;
+            /** @description The DSN's project id (digits, as Sentry SDKs require) */
+            ingestId: string;
+            name: string;
+            platform: string;
+            /** @description The DSN's key */
+            publicKey: string;
+            /** @description Events accepted per minute; null: the server default */
+            rateLimitPerMinute: number | null;
+            repository: components["schemas"]["ErrorProjectRepository"] | null;
+            /** @description Upper-case prefix of the project's issues (`SLUG-12`) */
+            slug: string;
+            updatedAt: string;
+            verifyCommand: string[] | null;
+        };
+        ErrorProjectInput: {
+            /** @description The platform's own project (Switchboard's server and console report to it) */
+            builtin: boolean;
+            createdAt: string;
+            /**
+             * @description Give this to a Sentry SDK: `<scheme>://<publicKey>@<host>/<ingestId>`
+             * @example http://0123456789abcdef0123456789abcdef@127.0.0.1:8080/42
+             */
+            dsn: string;
+            /** @description The limit in force */
+            effectiveRateLimitPerMinute: number;
+            id: string;
+            /** @description The DSN's project id (digits, as Sentry SDKs require) */
+            ingestId: string;
+            name: string;
+            platform: string;
+            /** @description The DSN's key */
+            publicKey: string;
+            /** @description Events accepted per minute; null: the server default */
+            rateLimitPerMinute: number | null;
+            repository: components["schemas"]["ErrorProjectRepositoryInput"] | null;
+            /** @description Upper-case prefix of the project's issues (`SLUG-12`) */
+            slug: string;
+            updatedAt: string;
+            verifyCommand: string[] | null;
+        };
+        /** @description Where the code lives, for AI fixes */
+        ErrorProjectRepository: {
+            /** @description The branch fixes start from */
+            branch: string;
+            /** @description Absolute path of the git repository on the server */
+            path: string;
+        };
+        /** @description Where the code lives, for AI fixes */
+        ErrorProjectRepositoryInput: {
+            /** @description The branch fixes start from */
+            branch: string;
+            /** @description Absolute path of the git repository on the server */
+            path: string;
         };
         ExecutionEvent: {
             agentId: string;
@@ -3258,6 +3551,14 @@ export interface components {
             status: "open" | "closed";
             title: string;
         };
+        IngestAnswer: {
+            /** @description The event id (null: the envelope held no event) */
+            id: string | null;
+        };
+        IngestAnswerInput: {
+            /** @description The event id (null: the envelope held no event) */
+            id: string | null;
+        };
         Invoice: {
             amountDueUsd: number;
             amountPaidUsd: number;
@@ -3282,6 +3583,338 @@ export interface components {
             status: "paid" | "payment_failed";
             updatedAt: string;
         };
+        Issue: {
+            /** @description A member id (`GET /members`), or null */
+            assignee: string | null;
+            /** @description Events grouped into this issue */
+            count: number;
+            /** @description Where it happened: the top in-app frame */
+            culprit: string | null;
+            firstSeen: string;
+            id: string;
+            lastSeen: string;
+            level: components["schemas"]["IssueLevel"];
+            projectId: string;
+            /** @example SHOP-12 */
+            shortId: string;
+            status: components["schemas"]["IssueStatus"];
+            title: string;
+            /** @description Distinct users these events reached */
+            userCount: number;
+        };
+        IssueBulkRequest: {
+            /** @enum {string} */
+            action: "resolve" | "unresolve" | "ignore" | "assign";
+            /** @description With `assign`: a member id; null unassigns */
+            assignee?: string | null;
+            ids: string[];
+        };
+        IssueBulkRequestInput: {
+            /** @enum {string} */
+            action: "resolve" | "unresolve" | "ignore" | "assign";
+            /** @description With `assign`: a member id; null unassigns */
+            assignee?: string | null;
+            ids: string[];
+        };
+        IssueBulkResponse: {
+            results: {
+                error?: {
+                    code: string;
+                    message: string;
+                };
+                id: string;
+                /** @description The issue as it is now, when ok */
+                issue?: components["schemas"]["Issue"];
+                ok: boolean;
+            }[];
+        };
+        IssueBulkResponseInput: {
+            results: {
+                error?: {
+                    code: string;
+                    message: string;
+                };
+                id: string;
+                /** @description The issue as it is now, when ok */
+                issue?: components["schemas"]["IssueInput"];
+                ok: boolean;
+            }[];
+        };
+        IssueDetail: {
+            /** @description A member id (`GET /members`), or null */
+            assignee: string | null;
+            /** @description Events grouped into this issue */
+            count: number;
+            /** @description Where it happened: the top in-app frame */
+            culprit: string | null;
+            firstSeen: string;
+            id: string;
+            lastSeen: string;
+            /** @description The newest event, in full */
+            latestEvent: components["schemas"]["IssueEvent"] | null;
+            level: components["schemas"]["IssueLevel"];
+            projectId: string;
+            /** @example SHOP-12 */
+            shortId: string;
+            status: components["schemas"]["IssueStatus"];
+            title: string;
+            /** @description Distinct users these events reached */
+            userCount: number;
+        };
+        IssueDetailInput: {
+            /** @description A member id (`GET /members`), or null */
+            assignee: string | null;
+            /** @description Events grouped into this issue */
+            count: number;
+            /** @description Where it happened: the top in-app frame */
+            culprit: string | null;
+            firstSeen: string;
+            id: string;
+            lastSeen: string;
+            /** @description The newest event, in full */
+            latestEvent: components["schemas"]["IssueEventInput"] | null;
+            level: components["schemas"]["IssueLevelInput"];
+            projectId: string;
+            /** @example SHOP-12 */
+            shortId: string;
+            status: components["schemas"]["IssueStatusInput"];
+            title: string;
+            /** @description Distinct users these events reached */
+            userCount: number;
+        };
+        IssueEvent: {
+            breadcrumbs: {
+                category: string | null;
+                data: {
+                    [key: string]: unknown;
+                } | null;
+                level: string | null;
+                message: string | null;
+                timestamp: string | null;
+                type: string | null;
+            }[];
+            contexts: {
+                [key: string]: unknown;
+            };
+            environment: string | null;
+            /** @description The SDK's event id (32 hex digits) */
+            eventId: string;
+            /** @description Chained exceptions, the one raised last at the end */
+            exceptions: {
+                /** @description Oldest call first, as Sentry sends them */
+                frames: components["schemas"]["StackFrame"][];
+                mechanism: {
+                    handled: boolean | null;
+                    type: string | null;
+                } | null;
+                module: string | null;
+                type: string | null;
+                value: string | null;
+            }[];
+            /** @description The SDK's fingerprint, when it sent one */
+            fingerprint: string[] | null;
+            id: string;
+            issueId: string;
+            level: components["schemas"]["IssueLevel"];
+            message: string | null;
+            platform: string | null;
+            projectId: string;
+            receivedAt: string;
+            release: string | null;
+            request: {
+                data?: unknown;
+                headers: {
+                    [key: string]: string;
+                };
+                method: string | null;
+                queryString: string | null;
+                url: string | null;
+            } | null;
+            sdk: {
+                name: string | null;
+                version: string | null;
+            } | null;
+            serverName: string | null;
+            tags: {
+                [key: string]: string;
+            };
+            /** @description When it happened, as the SDK says */
+            timestamp: string;
+            title: string;
+            transaction: string | null;
+            user: {
+                email: string | null;
+                id: string | null;
+                ipAddress: string | null;
+                username: string | null;
+            } | null;
+        };
+        IssueEventInput: {
+            breadcrumbs: {
+                category: string | null;
+                data: {
+                    [key: string]: unknown;
+                } | null;
+                level: string | null;
+                message: string | null;
+                timestamp: string | null;
+                type: string | null;
+            }[];
+            contexts: {
+                [key: string]: unknown;
+            };
+            environment: string | null;
+            /** @description The SDK's event id (32 hex digits) */
+            eventId: string;
+            /** @description Chained exceptions, the one raised last at the end */
+            exceptions: {
+                /** @description Oldest call first, as Sentry sends them */
+                frames: components["schemas"]["StackFrameInput"][];
+                mechanism: {
+                    handled: boolean | null;
+                    type: string | null;
+                } | null;
+                module: string | null;
+                type: string | null;
+                value: string | null;
+            }[];
+            /** @description The SDK's fingerprint, when it sent one */
+            fingerprint: string[] | null;
+            id: string;
+            issueId: string;
+            level: components["schemas"]["IssueLevelInput"];
+            message: string | null;
+            platform: string | null;
+            projectId: string;
+            receivedAt: string;
+            release: string | null;
+            request: {
+                data?: unknown;
+                headers: {
+                    [key: string]: string;
+                };
+                method: string | null;
+                queryString: string | null;
+                url: string | null;
+            } | null;
+            sdk: {
+                name: string | null;
+                version: string | null;
+            } | null;
+            serverName: string | null;
+            tags: {
+                [key: string]: string;
+            };
+            /** @description When it happened, as the SDK says */
+            timestamp: string;
+            title: string;
+            transaction: string | null;
+            user: {
+                email: string | null;
+                id: string | null;
+                ipAddress: string | null;
+                username: string | null;
+            } | null;
+        };
+        IssueInput: {
+            /** @description A member id (`GET /members`), or null */
+            assignee: string | null;
+            /** @description Events grouped into this issue */
+            count: number;
+            /** @description Where it happened: the top in-app frame */
+            culprit: string | null;
+            firstSeen: string;
+            id: string;
+            lastSeen: string;
+            level: components["schemas"]["IssueLevelInput"];
+            projectId: string;
+            /** @example SHOP-12 */
+            shortId: string;
+            status: components["schemas"]["IssueStatusInput"];
+            title: string;
+            /** @description Distinct users these events reached */
+            userCount: number;
+        };
+        /** @enum {string} */
+        IssueLevel: "fatal" | "error" | "warning" | "info" | "debug";
+        /** @enum {string} */
+        IssueLevelInput: "fatal" | "error" | "warning" | "info" | "debug";
+        IssueStats: {
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            /** @description Every bucket, empty ones too */
+            buckets: {
+                /** @description Events by level */
+                byLevel: {
+                    debug: number;
+                    error: number;
+                    fatal: number;
+                    info: number;
+                    warning: number;
+                };
+                events: number;
+                /** @description Issues first seen in this bucket */
+                newIssues: number;
+                start: string;
+            }[];
+            /** @description Issues seen in the period, by level */
+            byLevel: {
+                debug: number;
+                error: number;
+                fatal: number;
+                info: number;
+                warning: number;
+            };
+            /** @description Issues seen in the period, by their status now */
+            byStatus: {
+                ignored: number;
+                regressed: number;
+                resolved: number;
+                unresolved: number;
+            };
+            from: string;
+            to: string;
+        };
+        IssueStatsInput: {
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            /** @description Every bucket, empty ones too */
+            buckets: {
+                /** @description Events by level */
+                byLevel: {
+                    debug: number;
+                    error: number;
+                    fatal: number;
+                    info: number;
+                    warning: number;
+                };
+                events: number;
+                /** @description Issues first seen in this bucket */
+                newIssues: number;
+                start: string;
+            }[];
+            /** @description Issues seen in the period, by level */
+            byLevel: {
+                debug: number;
+                error: number;
+                fatal: number;
+                info: number;
+                warning: number;
+            };
+            /** @description Issues seen in the period, by their status now */
+            byStatus: {
+                ignored: number;
+                regressed: number;
+                resolved: number;
+                unresolved: number;
+            };
+            from: string;
+            to: string;
+        };
+        /** @enum {string} */
+        IssueStatus: "unresolved" | "resolved" | "ignored" | "regressed";
+        /** @enum {string} */
+        IssueStatusInput: "unresolved" | "resolved" | "ignored" | "regressed";
         LoginRequest: {
             /** Format: email */
             email: string;
@@ -4166,6 +4799,30 @@ export interface components {
             updatedAt: string;
             usage: components["schemas"]["TurnUsageInput"] | null;
         };
+        StackFrame: {
+            absPath: string | null;
+            colno: number | null;
+            contextLine: string | null;
+            filename: string | null;
+            function: string | null;
+            inApp: boolean;
+            lineno: number | null;
+            module: string | null;
+            postContext: string[];
+            preContext: string[];
+        };
+        StackFrameInput: {
+            absPath: string | null;
+            colno: number | null;
+            contextLine: string | null;
+            filename: string | null;
+            function: string | null;
+            inApp: boolean;
+            lineno: number | null;
+            module: string | null;
+            postContext: string[];
+            preContext: string[];
+        };
         SubmitRunRequest: {
             agentId: string;
             conversationId?: string;
@@ -4672,6 +5329,22 @@ export interface components {
         UpdateConversationRequestInput: {
             title: string;
         };
+        UpdateErrorProjectRequest: {
+            name?: string;
+            /** @description The SDK platform: node, javascript, python, … */
+            platform?: string;
+            rateLimitPerMinute?: number | null;
+            repository?: components["schemas"]["ErrorProjectRepository"] | null;
+            verifyCommand?: string[] | null;
+        };
+        UpdateErrorProjectRequestInput: {
+            name?: string;
+            /** @description The SDK platform: node, javascript, python, … */
+            platform?: string;
+            rateLimitPerMinute?: number | null;
+            repository?: components["schemas"]["ErrorProjectRepositoryInput"] | null;
+            verifyCommand?: string[] | null;
+        };
         UpdateInput: {
             /** @description Who did it; null for what the platform did (a run finishing) */
             actor: {
@@ -4693,6 +5366,16 @@ export interface components {
             } | null;
             /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
             summary: string;
+        };
+        UpdateIssueRequest: {
+            /** @description A member id; null unassigns */
+            assignee?: string | null;
+            status?: components["schemas"]["IssueStatus"];
+        };
+        UpdateIssueRequestInput: {
+            /** @description A member id; null unassigns */
+            assignee?: string | null;
+            status?: components["schemas"]["IssueStatusInput"];
         };
         /** @description The transport and slug cannot change: agents name its tools by the slug */
         UpdateMcpServerRequest: {
@@ -4946,6 +5629,192 @@ export interface operations {
         responses: {
             /** @description Default Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ingestEnvelope: {
+        parameters: {
+            query?: {
+                sentry_client?: string;
+                sentry_key?: string;
+                sentry_version?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The DSN's project id (digits) */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestAnswer"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    preflightEnvelope: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The DSN's project id (digits) */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ingestStore: {
+        parameters: {
+            query?: {
+                sentry_client?: string;
+                sentry_key?: string;
+                sentry_version?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The DSN's project id (digits) */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestAnswer"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    preflightStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The DSN's project id (digits) */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8412,6 +9281,468 @@ export interface operations {
             };
         };
     };
+    listErrorProjects: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ErrorProject"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    createErrorProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateErrorProjectRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorProject"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getErrorProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorProject"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteErrorProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    updateErrorProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateErrorProjectRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorProject"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getConsoleErrorReporting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleErrorReporting"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     getFileContent: {
         parameters: {
             query: {
@@ -10025,6 +11356,490 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboxBulkResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listIssues: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                level?: components["schemas"]["IssueLevelInput"];
+                limit?: number;
+                projectId?: string;
+                /** @description Words in the title, culprit or message (case-insensitive) */
+                q?: string;
+                /** @description Newest last seen, newest first seen, or most events first */
+                sort?: "lastSeen" | "firstSeen" | "count";
+                status?: components["schemas"]["IssueStatusInput"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Issue"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getIssue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    updateIssue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateIssueRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Issue"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listIssueEvents: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["IssueEvent"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    bulkIssues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssueBulkRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueBulkResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getIssueStats: {
+        parameters: {
+            query?: {
+                bucket?: "hour" | "day";
+                /** @description Default: 30 days before `to` */
+                from?: string;
+                projectId?: string;
+                /** @description Default: now */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueStats"];
                 };
             };
             /** @description Default Response */

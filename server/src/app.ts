@@ -8,7 +8,7 @@ import { installAuditHook } from './audit/hook.ts';
 import { createDomains, type Domains } from './domains.ts';
 import { installGuard } from './platform/auth.ts';
 import type { AppContext } from './platform/context.ts';
-import { notFoundHandler } from './platform/errors.ts';
+import { isServerFault, notFoundHandler } from './platform/errors.ts';
 import { createFastify } from './platform/fastify.ts';
 import type { RouteRecord } from './platform/http.ts';
 import { installIdempotency } from './platform/idempotency.ts';
@@ -54,6 +54,17 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.addHook('onClose', async () => limiter.stop());
   installGuard(app, domains.identity.authenticate, limiter);
   installAuditHook(app, domains.audit.recorder);
+  // The server's own unexpected failures go to the operator's built-in error project (never failing
+  // or slowing the request: the report is made in the background).
+  app.addHook('onError', async (request, _reply, err) => {
+    if (!isServerFault(err)) return;
+    domains.errors.selfReport.report(err, {
+      method: request.method,
+      route: request.routeOptions.url ?? request.url.split('?')[0] ?? '',
+      requestId: request.id,
+      orgId: request.principal?.orgId ?? null,
+    });
+  });
   const stopIdempotency = installIdempotency(app, ctx.database.db, app.log);
   app.addHook('onClose', async () => stopIdempotency());
   await registerWebsocket(app, domains.realtime, config.realtime);

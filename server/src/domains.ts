@@ -7,6 +7,7 @@ import { registerBillingChannel } from './billing/realtime.ts';
 import { createChatModule } from './chat/module.ts';
 import { registerConversationChannel } from './conversations/realtime.ts';
 import { createConversationService } from './conversations/service.ts';
+import { createErrorsModule } from './errors/module.ts';
 import { createExecution } from './execution/module.ts';
 import { createFilesModule } from './files/module.ts';
 import { operatorOrgOf } from './identity/directory.ts';
@@ -163,12 +164,18 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     gateFor: (run) => usage.gate.gateFor({ orgId: run.orgId, createdBy: run.createdBy }),
   });
   runs.onSubmitted(() => execution.wake());
+  const operatorOrg = operatorOrgOf(identity.directory, {
+    operatorOrgId: config.operatorOrgId,
+    adminEmail: config.admin?.email,
+  });
+  const errors = createErrorsModule(ctx, log, {
+    membersOf: async (orgId, ids) => new Set((await identity.directory.namesOf(orgId, 'member', ids)).keys()),
+    operatorOrg,
+    clock: options.clock,
+  });
   billing = createBillingModule(ctx, log, {
     setPlanBudget: (orgId, limitUsd, setBy) => usage.budgets.setPlanBudget(orgId, limitUsd, setBy),
-    operatorOrg: operatorOrgOf(identity.directory, {
-      operatorOrgId: config.operatorOrgId,
-      adminEmail: config.admin?.email,
-    }),
+    operatorOrg,
     usage: async (orgId) => {
       const [seats, agentRoster, month] = await Promise.all([
         identity.directory.countMembers(orgId),
@@ -198,16 +205,19 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     workspace,
     execution,
     billing: billingModule,
-    /** Starts executing runs and delivering webhooks in this process. */
+    errors,
+    /** Starts executing runs, delivering webhooks and grouping error events in this process. */
     async startWorkers(): Promise<void> {
       usage.start();
       await execution.start();
       await webhooks.start();
       await billingModule.start();
+      errors.start();
     },
     /** Stops the loops first (running turns finish or go back to the queue), then closes tool connections. */
     async close(): Promise<void> {
       await execution.stop();
+      await errors.stop();
       await runs.stop();
       await usage.stop();
       await tools.close();
@@ -228,6 +238,7 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: 
   core.files.registerRealtime(realtime.channels);
   registerBillingChannel(realtime.channels);
   core.tasks.registerRealtime(realtime);
+  core.errors.registerRealtime(realtime.channels);
   workspace.registerStats(realtime.stats);
   handleIntents(realtime.channels, chat.intents);
 

@@ -7,6 +7,8 @@ import { openaiRoutes } from './chat/openai-routes.ts';
 import { chatRoutes } from './chat/routes.ts';
 import { conversationsRoutes } from './conversations/routes.ts';
 import type { Domains } from './domains.ts';
+import { ingestRoutes } from './errors/ingest-routes.ts';
+import { errorsRoutes } from './errors/routes.ts';
 import { filesRoutes } from './files/routes.ts';
 import { accessRoutes, authRoutes, jwksRoutes } from './identity/routes.ts';
 import { operationsRoutes } from './operations/routes.ts';
@@ -33,7 +35,15 @@ type RoutePlugin = (app: FastifyInstance) => Promise<void>;
  */
 export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string; routes: RoutePlugin[] }> {
   return [
-    { prefix: '', routes: [operationsRoutes(ctx), jwksRoutes(d.identity.keyring)] },
+    {
+      prefix: '',
+      routes: [
+        operationsRoutes(ctx),
+        jwksRoutes(d.identity.keyring),
+        // Sentry SDKs post to `<DSN host>/api/<ingestId>/envelope/`, outside /api/v1.
+        ingestRoutes(d.errors.ingest, ctx.config.errors.maxEventBytes),
+      ],
+    },
     {
       prefix: API_PREFIX,
       routes: [
@@ -55,6 +65,7 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
         filesRoutes(d.files.service),
         billingRoutes(d.billing.billing),
         tasksRoutes(d.tasks.service),
+        errorsRoutes(d.errors.service),
         chatRoutes(d.chat),
       ],
     },

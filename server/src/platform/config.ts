@@ -87,6 +87,12 @@ const envSchema = z.object({
     .min(1)
     .max(256 * 1024 * 1024)
     .default(10 * 1024 * 1024),
+  ERRORS_MAX_EVENT_BYTES: num()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  ERRORS_RATE_LIMIT_PER_MINUTE: num().int().min(1).max(1_000_000).default(3_000),
   OPERATOR_ORG_ID: z.string().min(1).max(100).optional(),
   STRIPE_SECRET_KEY: z.string().min(1).max(500).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).max(500).optional(),
@@ -180,6 +186,11 @@ export interface Config {
   auditRetentionDays: number;
   /** The largest file the workspace keeps (content lives in the database). */
   files: { maxBytes: number };
+  /**
+   * Error ingest: the largest envelope or event accepted once decompressed (413 past it), and the events
+   * per minute a project accepts unless it sets its own limit (429 past it).
+   */
+  errors: { maxEventBytes: number; rateLimitPerMinute: number };
   /**
    * The org whose admins run the platform (control room, restart). Unset: the start-up admin's org,
    * else the oldest org.
@@ -293,6 +304,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     files: { maxBytes: e.FILES_MAX_BYTES },
+    errors: { maxEventBytes: e.ERRORS_MAX_EVENT_BYTES, rateLimitPerMinute: e.ERRORS_RATE_LIMIT_PER_MINUTE },
     operatorOrgId: e.OPERATOR_ORG_ID,
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,

@@ -166,6 +166,11 @@ function discardBody(raw: FastifyRequest['raw']): Promise<void> {
   });
 }
 
+/** Whether an error is answered as a 5xx (a fault of the server, not of the request). */
+export function isServerFault(err: FastifyError): boolean {
+  return render(err).status >= 500;
+}
+
 /** Renders every error as the API envelope. Unexpected errors are logged in full and answered with a bare 500. */
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && !request.raw.complete) {

@@ -147,6 +147,22 @@ export function createRateLimiter(opts: {
       }
       if (tightest) setHeaders(reply, tightest);
     },
+    /**
+     * Counts one hit against a window of its own (a project's ingest, say) with the caller's limit, in
+     * the same counters as requests (shared through Redis). Answers whether it is within the limit;
+     * with Redis down it is allowed, as requests are.
+     */
+    async take(key: string, limit: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+      let hit: Hit | undefined;
+      try {
+        [hit] = await counter.hit([{ key, limit }]);
+      } catch (err) {
+        opts.log.warn({ err }, 'rate limit counter unavailable; allowing request');
+        return { ok: true };
+      }
+      if (!hit || hit.count <= limit) return { ok: true };
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(hit.resetMs / 1000)) };
+    },
     stop(): void {
       clearInterval(sweeper);
     },

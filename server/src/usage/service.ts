@@ -3,9 +3,9 @@ import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import type { Db } from '../platform/db/index.ts';
 import type { Work } from '../platform/db/work.ts';
-import { Errors } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
+import { fillBuckets, HOUR_MS, rangeOf } from '../platform/time-buckets.ts';
 import { periodOf } from './periods.ts';
 import { usdOf } from './prices.ts';
 import {
@@ -25,14 +25,6 @@ export interface UsageContext {
   conversationId?: string | undefined;
   /** The user or API key whose run made the calls. */
   createdBy?: string | undefined;
-}
-
-/** A read's period: `from` and `to` as given, by default the 30 days up to now. */
-function rangeOf(q: { from?: string | undefined; to?: string | undefined }, now: Date) {
-  const to = q.to ? new Date(q.to) : now;
-  const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * DAY_MS);
-  if (from.getTime() > to.getTime()) throw Errors.validation('from must not be after to');
-  return { from, to };
 }
 
 /** `openai` from `openai:gpt-4.1`. */
@@ -69,8 +61,6 @@ export interface UsageNames {
 
 /** How often, at most, `usage.recorded` goes out per org (per replica). */
 const LIVE_EVERY_MS = 1_000;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 const presentSums = (s: store.UsageSums) => ({
   calls: s.calls,
@@ -226,17 +216,11 @@ export function createUsageService(deps: {
     ) {
       const range = rangeOf(q, deps.clock());
       const rows = await store.timeline(db, p.orgId, hoursOf(range), q.bucket, q);
-      const size = q.bucket === 'hour' ? HOUR_MS : DAY_MS;
-      const first = Math.floor(range.from.getTime() / size) * size;
       const found = new Map(rows.map((r) => [r.start.getTime(), r]));
-      const buckets = [];
-      for (let at = first; at <= range.to.getTime(); at += size) {
-        const row = found.get(at);
-        buckets.push({
-          start: new Date(at).toISOString(),
-          ...presentSums(row ?? store.NO_USAGE),
-        });
-      }
+      const buckets = fillBuckets(range, q.bucket).starts.map((start) => ({
+        start: start.toISOString(),
+        ...presentSums(found.get(start.getTime()) ?? store.NO_USAGE),
+      }));
       return { bucket: q.bucket, from: range.from.toISOString(), to: range.to.toISOString(), buckets };
     },
 

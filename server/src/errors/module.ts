@@ -1,0 +1,68 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppContext } from '../platform/context.ts';
+import { createRateLimiter } from '../platform/rate-limit.ts';
+import type { ChannelRegistry } from '../realtime/channels.ts';
+import { createIngest } from './ingest.ts';
+import { registerIssuesChannel } from './realtime.ts';
+import { createSelfReporter } from './self-report.ts';
+import { createErrorsService, type ErrorsDeps } from './service.ts';
+import { createGroupingWorker } from './worker.ts';
+
+/**
+ * Wires error tracking: the ingest (its rate windows in the platform's limiter, shared through Redis),
+ * the service behind the routes, the grouping worker (started where workers run; woken at once when
+ * this process stored events), the server's own failure reports, and the `issues` channel.
+ */
+export function createErrorsModule(
+  ctx: AppContext,
+  log: FastifyBaseLogger,
+  ports: Pick<ErrorsDeps, 'membersOf' | 'operatorOrg' | 'clock'>,
+) {
+  const { config } = ctx;
+  const limiter = createRateLimiter({
+    limits: config.rateLimits,
+    redis: ctx.redis,
+    prefix: config.redisPrefix,
+    log,
+  });
+  const worker = createGroupingWorker({ db: ctx.database.db, bus: ctx.bus, log });
+  const ingest = createIngest({
+    db: ctx.database.db,
+    maxBytes: config.errors.maxEventBytes,
+    defaultRate: config.errors.rateLimitPerMinute,
+    limit: (key, perMinute) => limiter.take(key, perMinute),
+    stored: () => worker.wake(),
+  });
+  const service = createErrorsService({
+    db: ctx.database.db,
+    bus: ctx.bus,
+    ingest,
+    publicUrl: config.publicUrl,
+    defaultRate: config.errors.rateLimitPerMinute,
+    environment: config.env,
+    ...ports,
+  });
+  const selfReport = createSelfReporter({
+    service,
+    ingest,
+    operatorOrg: ports.operatorOrg,
+    environment: config.env,
+    log,
+  });
+  return {
+    service,
+    ingest,
+    worker,
+    selfReport,
+    registerRealtime: (channels: ChannelRegistry) => registerIssuesChannel(channels),
+    start(): void {
+      worker.start();
+    },
+    async stop(): Promise<void> {
+      await worker.stop();
+      limiter.stop();
+    },
+  };
+}
+
+export type ErrorsModule = ReturnType<typeof createErrorsModule>;

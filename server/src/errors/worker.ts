@@ -1,0 +1,79 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Bus } from '../platform/bus.ts';
+import type { Db } from '../platform/db/index.ts';
+import { type Grouped, groupPending } from './grouper.ts';
+
+/** Raw events grouped in one transaction. */
+const BATCH = 500;
+/**
+ * How often an idle grouper looks for raw events anyway: events stored by another replica (whose
+ * grouper may be busy or gone) or left by a grouper that crashed mid-batch (its claim ended with its
+ * transaction). Events stored by this process wake it at once.
+ */
+const POLL_MS = 1_000;
+
+/**
+ * The loop that groups raw events into issues: woken in-process when this replica stores events, and
+ * polling as a fallback. Safe with any number of loops across replicas: each pass claims its batch
+ * with FOR UPDATE SKIP LOCKED.
+ */
+export function createGroupingWorker(opts: {
+  db: Db;
+  bus: Bus;
+  log: FastifyBaseLogger;
+  /** Told after each pass that grouped something (the bench measures lag with it). */
+  onGrouped?: (grouped: Grouped) => void;
+}) {
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wakeUp: (() => void) | undefined;
+  let pending = false;
+
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      if (pending || !running) return resolve();
+      const timer = setTimeout(done, POLL_MS);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      }
+      wakeUp = done;
+    });
+
+  async function run(): Promise<void> {
+    while (running) {
+      pending = false;
+      let grouped: Grouped = { count: 0, receivedAt: [] };
+      try {
+        grouped = await groupPending(opts.db, opts.bus, opts.log, BATCH);
+        if (grouped.count > 0) opts.onGrouped?.(grouped);
+      } catch (err) {
+        opts.log.error({ err }, 'errors: grouping failed; trying again shortly');
+      }
+      // A full batch means more are likely waiting: go on at once.
+      if (grouped.count < BATCH) await sleep();
+    }
+  }
+
+  return {
+    start(): void {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    /** Events were stored here: group them now instead of at the next poll. */
+    wake(): void {
+      pending = true;
+      wakeUp?.();
+    },
+    async stop(): Promise<void> {
+      running = false;
+      wakeUp?.();
+      await loop;
+    },
+  };
+}
+
+export type GroupingWorker = ReturnType<typeof createGroupingWorker>;
