@@ -15,11 +15,18 @@ async function bundleShop(): Promise<string> {
     build: {
       write: false,
       minify: false,
-      lib: { entry: path.join(WEB, 'e2e/fixtures/shop-app.ts'), formats: ['iife'], name: 'ShopApp', fileName: 'shop-app' },
+      lib: {
+        entry: path.join(WEB, 'e2e/fixtures/shop-app.ts'),
+        formats: ['iife'],
+        name: 'ShopApp',
+        fileName: 'shop-app',
+      },
     },
   });
   const [first] = Array.isArray(out) ? out : [out];
-  const chunk = (first as { output?: Array<{ type: string; code?: string }> }).output?.find((o) => o.type === 'chunk');
+  const chunk = (first as { output?: Array<{ type: string; code?: string }> }).output?.find(
+    (o) => o.type === 'chunk',
+  );
   if (!chunk?.code) throw new Error('the shop bundle has no code');
   return chunk.code;
 }
@@ -126,7 +133,10 @@ describe('errors', () => {
     await page.getByTestId('issue-select-all').check();
     await page.getByTestId('bulk-resolve').click();
     await expect.poll(() => rows.count()).toBe(0);
-    const resolved = await server.api.GET('/api/v1/issues', { ...owner.auth, params: { query: { status: 'resolved' } } });
+    const resolved = await server.api.GET('/api/v1/issues', {
+      ...owner.auth,
+      params: { query: { status: 'resolved' } },
+    });
     expect(resolved.data!.items.map((i) => i.title).sort()).toEqual([
       'RangeError: Coupon SPRING has expired',
       'TypeError: Cart total is NaN: the cart has no items',

@@ -37,8 +37,9 @@ export class ErrorBoundary extends Component<Props, State> {
       <div className="crash card" role="alert" data-testid="page-crash">
         <h1>This page stopped working</h1>
         <p>
-          Something went wrong while showing it. The problem has been noted; reloading the page usually puts
-          it right, and the rest of the console still works.
+          Something went wrong while showing it.{' '}
+          {selfReporting() ? 'It has been reported to the operator’s error tracker. ' : ''}Reloading the page
+          usually puts it right, and the rest of the console still works.
         </p>
         <details>
           <summary>What went wrong</summary>

@@ -1,10 +1,10 @@
 import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
+import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Loading } from '../components/states.tsx';
 import { useInboxUnread } from '../queries/inbox.ts';
 import { useChannel, useConnectionState, useOnline } from '../realtime/RealtimeContext.tsx';
-import { api, unwrap } from '../api/client.ts';
 import { ErrorBoundary } from './ErrorBoundary.tsx';
 import { startSelfReporting } from './selfReport.ts';
 import { type ThemeChoice, useTheme } from './theme.ts';

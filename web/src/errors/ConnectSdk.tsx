@@ -20,7 +20,9 @@ export function DsnField({ project }: { project: ErrorProject }) {
 
 /** How to connect an application: install a Sentry SDK, then these lines with the project's DSN. */
 export function SdkSnippet({ project }: { project: ErrorProject }) {
-  const [kind, setKind] = useState<SdkKind>(project.platform === 'browser' || project.platform === 'javascript' ? 'browser' : 'node');
+  const [kind, setKind] = useState<SdkKind>(
+    project.platform === 'browser' || project.platform === 'javascript' ? 'browser' : 'node',
+  );
   const sdk = SDKS.find((s) => s.value === kind)!;
   const code = sdkSnippet(kind, project.dsn, project.platform);
   return (
@@ -54,8 +56,8 @@ export function ConnectSdk({ projects, canManage }: { projects: ErrorProject[]; 
       <p className="state-title">No errors yet</p>
       <div className="muted">
         <p>
-          Switchboard collects errors from your applications through any Sentry SDK, unchanged: point the SDK at a
-          project’s DSN and every uncaught exception shows up here, grouped into issues, as it happens.
+          Switchboard collects errors from your applications through any Sentry SDK, unchanged: point the SDK
+          at a project’s DSN and every uncaught exception shows up here, grouped into issues, as it happens.
         </p>
         {first ? null : canManage ? (
           <p>

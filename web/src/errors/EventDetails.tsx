@@ -78,9 +78,7 @@ export function Breadcrumbs({ crumbs }: { crumbs: IssueEvent['breadcrumbs'] }) {
               <td>
                 <span className="tag">{c.category ?? c.type ?? 'default'}</span>
               </td>
-              <td className="wrap mono small-inline">
-                {c.message ?? asText(c.data)}
-              </td>
+              <td className="wrap mono small-inline">{c.message ?? asText(c.data)}</td>
               <td className="muted">{c.level ?? 'info'}</td>
             </tr>
           ))}

@@ -18,7 +18,8 @@ export function IssueFiltersBar({
   projects: ErrorProject[];
   onChange: (f: IssueFilters) => void;
 }) {
-  const set = <K extends keyof IssueFilters>(key: K, value: IssueFilters[K]) => onChange({ ...filters, [key]: value });
+  const set = <K extends keyof IssueFilters>(key: K, value: IssueFilters[K]) =>
+    onChange({ ...filters, [key]: value });
   const [q, setQ] = useState(filters.q);
   const search = useRef<HTMLInputElement>(null);
   const latest = useRef({ filters, onChange });
@@ -58,7 +59,11 @@ export function IssueFiltersBar({
       </label>
       <label className="inline-field">
         <span>Project</span>
-        <select value={filters.projectId} onChange={(e) => set('projectId', e.target.value)} data-testid="issue-project">
+        <select
+          value={filters.projectId}
+          onChange={(e) => set('projectId', e.target.value)}
+          data-testid="issue-project"
+        >
           <option value="">All projects</option>
           {projects.map((p) => (
             <option key={p.id} value={p.id}>

@@ -6,11 +6,16 @@ import type { BulkAction, Issue, IssueAssignee } from '../queries/errors.ts';
 import { IssueStatusBadge, LevelBadge } from './badges.tsx';
 
 /** The bulk buttons; each is offered for the ticked issues it would change. */
-const BULK: Array<{ action: Exclude<BulkAction, 'assign'>; label: string; targets: (i: Issue) => boolean }> = [
-  { action: 'resolve', label: 'Resolve', targets: (i) => i.status !== 'resolved' },
-  { action: 'unresolve', label: 'Unresolve', targets: (i) => i.status === 'resolved' || i.status === 'ignored' },
-  { action: 'ignore', label: 'Ignore', targets: (i) => i.status !== 'ignored' },
-];
+const BULK: Array<{ action: Exclude<BulkAction, 'assign'>; label: string; targets: (i: Issue) => boolean }> =
+  [
+    { action: 'resolve', label: 'Resolve', targets: (i) => i.status !== 'resolved' },
+    {
+      action: 'unresolve',
+      label: 'Unresolve',
+      targets: (i) => i.status === 'resolved' || i.status === 'ignored',
+    },
+    { action: 'ignore', label: 'Ignore', targets: (i) => i.status !== 'ignored' },
+  ];
 
 /** Which issues are ticked, kept as ids so a refetch keeps the ticks; Shift-click ticks a range. */
 export function useSelection(items: Issue[]) {
@@ -72,7 +77,9 @@ function BulkBar({
   useEffect(() => {
     if (all.current) all.current.indeterminate = some;
   }, [some]);
-  const offered = BULK.map((b) => ({ ...b, items: selected.filter(b.targets) })).filter((b) => b.items.length > 0);
+  const offered = BULK.map((b) => ({ ...b, items: selected.filter(b.targets) })).filter(
+    (b) => b.items.length > 0,
+  );
   return (
     <fieldset className="bulk-bar card" aria-busy={busy} data-testid="issue-bulk">
       <legend className="sr-only">Bulk actions</legend>
@@ -87,7 +94,9 @@ function BulkBar({
         Select all shown
       </label>
       <span className="muted small-inline" aria-live="polite" data-testid="selection-count">
-        {selected.length > 0 ? `${selected.length} selected` : 'Tick issues (or press x on one) to act on several at once'}
+        {selected.length > 0
+          ? `${selected.length} selected`
+          : 'Tick issues (or press x on one) to act on several at once'}
       </span>
       {selected.length > 0 ? (
         <div className="row-actions bulk-actions">
@@ -126,7 +135,12 @@ function BulkBar({
               Assign ({selected.length})
             </button>
           </span>
-          <button type="button" className="btn btn-small btn-ghost" disabled={busy} onClick={() => setAll(false)}>
+          <button
+            type="button"
+            className="btn btn-small btn-ghost"
+            disabled={busy}
+            onClick={() => setAll(false)}
+          >
             Clear selection
           </button>
         </div>
@@ -256,7 +270,11 @@ export function IssueTable({
                   </td>
                   <td>
                     {values ? (
-                      <Sparkline values={values} label={`Events of ${issue.shortId} over the last 24 hours`} tone="bad" />
+                      <Sparkline
+                        values={values}
+                        label={`Events of ${issue.shortId} over the last 24 hours`}
+                        tone="bad"
+                      />
                     ) : (
                       <span className="muted">—</span>
                     )}

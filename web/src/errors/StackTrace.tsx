@@ -7,6 +7,8 @@ type Frame = NonNullable<Exception['frames']>[number];
 
 const isInApp = (f: Frame) => f.inApp === true;
 const where = (f: Frame) => f.filename ?? f.module ?? f.absPath ?? '<unknown file>';
+/** A frame's key: its place in the shown trace with where it points (frames have no id). */
+const frameKey = (at: number, f: Frame) => `${at}:${where(f)}:${f.lineno ?? ''}:${f.function ?? ''}`;
 const position = (f: Frame) => (f.lineno ? `:${f.lineno}${f.colno ? `:${f.colno}` : ''}` : '');
 
 function FrameLine({ frame, culprit }: { frame: Frame; culprit: boolean }) {
@@ -24,12 +26,18 @@ function FrameLine({ frame, culprit }: { frame: Frame; culprit: boolean }) {
   );
   if (lines.length === 0)
     return (
-      <li className={`frame ${isInApp(frame) ? 'frame-app' : 'frame-system'} ${culprit ? 'frame-culprit' : ''}`} data-testid="frame">
+      <li
+        className={`frame ${isInApp(frame) ? 'frame-app' : 'frame-system'} ${culprit ? 'frame-culprit' : ''}`}
+        data-testid="frame"
+      >
         <div className="frame-head">{head}</div>
       </li>
     );
   return (
-    <li className={`frame ${isInApp(frame) ? 'frame-app' : 'frame-system'} ${culprit ? 'frame-culprit' : ''}`} data-testid="frame">
+    <li
+      className={`frame ${isInApp(frame) ? 'frame-app' : 'frame-system'} ${culprit ? 'frame-culprit' : ''}`}
+      data-testid="frame"
+    >
       <details open={culprit}>
         <summary className="frame-head">{head}</summary>
         <pre className="frame-context">
@@ -54,7 +62,7 @@ function SystemFrames({ group, culprit }: { group: FrameGroup<Frame>; culprit: F
     return (
       <>
         {group.frames.map((f, i) => (
-          <FrameLine key={`${group.start + i}`} frame={f} culprit={f === culprit} />
+          <FrameLine key={frameKey(group.start + i, f)} frame={f} culprit={f === culprit} />
         ))}
         {group.collapsed ? (
           <li className="frame-fold">
@@ -96,7 +104,9 @@ function ExceptionTrace({ exception }: { exception: Exception }) {
         <ol className="frames" data-testid="stack-trace" aria-label="Stack trace, most recent call first">
           {groups.map((g) =>
             g.kind === 'app' ? (
-              g.frames.map((f, i) => <FrameLine key={`${g.start + i}`} frame={f} culprit={f === culprit} />)
+              g.frames.map((f, i) => (
+                <FrameLine key={frameKey(g.start + i, f)} frame={f} culprit={f === culprit} />
+              ))
             ) : (
               <SystemFrames key={g.start} group={g} culprit={culprit} />
             ),

@@ -34,7 +34,11 @@ export const statusLabel = (s: IssueStatus) => STATUSES.find((x) => x.value === 
 
 export function IssueStatusBadge({ status, testId }: { status: IssueStatus; testId?: string }) {
   return (
-    <span className={`badge badge-${STATUS_TONES[status] ?? 'neutral'}`} data-testid={testId} data-status={status}>
+    <span
+      className={`badge badge-${STATUS_TONES[status] ?? 'neutral'}`}
+      data-testid={testId}
+      data-status={status}
+    >
       {statusLabel(status)}
     </span>
   );

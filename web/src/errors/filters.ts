@@ -15,9 +15,7 @@ export function filtersFromParams(params: URLSearchParams): IssueFilters {
   return {
     projectId: params.get('project') ?? '',
     status:
-      status === 'all'
-        ? ''
-        : (STATUSES.find((s) => s.value === status)?.value ?? DEFAULT_FILTERS.status),
+      status === 'all' ? '' : (STATUSES.find((s) => s.value === status)?.value ?? DEFAULT_FILTERS.status),
     level: LEVELS.find((l) => l.value === level)?.value ?? '',
     q: params.get('q') ?? '',
     sort: SORTS.find((s) => s === sort) ?? DEFAULT_FILTERS.sort,

@@ -12,7 +12,11 @@ export function trendWindow(now: number, buckets = TREND_BUCKETS): number[] {
  * Events per hour from their times. When `complete` is false the times are only the newest events (a
  * page of them), so the hours before the oldest one read are unknown (null), not quiet.
  */
-export function bucketEvents(times: readonly string[], starts: readonly number[], complete: boolean): Array<number | null> {
+export function bucketEvents(
+  times: readonly string[],
+  starts: readonly number[],
+  complete: boolean,
+): Array<number | null> {
   const counts = starts.map(() => 0);
   const first = starts[0] ?? 0;
   let oldest = Number.POSITIVE_INFINITY;

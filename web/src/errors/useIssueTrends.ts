@@ -36,7 +36,13 @@ export function useIssueTrends(items: Issue[]): (issue: Issue) => Array<number |
       const page = results[i]?.data;
       return [
         issue.id,
-        page ? bucketEvents(page.items.map((e) => e.timestamp), starts, page.nextCursor === null) : undefined,
+        page
+          ? bucketEvents(
+              page.items.map((e) => e.timestamp),
+              starts,
+              page.nextCursor === null,
+            )
+          : undefined,
       ];
     }),
   );

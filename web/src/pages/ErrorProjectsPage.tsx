@@ -4,8 +4,8 @@ import { useSession } from '../auth/SessionContext.tsx';
 import { FormError, FormField, fieldError, fieldErrorWithin } from '../components/FormField.tsx';
 import { ConfirmButton } from '../components/ResourcePage.tsx';
 import { Empty, PageHeader, QueryState } from '../components/states.tsx';
-import { formatCommand, parseCommand } from '../errors/command.ts';
 import { DsnField, SdkSnippet } from '../errors/ConnectSdk.tsx';
+import { formatCommand, parseCommand } from '../errors/command.ts';
 import {
   type ErrorProject,
   type ErrorProjectInput,
@@ -36,11 +36,15 @@ const draftOf = (p: ErrorProject | undefined): Draft => ({
 });
 
 /** The draft as a request body, or what is wrong with it before anything is sent. */
-function bodyOf(d: Draft): { body: ErrorProjectInput } | { problem: { field: 'repository' | 'verify'; text: string } } {
+function bodyOf(
+  d: Draft,
+): { body: ErrorProjectInput } | { problem: { field: 'repository' | 'verify'; text: string } } {
   const path = d.repoPath.trim();
   const branch = d.repoBranch.trim();
   if ((path === '') !== (branch === ''))
-    return { problem: { field: 'repository', text: 'Give both the repository path and its branch, or neither' } };
+    return {
+      problem: { field: 'repository', text: 'Give both the repository path and its branch, or neither' },
+    };
   const verify = parseCommand(d.verify);
   if ('error' in verify) return { problem: { field: 'verify', text: verify.error } };
   return {
@@ -73,7 +77,8 @@ function ProjectForm({
 }) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(initial));
   const [problem, setProblem] = useState<{ field: string; text: string } | undefined>(undefined);
-  const set = (key: keyof Draft) => (e: { target: { value: string } }) => setDraft({ ...draft, [key]: e.target.value });
+  const set = (key: keyof Draft) => (e: { target: { value: string } }) =>
+    setDraft({ ...draft, [key]: e.target.value });
   function send(e: FormEvent) {
     e.preventDefault();
     const result = bodyOf(draft);
@@ -86,11 +91,30 @@ function ProjectForm({
     <form className="form project-form" onSubmit={send} data-testid={`${idPrefix}-form`}>
       <div className="form-grid">
         <FormField label="Name" error={fieldError(error, 'name')}>
-          {(f) => <input {...f} required maxLength={100} value={draft.name} onChange={set('name')} data-testid="project-name" />}
-        </FormField>
-        <FormField label="Platform" hint="The SDK’s platform, e.g. node or javascript" error={fieldError(error, 'platform')}>
           {(f) => (
-            <input {...f} list={`${idPrefix}-platforms`} value={draft.platform} onChange={set('platform')} maxLength={40} />
+            <input
+              {...f}
+              required
+              maxLength={100}
+              value={draft.name}
+              onChange={set('name')}
+              data-testid="project-name"
+            />
+          )}
+        </FormField>
+        <FormField
+          label="Platform"
+          hint="The SDK’s platform, e.g. node or javascript"
+          error={fieldError(error, 'platform')}
+        >
+          {(f) => (
+            <input
+              {...f}
+              list={`${idPrefix}-platforms`}
+              value={draft.platform}
+              onChange={set('platform')}
+              maxLength={40}
+            />
           )}
         </FormField>
         <datalist id={`${idPrefix}-platforms`}>
@@ -102,11 +126,31 @@ function ProjectForm({
       <fieldset className="plain-fieldset">
         <legend className="field-legend">Code, for AI fixes (optional)</legend>
         <div className="form-grid">
-          <FormField label="Repository path" hint="An absolute path on the server, e.g. /srv/shop" error={repoError}>
-            {(f) => <input {...f} value={draft.repoPath} onChange={set('repoPath')} placeholder="/srv/app" data-testid="project-repo-path" />}
+          <FormField
+            label="Repository path"
+            hint="An absolute path on the server, e.g. /srv/shop"
+            error={repoError}
+          >
+            {(f) => (
+              <input
+                {...f}
+                value={draft.repoPath}
+                onChange={set('repoPath')}
+                placeholder="/srv/app"
+                data-testid="project-repo-path"
+              />
+            )}
           </FormField>
           <FormField label="Branch" hint="Fixes start from this branch">
-            {(f) => <input {...f} value={draft.repoBranch} onChange={set('repoBranch')} placeholder="main" data-testid="project-repo-branch" />}
+            {(f) => (
+              <input
+                {...f}
+                value={draft.repoBranch}
+                onChange={set('repoBranch')}
+                placeholder="main"
+                data-testid="project-repo-branch"
+              />
+            )}
           </FormField>
         </div>
         <FormField
@@ -115,11 +159,21 @@ function ProjectForm({
           error={problem?.field === 'verify' ? problem.text : fieldErrorWithin(error, 'verifyCommand')}
         >
           {(f) => (
-            <input {...f} value={draft.verify} onChange={set('verify')} placeholder="npm test" className="mono" data-testid="project-verify" />
+            <input
+              {...f}
+              value={draft.verify}
+              onChange={set('verify')}
+              placeholder="npm test"
+              className="mono"
+              data-testid="project-verify"
+            />
           )}
         </FormField>
       </fieldset>
-      <FormError error={error} fields={['name', 'platform', 'repository', 'repository.path', 'repository.branch', 'verifyCommand']} />
+      <FormError
+        error={error}
+        fields={['name', 'platform', 'repository', 'repository.path', 'repository.branch', 'verifyCommand']}
+      />
       <div className="row-actions">
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Saving…' : submit}
@@ -195,7 +249,12 @@ function ProjectCard({ project, canWrite }: { project: ErrorProject; canWrite: b
           onSubmit={(body) =>
             update.mutate({
               id: project.id,
-              change: { name: body.name, platform: body.platform, repository: body.repository, verifyCommand: body.verifyCommand },
+              change: {
+                name: body.name,
+                platform: body.platform,
+                repository: body.repository,
+                verifyCommand: body.verifyCommand,
+              },
             })
           }
           onCancel={() => setEditing(false)}
@@ -205,7 +264,9 @@ function ProjectCard({ project, canWrite }: { project: ErrorProject; canWrite: b
           <DsnField project={project} />
           <dl className="facts project-facts">
             <dt>Repository</dt>
-            <dd className="mono">{project.repository ? `${project.repository.path} @ ${project.repository.branch}` : '—'}</dd>
+            <dd className="mono">
+              {project.repository ? `${project.repository.path} @ ${project.repository.branch}` : '—'}
+            </dd>
             <dt>Verify command</dt>
             <dd className="mono">{project.verifyCommand ? formatCommand(project.verifyCommand) : '—'}</dd>
             <dt>Rate limit</dt>
@@ -234,7 +295,12 @@ export function ErrorProjectsPage() {
       </nav>
       <PageHeader title="Error projects">
         {canWrite && !creating ? (
-          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)} data-testid="new-project">
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => setCreating(true)}
+            data-testid="new-project"
+          >
             New project
           </button>
         ) : null}

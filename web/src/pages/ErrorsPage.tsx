@@ -3,11 +3,11 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Empty, ErrorMessage, Loading, MoreButton, PageHeader } from '../components/states.tsx';
+import { useIssueAssignees } from '../errors/assignees.ts';
 import { ConnectSdk } from '../errors/ConnectSdk.tsx';
 import { filtersFromParams, paramsOf } from '../errors/filters.ts';
 import { IssueFiltersBar } from '../errors/IssueFiltersBar.tsx';
 import { IssueTable } from '../errors/IssueTable.tsx';
-import { useIssueAssignees } from '../errors/assignees.ts';
 import { useIssueTrends } from '../errors/useIssueTrends.ts';
 import {
   type BulkAction,
@@ -58,11 +58,18 @@ export function ErrorsPage() {
   useIssuesLive({ paused: bulkRunning, onArrival });
 
   const runBulk = async (targets: Issue[], action: BulkAction, assignee?: IssueAssignee) => {
-    const outcome = await bulk.mutateAsync({ items: targets, action, ...(assignee !== undefined ? { assignee } : {}) });
+    const outcome = await bulk.mutateAsync({
+      items: targets,
+      action,
+      ...(assignee !== undefined ? { assignee } : {}),
+    });
     return outcome.filter((o) => o.error).map((o) => o.item.id);
   };
   const filtered =
-    filters.projectId !== '' || filters.level !== '' || filters.q.trim() !== '' || filters.status !== 'unresolved';
+    filters.projectId !== '' ||
+    filters.level !== '' ||
+    filters.q.trim() !== '' ||
+    filters.status !== 'unresolved';
   const [announce, setAnnounce] = useState('');
   useEffect(() => {
     if (issues.data) setAnnounce(`${items.length}${issues.hasNextPage ? ' or more' : ''} issues shown`);
@@ -104,8 +111,8 @@ export function ErrorsPage() {
             bulk={{ run: runBulk, busy: bulk.isPending }}
           />
           <p className="muted small keys-hint">
-            <kbd className="kbd">j</kbd>/<kbd className="kbd">k</kbd> move, <kbd className="kbd">x</kbd> select,{' '}
-            <kbd className="kbd">Enter</kbd> open, <kbd className="kbd">/</kbd> search
+            <kbd className="kbd">j</kbd>/<kbd className="kbd">k</kbd> move, <kbd className="kbd">x</kbd>{' '}
+            select, <kbd className="kbd">Enter</kbd> open, <kbd className="kbd">/</kbd> search
           </p>
           <MoreButton query={issues} />
         </>

@@ -27,7 +27,12 @@ const IssueCharts = lazy(() => import('../errors/IssueCharts.tsx').then((m) => (
 const DAY = 86_400_000;
 
 /** The status changes offered for an issue in a status. */
-const STATUS_ACTIONS: Array<{ to: IssueStatus; label: string; from: (s: IssueStatus) => boolean; primary?: boolean }> = [
+const STATUS_ACTIONS: Array<{
+  to: IssueStatus;
+  label: string;
+  from: (s: IssueStatus) => boolean;
+  primary?: boolean;
+}> = [
   { to: 'resolved', label: 'Resolve', from: (s) => s !== 'resolved', primary: true },
   { to: 'unresolved', label: 'Unresolve', from: (s) => s === 'resolved' || s === 'ignored' },
   { to: 'ignored', label: 'Ignore', from: (s) => s !== 'ignored' },
@@ -38,7 +43,8 @@ function Header({ issue, projectName }: { issue: IssueDetail; projectName: strin
   const update = useUpdateIssue();
   const { options, nameOf } = useIssueAssignees();
   const canWrite = can('errors:write');
-  const set = (change: { status?: IssueStatus; assignee?: string | null }) => update.mutate({ id: issue.id, change });
+  const set = (change: { status?: IssueStatus; assignee?: string | null }) =>
+    update.mutate({ id: issue.id, change });
   return (
     <header className="card issue-header">
       <nav className="crumbs" aria-label="Breadcrumb">
@@ -90,9 +96,9 @@ function Header({ issue, projectName }: { issue: IssueDetail; projectName: strin
               </button>
             ))
           : null}
-        <label className="inline-field issue-assignee">
-          <span>Assignee</span>
-          {canWrite ? (
+        {canWrite ? (
+          <label className="inline-field issue-assignee">
+            <span>Assignee</span>
             <select
               value={issue.assignee ?? ''}
               onChange={(e) => set({ assignee: e.target.value || null })}
@@ -108,10 +114,12 @@ function Header({ issue, projectName }: { issue: IssueDetail; projectName: strin
                 <option value={issue.assignee}>{nameOf(issue.assignee)}</option>
               ) : null}
             </select>
-          ) : (
-            <span>{nameOf(issue.assignee)}</span>
-          )}
-        </label>
+          </label>
+        ) : (
+          <span className="inline-field issue-assignee">
+            <span>Assignee</span> <span>{nameOf(issue.assignee)}</span>
+          </span>
+        )}
       </div>
     </header>
   );
@@ -226,7 +234,10 @@ export function IssuePage() {
     const to = Math.ceil(Date.now() / DAY) * DAY;
     return { from: new Date(to - 14 * DAY).toISOString(), to: new Date(to).toISOString() };
   }, []);
-  const stats = useIssueStats({ bucket: 'day', ...range, ...(data ? { projectId: data.projectId } : {}) });
+  const stats = useIssueStats(
+    { bucket: 'day', ...range, ...(data ? { projectId: data.projectId } : {}) },
+    data !== undefined,
+  );
   if (issue.error && !data) return <ErrorMessage error={issue.error} onRetry={() => void issue.refetch()} />;
   if (!data) return <Loading label="Loading the issue…" />;
   const projectName = projects.data?.find((p) => p.id === data.projectId)?.name ?? 'Project';

@@ -111,10 +111,14 @@ export function useIssueEvents(id: string, limit = 20) {
 }
 
 /** Events over time (`GET /issues/stats`) for a window and bucket, optionally one project's. */
-export function useIssueStats(q: { bucket: 'hour' | 'day'; from: string; to: string; projectId?: string }) {
+export function useIssueStats(
+  q: { bucket: 'hour' | 'day'; from: string; to: string; projectId?: string },
+  enabled = true,
+) {
   return useQuery({
     queryKey: keys.errors.stats(q),
     queryFn: ({ signal }) => unwrap(api.GET('/api/v1/issues/stats', { params: { query: q }, signal })),
+    enabled,
   });
 }
 
@@ -165,7 +169,15 @@ export function useIssueBulk() {
   const toast = useToast();
   return useMutation({
     mutationKey: keys.errors.bulk,
-    mutationFn: ({ items, action, assignee = null }: { items: Issue[]; action: BulkAction; assignee?: IssueAssignee }) =>
+    mutationFn: ({
+      items,
+      action,
+      assignee = null,
+    }: {
+      items: Issue[];
+      action: BulkAction;
+      assignee?: IssueAssignee;
+    }) =>
       optimisticBulk<Issue>({
         queryClient,
         prefixes: ISSUE_QUERIES,
@@ -190,8 +202,13 @@ export function useUpdateIssue() {
   const queryClient = useQueryClient();
   const toast = useToast();
   return useMutation({
-    mutationFn: ({ id, change }: { id: string; change: { status?: IssueStatus; assignee?: IssueAssignee } }) =>
-      unwrap(api.PATCH('/api/v1/issues/{id}', { params: { path: { id } }, body: change })),
+    mutationFn: ({
+      id,
+      change,
+    }: {
+      id: string;
+      change: { status?: IssueStatus; assignee?: IssueAssignee };
+    }) => unwrap(api.PATCH('/api/v1/issues/{id}', { params: { path: { id } }, body: change })),
     onMutate: async ({ id, change }) => {
       for (const prefix of ISSUE_QUERIES) await queryClient.cancelQueries({ queryKey: prefix });
       return { restore: applyToCached<Issue>(queryClient, ISSUE_QUERIES, id, (i) => ({ ...i, ...change })) };
