@@ -88,7 +88,8 @@ describe('errors', () => {
     await page.getByRole('button', { name: 'Create project' }).click();
     const card = page.getByTestId('project-card').filter({ hasText: 'Shop' });
     const dsn = (await card.getByTestId('project-dsn').textContent())!;
-    expect(dsn).toMatch(/^http:\/\/[0-9a-f]+@127\.0\.0\.1:\d+\/\d+$/);
+    const publicHost = new URL(server.ctx.config.publicUrl).host;
+    expect(dsn).toMatch(new RegExp(`^http://[0-9a-f]{32}@${publicHost.replace(/\./g, '\\.')}/\\d+$`));
     await card.getByText('Set up an SDK').click();
     await expect.poll(() => card.getByTestId('sdk-snippet').textContent()).toContain(`dsn: "${dsn}"`);
     await shot(page, 'errors-02-projects');
@@ -97,7 +98,9 @@ describe('errors', () => {
     await nav(page, 'Errors').click();
     await page.getByTestId('errors-empty').waitFor();
     const shop = await context.newPage();
-    await openShop(shop, server.url, shopScript, dsn);
+    // The test server's PUBLIC_URL is fixed before it picks its port, so the DSN names port 0; the shop is
+    // given the same DSN at the address the server really listens on.
+    await openShop(shop, server.url, shopScript, dsn.replace(`@${publicHost}/`, `@${new URL(server.url).host}/`));
     expect(await sendFrom(shop, 'checkout')).toMatch(/^[0-9a-f]{32}$/);
     const rows = page.getByTestId('issue-row');
     await rows.filter({ hasText: 'Cart total is NaN' }).waitFor();
