@@ -100,7 +100,12 @@ describe('errors', () => {
     const shop = await context.newPage();
     // The test server's PUBLIC_URL is fixed before it picks its port, so the DSN names port 0; the shop is
     // given the same DSN at the address the server really listens on.
-    await openShop(shop, server.url, shopScript, dsn.replace(`@${publicHost}/`, `@${new URL(server.url).host}/`));
+    await openShop(
+      shop,
+      server.url,
+      shopScript,
+      dsn.replace(`@${publicHost}/`, `@${new URL(server.url).host}/`),
+    );
     expect(await sendFrom(shop, 'checkout')).toMatch(/^[0-9a-f]{32}$/);
     const rows = page.getByTestId('issue-row');
     await rows.filter({ hasText: 'Cart total is NaN' }).waitFor();
@@ -117,6 +122,12 @@ describe('errors', () => {
     await trace.waitFor();
     await expect.poll(() => trace.locator('.frame-app').first().textContent()).toContain('totalOf');
     expect(await trace.locator('.frame-app').filter({ hasText: 'checkout' }).count()).toBeGreaterThan(0);
+    // The test runner's own frames are not the shop's: folded, and shown on demand.
+    const fold = trace.getByTestId('frame-fold');
+    expect(await fold.textContent()).toMatch(/^Show \d+ system frames?$/);
+    expect(await trace.locator('.frame-system').count()).toBe(0);
+    await fold.click();
+    await expect.poll(() => trace.locator('.frame-system').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('event-tags').textContent()).toContain('checkout.step');
     expect(await page.getByTestId('event-user').textContent()).toContain('customer@example.com');
     expect(await page.getByTestId('event-release').textContent()).toContain('shop@1.4.2');
@@ -130,9 +141,17 @@ describe('errors', () => {
     await expect.poll(() => page.getByTestId('event-older').isDisabled()).toBe(true);
     await page.getByTestId('event-newer').click();
 
-    // Both resolved at once from the list; the unresolved list empties, the server agrees.
+    // The keyboard: j moves to an issue, x ticks it.
     await nav(page, 'Errors').click();
     await expect.poll(() => rows.count()).toBe(2);
+    const second = (await rows.nth(1).getByRole('link').textContent())!;
+    await rows.first().getByRole('link').focus();
+    await page.keyboard.press('j');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe(second);
+    await page.keyboard.press('x');
+    await expect.poll(() => page.getByTestId('selection-count').textContent()).toBe('1 selected');
+
+    // Both resolved at once from the list; the unresolved list empties, the server agrees.
     await page.getByTestId('issue-select-all').check();
     await page.getByTestId('bulk-resolve').click();
     await expect.poll(() => rows.count()).toBe(0);
@@ -147,7 +166,22 @@ describe('errors', () => {
     await page.getByTestId('issue-status-filter').selectOption('resolved');
     await expect.poll(() => rows.count()).toBe(2);
     await shot(page, 'errors-05-resolved');
-    expect(unexpected(problems, [])).toEqual([]);
+
+    // The console reports its own uncaught errors to the built-in project (this org is the operator's).
+    await page.getByTestId('issue-status-filter').selectOption('unresolved');
+    await expect.poll(() => page.evaluate(() => '__SENTRY__' in window)).toBe(true);
+    await page.evaluate(() => {
+      setTimeout(() => {
+        throw new Error('Console self-check failed on purpose');
+      });
+    });
+    const own = rows.filter({ hasText: 'Console self-check failed on purpose' });
+    await own.waitFor();
+    await own.getByRole('link').click();
+    await expect.poll(() => page.locator('.issue-meta').first().textContent()).toContain('Switchboard');
+    expect(
+      unexpected(problems, []).filter((p) => p.text !== 'uncaught: Console self-check failed on purpose'),
+    ).toEqual([]);
 
     // The same pages in the dark.
     const dark = await openPage(suite.browser, { colorScheme: 'dark' });
