@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertPlan } from '../src/billing/store.ts';
 import { makeAgent } from './kit/agents.ts';
+import { clientAs } from './kit/api-client.ts';
+import { envelope, exceptionEvent, issuesOf, makeProject, postIngest, sendEvent } from './kit/errors.ts';
 import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './kit/runs.ts';
 import { deliver, stripeEvent, WEBHOOK_SECRET, waitForEvent } from './kit/stripe.ts';
 import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
@@ -100,7 +102,38 @@ const taskFixture = shared(async ({ server, a }) => {
   };
 });
 
+/** An error project of org A. */
+const errorProjectFixture = shared(async ({ server, a }) => {
+  const project = await makeProject(clientAs(server, a));
+  return {
+    id: project.id,
+    bodies: { PATCH: { name: 'changed by B' } },
+    readBack: `/api/v1/error-projects/${project.id}`,
+  };
+});
+
+/** An issue of org A, grouped from one event sent with A's DSN key. */
+const issueFixture = shared(async ({ server, a }) => {
+  const api = clientAs(server, a);
+  const project = await makeProject(api);
+  await sendEvent(
+    server,
+    project,
+    exceptionEvent({ type: 'OrgAOnly', frames: [{ module: 'a', function: 'f' }] }),
+  );
+  const [issue] = await issuesOf(api, project.id, (items) => items.length === 1);
+  return {
+    id: issue!.id,
+    bodies: { PATCH: { status: 'ignored' } },
+    readBack: `/api/v1/issues/${issue!.id}`,
+    marker: 'ignored',
+  };
+});
+
 const fixtures: Record<string, Fixture> = {
+  '/api/v1/error-projects/:id': errorProjectFixture,
+  '/api/v1/issues/:id': issueFixture,
+  '/api/v1/issues/:id/events': issueFixture,
   '/api/v1/members/:id': async ({ server, a, b }) => {
     const m = await addMember(server, a, 'member');
     return {
@@ -344,6 +377,38 @@ describe('org B cannot reach org A', () => {
       token: a.accessToken,
     });
     expect(own.body).toMatchObject({ status: 'open', read: false });
+  });
+
+  it("cannot change org A's issues in bulk, and org B's DSN key never ingests into org A's projects", async () => {
+    const issue = created.get('/api/v1/issues/:id')!;
+    for (const body of [
+      { ids: [issue.id], action: 'resolve' },
+      { ids: [issue.id], action: 'ignore' },
+      { ids: [issue.id], action: 'assign', assignee: null },
+    ] satisfies Array<{ ids: string[]; action: 'resolve' | 'ignore' | 'assign'; assignee?: null }>) {
+      const res = await clientAs(server, b).POST('/api/v1/issues/bulk', { body });
+      expect(res.response.status).toBe(200);
+      expect(res.data?.results).toEqual([
+        { id: issue.id, ok: false, error: expect.objectContaining({ code: 'not_found' }) },
+      ]);
+    }
+    const own = await clientAs(server, a).GET('/api/v1/issues/{id}', { params: { path: { id: issue.id } } });
+    expect(own.data).toMatchObject({ status: 'unresolved', count: 1 });
+
+    const projectOfA = await clientAs(server, a).GET('/api/v1/error-projects/{id}', {
+      params: { path: { id: created.get('/api/v1/error-projects/:id')!.id } },
+    });
+    const projectOfB = await makeProject(clientAs(server, b));
+    const event = envelope({}, [{ type: 'event', payload: exceptionEvent({ type: 'FromB' }) }]);
+    const res = await postIngest(server, projectOfA.data!.ingestId, event, { key: projectOfB.publicKey });
+    expect(res).toMatchObject({ status: 401, body: { error: { code: 'invalid_key' } } });
+    // Nor does B's stats or list name A's issues.
+    const list = await clientAs(server, b).GET('/api/v1/issues');
+    expect(JSON.stringify(list.data)).not.toContain(issue.id);
+    const stats = await clientAs(server, b).GET('/api/v1/issues/stats', {
+      params: { query: { projectId: projectOfA.data!.id } },
+    });
+    expect(stats.response.status).toBe(404);
   });
 
   it("cannot change org A's tasks in bulk, nor give org A's tasks to org B's agents or members", async () => {
