@@ -297,6 +297,28 @@ describe('issues', () => {
   });
 });
 
+describe('the activity feed', () => {
+  it('shows new issues, regressions and status changes, by short id and title', async () => {
+    const project = await makeProject(api);
+    const [issue] = await group(project, [exceptionEvent({ type: 'Feedy', frames: [frame('f', 'f')] })]);
+    await api.PATCH('/api/v1/issues/{id}', {
+      params: { path: { id: issue!.id } },
+      body: { status: 'resolved' },
+    });
+    await sendEvent(server, project, exceptionEvent({ type: 'Feedy', frames: [frame('f', 'f')] }));
+    await issuesOf(api, project.id, (items) => items[0]?.status === 'regressed');
+    const feed = await api.GET('/api/v1/updates', { params: { query: { limit: 50 } } });
+    const mine = feed.data!.items.filter((u) => u.subject?.id === issue!.id);
+    expect(mine.map((u) => [u.kind, u.summary])).toEqual([
+      ['issue.regressed', `issue ${issue!.shortId} Feedy: it broke happened again after it was resolved`],
+      ['issue.updated', `marked issue ${issue!.shortId} Feedy: it broke resolved`],
+      ['issue.created', `new issue ${issue!.shortId} Feedy: it broke`],
+    ]);
+    expect(mine[1]!.actor).toMatchObject({ kind: 'user', id: owner.userId });
+    expect(mine[0]!.actor).toBeNull();
+  });
+});
+
 describe('self-reporting', () => {
   it("reports the server's own 500s to the operator's built-in Switchboard project, and gives the console its DSN", async () => {
     const res = await fetch(`${server.url}/test/explode`);

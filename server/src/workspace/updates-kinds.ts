@@ -43,6 +43,12 @@ export const UPDATE_KINDS = [
   'task.blocked',
   'task.resumed',
   'task.reset',
+  'error_project.created',
+  'error_project.updated',
+  'error_project.deleted',
+  'issue.created',
+  'issue.regressed',
+  'issue.updated',
 ] as const;
 export type UpdateKind = (typeof UPDATE_KINDS)[number];
 
@@ -56,6 +62,8 @@ export const SUBJECT_TYPES = [
   'model_provider',
   'mcp_server',
   'task',
+  'error_project',
+  'issue',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
@@ -161,6 +169,70 @@ const TASK_UPDATES: Readonly<Record<string, AuditUpdate>> = {
     permission: 'tasks:read',
     subject: 'task',
     summary: (f) => `task ${called(f, 'title')} is back to do: its run was cancelled`,
+  },
+};
+
+const ISSUE_STATUS_WORDS: Record<string, string> = {
+  unresolved: 'unresolved',
+  resolved: 'resolved',
+  ignored: 'ignored',
+  regressed: 'regressed',
+};
+
+/** `SHOP-12 TypeError: x` from the row's details (the issue's short id and title, kept when it changed). */
+const issueName = (f: SummaryFacts): string => {
+  const shortId = text(f.details.shortId);
+  const title = text(f.details.title);
+  return shortId && title ? `${shortId} ${title}` : (shortId ?? title ?? f.id ?? 'unknown');
+};
+
+/**
+ * What error tracking adds: project changes by people, issues the platform opened or saw regress, and
+ * people's changes to an issue's status or assignee. Names come from the rows' details.
+ */
+const ERROR_UPDATES: Readonly<Record<string, AuditUpdate>> = {
+  'error_project.create': {
+    kind: 'error_project.created',
+    permission: 'errors:read',
+    subject: 'error_project',
+    summary: (f) => `created error project ${called(f, 'name')}`,
+  },
+  'error_project.update': {
+    kind: 'error_project.updated',
+    permission: 'errors:read',
+    subject: 'error_project',
+    summary: (f) => `updated error project ${called(f, 'name')}`,
+  },
+  'error_project.delete': {
+    kind: 'error_project.deleted',
+    permission: 'errors:read',
+    subject: 'error_project',
+    summary: (f) => `deleted error project ${called(f, 'name')}`,
+  },
+  'issue.create': {
+    kind: 'issue.created',
+    permission: 'errors:read',
+    subject: 'issue',
+    summary: (f) => `new issue ${issueName(f)}`,
+  },
+  'issue.regress': {
+    kind: 'issue.regressed',
+    permission: 'errors:read',
+    subject: 'issue',
+    summary: (f) => `issue ${issueName(f)} happened again after it was resolved`,
+  },
+  'issue.update': {
+    kind: 'issue.updated',
+    permission: 'errors:read',
+    subject: 'issue',
+    summary: (f) => {
+      const status = f.details.status as { to?: unknown } | undefined;
+      const to = typeof status?.to === 'string' ? ISSUE_STATUS_WORDS[status.to] : undefined;
+      if (to) return `marked issue ${issueName(f)} ${to}`;
+      if ('assignee' in f.details)
+        return f.details.assignee ? `assigned issue ${issueName(f)}` : `unassigned issue ${issueName(f)}`;
+      return `updated issue ${issueName(f)}`;
+    },
   },
 };
 
@@ -338,6 +410,7 @@ export const AUDIT_UPDATES: Readonly<Record<string, AuditUpdate>> = {
     },
   },
   ...TASK_UPDATES,
+  ...ERROR_UPDATES,
 };
 
 /** The audit actions a reader with these scopes may see as feed items. */

@@ -100,13 +100,15 @@ const actorOf = (kind: string, id: string | null): Actor | null =>
 /** Runs record who submitted them by principal id; API keys' ids carry the `key_` prefix. */
 const submitterOf = (id: string): Actor => ({ kind: id.startsWith('key_') ? 'api_key' : 'user', id });
 
+const UNNAMED_SUBJECTS = new Set<SubjectType>(['model_provider', 'mcp_server', 'error_project', 'issue']);
+
 function fromAudit(row: AuditFeedRow): Draft | undefined {
   const mapping = AUDIT_UPDATES[row.action];
   if (!mapping) return undefined;
   const subject = mapping.subject && row.resourceId ? { type: mapping.subject, id: row.resourceId } : null;
   const refs: Draft['refs'] = [];
-  if (subject && subject.type !== 'model_provider' && subject.type !== 'mcp_server')
-    refs.push([subject.type, subject.id]);
+  // Subjects named by their audit rows' details have no names to look up.
+  if (subject && !UNNAMED_SUBJECTS.has(subject.type)) refs.push([subject.type as keyof NameRefs, subject.id]);
   return {
     position: { at: row.at, id: row.id },
     kind: mapping.kind,

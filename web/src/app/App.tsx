@@ -23,6 +23,11 @@ const ChatPage = lazy(() => import('../pages/ChatPage.tsx').then((m) => ({ defau
 const ControlRoomPage = lazy(() =>
   import('../pages/ControlRoomPage.tsx').then((m) => ({ default: m.ControlRoomPage })),
 );
+const ErrorProjectsPage = lazy(() =>
+  import('../pages/ErrorProjectsPage.tsx').then((m) => ({ default: m.ErrorProjectsPage })),
+);
+const ErrorsPage = lazy(() => import('../pages/ErrorsPage.tsx').then((m) => ({ default: m.ErrorsPage })));
+const IssuePage = lazy(() => import('../pages/IssuePage.tsx').then((m) => ({ default: m.IssuePage })));
 const FilesPage = lazy(() => import('../pages/FilesPage.tsx').then((m) => ({ default: m.FilesPage })));
 const InboxPage = lazy(() => import('../pages/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
 const MembersPage = lazy(() => import('../pages/MembersPage.tsx').then((m) => ({ default: m.MembersPage })));
@@ -127,6 +132,30 @@ export function App() {
           element={
             <Allowed needs="tasks:read">
               <TasksPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="errors"
+          element={
+            <Allowed needs="errors:read">
+              <ErrorsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="errors/issues/:id"
+          element={
+            <Allowed needs="errors:read">
+              <IssuePage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="errors/projects"
+          element={
+            <Allowed needs="errors:read">
+              <ErrorProjectsPage />
             </Allowed>
           }
         />

@@ -1,9 +1,12 @@
 import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
+import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { Loading } from '../components/states.tsx';
 import { useInboxUnread } from '../queries/inbox.ts';
 import { useChannel, useConnectionState, useOnline } from '../realtime/RealtimeContext.tsx';
+import { ErrorBoundary } from './ErrorBoundary.tsx';
+import { startSelfReporting } from './selfReport.ts';
 import { type ThemeChoice, useTheme } from './theme.ts';
 
 interface NavItem {
@@ -85,6 +88,10 @@ export function Shell() {
   const location = useLocation();
   // biome-ignore lint/correctness/useExhaustiveDependencies: close the menu on every navigation
   useEffect(() => setMenuOpen(false), [location.pathname]);
+  // The console reports its own failures to the operator's built-in error project, when the server names one.
+  useEffect(() => {
+    void startSelfReporting(() => unwrap(api.GET('/api/v1/error-projects/console')));
+  }, []);
 
   const items: NavItem[] = [
     { to: '/', label: 'Dashboard', needs: [] },
@@ -92,6 +99,7 @@ export function Shell() {
     { to: '/agents', label: 'Agents', needs: ['agents:read'] },
     { to: '/runs', label: 'Runs', needs: ['runs:read'] },
     { to: '/tasks', label: 'Tasks', needs: ['tasks:read'] },
+    { to: '/errors', label: 'Errors', needs: ['errors:read'] },
     { to: '/usage', label: 'Usage', needs: ['usage:read'] },
     { to: '/billing', label: 'Billing', needs: ['billing:manage'] },
     { to: '/files', label: 'Files', needs: ['files:read'] },
@@ -192,9 +200,11 @@ export function Shell() {
           </div>
         </nav>
         <main id="main" className="content" tabIndex={-1}>
-          <Suspense fallback={<Loading label="Opening the page…" />}>
-            <Outlet />
-          </Suspense>
+          <ErrorBoundary resetKey={location.pathname}>
+            <Suspense fallback={<Loading label="Opening the page…" />}>
+              <Outlet />
+            </Suspense>
+          </ErrorBoundary>
         </main>
       </div>
     </div>

@@ -69,6 +69,21 @@ export const keys = {
     one: (id: string | undefined) => ['tasks', 'one', id] as const,
     stats: ['tasks', 'stats'] as const,
   },
+  errors: {
+    all: ['errors'] as const,
+    projects: ['errors', 'projects'] as const,
+    /** Every cached issue list, whatever its filters. */
+    lists: ['errors', 'issues', 'list'] as const,
+    list: (filters: object) => ['errors', 'issues', 'list', filters] as const,
+    /** Every cached single issue. */
+    ones: ['errors', 'issues', 'one'] as const,
+    one: (id: string | undefined) => ['errors', 'issues', 'one', id] as const,
+    events: (id: string) => ['errors', 'events', id] as const,
+    stats: (q: object) => ['errors', 'stats', q] as const,
+    /** The mutation key of bulk actions, so the page can tell one is running. */
+    bulk: ['errors', 'bulk'] as const,
+    selfReport: ['errors', 'self-report'] as const,
+  },
   members: ['members'] as const,
   roles: ['roles'] as const,
   apiKeys: ['api-keys'] as const,
