@@ -144,6 +144,8 @@ describe('errors', () => {
     // The keyboard: j moves to an issue, x ticks it.
     await nav(page, 'Errors').click();
     await expect.poll(() => rows.count()).toBe(2);
+    // The checkout issue was seen last, so it heads the list once the list has caught up.
+    await expect.poll(() => rows.first().getByRole('link').textContent()).toContain('Cart total');
     const second = (await rows.nth(1).getByRole('link').textContent())!;
     await rows.first().getByRole('link').focus();
     await page.keyboard.press('j');
