@@ -94,6 +94,22 @@ describe('errors', () => {
     await expect.poll(() => card.getByTestId('sdk-snippet').textContent()).toContain(`dsn: "${dsn}"`);
     await shot(page, 'errors-02-projects');
 
+    // Edited: the repository for fixes and a verify command with a quoted argument, saved as its words.
+    await card.getByRole('button', { name: 'Edit' }).click();
+    await card.getByTestId('project-repo-path').fill('/srv/shop');
+    await card.getByTestId('project-verify').fill('npm run "test unit" -- --bail');
+    await card.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => card.getByRole('button', { name: 'Save' }).count()).toBe(1);
+    expect(await card.getByText('Give both the repository path and its branch, or neither').count()).toBe(1);
+    await shot(page, 'errors-02b-project-edit');
+    await card.getByTestId('project-repo-branch').fill('main');
+    await card.getByRole('button', { name: 'Save' }).click();
+    await card.getByText('/srv/shop @ main').waitFor();
+    const saved = await server.api.GET('/api/v1/error-projects', owner.auth);
+    const shopProject = saved.data!.items.find((p) => p.name === 'Shop')!;
+    expect(shopProject.repository).toEqual({ path: '/srv/shop', branch: 'main' });
+    expect(shopProject.verifyCommand).toEqual(['npm', 'run', 'test unit', '--', '--bail']);
+
     // The list is open and live; a customer's page reports an error through the real SDK.
     await nav(page, 'Errors').click();
     await page.getByTestId('errors-empty').waitFor();
@@ -144,6 +160,8 @@ describe('errors', () => {
     // The keyboard: j moves to an issue, x ticks it.
     await nav(page, 'Errors').click();
     await expect.poll(() => rows.count()).toBe(2);
+    // The checkout issue was seen last, so it heads the list once the list has caught up.
+    await expect.poll(() => rows.first().getByRole('link').textContent()).toContain('Cart total');
     const second = (await rows.nth(1).getByRole('link').textContent())!;
     await rows.first().getByRole('link').focus();
     await page.keyboard.press('j');

@@ -232,6 +232,7 @@ describe('the console journey', () => {
       'Agents',
       'Runs',
       'Tasks',
+      'Errors',
       'Usage',
       'Files',
       'Inbox',

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
 import { createRateLimiter } from '../platform/rate-limit.ts';
 import type { ChannelRegistry } from '../realtime/channels.ts';
+import type { Grouped } from './grouper.ts';
 import { createIngest } from './ingest.ts';
 import { registerIssuesChannel } from './realtime.ts';
 import { createSelfReporter } from './self-report.ts';
@@ -25,7 +26,15 @@ export function createErrorsModule(
     prefix: config.redisPrefix,
     log,
   });
-  const worker = createGroupingWorker({ db: ctx.database.db, bus: ctx.bus, log });
+  const groupedObservers = new Set<(grouped: Grouped) => void>();
+  const worker = createGroupingWorker({
+    db: ctx.database.db,
+    bus: ctx.bus,
+    log,
+    onGrouped: (grouped) => {
+      for (const observer of groupedObservers) observer(grouped);
+    },
+  });
   const ingest = createIngest({
     db: ctx.database.db,
     maxBytes: config.errors.maxEventBytes,
@@ -54,6 +63,11 @@ export function createErrorsModule(
     ingest,
     worker,
     selfReport,
+    /** Tells `observer` after each grouping pass in this process (the ingest bench measures lag with it). */
+    observeGrouped(observer: (grouped: Grouped) => void): () => void {
+      groupedObservers.add(observer);
+      return () => groupedObservers.delete(observer);
+    },
     registerRealtime: (channels: ChannelRegistry) => registerIssuesChannel(channels),
     start(): void {
       worker.start();

@@ -8,7 +8,7 @@ export interface SelfReportConfig {
   release?: string | null | undefined;
 }
 
-type Sentry = typeof import('@sentry/browser');
+type Sentry = typeof import('./sentryClient.ts');
 
 let sdk: Sentry | undefined;
 let started = false;
@@ -61,7 +61,7 @@ export async function startSelfReporting(read: () => Promise<SelfReportConfig>):
     early.length = 0;
     return false;
   }
-  const Sentry = await import('@sentry/browser');
+  const Sentry = await import('./sentryClient.ts');
   const tunnel = sameOriginTunnel(config.dsn, window.location.origin);
   Sentry.init({
     dsn: config.dsn,

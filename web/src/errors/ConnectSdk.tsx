@@ -50,7 +50,8 @@ export function SdkSnippet({ project }: { project: ErrorProject }) {
  * its DSN and the SDK set-up to paste.
  */
 export function ConnectSdk({ projects, canManage }: { projects: ErrorProject[]; canManage: boolean }) {
-  const first = projects[0];
+  // The built-in project is Switchboard's own; an application gets a project of its own.
+  const first = projects.find((p) => !p.builtin);
   return (
     <div className="state state-empty connect-sdk" data-testid="errors-empty">
       <p className="state-title">No errors yet</p>

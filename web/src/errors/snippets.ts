@@ -23,9 +23,7 @@ export function sdkSnippet(kind: SdkKind, dsn: string, platform?: string | null)
     `  release: '${name}@1.0.0',`,
     '});',
     '',
-    kind === 'node'
-      ? '// Uncaught exceptions and unhandled rejections are reported from here on; or report one yourself:'
-      : '// Uncaught errors and unhandled rejections on the page are reported from here on; or report one yourself:',
+    '// From here on uncaught errors are reported; or report one yourself:',
     "Sentry.captureException(new Error('Hello from Switchboard'));",
   ].join('\n');
 }

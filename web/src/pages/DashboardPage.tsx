@@ -198,6 +198,10 @@ function subjectPath(u: Update, can: (permission: string) => boolean): string | 
       return u.kind !== 'task.deleted' && can('tasks:read')
         ? `/tasks?task=${encodeURIComponent(s.id)}`
         : undefined;
+    case 'issue':
+      return can('errors:read') ? `/errors/issues/${encodeURIComponent(s.id)}` : undefined;
+    case 'error_project':
+      return u.kind !== 'error_project.deleted' && can('errors:read') ? '/errors/projects' : undefined;
     default:
       return undefined;
   }

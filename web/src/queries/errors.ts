@@ -237,7 +237,12 @@ export function useIssuesLive(options: { paused?: boolean; onArrival?: (issue: I
     (e: { event: string; data: unknown }) => {
       const issue = (e.data as { issue?: Issue } | undefined)?.issue;
       if (issue) {
-        queryClient.setQueryData(keys.errors.one(issue.id), issue);
+        // The cached issue is the detail (with its latest event): the event's figures go into it at once,
+        // and the detail is read again for the event that came with them.
+        queryClient.setQueryData<IssueDetail>(keys.errors.one(issue.id), (detail) =>
+          detail ? { ...detail, ...issue } : detail,
+        );
+        void queryClient.invalidateQueries({ queryKey: keys.errors.one(issue.id) });
         if (e.event === 'issue.created' || e.event === 'issue.regressed') opts.current.onArrival?.(issue);
       }
       if (opts.current.paused) return;
