@@ -298,7 +298,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out (revokes refresh tokens) */
+        /** Sign out (revokes refresh tokens; clears the console's refresh cookie) */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -332,7 +332,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Trade a refresh token for a new pair (the old one is spent) */
+        /**
+         * Trade a refresh token for a new pair (the old one is spent)
+         * @description Without `refreshToken` in the body, the refresh cookie is spent and a new one set (the console). Cookie requests from another origin are refused with 403 `csrf_rejected`.
+         */
         post: operations["refreshToken"];
         delete?: never;
         options?: never;
@@ -4025,10 +4028,12 @@ export interface components {
             type: "error";
         };
         RefreshRequest: {
-            refreshToken: string;
+            /** @description Without it, the console's refresh cookie is spent (sent only by the browser) */
+            refreshToken?: string;
         };
         RefreshRequestInput: {
-            refreshToken: string;
+            /** @description Without it, the console's refresh cookie is spent (sent only by the browser) */
+            refreshToken?: string;
         };
         RegisterRequest: {
             /** Format: email */
@@ -4495,7 +4500,8 @@ export interface components {
             /** @description Seconds until the access token expires */
             expiresIn: number;
             org: components["schemas"]["Org"];
-            refreshToken: string;
+            /** @description Absent when the console asked for the refresh cookie (X-Switchboard-Client: console) */
+            refreshToken?: string;
             /** @constant */
             tokenType: "Bearer";
             user: components["schemas"]["User"];
@@ -4505,7 +4511,8 @@ export interface components {
             /** @description Seconds until the access token expires */
             expiresIn: number;
             org: components["schemas"]["OrgInput"];
-            refreshToken: string;
+            /** @description Absent when the console asked for the refresh cookie (X-Switchboard-Client: console) */
+            refreshToken?: string;
             /** @constant */
             tokenType: "Bearer";
             user: components["schemas"]["UserInput"];
@@ -6457,7 +6464,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/v1/auth instead of returning it (only from pages of this server's own origin) */
+                "x-switchboard-client"?: "console";
+            };
             path?: never;
             cookie?: never;
         };
@@ -6685,13 +6695,16 @@ export interface operations {
     refreshToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/v1/auth instead of returning it (only from pages of this server's own origin) */
+                "x-switchboard-client"?: "console";
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshRequestInput"];
+                "application/json": components["schemas"]["RefreshRequestInput"] | null;
             };
         };
         responses: {
@@ -6763,7 +6776,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/v1/auth instead of returning it (only from pages of this server's own origin) */
+                "x-switchboard-client"?: "console";
+            };
             path?: never;
             cookie?: never;
         };

@@ -37,7 +37,7 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
     {
       prefix: API_PREFIX,
       routes: [
-        authRoutes(d.identity.auth),
+        authRoutes(d.identity.auth, { refreshTokenTtlSeconds: ctx.config.refreshTokenTtlSeconds }),
         accessRoutes(d.identity.access),
         auditRoutes(d.audit.service),
         adminRoutes(d.admin.service, d.admin.restart),
