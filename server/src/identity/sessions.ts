@@ -78,7 +78,10 @@ export function createSessionGuard(db: Db, bus: Bus) {
       size = 0;
     }
     let orgs = byUser.get(userId);
-    if (!orgs) byUser.set(userId, (orgs = new Map()));
+    if (!orgs) {
+      orgs = new Map();
+      byUser.set(userId, orgs);
+    }
     if (!orgs.has(orgId)) size++;
     orgs.set(orgId, entry);
     return entry;

@@ -58,7 +58,20 @@ function ConnectionIndicator() {
   );
 }
 
+/** After a reload without the server: the pages show what this browser saved, and say so. */
+function SavedDataBanner() {
+  const { status } = useSession();
+  if (status !== 'offline') return null;
+  return (
+    <div className="offline-banner saved-data-banner" role="status" data-testid="saved-data-banner">
+      Showing saved data — offline. The server cannot be reached; this page shows what this browser saved last
+      time and updates once the connection is back.
+    </div>
+  );
+}
+
 function OfflineBanner() {
+  const { status } = useSession();
   const online = useOnline();
   const state = useConnectionState();
   const [grace, setGrace] = useState(true);
@@ -67,6 +80,7 @@ function OfflineBanner() {
     const t = setTimeout(() => setGrace(false), 4000);
     return () => clearTimeout(t);
   }, []);
+  if (status === 'offline') return null; // the saved-data notice says it already
   if (online && (state === 'open' || state === 'connecting' || grace)) return null;
   return (
     <div className="offline-banner" role="status" data-testid="offline-banner">
@@ -79,7 +93,7 @@ function OfflineBanner() {
 
 /** The signed-in frame: header with org, user and role; navigation that follows permissions; the page. */
 export function Shell() {
-  const { session, me, can, signOut } = useSession();
+  const { profile, me, can, signOut } = useSession();
   const unread = useUnread(can('inbox:read'));
   const [menuOpen, setMenuOpen] = useState(false);
   const location = useLocation();
@@ -135,13 +149,13 @@ export function Shell() {
           <span className="brand-text">Switchboard</span>
         </NavLink>
         <div className="org" data-testid="org-name" title="Organisation">
-          {session?.org.name}
+          {profile?.org.name}
         </div>
         <div className="topbar-right">
           <ConnectionIndicator />
           <ThemeToggle />
           <div className="who">
-            <span className="who-name">{session?.user.name}</span>
+            <span className="who-name">{profile?.user.name}</span>
             {me?.role ? (
               <span className="role-pill" data-testid="user-role">
                 {me.role.name}
@@ -153,10 +167,11 @@ export function Shell() {
           </button>
         </div>
       </header>
+      <SavedDataBanner />
       <OfflineBanner />
       <div className="layout">
         <nav id="primary-nav" className={`sidenav ${menuOpen ? 'open' : ''}`} aria-label="Main">
-          <div className="sidenav-org">{session?.org.name}</div>
+          <div className="sidenav-org">{profile?.org.name}</div>
           <ul>
             {visible
               .filter((item) => !item.settings)
