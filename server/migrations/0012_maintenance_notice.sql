@@ -1,0 +1,7 @@
+CREATE TABLE "maintenance_notices" (
+	"id" text PRIMARY KEY NOT NULL,
+	"message" text NOT NULL,
+	"level" text NOT NULL,
+	"posted_by" text NOT NULL,
+	"posted_at" timestamp with time zone NOT NULL
+);
