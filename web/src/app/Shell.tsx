@@ -1,6 +1,7 @@
 import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
+import { NoticeBanner } from '../components/NoticeBanner.tsx';
 import { Loading } from '../components/states.tsx';
 import { useInboxUnread } from '../queries/inbox.ts';
 import { useChannel, useConnectionState, useOnline } from '../realtime/RealtimeContext.tsx';
@@ -167,6 +168,7 @@ export function Shell() {
           </button>
         </div>
       </header>
+      <NoticeBanner />
       <SavedDataBanner />
       <OfflineBanner />
       <div className="layout">

@@ -11,6 +11,7 @@ import {
 } from 'react';
 import { api, session, unwrap } from '../api/client.ts';
 import { keys } from '../queries/keys.ts';
+import { queryPersister } from '../queries/persist.ts';
 import type { Session, SessionStatus, SignOutReason } from './session.ts';
 
 type Me = components['schemas']['Me'];
@@ -57,12 +58,22 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   });
   // Nothing of one user's data may show for the next one: the cache goes when a session ends or
   // another user (or org) takes over this origin's session in another tab.
+  // Signing out also removes the answers saved in IndexedDB.
   const previous = useRef(userKey);
   useEffect(() => {
-    if (state.status === 'signed_out' || (previous.current !== 'anonymous' && previous.current !== userKey))
+    if (state.status === 'signed_out' || (previous.current !== 'anonymous' && previous.current !== userKey)) {
       queryClient.clear();
+      void queryPersister.removeClient();
+    }
     previous.current = userKey;
   }, [userKey, state.status, queryClient]);
+  // Back from offline: what shows is saved data, so everything is read again.
+  const lastStatus = useRef(state.status);
+  useEffect(() => {
+    if (lastStatus.current === 'offline' && state.status === 'signed_in')
+      void queryClient.invalidateQueries();
+    lastStatus.current = state.status;
+  }, [state.status, queryClient]);
 
   const value = useMemo<SessionValue>(() => {
     const permissions = new Set(me.data?.permissions ?? []);
