@@ -11,6 +11,7 @@ import { type Config, ConfigError, loadConfig } from './platform/config.ts';
 import { createContext } from './platform/context.ts';
 import { openDatabase } from './platform/db/index.ts';
 import { safeErrorView } from './platform/errors.ts';
+import { createMailer } from './platform/mail.ts';
 import { handleSignals, startServer } from './server.ts';
 import { supervise, supervisedExit } from './supervisor.ts';
 import { startWorker } from './worker.ts';
@@ -117,11 +118,14 @@ function flag(args: string[], name: string): string | undefined {
 async function withIdentity(fn: (identity: Identity) => Promise<void>): Promise<void> {
   const cfg = config();
   const ctx = await createContext(cfg);
-  const identity = createIdentity(ctx.database.db, ctx.bus, cfg, pino({ level: 'warn' }));
+  const log = pino({ level: 'warn' });
+  const mailer = createMailer(cfg, log);
+  const identity = createIdentity(ctx.database.db, ctx.bus, cfg, log, mailer);
   try {
     await fn(identity);
   } finally {
     identity.stop();
+    mailer.close();
     await ctx.close();
   }
 }

@@ -12,6 +12,7 @@ import { createFilesModule } from './files/module.ts';
 import { operatorOrgOf } from './identity/directory.ts';
 import { createIdentity } from './identity/module.ts';
 import type { AppContext } from './platform/context.ts';
+import { createMailer } from './platform/mail.ts';
 import { createProvidersModule } from './providers/module.ts';
 import { createRealtime } from './realtime/module.ts';
 import { handleIntents } from './realtime/session.ts';
@@ -45,7 +46,8 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
   const { db } = ctx.database;
   const { bus, config } = ctx;
   let billing: ReturnType<typeof createBillingModule> | undefined;
-  const identity = createIdentity(db, bus, config, log, {
+  const mailer = createMailer(config, log);
+  const identity = createIdentity(db, bus, config, log, mailer, {
     seatGuard: (tx, orgId, count) => billing!.billing.assertRoom(tx, orgId, 'seats', count),
     orgCreated: (orgId) => billing!.billing.orgCreated(orgId),
   });
@@ -184,6 +186,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
   const billingModule = billing;
 
   return {
+    mailer,
     identity,
     audit,
     tools,
@@ -212,6 +215,8 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
       await usage.stop();
       await tools.close();
       files.close();
+      await identity.links.flush();
+      mailer.close();
     },
   };
 }
@@ -249,6 +254,11 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: 
     /** Starts what runs in the background: signing keys, audit retention, and (unless separate) workers. */
     async start(): Promise<void> {
       await identity.start();
+      if (!core.mailer.configured && ctx.config.env === 'production') {
+        log.warn(
+          'mail is off: SMTP_URL is not set, so password resets, verification links and invitations are not sent',
+        );
+      }
       core.audit.start();
       if (ctx.config.workersInProcess) await core.startWorkers();
     },

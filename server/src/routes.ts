@@ -8,7 +8,7 @@ import { chatRoutes } from './chat/routes.ts';
 import { conversationsRoutes } from './conversations/routes.ts';
 import type { Domains } from './domains.ts';
 import { filesRoutes } from './files/routes.ts';
-import { accessRoutes, authRoutes, jwksRoutes } from './identity/routes.ts';
+import { accessRoutes, authRoutes, jwksRoutes, linkRoutes } from './identity/routes.ts';
 import { operationsRoutes } from './operations/routes.ts';
 import type { AppContext } from './platform/context.ts';
 import { modelProvidersRoutes } from './providers/routes.ts';
@@ -38,6 +38,7 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
       prefix: API_PREFIX,
       routes: [
         authRoutes(d.identity.auth),
+        linkRoutes(d.identity.links, d.mailer),
         accessRoutes(d.identity.access),
         auditRoutes(d.audit.service),
         adminRoutes(d.admin.service, d.admin.restart),

@@ -258,7 +258,7 @@ const apiRoutes = () => server.routes.filter((r) => r.url.startsWith('/api/v1/')
 const withId = (url: string, id: string) => url.replace(/:[A-Za-z]+/, encodeURIComponent(id));
 
 describe('the route table', () => {
-  it('declares auth on every route, and only sign-in routes are public', () => {
+  it('declares auth on every route, and only sign-in and mailed-link routes are public', () => {
     expect(server.routes.length).toBeGreaterThan(10);
     const publicApi = apiRoutes()
       .filter((r) => r.auth === 'public')
@@ -268,9 +268,16 @@ describe('the route table', () => {
       // WebSockets authenticate in-band (browsers cannot send Authorization on an upgrade).
       'GET /api/v1/ws',
       'GET /api/v1/ws/dashboard',
+      // Whether mail is on, for the sign-in pages to explain themselves.
+      'GET /api/v1/server-settings',
+      // Mailed links carry their own single-use token.
+      'POST /api/v1/auth/invitations/accept',
       'POST /api/v1/auth/login',
+      'POST /api/v1/auth/password-reset',
+      'POST /api/v1/auth/password-reset/confirm',
       'POST /api/v1/auth/refresh',
       'POST /api/v1/auth/register',
+      'POST /api/v1/auth/verify-email',
       // Stripe authenticates by the Stripe-Signature of the raw body instead.
       'POST /api/v1/billing/webhooks/stripe',
     ]);

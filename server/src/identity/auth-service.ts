@@ -29,6 +29,8 @@ export interface IdentityDeps {
   seatGuard?: ((tx: Tx, orgId: string, count: () => Promise<number>) => Promise<void>) | undefined;
   /** Told once a new org has committed (billing gives it the default plan's budget); failures are logged. */
   orgCreated?: ((orgId: string) => Promise<void>) | undefined;
+  /** Told once a self-registered account has committed (identity mails its verification link). */
+  registered?: ((userId: string) => Promise<void>) | undefined;
   settings: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -143,6 +145,7 @@ export function createAuthService(deps: IdentityDeps) {
       }
       const passwordHash = await hasher.hash(input.password);
       let orgId: string | undefined;
+      let userId: string | undefined;
       const pair = await db.transaction(async (tx) => {
         const { org, ownerRoleId } = await createOrgWithRoles(
           tx,
@@ -155,6 +158,7 @@ export function createAuthService(deps: IdentityDeps) {
           name: input.name.trim(),
           passwordHash,
         });
+        userId = user.id;
         await store.insertMembership(tx, {
           id: newId('mem'),
           orgId: org.id,
@@ -172,6 +176,11 @@ export function createAuthService(deps: IdentityDeps) {
         return issuePair(tx, user.id, org.id);
       });
       await orgCreated(orgId!);
+      try {
+        await deps.registered?.(userId!);
+      } catch (err) {
+        deps.log.error({ err, userId }, 'identity: the verification mail of a new account was not prepared');
+      }
       return pair;
     },
 
@@ -314,6 +323,8 @@ export function createAuthService(deps: IdentityDeps) {
           name: input.name ?? 'Admin',
           passwordHash,
         });
+        // The operator named this address themselves (environment or CLI): nothing to verify.
+        await store.markEmailVerified(tx, user.id, new Date());
         await store.insertMembership(tx, {
           id: newId('mem'),
           orgId: org.id,

@@ -65,7 +65,13 @@ function pair(n: number): TokenPair {
     refreshToken: `refresh-${n}`,
     expiresIn: 900,
     tokenType: 'Bearer',
-    user: { id: 'usr_1', email: 'a@b.c', name: 'Ada', createdAt: '2026-01-01T00:00:00Z' },
+    user: {
+      id: 'usr_1',
+      email: 'a@b.c',
+      name: 'Ada',
+      emailVerified: true,
+      createdAt: '2026-01-01T00:00:00Z',
+    },
     org: { id: 'org_1', name: 'Acme', createdAt: '2026-01-01T00:00:00Z' },
   };
 }
