@@ -234,7 +234,7 @@ describe('invitations', () => {
     expect(added.response.status).toBe(201);
     const notice = await smtp.waitFor(other.email, 'You were added');
     expect(notice.subject).toBe('You were added to Org owner on Switchboard');
-    expect(notice.text).toContain(`${PUBLIC_URL}/login`);
+    expect(notice.text).toContain(`${PUBLIC_URL}/signin`);
     expect(notice.text).not.toContain('token=');
   });
 

@@ -265,11 +265,11 @@ describe('the route table', () => {
       .map((r) => `${r.method} ${r.url}`)
       .sort();
     expect(publicApi).toEqual([
+      // Whether mail is on, for the sign-in pages to explain themselves.
+      'GET /api/v1/server-settings',
       // WebSockets authenticate in-band (browsers cannot send Authorization on an upgrade).
       'GET /api/v1/ws',
       'GET /api/v1/ws/dashboard',
-      // Whether mail is on, for the sign-in pages to explain themselves.
-      'GET /api/v1/server-settings',
       // Mailed links carry their own single-use token.
       'POST /api/v1/auth/invitations/accept',
       'POST /api/v1/auth/login',

@@ -212,7 +212,7 @@ export function createLinksService(deps: LinksDeps) {
       const details = await inviteDetails(tx, invite);
       return () =>
         mailer.sendLater(
-          addedToOrgMail(invite.email, details, `${deps.publicUrl.replace(/\/$/, '')}/login`),
+          addedToOrgMail(invite.email, details, `${deps.publicUrl.replace(/\/$/, '')}/signin`),
           'a member notice',
         );
     },

@@ -1,6 +1,7 @@
 import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
+import { VerifyEmailBanner } from '../auth/VerifyEmailBanner.tsx';
 import { Loading } from '../components/states.tsx';
 import { useInboxUnread } from '../queries/inbox.ts';
 import { useChannel, useConnectionState, useOnline } from '../realtime/RealtimeContext.tsx';
@@ -154,6 +155,7 @@ export function Shell() {
         </div>
       </header>
       <OfflineBanner />
+      <VerifyEmailBanner />
       <div className="layout">
         <nav id="primary-nav" className={`sidenav ${menuOpen ? 'open' : ''}`} aria-label="Main">
           <div className="sidenav-org">{session?.org.name}</div>
