@@ -13,6 +13,7 @@ import { operatorOrgOf } from './identity/directory.ts';
 import { createIdentity } from './identity/module.ts';
 import type { AppContext } from './platform/context.ts';
 import { createMailer } from './platform/mail.ts';
+import { DEFAULT_MODEL } from './providers/models/resolver.ts';
 import { createProvidersModule } from './providers/module.ts';
 import { createRealtime } from './realtime/module.ts';
 import { handleIntents } from './realtime/session.ts';
@@ -23,6 +24,7 @@ import { createTasksModule } from './tasks/module.ts';
 import { createToolsModule } from './tools/module.ts';
 import { createUsageModule } from './usage/module.ts';
 import { createWebhooksModule } from './webhooks/module.ts';
+import { createGettingStarted } from './workspace/getting-started.ts';
 import { createWorkspaceModule } from './workspace/module.ts';
 
 /**
@@ -42,6 +44,13 @@ export interface DomainOptions {
   clock?: (() => Date) | undefined;
 }
 
+/** The model of a new org's starter agent: the server's own provider when one is configured, else the built-in one. */
+export function starterModel(config: AppContext['config']): string {
+  if (config.providers.openai) return 'openai:gpt-4.1-mini';
+  if (config.providers.anthropic) return 'anthropic:claude-sonnet-4-5';
+  return DEFAULT_MODEL;
+}
+
 export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, options: DomainOptions = {}) {
   const { db } = ctx.database;
   const { bus, config } = ctx;
@@ -49,7 +58,11 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
   const mailer = createMailer(config, log);
   const identity = createIdentity(db, bus, config, log, mailer, {
     seatGuard: (tx, orgId, count) => billing!.billing.assertRoom(tx, orgId, 'seats', count),
-    orgCreated: (orgId) => billing!.billing.orgCreated(orgId),
+    orgCreated: async (orgId) => {
+      await billing!.billing.orgCreated(orgId);
+      // Every new org starts with an agent to talk to, on the server's model when it has one.
+      await agents!.createStarter(orgId, starterModel(config));
+    },
   });
   const audit = createAudit(db, { retentionDays: config.auditRetentionDays }, log);
 
@@ -145,6 +158,15 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
       },
     },
   });
+  const gettingStarted = createGettingStarted({
+    hasRuns: (orgId) => runsService.hasAnyRun(orgId),
+    hasProvider: (orgId) => providers.service.hasModelProvider(orgId),
+    countMembers: (orgId) => identity.directory.countMembers(orgId),
+    countApiKeys: (orgId) => identity.directory.countApiKeys(orgId),
+    dismissed: (orgId, userId) => identity.directory.gettingStartedDismissed(orgId, userId),
+    setDismissed: (orgId, userId, dismissed) =>
+      identity.directory.setGettingStartedDismissed(orgId, userId, dismissed),
+  });
   const execution = createExecution(ctx, log, {
     agents: agentService,
     tools: tools.registry,
@@ -199,6 +221,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     tasks,
     webhooks,
     workspace,
+    gettingStarted,
     execution,
     billing: billingModule,
     /** Starts executing runs and delivering webhooks in this process. */

@@ -19,6 +19,7 @@ import { mcpServersRoutes } from './tools/mcp/routes.ts';
 import { toolsRoutes } from './tools/routes.ts';
 import { usageRoutes } from './usage/routes.ts';
 import { webhooksRoutes } from './webhooks/routes.ts';
+import { gettingStartedRoutes } from './workspace/getting-started-routes.ts';
 import { inboxRoutes } from './workspace/inbox-routes.ts';
 import { updatesRoutes } from './workspace/updates-routes.ts';
 
@@ -53,6 +54,7 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
         webhooksRoutes(d.webhooks),
         inboxRoutes(d.workspace.inbox),
         updatesRoutes(d.workspace.updates),
+        gettingStartedRoutes(d.gettingStarted),
         filesRoutes(d.files.service),
         billingRoutes(d.billing.billing),
         tasksRoutes(d.tasks.service),
