@@ -12,6 +12,7 @@ export const keys = {
   me: (userKey: string) => ['me', userKey] as const,
   readiness: ['readiness'] as const,
   serverSettings: ['server-settings'] as const,
+  gettingStarted: ['getting-started'] as const,
   permissions: ['permissions'] as const,
   tools: ['tools'] as const,
   agents: {
