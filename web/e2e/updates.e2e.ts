@@ -36,6 +36,7 @@ describe("the dashboard's recent updates", () => {
 
     // Something run through chat.
     await nav(page, 'Chat').click();
+    await page.getByTestId('agent-picker').selectOption({ label: 'Triage (test model)' });
     await expect
       .poll(() => page.getByTestId('agent-picker').locator('option:checked').textContent())
       .toBe('Triage (test model)');
