@@ -38,7 +38,7 @@ export function VerifyEmailBanner() {
           disabled={resend.isPending || mailOff}
           onClick={() => resend.mutate()}
         >
-          {resend.isPending ? 'Sending…' : 'Send a new link'}
+          {resend.isPending ? 'Mailing…' : 'Mail me a new link'}
         </button>
       )}
       <button
