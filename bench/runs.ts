@@ -259,7 +259,9 @@ export async function main(args: string[]): Promise<void> {
     }
   }
   const f = (v: number, w: number) => (Number.isFinite(v) ? v.toFixed(1) : '-').padStart(w);
-  say('\nstorage   clients  background runs/s  inline turns/s  ratio  submit->start p50    p99  not succeeded  load');
+  say(
+    '\nstorage   clients  background runs/s  inline turns/s  ratio  submit->start p50    p99  not succeeded  load',
+  );
   for (const r of results) {
     say(
       `${r.storage.padEnd(9)} ${String(r.concurrency).padStart(7)} ${f(r.runsPerSecond, 18)} ${f(r.turnsPerSecond, 15)} ${`${((100 * r.runsPerSecond) / r.turnsPerSecond).toFixed(0)}%`.padStart(6)} ${f(r.startP50, 15)} ms ${f(r.startP99, 6)} ms ${String(r.failed).padStart(14)}  ${r.load}`,

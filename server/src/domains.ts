@@ -110,6 +110,18 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
         })),
         work,
       ),
+    recordRunUsage: (work, run, calls) =>
+      usage.service.recordModelCalls(
+        run.orgId,
+        {
+          agentId: run.agentId,
+          runId: run.id,
+          conversationId: run.conversationId ?? undefined,
+          createdBy: run.createdBy,
+        },
+        calls,
+        { work },
+      ),
   });
   const runsService = runs.service;
   const tasks = createTasksModule({
@@ -149,20 +161,13 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     providers,
     conversations,
     records: runs.records,
-    recordUsage: (run, calls) =>
-      usage.service.recordModelCalls(
-        run.orgId,
-        {
-          agentId: run.agentId,
-          runId: run.id,
-          conversationId: run.conversationId ?? undefined,
-          createdBy: run.createdBy,
-        },
-        calls,
-      ),
     gateFor: (run) => usage.gate.gateFor({ orgId: run.orgId, createdBy: run.createdBy }),
   });
-  runs.onSubmitted(() => execution.wake());
+  runs.runHere({
+    holdFor: () => execution.holdFor(),
+    start: (run, job, jobId) => execution.startHere(run, job, jobId),
+    wake: () => execution.wake(),
+  });
   billing = createBillingModule(ctx, log, {
     setPlanBudget: (orgId, limitUsd, setBy) => usage.budgets.setPlanBudget(orgId, limitUsd, setBy),
     operatorOrg: operatorOrgOf(identity.directory, {
