@@ -31,15 +31,7 @@ describe('runs started in the process that submitted them', () => {
   });
 
   it('starts a submitted run without fetching its job, and completes the job with the run', async () => {
-    const run = await submitRun(server, owner, { agentId, input: '/sleep 400\n/tokens 3' });
-    await expect
-      .poll(async () => logLabels(await runEvents(server, owner, run.id)))
-      .toContain('run.started(start)');
-    const held = await jobOf(server, run.id);
-    // Executing, while its job still waits, held back by the lease.
-    expect(held.state).toBe('created');
-    expect(held.startAfter.getTime()).toBeGreaterThan(Date.now());
-
+    const run = await submitRun(server, owner, { agentId, input: 'hello' });
     const done = await waitForRun(server, owner, run.id, ['succeeded', 'failed']);
     expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
     const job = await jobOf(server, run.id);
@@ -48,7 +40,7 @@ describe('runs started in the process that submitted them', () => {
   });
 
   it('executes a run once when its job is fetched while the run executes here', async () => {
-    const run = await submitRun(server, owner, { agentId, input: '/sleep 1500\n/tokens 3' });
+    const run = await submitRun(server, owner, { agentId, input: '/sleep 4000\n/tokens 3' });
     await expect
       .poll(async () => logLabels(await runEvents(server, owner, run.id)))
       .toContain('run.started(start)');
@@ -68,18 +60,24 @@ describe('runs started in the process that submitted them', () => {
     await expect.poll(async () => (await jobOf(server, run.id)).state).toBe('completed');
   });
 
-  it('ends a run cancelled while it executes here, and completes its job', async () => {
-    const run = await submitRun(server, owner, { agentId, input: '/sleep 5000\n/tokens 3' });
+  it('holds the job back while the run executes here, and completes it when the run is cancelled', async () => {
+    const run = await submitRun(server, owner, { agentId, input: '/sleep 60000\n/tokens 3' });
     await expect
       .poll(async () => logLabels(await runEvents(server, owner, run.id)))
       .toContain('run.started(start)');
+    const held = await jobOf(server, run.id);
+    expect(held.state).toBe('created');
+    expect(held.startAfter.getTime()).toBeGreaterThan(Date.now());
+
     const res = await clientAs(server, owner).POST('/api/v1/runs/{id}/cancel', {
       params: { path: { id: run.id } },
     });
     expect(res.response.status).toBe(202);
     const done = await waitForRun(server, owner, run.id, ['cancelled', 'succeeded', 'failed']);
     expect(done).toMatchObject({ status: 'cancelled', attempts: 1 });
-    expect((await jobOf(server, run.id)).state).toBe('completed');
+    const job = await jobOf(server, run.id);
+    expect(job.state).toBe('completed');
+    expect(job.startedOn).toBeNull();
   });
 });
 
