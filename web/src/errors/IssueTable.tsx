@@ -1,6 +1,7 @@
-import { type ChangeEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { type ChangeEvent, type KeyboardEvent, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { Sparkline } from '../charts/Sparkline.tsx';
+import { SelectAll, useSelection } from '../components/selection.tsx';
 import { TimeAgo } from '../components/states.tsx';
 import type { BulkAction, Issue, IssueAssignee } from '../queries/errors.ts';
 import { IssueStatusBadge, LevelBadge } from './badges.tsx';
@@ -16,38 +17,6 @@ const BULK: Array<{ action: Exclude<BulkAction, 'assign'>; label: string; target
     },
     { action: 'ignore', label: 'Ignore', targets: (i) => i.status !== 'ignored' },
   ];
-
-/** Which issues are ticked, kept as ids so a refetch keeps the ticks; Shift-click ticks a range. */
-export function useSelection(items: Issue[]) {
-  const [ids, setIds] = useState<ReadonlySet<string>>(new Set());
-  const anchor = useRef<string | undefined>(undefined);
-  const selected = items.filter((i) => ids.has(i.id));
-  function toggle(id: string, checked: boolean, range = false) {
-    const from = items.findIndex((i) => i.id === anchor.current);
-    const to = items.findIndex((i) => i.id === id);
-    if (to < 0) return;
-    const span = range && from >= 0 ? items.slice(Math.min(from, to), Math.max(from, to) + 1) : [items[to]!];
-    setIds((current) => {
-      const next = new Set(current);
-      for (const i of span) {
-        if (checked) next.add(i.id);
-        else next.delete(i.id);
-      }
-      return next;
-    });
-    anchor.current = id;
-  }
-  return {
-    selected,
-    ids,
-    toggle,
-    setAll: (checked: boolean) => {
-      setIds(new Set(checked ? items.map((i) => i.id) : []));
-      anchor.current = undefined;
-    },
-    keepOnly: (kept: string[]) => setIds(new Set(kept)),
-  };
-}
 
 export interface AssigneeOption {
   value: string;
@@ -71,28 +40,16 @@ function BulkBar({
   assignees: AssigneeOption[];
   toAssignee: (value: string) => IssueAssignee;
 }) {
-  const all = useRef<HTMLInputElement>(null);
-  const some = selected.length > 0 && selected.length < items.length;
   const [assignTo, setAssignTo] = useState('');
-  useEffect(() => {
-    if (all.current) all.current.indeterminate = some;
-  }, [some]);
   const offered = BULK.map((b) => ({ ...b, items: selected.filter(b.targets) })).filter(
     (b) => b.items.length > 0,
   );
   return (
     <fieldset className="bulk-bar card" aria-busy={busy} data-testid="issue-bulk">
       <legend className="sr-only">Bulk actions</legend>
-      <label className="bulk-all">
-        <input
-          ref={all}
-          type="checkbox"
-          checked={selected.length > 0 && selected.length === items.length}
-          onChange={(e) => setAll(e.target.checked)}
-          data-testid="issue-select-all"
-        />
+      <SelectAll total={items.length} selected={selected.length} setAll={setAll} testId="issue-select-all">
         Select all shown
-      </label>
+      </SelectAll>
       <span className="muted small-inline" aria-live="polite" data-testid="selection-count">
         {selected.length > 0
           ? `${selected.length} selected`

@@ -1,7 +1,8 @@
 import { useIsMutating } from '@tanstack/react-query';
-import { type ChangeEvent, useEffect, useRef, useState } from 'react';
+import { type ChangeEvent, useRef } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
+import { SelectAll, useSelection } from '../components/selection.tsx';
 import { Empty, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
 import { drawnItems, listPadding, type RowProps, useWindowRows } from '../components/VirtualRows.tsx';
 import { useInboxAction, useInboxBulkAction, useInboxList, useRefreshInbox } from '../queries/inbox.ts';
@@ -128,40 +129,6 @@ function ItemRow({
   );
 }
 
-/**
- * Which items are ticked, kept as ids so a refetch keeps the ticks; the last one clicked anchors a
- * Shift-click range.
- */
-function useSelection(items: InboxItem[]) {
-  const [ids, setIds] = useState<ReadonlySet<string>>(new Set());
-  const anchor = useRef<string | undefined>(undefined);
-  const selected = items.filter((i) => ids.has(i.id));
-
-  function toggle(id: string, checked: boolean, range: boolean) {
-    const from = items.findIndex((i) => i.id === anchor.current);
-    const to = items.findIndex((i) => i.id === id);
-    const span =
-      range && from >= 0 && to >= 0 ? items.slice(Math.min(from, to), Math.max(from, to) + 1) : [items[to]!];
-    setIds((current) => {
-      const nextIds = new Set(current);
-      for (const i of span) {
-        if (checked) nextIds.add(i.id);
-        else nextIds.delete(i.id);
-      }
-      return nextIds;
-    });
-    anchor.current = id;
-  }
-  function setAll(checked: boolean) {
-    setIds(new Set(checked ? items.map((i) => i.id) : []));
-    anchor.current = undefined;
-  }
-  function keepOnly(kept: string[]) {
-    setIds(new Set(kept));
-  }
-  return { selected, toggle, setAll, keepOnly };
-}
-
 function BulkBar({
   items,
   selected,
@@ -175,26 +142,15 @@ function BulkBar({
   run: (targets: InboxItem[], action: InboxAction) => void;
   busy: boolean;
 }) {
-  const all = useRef<HTMLInputElement>(null);
-  const some = selected.length > 0 && selected.length < items.length;
-  useEffect(() => {
-    if (all.current) all.current.indeterminate = some;
-  }, [some]);
   const offered = BULK_ACTIONS.map((b) => ({ ...b, targets: bulkTargets(selected, b.action) })).filter(
     (b) => b.targets.length > 0,
   );
   return (
     <fieldset className="bulk-bar card" aria-busy={busy}>
       <legend className="sr-only">Bulk actions</legend>
-      <label className="bulk-all">
-        <input
-          ref={all}
-          type="checkbox"
-          checked={selected.length > 0 && selected.length === items.length}
-          onChange={(e) => setAll(e.target.checked)}
-        />
+      <SelectAll total={items.length} selected={selected.length} setAll={setAll}>
         Select all on this page
-      </label>
+      </SelectAll>
       <span className="muted small-inline" aria-live="polite" data-testid="selection-count">
         {selected.length > 0 ? `${selected.length} selected` : 'Select items to act on several at once'}
       </span>
