@@ -1,9 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ErrorProject, IssueFilters } from '../queries/errors.ts';
+import { FilterSelect } from '../components/FilterSelect.tsx';
+import { DEFAULT_FILTERS, type ErrorProject, type IssueFilters } from '../queries/errors.ts';
 import { LEVELS, STATUSES } from './badges.tsx';
 
 /** Typing pauses this long before the search goes to the server. */
 const SEARCH_DELAY_MS = 250;
+
+const SORTS: ReadonlyArray<{ value: IssueFilters['sort']; label: string }> = [
+  { value: 'lastSeen', label: 'Last seen' },
+  { value: 'firstSeen', label: 'First seen' },
+  { value: 'count', label: 'Events' },
+];
 
 /**
  * The list's filters: search (title, culprit, message; sent once typing pauses), project, status, level
@@ -57,55 +64,35 @@ export function IssueFiltersBar({
           data-testid="issue-search"
         />
       </label>
-      <label className="inline-field">
-        <span>Project</span>
-        <select
-          value={filters.projectId}
-          onChange={(e) => set('projectId', e.target.value)}
-          data-testid="issue-project"
-        >
-          <option value="">All projects</option>
-          {projects.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="inline-field">
-        <span>Status</span>
-        <select
-          value={filters.status}
-          onChange={(e) => set('status', e.target.value as IssueFilters['status'])}
-          data-testid="issue-status-filter"
-        >
-          <option value="">Any</option>
-          {STATUSES.map((s) => (
-            <option key={s.value} value={s.value}>
-              {s.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="inline-field">
-        <span>Level</span>
-        <select value={filters.level} onChange={(e) => set('level', e.target.value as IssueFilters['level'])}>
-          <option value="">Any</option>
-          {LEVELS.map((l) => (
-            <option key={l.value} value={l.value}>
-              {l.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="inline-field">
-        <span>Sort by</span>
-        <select value={filters.sort} onChange={(e) => set('sort', e.target.value as IssueFilters['sort'])}>
-          <option value="lastSeen">Last seen</option>
-          <option value="firstSeen">First seen</option>
-          <option value="count">Events</option>
-        </select>
-      </label>
+      <FilterSelect
+        label="Project"
+        value={filters.projectId}
+        onChange={(v) => set('projectId', v)}
+        any="All projects"
+        options={projects.map((p) => ({ value: p.id, label: p.name }))}
+        testId="issue-project"
+      />
+      <FilterSelect
+        label="Status"
+        value={filters.status}
+        onChange={(v) => set('status', v)}
+        any="Any"
+        options={STATUSES}
+        testId="issue-status-filter"
+      />
+      <FilterSelect
+        label="Level"
+        value={filters.level}
+        onChange={(v) => set('level', v)}
+        any="Any"
+        options={LEVELS}
+      />
+      <FilterSelect
+        label="Sort by"
+        value={filters.sort}
+        onChange={(v) => set('sort', v || DEFAULT_FILTERS.sort)}
+        options={SORTS}
+      />
     </search>
   );
 }

@@ -1,3 +1,4 @@
+import { FilterSelect } from '../components/FilterSelect.tsx';
 import type { TaskFilters } from '../queries/tasks.ts';
 import { STATUSES, useAssignees } from './assignees.ts';
 
@@ -27,33 +28,21 @@ export function TaskFiltersBar({
         />
       </label>
       {withStatus ? (
-        <label className="inline-field">
-          <span>Status</span>
-          <select
-            value={filters.status}
-            onChange={(e) => set('status', e.target.value as TaskFilters['status'])}
-          >
-            <option value="">Any</option>
-            {STATUSES.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Status"
+          value={filters.status}
+          onChange={(v) => set('status', v)}
+          any="Any"
+          options={STATUSES}
+        />
       ) : null}
-      <label className="inline-field">
-        <span>Assignee</span>
-        <select value={filters.assignee} onChange={(e) => set('assignee', e.target.value)}>
-          <option value="">Anyone</option>
-          <option value="none">Unassigned</option>
-          {[...options.agents, ...options.members].map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect
+        label="Assignee"
+        value={filters.assignee}
+        onChange={(v) => set('assignee', v)}
+        any="Anyone"
+        options={[{ value: 'none', label: 'Unassigned' }, ...options.agents, ...options.members]}
+      />
       <label className="inline-field">
         <span>Label</span>
         <input value={filters.label} onChange={(e) => set('label', e.target.value)} size={10} />
