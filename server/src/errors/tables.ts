@@ -13,6 +13,17 @@ import {
 import { orgs } from '../identity/tables.ts';
 import { createdAt, ts } from '../platform/db/columns.ts';
 
+/** Every row belongs to an org and goes with it. */
+const orgColumn = () =>
+  text('org_id')
+    .notNull()
+    .references(() => orgs.id, { onDelete: 'cascade' });
+/** Raw events, issues and events belong to a project and go with it. */
+const projectColumn = () =>
+  text('project_id')
+    .notNull()
+    .references(() => errorProjects.id, { onDelete: 'cascade' });
+
 export type IssueStatus = 'unresolved' | 'resolved' | 'ignored' | 'regressed';
 export type IssueLevel = 'fatal' | 'error' | 'warning' | 'info' | 'debug';
 
@@ -24,9 +35,7 @@ export const errorProjects = pgTable(
   'error_projects',
   {
     id: text('id').primaryKey(),
-    orgId: text('org_id')
-      .notNull()
-      .references(() => orgs.id, { onDelete: 'cascade' }),
+    orgId: orgColumn(),
     /** The DSN's project id: a number from a sequence, unique across the platform. */
     ingestId: bigint('ingest_id', { mode: 'number' }).notNull().generatedAlwaysAsIdentity().unique(),
     name: text('name').notNull(),
@@ -62,12 +71,8 @@ export const errorRawEvents = pgTable(
   'error_raw_events',
   {
     seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    orgId: text('org_id')
-      .notNull()
-      .references(() => orgs.id, { onDelete: 'cascade' }),
-    projectId: text('project_id')
-      .notNull()
-      .references(() => errorProjects.id, { onDelete: 'cascade' }),
+    orgId: orgColumn(),
+    projectId: projectColumn(),
     /** Sentry's event id, 32 hex digits. */
     eventId: text('event_id').notNull(),
     receivedAt: ts('received_at').notNull(),
@@ -81,12 +86,8 @@ export const issues = pgTable(
   'issues',
   {
     id: text('id').primaryKey(),
-    orgId: text('org_id')
-      .notNull()
-      .references(() => orgs.id, { onDelete: 'cascade' }),
-    projectId: text('project_id')
-      .notNull()
-      .references(() => errorProjects.id, { onDelete: 'cascade' }),
+    orgId: orgColumn(),
+    projectId: projectColumn(),
     /** `<PROJECT SLUG>-<n>`, n counting the project's issues from 1. */
     shortId: text('short_id').notNull(),
     /** A hash of the grouping key (fingerprint, exception and in-app frames, or masked message). */
@@ -119,9 +120,7 @@ export const issues = pgTable(
 export const issueUsers = pgTable(
   'issue_users',
   {
-    orgId: text('org_id')
-      .notNull()
-      .references(() => orgs.id, { onDelete: 'cascade' }),
+    orgId: orgColumn(),
     issueId: text('issue_id')
       .notNull()
       .references(() => issues.id, { onDelete: 'cascade' }),
@@ -135,12 +134,8 @@ export const errorEvents = pgTable(
   'error_events',
   {
     id: text('id').primaryKey(),
-    orgId: text('org_id')
-      .notNull()
-      .references(() => orgs.id, { onDelete: 'cascade' }),
-    projectId: text('project_id')
-      .notNull()
-      .references(() => errorProjects.id, { onDelete: 'cascade' }),
+    orgId: orgColumn(),
+    projectId: projectColumn(),
     issueId: text('issue_id')
       .notNull()
       .references(() => issues.id, { onDelete: 'cascade' }),
