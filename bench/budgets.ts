@@ -20,6 +20,7 @@
 
 import type { ModelRequest } from '@openai/agents';
 import type { Database } from '../server/src/platform/db/index.ts';
+import { intOption, percentile } from './lib/args.ts';
 import { withBenchDatabase } from './lib/database.ts';
 import { type BenchServer, startBenchServer } from './lib/server.ts';
 
@@ -29,17 +30,6 @@ const BLOCK = 100;
 const PRICE = { inputPerMTok: 0, cachedInputPerMTok: 0, outputPerMTok: 1000 };
 const CASES = [0, 1, 4] as const;
 
-function option(args: string[], name: string, fallback: number, max: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} takes 1 to ${max}`);
-  return value;
-}
-
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
-};
 const ms = (v: number) => `${v.toFixed(3)} ms`;
 
 interface Org {
@@ -192,16 +182,16 @@ async function roundTrips(s: BenchServer, count: number) {
     );
     writes.push(performance.now() - started);
   }
-  return { read: pct(reads, 50), write: pct(writes, 50) };
+  return { read: percentile(reads, 50), write: percentile(writes, 50) };
 }
 
 async function scenario(database: Database & { url?: string }, storage: string, args: string[]) {
-  const calls = option(args, 'calls', 2_000, 100_000);
-  const http = option(args, 'http', 600, 20_000);
-  const seconds = option(args, 'seconds', 5, 60);
-  const clients = option(args, 'concurrency', 16, 256);
-  const burstCalls = option(args, 'burst', 200, 2_000);
-  const room = option(args, 'room', 20, 2_000);
+  const calls = intOption(args, 'calls', 2_000, 100_000);
+  const http = intOption(args, 'http', 600, 20_000);
+  const seconds = intOption(args, 'seconds', 5, 60);
+  const clients = intOption(args, 'concurrency', 16, 256);
+  const burstCalls = intOption(args, 'burst', 200, 2_000);
+  const room = intOption(args, 'room', 20, 2_000);
   const deadline = performance.now() + LIMIT_MS;
   const s = await startBenchServer(database);
   const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -244,16 +234,16 @@ async function scenario(database: Database & { url?: string }, storage: string, 
     const rates = new Map<Org, number>();
     for (const org of orgs) rates.set(org, await throughput(s, org, clients, seconds));
 
-    const base = pct(gateTimes.get(orgs[0]!)!, 50);
-    const baseHttp = pct(httpTimes.get(orgs[0]!)!, 50);
+    const base = percentile(gateTimes.get(orgs[0]!)!, 50);
+    const baseHttp = percentile(httpTimes.get(orgs[0]!)!, 50);
     say('\nbudgets  gate p50     gate p99     added p50    /v1 p50     added p50    /v1 req/s');
     for (const org of orgs) {
       const g = gateTimes.get(org)!;
       const h = httpTimes.get(org)!;
       say(
-        `${String(org.budgets).padStart(7)}  ${ms(pct(g, 50)).padStart(11)}  ${ms(pct(g, 99)).padStart(11)}  ` +
-          `${ms(pct(g, 50) - base).padStart(11)}  ${ms(pct(h, 50)).padStart(10)}  ` +
-          `${ms(pct(h, 50) - baseHttp).padStart(11)}  ${rates.get(org)!.toFixed(0).padStart(9)}`,
+        `${String(org.budgets).padStart(7)}  ${ms(percentile(g, 50)).padStart(11)}  ${ms(percentile(g, 99)).padStart(11)}  ` +
+          `${ms(percentile(g, 50) - base).padStart(11)}  ${ms(percentile(h, 50)).padStart(10)}  ` +
+          `${ms(percentile(h, 50) - baseHttp).padStart(11)}  ${rates.get(org)!.toFixed(0).padStart(9)}`,
       );
     }
 

@@ -16,25 +16,11 @@
 
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { intOption, percentile, textOption } from './lib/args.ts';
 import { withBenchDatabase } from './lib/database.ts';
 import { type BenchServer, startBenchServer } from './lib/server.ts';
 
 const LIMIT_MS = 600_000;
-
-function option(args: string[], name: string, fallback: number, max: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} takes 1 to ${max}`);
-  return value;
-}
-const text = (args: string[], name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
-};
 
 /** An envelope holding one exception event of kind `kind` (0..19), about 1.5 KB. */
 function envelopeOf(kind: number): string {
@@ -139,11 +125,11 @@ async function measure(
   args: string[],
   redisUrl: string | undefined,
 ) {
-  const seconds = option(args, 'seconds', 5, 600);
-  const maxEvents = option(args, 'events', 40_000, 10_000_000);
-  const clients = option(args, 'clients', 32, 1024);
-  const rate = option(args, 'rate', 500, 100_000);
-  const rateSeconds = option(args, 'rate-seconds', 10, 600);
+  const seconds = intOption(args, 'seconds', 5, 600);
+  const maxEvents = intOption(args, 'events', 40_000, 10_000_000);
+  const clients = intOption(args, 'clients', 32, 1024);
+  const rate = intOption(args, 'rate', 500, 100_000);
+  const rateSeconds = intOption(args, 'rate-seconds', 10, 600);
   const deadline = Date.now() + LIMIT_MS;
   const s = await startBenchServer(database, {
     ERRORS_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -224,7 +210,7 @@ async function measure(
       label,
       accepted: `${Math.round(accepted / elapsed)} events/s (${accepted} in ${elapsed.toFixed(1)} s, ${clients} clients${refused ? `, ${refused} refused` : ''})`,
       drain: `${left} waiting at the end, grouped ${Math.round(drainMs)} ms later`,
-      lag: `${Math.round(achieved)} events/s offered: p50 ${pct(lags, 50)} ms, p99 ${pct(lags, 99)} ms, max ${Math.max(...lags)} ms (${lags.length} events)`,
+      lag: `${Math.round(achieved)} events/s offered: p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms, max ${Math.max(...lags)} ms (${lags.length} events)`,
       issues: `${issues.items.length} issues, ${issues.items.reduce((n, i) => n + i.count, 0)} events grouped`,
     };
   } finally {
@@ -233,8 +219,9 @@ async function measure(
 }
 
 export async function main(args: string[]): Promise<void> {
-  const postgresUrl = text(args, 'postgres') ?? process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  const redisUrl = text(args, 'redis') ?? process.env.REDIS_URL ?? process.env.TEST_REDIS_URL;
+  const postgresUrl =
+    textOption(args, 'postgres') ?? process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const redisUrl = textOption(args, 'redis') ?? process.env.REDIS_URL ?? process.env.TEST_REDIS_URL;
   const results = [];
   results.push(
     await withBenchDatabase(undefined, (db) => measure('PGlite (in memory)', db, args, undefined)),

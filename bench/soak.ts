@@ -12,19 +12,14 @@
  * last line; at the end, the slope of each over the samples after the first third (the warm-up), in
  * MB per minute. Asserts nothing. Bounded by `--minutes` (at most 240).
  */
+
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { intOption } from './lib/args.ts';
 import { withBenchDatabase } from './lib/database.ts';
 import { startBenchServer } from './lib/server.ts';
-
-function option(args: string[], name: string, fallback: number, max: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`--${name} takes 0 to ${max}`);
-  return value;
-}
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -73,11 +68,11 @@ function nextMessage<T>(child: ReturnType<typeof fork>, type: string): Promise<T
 }
 
 export async function main(args: string[]): Promise<void> {
-  const minutes = option(args, 'minutes', 10, 240);
-  const chat = option(args, 'chat', 4, 64);
-  const runs = option(args, 'runs', 4, 64);
-  const sockets = option(args, 'sockets', 200, 5000);
-  const every = Math.max(1, option(args, 'every', 30, 600));
+  const minutes = intOption(args, 'minutes', 10, 240, 0);
+  const chat = intOption(args, 'chat', 4, 64, 0);
+  const runs = intOption(args, 'runs', 4, 64, 0);
+  const sockets = intOption(args, 'sockets', 200, 5000, 0);
+  const every = Math.max(1, intOption(args, 'every', 30, 600, 0));
   const i = args.indexOf('--postgres');
   const postgresUrl = i >= 0 ? args[i + 1] : undefined;
 

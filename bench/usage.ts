@@ -12,16 +12,11 @@
  * the summary by each grouping, the timeline by hour and by day (whole month, and one agent), the first
  * page of failed calls and a page deep in them. Prints p50 and max per read; asserts nothing.
  */
+
 import type { Database } from '../server/src/platform/db/index.ts';
+import { intOption } from './lib/args.ts';
 import { withBenchDatabase } from './lib/database.ts';
 import { startBenchServer } from './lib/server.ts';
-
-function option(args: string[], name: string, fallback: number, max: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} takes 1 to ${max}`);
-  return value;
-}
 
 const MODELS = ['openai:gpt-4o', 'openai:gpt-4o-mini', 'anthropic:claude-sonnet-4', 'builtin:scripted'];
 
@@ -76,10 +71,10 @@ async function timed(repeat: number, read: () => Promise<Response>): Promise<{ p
 }
 
 export async function main(args: string[]): Promise<void> {
-  const calls = option(args, 'calls', 1_000_000, 10_000_000);
-  const agents = option(args, 'agents', 12, 1000);
-  const callers = option(args, 'callers', 8, 1000);
-  const repeat = option(args, 'repeat', 20, 1000);
+  const calls = intOption(args, 'calls', 1_000_000, 10_000_000);
+  const agents = intOption(args, 'agents', 12, 1000);
+  const callers = intOption(args, 'callers', 8, 1000);
+  const repeat = intOption(args, 'repeat', 20, 1000);
   const i = args.indexOf('--postgres');
   const postgresUrl = i >= 0 ? args[i + 1] : process.env.TEST_DATABASE_URL;
 

@@ -6,11 +6,13 @@
  * publish-to-delivery latency (p50/p90/p99/max over every delivery) and the server's memory per socket
  * (RSS and heap after GC, before and after connecting). Bounded: at most 120 s.
  */
+
 import { fork } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { intOption } from './lib/args.ts';
 import { withBenchDatabase } from './lib/database.ts';
 import { startBenchServer } from './lib/server.ts';
 
@@ -26,15 +28,6 @@ interface Result {
   max: number;
 }
 
-function option(args: string[], name: string, fallback: number, max: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new Error(`--${name} must be a whole number from 1 to ${max}`);
-  }
-  return value;
-}
-
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
@@ -48,9 +41,9 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 export async function main(args: string[]): Promise<void> {
-  const sockets = option(args, 'sockets', 1_000, 5_000);
-  const events = option(args, 'events', 200, 10_000);
-  const intervalMs = option(args, 'interval-ms', 5, 1_000);
+  const sockets = intOption(args, 'sockets', 1_000, 5_000);
+  const events = intOption(args, 'events', 200, 10_000);
+  const intervalMs = intOption(args, 'interval-ms', 5, 1_000);
   const deadline = setTimeout(() => {
     process.stderr.write(`bench ws: gave up after ${LIMIT_MS / 1000} s\n`);
     process.exit(1);
