@@ -1,10 +1,11 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { ExecutionEvent, LoggedEvent } from '../execution/events.ts';
 import { storedForm } from '../execution/log-format.ts';
-import { runTopic } from '../execution/records.ts';
+import { ClaimLost, runTopic, type TimedEvent } from '../execution/records.ts';
 import type { Bus } from '../platform/bus.ts';
 import type { Db } from '../platform/db/index.ts';
 import { inTransaction, type Work } from '../platform/db/work.ts';
-import { insertRunEvent, nextSeq } from './store.ts';
+import { insertRunEvent, insertRunEvents as insertRunEventRows, nextSeq, reserveSeqs } from './store.ts';
 
 /** An event of a run's log with the run it belongs to, as it goes out on the bus. */
 export interface RunLogEvent extends LoggedEvent {
@@ -47,54 +48,130 @@ export async function appendRunEvent(
   return logged;
 }
 
+/**
+ * Stores `events` as the log entries ending at `lastSeq` (already reserved on the run's row) inside
+ * the caller's unit of work, in one statement; they are published once it commits.
+ */
+export async function insertRunEvents(
+  work: Work,
+  bus: Bus,
+  run: { id: string; orgId: string },
+  events: TimedEvent[],
+  lastSeq: number,
+): Promise<RunLogEvent[]> {
+  if (events.length === 0) return [];
+  const first = lastSeq - events.length + 1;
+  const logged = events.map((e, i) => ({
+    runId: run.id,
+    orgId: run.orgId,
+    seq: first + i,
+    at: e.at.toISOString(),
+    event: e.event,
+  }));
+  const rows = events.map((e, i) => ({
+    runId: run.id,
+    orgId: run.orgId,
+    seq: first + i,
+    ...storedForm(e.event),
+    createdAt: e.at,
+  }));
+  if (rows.length === 1) await insertRunEvent(work.tx, rows[0]!);
+  else await insertRunEventRows(work.tx, rows);
+  work.afterCommit(() => publishRunEvents(bus, logged));
+  return logged;
+}
+
 /** How long consecutive text deltas are gathered into one stored event. */
 const DELTA_WINDOW_MS = 25;
 
 /**
- * The event writer of one executing run. Events are stored in order, one at a time; consecutive
- * `message.delta` events arriving within a short window are merged into one, so a long streamed reply
- * costs a few writes rather than one per token. The first delta of a burst is written at once, which
- * keeps time-to-first-token low.
+ * The event writer of one executing run (attempt `run.attempts`). One write is under way at a time;
+ * whatever is appended meanwhile goes in the next, as one transaction (group commit), and consecutive
+ * `message.delta` events of one agent are merged, so a long streamed reply costs a few writes rather
+ * than one per token. After a write, text deltas wait out a short window before the next one; any
+ * other event, and the first delta of a burst, is written at the next turn of the event loop. What is
+ * still unwritten when the segment ends is handed to its end (`rest`), which writes it in its own
+ * transaction. A write that finds the run's claim moved on (another attempt) stops the writer and
+ * tells `onLost`.
  */
-export function createRunEventWriter(db: Db, bus: Bus, run: { id: string; orgId: string }) {
-  let chain: Promise<unknown> = Promise.resolve();
-  let pending: { text: string; agentId: string } | undefined;
+export function createRunEventWriter(
+  db: Db,
+  bus: Bus,
+  run: { id: string; orgId: string; attempts: number },
+  log: FastifyBaseLogger,
+  onLost?: () => void,
+) {
+  let pending: TimedEvent[] = [];
+  let writing: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let lastDeltaWrite = 0;
+  let lastWrite = 0;
+  let lost = false;
 
-  const write = (event: ExecutionEvent) => {
-    const next = chain.then(() => inTransaction(db, (work) => appendRunEvent(work, bus, run, event)));
-    chain = next.catch(() => {});
-    return next;
+  const write = async (batch: TimedEvent[]) => {
+    await inTransaction(db, async (work) => {
+      const lastSeq = await reserveSeqs(work.tx, run.id, batch.length, run.attempts);
+      if (lastSeq === undefined) throw new ClaimLost(`run ${run.id} is no longer in attempt ${run.attempts}`);
+      await insertRunEvents(work, bus, run, batch, lastSeq);
+    });
   };
 
-  const flushDeltas = () => {
+  const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (!pending) return chain;
-    const { text, agentId } = pending;
-    pending = undefined;
-    lastDeltaWrite = Date.now();
-    return write({ type: 'message.delta', text, agentId });
+    if (writing || pending.length === 0 || lost) return;
+    const batch = pending;
+    pending = [];
+    lastWrite = Date.now();
+    writing = write(batch)
+      .catch((err: unknown) => {
+        if (err instanceof ClaimLost) {
+          lost = true;
+          onLost?.();
+        } else log.error({ err, runId: run.id }, 'run log: a write failed');
+      })
+      .finally(() => {
+        writing = undefined;
+        schedule();
+      });
   };
 
+  function schedule(): void {
+    if (writing || timer || pending.length === 0 || lost) return;
+    const deltasOnly = pending.every((e) => e.event.type === 'message.delta');
+    const wait = deltasOnly ? Math.max(0, DELTA_WINDOW_MS - (Date.now() - lastWrite)) : 0;
+    timer = setTimeout(flush, wait);
+  }
+
   return {
-    /** Queues an event; deltas may be merged, everything else is written in order after them. */
+    /** Queues an event; deltas may be merged, everything is written in order. */
     append(event: ExecutionEvent): void {
-      if (event.type === 'message.delta') {
-        if (pending && event.agentId !== pending.agentId) void flushDeltas();
-        pending = { text: (pending?.text ?? '') + event.text, agentId: event.agentId };
-        if (Date.now() - lastDeltaWrite >= DELTA_WINDOW_MS) void flushDeltas();
-        else timer ??= setTimeout(() => void flushDeltas(), DELTA_WINDOW_MS);
+      const last = pending.at(-1);
+      if (
+        event.type === 'message.delta' &&
+        last?.event.type === 'message.delta' &&
+        last.event.agentId === event.agentId
+      ) {
+        last.event = { ...last.event, text: last.event.text + event.text };
         return;
       }
-      void flushDeltas();
-      void write(event);
+      pending.push({ event, at: new Date() });
+      schedule();
     },
     /** Waits until everything appended so far is stored and published. */
     async drain(): Promise<void> {
-      await flushDeltas();
-      await chain;
+      while (writing || (pending.length && !lost)) {
+        if (writing) await writing;
+        else flush();
+      }
+    },
+    /** Waits for the write under way and hands over what is not written yet. */
+    async rest(): Promise<TimedEvent[]> {
+      clearTimeout(timer);
+      timer = undefined;
+      while (writing) await writing;
+      const left = pending;
+      pending = [];
+      return left;
     },
   };
 }

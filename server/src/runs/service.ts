@@ -1,6 +1,12 @@
 import type { PgBoss } from 'pg-boss';
 import type { LoggedEvent } from '../execution/events.ts';
-import { type ApprovalDecision, enqueueRun, type RunStatus, runControlTopic } from '../execution/records.ts';
+import {
+  type ApprovalDecision,
+  enqueueRun,
+  type RunJob,
+  type RunStatus,
+  runControlTopic,
+} from '../execution/records.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import { isUniqueViolation } from '../platform/db/errors.ts';
@@ -13,6 +19,7 @@ import { RunErrors } from './errors.ts';
 import { appendRunEvent } from './events.ts';
 import type { RunObservers } from './observers.ts';
 import { presentRun } from './present.ts';
+import type { RunRecord } from './store.ts';
 import * as store from './store.ts';
 import { followRun, readRunLog } from './stream.ts';
 
@@ -28,9 +35,27 @@ export interface RunsDeps {
   conversationExists(orgId: string, conversationId: string): Promise<boolean>;
   /** Waits for a run this process executed in a request and has not written yet (records-inline.ts). */
   settle?(runId: string): Promise<void>;
-  /** Told after a run was submitted here, so this process's loop claims it at once. */
-  submitted?(runId: string): void;
+  /** This process's run loop, when it executes runs: it starts a run submitted here itself. */
+  here?: RunsHere;
   observers: RunObservers;
+}
+
+/**
+ * The run loop of this process as submissions see it: whether it will start a new run itself (and
+ * how long the run's job is held back meanwhile), then the start; otherwise a wake-up, so it claims
+ * the job now rather than at its next look.
+ */
+export interface RunsHere {
+  holdFor(): number | undefined;
+  start(run: RunRecord, job: RunJob, jobId: string): void;
+  wake(): void;
+}
+
+/** Puts a run's job on the queue in `work`, held back when this process starts the run itself. */
+async function enqueue(deps: RunsDeps, work: Work, run: RunRecord, job: RunJob): Promise<void> {
+  const hold = deps.here?.holdFor();
+  const jobId = await enqueueRun(deps.queue, work, job, hold ? { startAfter: hold } : {});
+  work.afterCommit(() => (hold ? deps.here?.start(run, job, jobId) : deps.here?.wake()));
 }
 
 /** How a run is submitted: its idempotency key and surface, and what joins its unit of work. */
@@ -53,7 +78,7 @@ export interface SubmitInput {
 
 /** Submitting, reading, following and cancelling runs. Execution lives in execution/. */
 export function createRunsService(deps: RunsDeps) {
-  const { db, bus, queue } = deps;
+  const { db, bus } = deps;
 
   async function getRecord(p: Principal, id: string) {
     await deps.settle?.(id);
@@ -88,13 +113,13 @@ export function createRunsService(deps: RunsDeps) {
     });
     const { id: runId, conversationId, agentId } = created;
     await appendRunEvent(work, bus, created, { type: 'run.queued', runId, conversationId, agentId });
-    await enqueueRun(queue, work, { runId });
+    await opts.within?.(work, created);
+    const run = { ...created, lastSeq: 1 };
     work.afterCommit(() =>
       bus.publish({ topic: `org:${p.orgId}`, type: 'run.queued', orgId: p.orgId, data: { runId } }),
     );
-    work.afterCommit(() => deps.submitted?.(runId));
-    await opts.within?.(work, created);
-    return { ...created, lastSeq: 1 };
+    await enqueue(deps, work, run, { runId });
+    return run;
   }
 
   const service = {
@@ -268,9 +293,8 @@ export function createRunsService(deps: RunsDeps) {
         reason: decision.reason ?? null,
         by: decision.decidedBy,
       });
-      await enqueueRun(queue, work, { runId, resume: decision });
       await deps.observers.resumed(work, queued);
-      work.afterCommit(() => deps.submitted?.(runId));
+      await enqueue(deps, work, queued, { runId, resume: decision });
       return true;
     },
   };

@@ -84,18 +84,30 @@ export async function updateRun(
   return row!;
 }
 
-/** Moves a run to `to` only if it is still in one of `from`; undefined when someone else moved it first. */
+/**
+ * Moves a run to `to` only if it is still in one of `from` (and, with `attempt`, still in that attempt:
+ * an executor whose claim moved on cannot end the run); undefined when someone else moved it first.
+ * `seqs` log entries are reserved with it (`lastSeq` is the last of them).
+ */
 export async function transitionRun(
   tx: Tx,
   id: string,
   from: RunStatus[],
   to: RunStatus,
   patch: Partial<typeof runs.$inferInsert> = {},
+  fence: { attempt?: number | undefined; seqs?: number } = {},
 ): Promise<RunRecord | undefined> {
+  const where = [eq(runs.id, id), inArray(runs.status, from)];
+  if (fence.attempt !== undefined) where.push(eq(runs.attempts, fence.attempt));
   const [row] = await tx
     .update(runs)
-    .set({ ...patch, status: to, updatedAt: new Date() })
-    .where(and(eq(runs.id, id), inArray(runs.status, from)))
+    .set({
+      ...patch,
+      ...(fence.seqs ? { lastSeq: sql`${runs.lastSeq} + ${fence.seqs}` } : {}),
+      status: to,
+      updatedAt: new Date(),
+    })
+    .where(and(...where))
     .returning();
   return row;
 }
@@ -108,6 +120,24 @@ export async function nextSeq(tx: Tx, runId: string): Promise<number> {
     .where(eq(runs.id, runId))
     .returning({ seq: runs.lastSeq });
   return row!.seq;
+}
+
+/**
+ * Reserves `n` sequence numbers of a running run's log for the executor of attempt `attempt`; answers
+ * the last, or undefined when the run is no longer running in that attempt (its claim moved on).
+ */
+export async function reserveSeqs(
+  tx: Tx,
+  runId: string,
+  n: number,
+  attempt: number,
+): Promise<number | undefined> {
+  const [row] = await tx
+    .update(runs)
+    .set({ lastSeq: sql`${runs.lastSeq} + ${n}` })
+    .where(and(eq(runs.id, runId), eq(runs.status, 'running'), eq(runs.attempts, attempt)))
+    .returning({ seq: runs.lastSeq });
+  return row?.seq;
 }
 
 export async function insertRunEvent(tx: Tx, row: typeof runEvents.$inferInsert): Promise<void> {
