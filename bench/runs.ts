@@ -7,8 +7,10 @@
  *   - inline: non-streaming `POST /v1/chat/completions`, which executes the turn in its request.
  * Each concurrency gets a fresh database and server; the two measurements alternate in blocks of
  * `--seconds` (`--blocks` of each), so other work on the machine weighs on both alike. Printed: runs/s
- * of each, their ratio, submit -> start p50/p99 (created_at -> started_at), where a background run's
- * time goes (read from its run log), and the load average while it ran. On embedded PGlite and, when a
+ * of each, their ratio, submit -> start p50/p99 (created_at -> started_at: 0 for a run claimed in its
+ * submission), where a background run's time goes (read from its run log; the last column, from the
+ * client's request to its turn's first event, is when the run is really at work), and the load
+ * average while it ran. On embedded PGlite and, when a
  * PostgreSQL URL is given (or TEST_DATABASE_URL is set), on PostgreSQL. `--env KEY=VALUE,...` passes
  * settings to the server (e.g. `RUN_IN_PROCESS_START=false` to measure the queue path alone).
  */
@@ -50,6 +52,8 @@ interface Sent {
 /** Where a background run's time goes: p50 of each step, in ms. */
 interface Profile {
   post: number;
+  /** From the client's request to its turn's first event: what "started" means to the client. */
+  working: number;
   queued: number;
   setup: number;
   turn: number;
@@ -214,6 +218,7 @@ async function scenario(
       failed: rows.filter((r) => r.status !== 'succeeded').length,
       profile: {
         post: step((x) => x.ackAt - x.sentAt),
+        working: step((x, r) => num(r.first_turn) - x.sentAt),
         queued: step((_, r) => num(r.started_event) - Number(r.created)),
         setup: step((_, r) => num(r.first_turn) - num(r.started_event)),
         turn: step((_, r) => num(r.last_turn) - num(r.first_turn)),
@@ -269,12 +274,12 @@ export async function main(args: string[]): Promise<void> {
   }
   say('\nwhere a background run goes, p50 ms (client clock for POST and notify, the run log for the rest):');
   say(
-    'storage   clients   POST->202  created->started  started->1st event  turn  last event->end  end->client',
+    'storage   clients   POST->202  created->started  started->1st event  turn  last event->end  end->client  POST->1st event',
   );
   for (const r of results) {
     const p = r.profile;
     say(
-      `${r.storage.padEnd(9)} ${String(r.concurrency).padStart(7)} ${f(p.post, 11)} ${f(p.queued, 17)} ${f(p.setup, 19)} ${f(p.turn, 5)} ${f(p.finish, 16)} ${f(p.notify, 12)}`,
+      `${r.storage.padEnd(9)} ${String(r.concurrency).padStart(7)} ${f(p.post, 11)} ${f(p.queued, 17)} ${f(p.setup, 19)} ${f(p.turn, 5)} ${f(p.finish, 16)} ${f(p.notify, 12)} ${f(p.working, 16)}`,
     );
   }
   if (!postgresUrl) say('\n(PostgreSQL: pass --postgres <url> or set TEST_DATABASE_URL)');

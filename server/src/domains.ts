@@ -111,17 +111,19 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
         })),
         work,
       ),
-    recordRunUsage: (work, run, calls) =>
-      usage.service.recordModelCalls(
-        run.orgId,
-        {
-          agentId: run.agentId,
-          runId: run.id,
-          conversationId: run.conversationId ?? undefined,
-          createdBy: run.createdBy,
-        },
-        calls,
-        { work },
+    recordRunUsage: (work, segments) =>
+      usage.service.recordManyModelCalls(
+        segments.map(({ run, calls }) => ({
+          orgId: run.orgId,
+          ctx: {
+            agentId: run.agentId,
+            runId: run.id,
+            conversationId: run.conversationId ?? undefined,
+            createdBy: run.createdBy,
+          },
+          calls,
+        })),
+        work,
       ),
   });
   const runsService = runs.service;
@@ -167,6 +169,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
   runs.runHere({
     holdFor: () => execution.holdFor(),
     start: (run, job, jobId) => execution.startHere(run, job, jobId),
+    reserve: (runId) => execution.reserve(runId),
     wake: () => execution.wake(),
   });
   const operatorOrg = operatorOrgOf(identity.directory, {

@@ -81,6 +81,84 @@ describe('runs started in the process that submitted them', () => {
   });
 });
 
+describe('submissions claimed at once, and the slots of the process', () => {
+  let server: TestServer;
+  let owner: Session;
+  let agentId: string;
+  beforeAll(async () => {
+    // One slot: a second run cannot be claimed in its submission while the first executes.
+    server = await startTestServer({ env: { RUN_CONCURRENCY: '1' } });
+    owner = await registerOwner(server);
+    agentId = (await makeRunAgent(server, owner)).id;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const cancel = (id: string) =>
+    clientAs(server, owner).POST('/api/v1/runs/{id}/cancel', { params: { path: { id } } });
+
+  it('claims a run in its submission when a slot is free, and queues the next until the slot frees', async () => {
+    const first = await submitRun(server, owner, { agentId, input: '/sleep 60000\n/tokens 3' });
+    expect(first).toMatchObject({ status: 'running', attempts: 1, lastSeq: 2 });
+    expect(logLabels(await runEvents(server, owner, first.id))).toEqual(['run.queued', 'run.started(start)']);
+
+    const second = await submitRun(server, owner, { agentId, input: 'after the first' });
+    expect(second).toMatchObject({ status: 'queued', attempts: 0, lastSeq: 1 });
+    // Held back for this process, which starts it itself once the slot is free.
+    const held = await jobOf(server, second.id);
+    expect(held.state).toBe('created');
+    expect(held.startAfter.getTime()).toBeGreaterThan(Date.now());
+
+    expect((await cancel(first.id)).response.status).toBe(202);
+    expect(await waitForRun(server, owner, first.id, ['cancelled', 'succeeded', 'failed'])).toMatchObject({
+      status: 'cancelled',
+    });
+    const done = await waitForRun(server, owner, second.id, ['succeeded', 'failed']);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1, output: 'Echo: after the first' });
+    const labels = logLabels(await runEvents(server, owner, second.id));
+    expect(labels.slice(0, 2)).toEqual(['run.queued', 'run.started(start)']);
+    const job = await jobOf(server, second.id);
+    expect(job.state).toBe('completed');
+    expect(job.startedOn).toBeNull();
+  });
+
+  it('cancels a run claimed in its submission when the cancel comes right after the answer', async () => {
+    const run = await submitRun(server, owner, { agentId, input: '/sleep 60000\n/tokens 3' });
+    expect(run.status).toBe('running');
+    expect((await cancel(run.id)).response.status).toBe(202);
+    const done = await waitForRun(server, owner, run.id, ['cancelled', 'succeeded', 'failed']);
+    expect(done).toMatchObject({ status: 'cancelled', attempts: 1 });
+    expect((await jobOf(server, run.id)).state).toBe('completed');
+  });
+
+  it('stores submissions made together, one run per Idempotency-Key among them', async () => {
+    const keys = Array.from({ length: 6 }, (_, i) => `together-${i}-${Math.random()}`);
+    const api = clientAs(server, owner);
+    const answers = await Promise.all(
+      [...keys, ...keys].map((key, i) =>
+        api.POST('/api/v1/runs', {
+          body: { agentId, input: `together ${i % keys.length}` },
+          headers: { 'idempotency-key': key },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.response.status)).toEqual(answers.map(() => 202));
+    const ids = answers.map((a) => a.data!.id);
+    expect(new Set(ids).size).toBe(keys.length);
+    expect(ids.slice(keys.length)).toEqual(ids.slice(0, keys.length));
+    const replayed = answers.filter((a) => a.response.headers.get('idempotent-replayed') === 'true');
+    expect(replayed).toHaveLength(keys.length);
+    for (const [i, id] of ids.slice(0, keys.length).entries()) {
+      const done = await waitForRun(server, owner, id, ['succeeded', 'failed']);
+      expect(done).toMatchObject({ status: 'succeeded', attempts: 1, output: `Echo: together ${i}` });
+      const events = await runEvents(server, owner, id);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, n) => n + 1));
+      expect(logLabels(events).at(-1)).toBe('run.completed');
+    }
+  });
+});
+
 describe('a replica that runs no workers', () => {
   const cleanup: Array<() => Promise<void>> = [];
   afterAll(async () => {

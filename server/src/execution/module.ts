@@ -88,6 +88,8 @@ export function createExecution(
     holdFor: () => loop.holdFor(),
     /** Starts a run submitted here whose job is held back (the queue is its fallback). */
     startHere: (run: ExecutionRun, job: RunJob, jobId: string) => loop.startHere(run, job, jobId),
+    /** Keeps a slot for a run about to be submitted here, claimed in its submission (see queued.ts). */
+    reserve: (runId: string) => loop.reserve(runId),
     /** Stops taking runs; running ones get half the shutdown time, then go back on the queue. */
     stop: () => loop.stop(config.shutdownTimeoutMs / 2),
   };

@@ -6,6 +6,7 @@ import type { ModelCallUsage } from './events.ts';
 import {
   ClaimLost,
   type ExecutionRun,
+  type Reservation,
   RUNS_DEAD_QUEUE,
   RUNS_QUEUE,
   type RunJob,
@@ -62,8 +63,20 @@ interface Attempt {
   retryCount: number;
   /** Aborted when the queue says this process no longer holds the job. */
   claimLost?: AbortSignal;
-  /** Set for a run started here: its held job, settled with its end. */
-  held?: { jobId: string; renewSeconds?: number | undefined };
+  /** Set for a run started here: its held job, settled with its end, and since when it waits here. */
+  held?: { jobId: string; since: number };
+  /** Set for a run claimed in its submission (a slot was reserved for it): nothing is left to claim. */
+  claimed?: ExecutionRun;
+  /** The run's cancel requests, listened to since before anyone else could see the run. */
+  cancels?: CancelWatch;
+}
+
+/** Cancel requests for one run, as they come on the bus. */
+interface CancelWatch {
+  requested: boolean;
+  /** Told of a request from the moment the run's turn can be stopped. */
+  onCancel?: (() => void) | undefined;
+  stop(): void;
 }
 
 /** A run executing in this process. */
@@ -86,6 +99,7 @@ export function createQueuedLoop(deps: QueuedLoopDeps) {
   const slots = pLimit(settings.concurrency);
   const executing = new Map<string, Executing>();
   let workerId: string | undefined;
+  let reserved = 0;
   let started = false;
   let stopping = false;
   let renewer: NodeJS.Timeout | undefined;
@@ -112,21 +126,45 @@ export function createQueuedLoop(deps: QueuedLoopDeps) {
     return job.resume ? 'approval' : 'start';
   }
 
+  function watchCancels(runId: string): CancelWatch {
+    const watch: CancelWatch = { requested: false, stop: () => {} };
+    watch.stop = bus.subscribe(runControlTopic(runId), (event) => {
+      if (event.type !== 'cancel') return;
+      watch.requested = true;
+      watch.onCancel?.();
+    });
+    return watch;
+  }
+
+  /** The run claimed for this attempt: already (in its submission), or now; undefined when it is not ours. */
+  async function claimFor(attempt: Attempt): Promise<ExecutionRun | undefined> {
+    const { held } = attempt;
+    if (attempt.claimed) return attempt.claimed;
+    // Stopping: the job needs nobody's lease to be picked up (here at the next start, or elsewhere).
+    if (held && stopping) return void (await records.renew(held.jobId, 0).catch(() => false));
+    const cause = causeOf(attempt.run, attempt.job);
+    if (!cause || (held && cause === 'recovery')) return undefined;
+    const model = await deps.modelOf(attempt.run.orgId, attempt.run.agentId);
+    // A run that waited long for its slot has its job held back again with its claim.
+    const lease = settings.leaseSeconds;
+    const renewSeconds = held && Date.now() - held.since >= (lease * 1000) / 3 ? lease : undefined;
+    return records.claim(attempt.run, cause, model, held && { jobId: held.jobId, renewSeconds });
+  }
+
   /** Claims the run and executes one attempt of it, recording how it went. */
   async function execute(attempt: Attempt): Promise<void> {
     const { job, held } = attempt;
     const { runId, resume } = job;
-    const cause = causeOf(attempt.run, job);
-    if (!cause || (held && cause === 'recovery')) return;
-    const model = await deps.modelOf(attempt.run.orgId, attempt.run.agentId);
-    const claimed = await records.claim(attempt.run, cause, model, held);
-    if (!claimed) return;
+    const claimed = await claimFor(attempt);
+    if (!claimed) return attempt.cancels?.stop();
     const tail = (events: TimedEvent[] = [], calls: ModelCallUsage[] = []) => ({
       events,
       calls,
       ...(held ? { jobId: held.jobId } : {}),
     });
-    if (claimed.cancelRequestedAt) {
+    const cancels = attempt.cancels ?? watchCancels(runId);
+    if (claimed.cancelRequestedAt || cancels.requested) {
+      cancels.stop();
       await records.finish(claimed, { status: 'cancelled' }, tail());
       return;
     }
@@ -140,9 +178,7 @@ export function createQueuedLoop(deps: QueuedLoopDeps) {
     // The shutdown signal lives as long as the worker: its listener must go when the run does, or every
     // run's controller, log writer and turn stay reachable from it.
     shutdown.signal.addEventListener('abort', onShutdown, { once: true });
-    const unsubscribe = bus.subscribe(runControlTopic(runId), (event) => {
-      if (event.type === 'cancel') controller.abort(new Cancelled());
-    });
+    cancels.onCancel = () => controller.abort(new Cancelled());
     // Another attempt claimed the run (this one's lease lapsed): it is theirs; stop without a word.
     const writer = records.log(claimed, () => controller.abort(new ClaimLost('the run was claimed again')));
     const calls: ModelCallUsage[] = [];
@@ -197,23 +233,26 @@ export function createQueuedLoop(deps: QueuedLoopDeps) {
       }
     } finally {
       clearTimeout(timeout);
-      unsubscribe();
+      cancels.stop();
       attempt.claimLost?.removeEventListener('abort', onClaimLost);
       shutdown.signal.removeEventListener('abort', onShutdown);
     }
   }
 
-  /** Executes an attempt in a slot, known to this process as executing its run meanwhile. */
+  /**
+   * Executes an attempt in a slot; this process knows it executes the run from now on (a run waiting
+   * for its slot included, so a held job is renewed and a fetched one waits for it).
+   */
   function track(attempt: Attempt, heldJob?: string): Promise<void> {
     const entry: Executing = { done: Promise.resolve(), heldJob, renewedAt: Date.now() };
-    entry.done = (async () => {
-      executing.set(attempt.run.id, entry);
+    executing.set(attempt.run.id, entry);
+    entry.done = slots(async () => {
       try {
         await execute(attempt);
       } finally {
         if (executing.get(attempt.run.id) === entry) executing.delete(attempt.run.id);
       }
-    })();
+    });
     return entry.done;
   }
 
@@ -234,7 +273,7 @@ export function createQueuedLoop(deps: QueuedLoopDeps) {
     }
     const run = await records.load(job.data.runId);
     if (!run) return;
-    await slots(() => track({ run, job: job.data, retryCount: job.retryCount, claimLost: job.signal }));
+    await track({ run, job: job.data, retryCount: job.retryCount, claimLost: job.signal });
   }
 
   /** Holds back the jobs of runs executing here that have run for a third of their lease. */
@@ -313,14 +352,50 @@ export function createQueuedLoop(deps: QueuedLoopDeps) {
      * soon as a slot is free. A run that waited long has its job held back again with its claim.
      */
     startHere(run: ExecutionRun, job: RunJob, jobId: string): void {
-      const queuedAt = Date.now();
-      void slots(async () => {
-        // Stopping: the job needs nobody's lease to be picked up (here at the next start, or elsewhere).
-        if (stopping) return void (await records.renew(jobId, 0).catch(() => false));
-        const waited = Date.now() - queuedAt;
-        const renewSeconds = waited >= (settings.leaseSeconds * 1000) / 3 ? settings.leaseSeconds : undefined;
-        return track({ run, job, retryCount: 0, held: { jobId, renewSeconds } }, jobId);
-      }).catch((err: unknown) => log.error({ err, runId: run.id }, 'run: starting it here failed'));
+      const attempt = { run, job, retryCount: 0, held: { jobId, since: Date.now() } };
+      track(attempt, jobId).catch((err: unknown) =>
+        log.error({ err, runId: run.id }, 'run: starting it here failed'),
+      );
+    },
+
+    /**
+     * Keeps a slot for the run `runId` about to be submitted here, when one is free now: the run is
+     * then claimed in its submission's transaction and starts as soon as that commits, its job held
+     * back as the fallback. Its cancel requests are listened to from now, before anyone can see it.
+     * Undefined when this process will not start it at once (the submission queues it as usual).
+     */
+    reserve(runId: string): Reservation | undefined {
+      if (!started || stopping || !settings.inProcessStart) return undefined;
+      if (slots.activeCount + slots.pendingCount + reserved >= settings.concurrency) return undefined;
+      reserved++;
+      const cancels = watchCancels(runId);
+      let settled = false;
+      const settle = () => {
+        if (settled) return false;
+        settled = true;
+        reserved--;
+        return true;
+      };
+      return {
+        holdSeconds: settings.leaseSeconds,
+        start(run, job, jobId) {
+          if (!settle()) return;
+          const attempt = {
+            run,
+            job,
+            retryCount: 0,
+            held: { jobId, since: Date.now() },
+            claimed: run,
+            cancels,
+          };
+          track(attempt, jobId).catch((err: unknown) =>
+            log.error({ err, runId }, 'run: starting it here failed'),
+          );
+        },
+        release() {
+          if (settle()) cancels.stop();
+        },
+      };
     },
 
     /** Wakes this process's loop now (a run submitted here starts without waiting for NOTIFY). */

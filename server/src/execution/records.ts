@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, type PgBoss } from 'pg-boss';
 import type { Work } from '../platform/db/work.ts';
@@ -39,19 +40,55 @@ export const runControlTopic = (runId: string) => `run-control:${runId}`;
 /** pg-boss's view of the caller's transaction, so a queue call commits with it. */
 export const queueDb = (work: Work) => fromDrizzle(work.tx as never, sql);
 
+/** A run job to put on the queue; `retryLimit` and `startAfter` (seconds) override the queue's. */
+export interface JobToQueue {
+  job: RunJob;
+  retryLimit?: number | undefined;
+  startAfter?: number | undefined;
+}
+
 /**
- * Puts a run job on the queue inside the caller's transaction, so the run and its job exist together
- * or not at all, and answers its id. `options` override the retry budget or delay the first attempt
- * (a run started in-process holds its job back this way: see {@link HeldRun}).
+ * Puts run jobs on the queue inside the caller's transaction, in one statement, so runs and their
+ * jobs exist together or not at all, and answers their ids in order. A delayed start holds a job
+ * back (a run started in-process holds its job this way: see {@link HeldRun}).
  */
+export async function enqueueRuns(queue: PgBoss, work: Work, jobs: JobToQueue[]): Promise<string[]> {
+  const ids = jobs.map(() => randomUUID());
+  await queue.insert(
+    RUNS_QUEUE,
+    jobs.map(({ job, retryLimit, startAfter }, i) => ({
+      id: ids[i]!,
+      data: job as unknown as object,
+      ...(retryLimit === undefined ? {} : { retryLimit }),
+      ...(startAfter ? { startAfter } : {}),
+    })),
+    { db: queueDb(work) },
+  );
+  return ids;
+}
+
+/** One run job on the queue inside the caller's transaction ({@link enqueueRuns}); answers its id. */
 export async function enqueueRun(
   queue: PgBoss,
   work: Work,
   job: RunJob,
   options: { retryLimit?: number; startAfter?: number } = {},
 ): Promise<string> {
-  const id = await queue.send(RUNS_QUEUE, job as unknown as object, { ...options, db: queueDb(work) });
+  const [id] = await enqueueRuns(queue, work, [{ job, ...options }]);
   return id!;
+}
+
+/**
+ * A slot of this process kept for a run while its submission commits: the run is claimed in that
+ * transaction and starts once it has committed, its job held back meanwhile as the fallback.
+ */
+export interface Reservation {
+  /** How long the run's job is held back (it is renewed while the run executes). */
+  holdSeconds: number;
+  /** The submission committed with the run claimed: it starts now, in the kept slot. */
+  start(run: ExecutionRun, job: RunJob, jobId: string): void;
+  /** The submission failed: the slot is free again. */
+  release(): void;
 }
 
 /**

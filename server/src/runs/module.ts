@@ -5,6 +5,9 @@ import { createRunRecords, type OpenApproval, type RunRecordsDeps } from './reco
 import { createInlineRecords, type InlineRecordsDeps } from './records-inline.ts';
 import { createRunsService, type RunsDeps, type RunsHere } from './service.ts';
 
+/** Transactions of one kind of run write (submissions, log entries, endings) under way at once on PostgreSQL. */
+const WRITERS_ON_POOL = 3;
+
 /**
  * Wires runs: the service (submit, read, follow, cancel, resume), the records the execution loops
  * write through, and who is told when a run ends. What runs need of other domains comes in as
@@ -28,11 +31,14 @@ export function createRunsModule(
   const { bus, queue, config } = ctx;
   const onFinished = ports.finished;
   const observers = createRunObservers();
+  // Batches of run writes under way at once: PGlite has one connection; a pool overlaps a few.
+  const writers = ctx.database.kind === 'pglite' ? 1 : WRITERS_ON_POOL;
   const common = {
     db,
     bus,
     queue,
     log,
+    writers,
     settings: config.runs,
     openApproval: ports.openApproval,
     onFinished,
@@ -48,9 +54,12 @@ export function createRunsModule(
       findAgent: ports.findAgent,
       conversationExists: ports.conversationExists,
       settle: (runId) => inline.settle(runId),
+      log,
+      writers,
       here: {
         holdFor: () => here?.holdFor(),
         start: (run, job, jobId) => here?.start(run, job, jobId),
+        reserve: (runId) => here?.reserve(runId),
         wake: () => here?.wake(),
       },
       observers,

@@ -12,6 +12,7 @@ import {
   type TimedEvent,
 } from '../execution/records.ts';
 import type { Bus } from '../platform/bus.ts';
+import { createGroupCommit } from '../platform/db/group-commit.ts';
 import type { Db } from '../platform/db/index.ts';
 import { inTransaction, type Work } from '../platform/db/work.ts';
 import { endingEvent, endingPatch } from './endings.ts';
@@ -36,16 +37,29 @@ export interface RunRecordsDeps {
   queue: PgBoss;
   log: FastifyBaseLogger;
   settings: { retryLimit: number };
+  /** Batches of one kind of write (endings, log entries) under way at once (see group-commit.ts). */
+  writers: number;
   openApproval: OpenApproval;
   /** Keeps inline runs' model calls as usage, in the unit of work that writes them. */
   recordUsage: InlineRecordsDeps['recordUsage'];
-  /** Keeps an executed run's model calls as usage, in the unit of work that ends its segment. */
-  recordRunUsage(work: Work, run: store.RunRecord, calls: ModelCallUsage[]): Promise<void>;
+  /** Keeps executed runs' model calls as usage, in the unit of work that ends their segments. */
+  recordRunUsage(
+    work: Work,
+    segments: Array<{ run: store.RunRecord; calls: ModelCallUsage[] }>,
+  ): Promise<void>;
   /** Told once a run has ended (webhooks). */
   onFinished(run: store.RunRecord): Promise<void>;
   /** Where runs executed in their request are written (records-inline.ts). */
   inline: InlineRecords;
   observers: RunObservers;
+}
+
+/** A run's end as its executor reports it, stamped when it ended. */
+interface Ending {
+  run: ExecutionRun;
+  ending: RunEnding;
+  tail: SegmentTail;
+  at: Date;
 }
 
 /** A held job was fetched by a worker before the in-process claim: the claim is rolled back. */
@@ -81,45 +95,102 @@ export function createRunRecords(deps: RunRecordsDeps): RunRecords {
       seqs: events.length + 1,
     });
     if (!row) return undefined;
-    await insertRunEvents(work, bus, row, [...events, await last(row)], row.lastSeq);
-    if (tail.calls?.length) await deps.recordRunUsage(work, row, tail.calls);
+    await insertRunEvents(work, bus, [
+      { run: row, events: [...events, await last(row)], lastSeq: row.lastSeq },
+    ]);
+    if (tail.calls?.length) await deps.recordRunUsage(work, [{ run: row, calls: tail.calls }]);
     return row;
   }
 
-  /** Completes a held job (a run started in-process) in the unit of work that ends the run. */
-  async function completeJob(work: Work, jobId: string | undefined) {
-    if (jobId) await deps.queue.complete(RUNS_QUEUE, jobId, null, { includeQueued: true, db: queueDb(work) });
+  /** Completes held jobs (runs started in-process) in the unit of work that ends their runs. */
+  async function completeJobs(work: Work, jobIds: string[]) {
+    if (jobIds.length === 0) return;
+    await deps.queue.complete(RUNS_QUEUE, jobIds, null, { includeQueued: true, db: queueDb(work) });
   }
 
-  async function finish(
-    run: ExecutionRun,
-    ending: RunEnding,
-    from: store.RunRecord['status'][],
-    tail: SegmentTail = {},
-  ) {
-    const ended = await inTransaction(db, async (work) => {
-      const now = new Date();
-      const row = await endSegment(
+  /**
+   * Ends runs (from `from`, each in its attempt) in the caller's unit of work, with their segments'
+   * last events, the ending event, their model calls and held jobs, in a few statements for all of
+   * them; answers each run as it ended, or undefined for one moved first (cancelled, claimed again).
+   */
+  async function endRuns(work: Work, ends: Ending[], from: store.RunRecord['status'][]) {
+    const rows = await store.endRuns(
+      work.tx,
+      from,
+      ends.map(({ run, ending, tail, at }) => ({
+        runId: run.id,
+        attempt: run.attempts,
+        status: ending.status,
+        ...endingPatch(ending),
+        finishedAt: at,
+        seqs: (tail.events?.length ?? 0) + 1,
+      })),
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const ended = ends.flatMap((end) => {
+      const row = byId.get(end.run.id);
+      return row ? [{ ...end, row }] : [];
+    });
+    await insertRunEvents(
+      work,
+      bus,
+      ended.map(({ row, ending, tail, at }) => ({
+        run: row,
+        events: [...(tail.events ?? []), { event: endingEvent(ending), at }],
+        lastSeq: row.lastSeq,
+      })),
+    );
+    const used = ended.filter((e) => e.tail.calls?.length);
+    if (used.length)
+      await deps.recordRunUsage(
         work,
-        run,
-        from,
-        ending.status,
-        { ...endingPatch(ending), finishedAt: now, pausedState: null },
-        tail,
-        async () => ({ event: endingEvent(ending), at: now }),
+        used.map((e) => ({ run: e.row, calls: e.tail.calls! })),
       );
-      if (!row) return undefined;
-      await completeJob(work, tail.jobId);
+    await completeJobs(
+      work,
+      ended.flatMap((e) => (e.tail.jobId ? [e.tail.jobId] : [])),
+    );
+    for (const { row, ending } of ended) {
       await deps.observers.ended(work, row);
       notifyOrg(work, row, `run.${ending.status === 'succeeded' ? 'completed' : ending.status}`, row.status);
-      return row;
-    });
-    if (ended) {
-      await deps
-        .onFinished(ended)
-        .catch((err: unknown) => deps.log.error({ err, runId: run.id }, 'run finish hook failed'));
+      work.afterCommit(() =>
+        deps
+          .onFinished(row)
+          .catch((err: unknown) => deps.log.error({ err, runId: row.id }, 'run finish hook failed')),
+      );
     }
+    return ends.map((end) => byId.get(end.run.id));
   }
+
+  // The ends of executed runs, written together with those of other runs ending meanwhile.
+  const endings = createGroupCommit<Ending, store.RunRecord | undefined>({
+    name: 'run endings',
+    db,
+    log: deps.log,
+    concurrency: deps.writers,
+    write: (work, ends) => endRuns(work, ends, ['running']),
+  });
+
+  // Runs' log entries written during their turns, together with other runs' written meanwhile.
+  const appends = createGroupCommit<{ run: ExecutionRun; events: TimedEvent[] }, boolean>({
+    name: 'run logs',
+    db,
+    log: deps.log,
+    concurrency: deps.writers,
+    async write(work, batches) {
+      const seqs = await store.reserveSeqs(
+        work.tx,
+        batches.map(({ run, events }) => ({ runId: run.id, n: events.length, attempt: run.attempts })),
+      );
+      const kept = batches.filter(({ run }) => seqs.has(run.id));
+      await insertRunEvents(
+        work,
+        bus,
+        kept.map(({ run, events }) => ({ run, events, lastSeq: seqs.get(run.id)! })),
+      );
+      return batches.map(({ run }) => seqs.has(run.id));
+    },
+  });
 
   return {
     load: (runId) => store.findRunById(db, runId),
@@ -157,7 +228,7 @@ export function createRunRecords(deps: RunRecordsDeps): RunRecords {
           resumed: cause !== 'start',
           cause,
         } as const;
-        await insertRunEvents(work, bus, row, [{ event, at }], row.lastSeq);
+        await insertRunEvents(work, bus, [{ run: row, events: [{ event, at }], lastSeq: row.lastSeq }]);
         return row;
       }).catch((err: unknown) => {
         if (err instanceof LostToWorker) return undefined;
@@ -165,7 +236,16 @@ export function createRunRecords(deps: RunRecordsDeps): RunRecords {
       });
     },
 
-    log: (run, onLost) => createRunEventWriter(db, bus, run, deps.log, onLost),
+    log: (run, onLost) =>
+      createRunEventWriter(
+        run,
+        (events) => {
+          const batch = { run, events };
+          return { done: appends.add(batch), withdraw: () => appends.withdraw(batch) };
+        },
+        deps.log,
+        onLost,
+      ),
 
     async step<T>(runId: string, stepId: string, fn: () => Promise<T>): Promise<T> {
       const done = await store.findStep(db, runId, stepId);
@@ -175,7 +255,9 @@ export function createRunRecords(deps: RunRecordsDeps): RunRecords {
       return result;
     },
 
-    finish: (run, ending, tail) => finish(run, ending, ['running'], tail),
+    async finish(run, ending, tail = {}) {
+      await endings.add({ run, ending, tail, at: new Date() });
+    },
 
     async pause(run, state, approval, tail = {}) {
       await inTransaction(db, async (work) => {
@@ -197,7 +279,7 @@ export function createRunRecords(deps: RunRecordsDeps): RunRecords {
           },
         );
         if (!paused) return;
-        await completeJob(work, tail.jobId);
+        await completeJobs(work, tail.jobId ? [tail.jobId] : []);
         await deps.observers.paused(work, paused, { ...approval, inboxItemId });
         work.afterCommit(() =>
           bus.publish({
@@ -242,7 +324,8 @@ export function createRunRecords(deps: RunRecordsDeps): RunRecords {
         code: 'worker_lost',
         message: `the process running this run stopped ${run.attempts} time(s); it was not retried again`,
       };
-      await finish(run, { status: 'failed', error }, ['queued', 'running']);
+      const ending = { run, ending: { status: 'failed', error } as const, tail: {}, at: new Date() };
+      await inTransaction(db, (work) => endRuns(work, [ending], ['queued', 'running']));
     },
 
     inlineEnded: inline.ended,
