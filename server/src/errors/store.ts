@@ -153,8 +153,33 @@ export async function nextIssueNumber(tx: Tx, projectId: string): Promise<number
 // ---------------------------------------------------------------------------------------------------
 // Raw events (the ingest queue)
 
-export async function insertRawEvents(tx: Tx, rows: RawEventInsert[]): Promise<void> {
-  if (rows.length > 0) await tx.insert(errorRawEvents).values(rows);
+/** A raw event to store, its payload as JSON text (an object's, as the SDK sent it or re-written). */
+export interface RawEventText {
+  orgId: string;
+  projectId: string;
+  eventId: string;
+  receivedAt: Date;
+  json: string;
+}
+
+/**
+ * Stores raw events in one statement with one parameter: the rows as one JSON array whose payloads are
+ * the events' own text, put in as they are (not parsed and written again here). The database checks
+ * the text: one it refuses fails the whole statement.
+ */
+export async function insertRawEvents(tx: Tx, rows: RawEventText[]): Promise<void> {
+  if (rows.length === 0) return;
+  const text = `[${rows
+    .map(
+      (r) =>
+        `{"o":${JSON.stringify(r.orgId)},"p":${JSON.stringify(r.projectId)},"e":${JSON.stringify(r.eventId)},"r":"${r.receivedAt.toISOString()}","j":${r.json}}`,
+    )
+    .join(',')}]`;
+  await tx.execute(
+    sql`insert into ${errorRawEvents} (org_id, project_id, event_id, received_at, payload)
+        select r.o, r.p, r.e, r.r, r.j
+        from jsonb_to_recordset(${text}::jsonb) as r(o text, p text, e text, r timestamptz, j jsonb)`,
+  );
 }
 
 /** Up to `limit` raw events, oldest first, that no other grouper holds; locked until the transaction ends. */

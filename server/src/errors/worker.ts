@@ -19,10 +19,14 @@ const POLL_MS = 1_000;
  */
 const GATHER_MS = 50;
 
+/** The bus topic on which a process that groups nothing tells the groupers elsewhere of stored events. */
+const STORED_TOPIC = 'errors:raw-events';
+
 /**
- * The loop that groups raw events into issues: woken in-process when this replica stores events, and
- * polling as a fallback. Safe with any number of loops across replicas: each pass claims its batch
- * with FOR UPDATE SKIP LOCKED.
+ * The loop that groups raw events into issues: woken in-process when this replica stores events, over
+ * the bus when an API replica without workers (WORKERS_IN_PROCESS=false) does, and polling as a
+ * fallback. Safe with any number of loops across replicas: each pass claims its batch with FOR UPDATE
+ * SKIP LOCKED.
  */
 export function createGroupingWorker(opts: {
   db: Db;
@@ -35,6 +39,23 @@ export function createGroupingWorker(opts: {
   let loop: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
   let pending = false;
+  let unsubscribe: (() => void) | undefined;
+  // The last announcement on the bus, and whether one more is due at the end of its interval.
+  let announcedAt = 0;
+  let announceTimer: NodeJS.Timeout | undefined;
+
+  function announce(): void {
+    announcedAt = Date.now();
+    void opts.bus
+      .publish({ topic: STORED_TOPIC, type: 'errors.raw_events_stored', orgId: '', data: {} })
+      .catch((err: unknown) => opts.log.warn({ err }, 'errors: could not announce stored events'));
+  }
+
+  function wake(): void {
+    if (pending) return;
+    pending = true;
+    wakeUp?.();
+  }
 
   const sleep = () =>
     new Promise<void>((resolve) => {
@@ -75,15 +96,36 @@ export function createGroupingWorker(opts: {
     start(): void {
       if (running) return;
       running = true;
+      unsubscribe = opts.bus.subscribe(STORED_TOPIC, () => wake());
       loop = run();
     },
-    /** Events were stored here: group them now instead of at the next poll. */
-    wake(): void {
-      if (pending) return;
-      pending = true;
-      wakeUp?.();
+    /**
+     * Events were stored here: group them now instead of at the next poll. Where this process runs no
+     * grouper, the groupers of other processes are told over the bus, at most once per GATHER_MS (a
+     * burst is one message, and the last events of it are announced too).
+     */
+    stored(): void {
+      if (running) {
+        wake();
+        return;
+      }
+      if (announceTimer) return;
+      const wait = announcedAt + GATHER_MS - Date.now();
+      if (wait <= 0) {
+        announce();
+        return;
+      }
+      announceTimer = setTimeout(() => {
+        announceTimer = undefined;
+        announce();
+      }, wait);
+      announceTimer.unref();
     },
     async stop(): Promise<void> {
+      clearTimeout(announceTimer);
+      announceTimer = undefined;
+      unsubscribe?.();
+      unsubscribe = undefined;
       running = false;
       wakeUp?.();
       wakeUp?.();

@@ -13,10 +13,11 @@ interface Hit {
   resetMs: number;
 }
 
-/** One bucket to count a request against. */
+/** One bucket to count a request against; `cost` hits at once (1 when absent). */
 interface Charge {
   key: string;
   limit: number;
+  cost?: number;
 }
 
 /**
@@ -35,13 +36,13 @@ function memoryCounter(): Counter & { sweep(): void } {
     async hit(charges) {
       const now = Date.now();
       const hits: Hit[] = [];
-      for (const { key, limit } of charges) {
+      for (const { key, limit, cost = 1 } of charges) {
         let w = windows.get(key);
         if (!w || w.resetAt <= now) {
           w = { count: 0, resetAt: now + WINDOW_MS };
           windows.set(key, w);
         }
-        w.count++;
+        w.count += cost;
         hits.push({ count: w.count, resetMs: w.resetAt - now });
         if (w.count > limit) break;
       }
@@ -54,14 +55,16 @@ function memoryCounter(): Counter & { sweep(): void } {
   };
 }
 
-// Every bucket of a request in one round trip: INCR each key with its expiry set atomically (so
-// replicas sharing Redis share one window), stopping after the first over its limit. The keys are
-// those of one request; a Redis Cluster would need them in one hash slot.
+// Every bucket of a request in one round trip: INCRBY each key by its cost with its expiry set
+// atomically (so replicas sharing Redis share one window), stopping after the first over its limit.
+// ARGV: the window, then each key's limit, then each key's cost. The keys are those of one request;
+// a Redis Cluster would need them in one hash slot.
 const HIT_SCRIPT = `
 local out = {}
 for i, key in ipairs(KEYS) do
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+  local cost = tonumber(ARGV[#KEYS + i + 1])
+  local n = redis.call('INCRBY', key, cost)
+  if n == cost then redis.call('PEXPIRE', key, ARGV[1]) end
   out[#out + 1] = n
   out[#out + 1] = redis.call('PTTL', key)
   if n > tonumber(ARGV[i + 1]) then break end
@@ -84,7 +87,8 @@ function redisCounter(redis: Redis, prefix: string): Counter {
     async hit(charges) {
       const keys = charges.map((c) => `${prefix}rl:${c.key}`);
       const limits = charges.map((c) => c.limit);
-      const flat = await runScript(keys, [WINDOW_MS, ...limits]);
+      const costs = charges.map((c) => c.cost ?? 1);
+      const flat = await runScript(keys, [WINDOW_MS, ...limits, ...costs]);
       const hits: Hit[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const ttl = flat[i + 1]!;
@@ -148,20 +152,26 @@ export function createRateLimiter(opts: {
       if (tightest) setHeaders(reply, tightest);
     },
     /**
-     * Counts one hit against a window of its own (a project's ingest, say) with the caller's limit, in
-     * the same counters as requests (shared through Redis). Answers whether it is within the limit;
-     * with Redis down it is allowed, as requests are.
+     * Counts `count` hits at once against a window of its own (a project's ingest, say) with the
+     * caller's limit, in the same counters as requests (shared through Redis): one round trip however
+     * many. Answers how many of them are within the limit (the first ones) and, when some are not, the
+     * seconds until the window ends; with Redis down all are allowed, as requests are.
      */
-    async take(key: string, limit: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+    async take(
+      key: string,
+      limit: number,
+      count = 1,
+    ): Promise<{ allowed: number; retryAfterSeconds: number }> {
       let hit: Hit | undefined;
       try {
-        [hit] = await counter.hit([{ key, limit }]);
+        [hit] = await counter.hit([{ key, limit, cost: count }]);
       } catch (err) {
         opts.log.warn({ err }, 'rate limit counter unavailable; allowing request');
-        return { ok: true };
+        return { allowed: count, retryAfterSeconds: 0 };
       }
-      if (!hit || hit.count <= limit) return { ok: true };
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(hit.resetMs / 1000)) };
+      if (!hit) return { allowed: count, retryAfterSeconds: 0 };
+      const allowed = Math.max(0, Math.min(count, limit - (hit.count - count)));
+      return { allowed, retryAfterSeconds: Math.max(1, Math.ceil(hit.resetMs / 1000)) };
     },
     stop(): void {
       clearInterval(sweeper);
