@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { bulkInsert } from '../platform/db/bulk.ts';
 import type { Tx } from '../platform/db/index.ts';
 import {
   errorEvents,
@@ -192,8 +193,12 @@ export async function claimRawEvents(tx: Tx, limit: number): Promise<RawEventRec
     .for('update', { skipLocked: true });
 }
 
+/** Deletes grouped raw events by their seq, all in one array parameter. */
 export async function deleteRawEvents(tx: Tx, seqs: number[]): Promise<void> {
-  if (seqs.length > 0) await tx.delete(errorRawEvents).where(inArray(errorRawEvents.seq, seqs));
+  if (seqs.length > 0)
+    await tx
+      .delete(errorRawEvents)
+      .where(sql`${errorRawEvents.seq} = any(${`{${seqs.join(',')}}`}::bigint[])`);
 }
 
 export async function countRawEvents(tx: Tx): Promise<number> {
@@ -224,33 +229,49 @@ export async function insertIssue(tx: Tx, row: IssueInsert): Promise<IssueRecord
   return created!;
 }
 
-/** Adds a grouped batch's events to an issue's figures. */
-export async function addToIssue(
-  tx: Tx,
-  id: string,
-  add: {
-    count: number;
-    users: number;
-    firstSeen: Date;
-    lastSeen: Date;
-    level: IssueLevel;
-    status?: IssueStatus;
-  },
-): Promise<IssueRecord> {
-  const [row] = await tx
+/** What a grouping pass adds to one issue's figures. */
+export interface IssueAddition {
+  id: string;
+  count: number;
+  users: number;
+  firstSeen: Date;
+  lastSeen: Date;
+  level: IssueLevel;
+  status?: IssueStatus;
+}
+
+/**
+ * Adds a grouped batch's events to its issues' figures, every issue in one statement (the additions
+ * as one JSON parameter); answers the issues as they now are, by id.
+ */
+export async function addToIssues(tx: Tx, adds: IssueAddition[]): Promise<Map<string, IssueRecord>> {
+  if (adds.length === 0) return new Map();
+  const rows = adds.map((a) => ({
+    add_id: a.id,
+    add_count: a.count,
+    add_users: a.users,
+    add_first: a.firstSeen.toISOString(),
+    add_last: a.lastSeen.toISOString(),
+    add_level: a.level,
+    add_status: a.status ?? null,
+  }));
+  const updated = await tx
     .update(issues)
     .set({
-      count: sql`${issues.count} + ${add.count}`,
-      userCount: sql`${issues.userCount} + ${add.users}`,
-      firstSeen: sql`least(${issues.firstSeen}, ${add.firstSeen.toISOString()}::timestamptz)`,
-      lastSeen: sql`greatest(${issues.lastSeen}, ${add.lastSeen.toISOString()}::timestamptz)`,
-      level: add.level,
-      ...(add.status ? { status: add.status } : {}),
+      count: sql`${issues.count} + a.add_count`,
+      userCount: sql`${issues.userCount} + a.add_users`,
+      firstSeen: sql`least(${issues.firstSeen}, a.add_first)`,
+      lastSeen: sql`greatest(${issues.lastSeen}, a.add_last)`,
+      level: sql`a.add_level`,
+      status: sql`coalesce(a.add_status, ${issues.status})`,
       updatedAt: new Date(),
     })
-    .where(eq(issues.id, id))
-    .returning();
-  return row!;
+    .from(
+      sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as a(add_id text, add_count integer, add_users integer, add_first timestamptz, add_last timestamptz, add_level text, add_status text)`,
+    )
+    .where(sql`${issues.id} = a.add_id`)
+    .returning(getTableColumns(issues));
+  return new Map(updated.map((row) => [row.id, row]));
 }
 
 /** Records the users an issue reached; answers how many of them are new to each issue. */
@@ -355,8 +376,9 @@ export async function shortIdsOf(tx: Tx, orgId: string, ids: string[]): Promise<
 // ---------------------------------------------------------------------------------------------------
 // Events
 
+/** Inserts a grouping pass's events with one parameter (many rows, each with a JSON document). */
 export async function insertEvents(tx: Tx, rows: EventInsert[]): Promise<void> {
-  if (rows.length > 0) await tx.insert(errorEvents).values(rows);
+  await bulkInsert(tx, errorEvents, rows);
 }
 
 export async function latestEvent(tx: Tx, orgId: string, issueId: string): Promise<EventRecord | undefined> {
