@@ -54,8 +54,8 @@ export interface IngestDeps {
     perMinute: number,
     count: number,
   ): Promise<{ allowed: number; retryAfterSeconds: number }>;
-  /** Called once events are stored: wakes a grouper at once. */
-  stored(): void;
+  /** Called once `count` events are stored: wakes a grouper. */
+  stored(count: number): void;
 }
 
 /** A project as ingest needs it; looked up by key and cached until it changes. */
@@ -287,7 +287,8 @@ export function createIngest(deps: IngestDeps) {
     } catch {
       for (const [i, p] of batch.entries()) if (!results[i]) results[i] = await insertAlone(p);
     }
-    if (results.some((r) => !r)) deps.stored();
+    const stored = batch.reduce((n, p, i) => n + (results[i] ? 0 : p.events.length), 0);
+    if (stored > 0) deps.stored(stored);
     return results;
   }
 

@@ -41,7 +41,7 @@ export function createErrorsModule(
     maxBytes: config.errors.maxEventBytes,
     defaultRate: config.errors.rateLimitPerMinute,
     limit: (key, perMinute, count) => limiter.take(key, perMinute, count),
-    stored: () => worker.stored(),
+    stored: (count) => worker.stored(count),
   });
   const service = createErrorsService({
     db: ctx.database.db,
