@@ -68,7 +68,9 @@ const COMMIT_MAX_REQUESTS = 256;
 const COMMIT_MAX_BYTES = 4 * 1024 * 1024;
 /**
  * Group commits under way at once: one being written while the next gathers and is sent keeps the
- * database busy without many small commits. Measured with bench/ingest.ts (see its notes).
+ * database busy without many small commits. Measured with the ingest bench's burst (grouper off, on a
+ * loaded machine): 1 and 2 took in events alike, and 2 cost PostgreSQL less CPU per event (0.06-0.08 ms
+ * against 0.10-0.11 with 1).
  */
 const COMMIT_CONCURRENCY = 2;
 
