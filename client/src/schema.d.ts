@@ -148,6 +148,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Post (or replace) the maintenance notice every console shows (operator admins) */
+        put: operations["postNotice"];
+        post?: never;
+        /** Clear the maintenance notice (operator admins) */
+        delete: operations["clearNotice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/restart": {
         parameters: {
             query?: never;
@@ -340,7 +358,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out (revokes refresh tokens) */
+        /** Sign out (revokes refresh tokens; clears the console's refresh cookie) */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -374,7 +392,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Trade a refresh token for a new pair (the old one is spent) */
+        /**
+         * Trade a refresh token for a new pair (the old one is spent)
+         * @description Without `refreshToken` in the body, the refresh cookie is spent and a new one set (the console). Cookie requests from another origin are refused with 403 `csrf_rejected`.
+         */
         post: operations["refreshToken"];
         delete?: never;
         options?: never;
@@ -1186,6 +1207,26 @@ export interface paths {
         post?: never;
         /** Remove the org's settings for a provider (server-wide settings then apply again) */
         delete: operations["deleteModelProvider"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operator's maintenance notice, or null; every console shows it as a banner
+         * @description Changes arrive live on the realtime channel `notice` (`notice.posted`, `notice.cleared`).
+         */
+        get: operations["getNotice"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2869,6 +2910,12 @@ export interface components {
             status?: components["schemas"]["TaskStatusInput"];
             title: string;
         };
+        CurrentNotice: {
+            notice: components["schemas"]["MaintenanceNotice"] | null;
+        };
+        CurrentNoticeInput: {
+            notice: components["schemas"]["MaintenanceNoticeInput"] | null;
+        };
         DecisionRequest: {
             reason?: string;
         };
@@ -3937,6 +3984,18 @@ export interface components {
         LogoutRequestInput: {
             refreshToken?: string;
         };
+        MaintenanceNotice: {
+            /** @enum {string} */
+            level: "info" | "warning";
+            message: string;
+            postedAt: string;
+        };
+        MaintenanceNoticeInput: {
+            /** @enum {string} */
+            level: "info" | "warning";
+            message: string;
+            postedAt: string;
+        };
         MarkReadRequest: {
             /** @default true */
             read: boolean;
@@ -4343,6 +4402,22 @@ export interface components {
             /** @description Members the org may have; left out: any number */
             seats?: number | null;
         };
+        PostNoticeRequest: {
+            /**
+             * @description Default info
+             * @enum {string}
+             */
+            level?: "info" | "warning";
+            message: string;
+        };
+        PostNoticeRequestInput: {
+            /**
+             * @description Default info
+             * @enum {string}
+             */
+            level?: "info" | "warning";
+            message: string;
+        };
         PutFilePermissionsRequest: {
             rules: {
                 /** @enum {string} */
@@ -4658,10 +4733,12 @@ export interface components {
             type: "error";
         };
         RefreshRequest: {
-            refreshToken: string;
+            /** @description Without it, the console's refresh cookie is spent (sent only by the browser) */
+            refreshToken?: string;
         };
         RefreshRequestInput: {
-            refreshToken: string;
+            /** @description Without it, the console's refresh cookie is spent (sent only by the browser) */
+            refreshToken?: string;
         };
         RegisterRequest: {
             /** Format: email */
@@ -5152,7 +5229,8 @@ export interface components {
             /** @description Seconds until the access token expires */
             expiresIn: number;
             org: components["schemas"]["Org"];
-            refreshToken: string;
+            /** @description Absent when the console asked for the refresh cookie (X-Switchboard-Client: console) */
+            refreshToken?: string;
             /** @constant */
             tokenType: "Bearer";
             user: components["schemas"]["User"];
@@ -5162,7 +5240,8 @@ export interface components {
             /** @description Seconds until the access token expires */
             expiresIn: number;
             org: components["schemas"]["OrgInput"];
-            refreshToken: string;
+            /** @description Absent when the console asked for the refresh cookie (X-Switchboard-Client: console) */
+            refreshToken?: string;
             /** @constant */
             tokenType: "Bearer";
             user: components["schemas"]["UserInput"];
@@ -6284,6 +6363,156 @@ export interface operations {
             };
         };
     };
+    postNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostNoticeRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentNotice"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    clearNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     restartServer: {
         parameters: {
             query?: never;
@@ -7326,7 +7555,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/v1/auth instead of returning it (only from pages of this server's own origin) */
+                "x-switchboard-client"?: "console";
+            };
             path?: never;
             cookie?: never;
         };
@@ -7554,13 +7786,16 @@ export interface operations {
     refreshToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/v1/auth instead of returning it (only from pages of this server's own origin) */
+                "x-switchboard-client"?: "console";
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshRequestInput"];
+                "application/json": components["schemas"]["RefreshRequestInput"] | null;
             };
         };
         responses: {
@@ -7632,7 +7867,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/v1/auth instead of returning it (only from pages of this server's own origin) */
+                "x-switchboard-client"?: "console";
+            };
             path?: never;
             cookie?: never;
         };
@@ -12769,6 +13007,80 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentNotice"];
+                };
             };
             /** @description Default Response */
             400: {

@@ -241,6 +241,16 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: 
   core.errors.registerRealtime(realtime.channels);
   workspace.registerStats(realtime.stats);
   handleIntents(realtime.channels, chat.intents);
+  // A revocation anywhere (removed member, changed role, new password, revoked key) closes the
+  // sockets it names on this replica; the clients refresh, or find their session over.
+  const stopRevocations = identity.sessions.onRevoked((r) => {
+    realtime.disconnect(
+      r.userIds,
+      r.orgId,
+      'your access was revoked or changed: refresh your token or sign in again',
+    );
+    realtime.disconnect(r.principalIds, r.orgId, 'the API key was revoked or has expired');
+  });
 
   const admin = createAdminModule(ctx, realtime, log, {
     directory: identity.directory,
@@ -265,6 +275,7 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: 
     },
     /** Stops everything, the loops before storage goes (the context closes storage after). */
     async close(): Promise<void> {
+      stopRevocations();
       admin.stop();
       await core.close();
       identity.stop();

@@ -47,10 +47,10 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
     {
       prefix: API_PREFIX,
       routes: [
-        authRoutes(d.identity.auth),
+        authRoutes(d.identity.auth, { refreshTokenTtlSeconds: ctx.config.refreshTokenTtlSeconds }),
         accessRoutes(d.identity.access),
         auditRoutes(d.audit.service),
-        adminRoutes(d.admin.service, d.admin.restart),
+        adminRoutes(d.admin.service, d.admin.restart, d.admin.notice),
         realtimeRoutes(d.realtime),
         agentsRoutes(d.agents),
         usageRoutes({ usage: d.usage.service, pricing: d.usage.pricing, budgets: d.usage.budgets }),

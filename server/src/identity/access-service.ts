@@ -95,7 +95,7 @@ export function createAccessService(deps: IdentityDeps) {
         assertStrongPassword(input.password, email);
         passwordHash = await hasher.hash(input.password);
       }
-      return db.transaction(async (tx) => {
+      const added = await db.transaction(async (tx) => {
         if (!user)
           user = await store.insertUser(tx, {
             id: newId('usr'),
@@ -112,10 +112,13 @@ export function createAccessService(deps: IdentityDeps) {
         await audit(tx, p, 'member.add', { type: 'member', id }, meta, { email, role: role.name });
         return presentMember((await store.findMember(tx, p.orgId, id))!);
       });
+      // A replica may remember this person as "not a member" from an earlier try.
+      await deps.sessions.revoked({ orgId: p.orgId, userIds: [user!.id], principalIds: [], revoked: false });
+      return added;
     },
 
     async changeMemberRole(p: Principal, id: string, roleId: string, meta: RequestMeta) {
-      return db.transaction(async (tx) => {
+      const { member, revocation } = await db.transaction(async (tx) => {
         const member = await store.findMember(tx, p.orgId, id);
         if (!member) throw Errors.notFound('member', id);
         const role = await roleToGrant(tx, p, roleId);
@@ -123,16 +126,20 @@ export function createAccessService(deps: IdentityDeps) {
         assertCanGrant(p, member.role.permissions, `the current role "${member.role.name}" has`);
         await assertKeepsAnOwner(tx, p.orgId, member, role.id);
         await store.updateMemberRole(tx, p.orgId, id, role.id);
+        // Their tokens carry the old role's permissions: refused from the next request on.
+        const revocation = await deps.sessions.markMembers(tx, p.orgId, { memberId: id });
         await audit(tx, p, 'member.role_change', { type: 'member', id }, meta, {
           from: member.role.name,
           to: role.name,
         });
-        return presentMember((await store.findMember(tx, p.orgId, id))!);
+        return { member: presentMember((await store.findMember(tx, p.orgId, id))!), revocation };
       });
+      await deps.sessions.revoked(revocation);
+      return member;
     },
 
     async removeMember(p: Principal, id: string, meta: RequestMeta) {
-      await db.transaction(async (tx) => {
+      const userId = await db.transaction(async (tx) => {
         const member = await store.findMember(tx, p.orgId, id);
         if (!member) throw Errors.notFound('member', id);
         assertCanGrant(p, member.role.permissions, `the member's role "${member.role.name}" has`);
@@ -140,7 +147,10 @@ export function createAccessService(deps: IdentityDeps) {
         await store.deleteMember(tx, p.orgId, id);
         await tokens.revokeRefreshTokensOfUser(tx, member.userId, p.orgId);
         await audit(tx, p, 'member.remove', { type: 'member', id }, meta, { email: member.email });
+        return member.userId;
       });
+      // The membership is gone, so every token of theirs for this org is refused once caches drop it.
+      await deps.sessions.revoked({ orgId: p.orgId, userIds: [userId], principalIds: [], revoked: true });
     },
 
     // ---- roles ----
@@ -191,7 +201,7 @@ export function createAccessService(deps: IdentityDeps) {
       },
       meta: RequestMeta,
     ) {
-      return db.transaction(async (tx) => {
+      const { role, revocation } = await db.transaction(async (tx) => {
         const role = await store.findRole(tx, p.orgId, id);
         if (!role) throw Errors.notFound('role', id);
         if (role.builtin) throw IdentityErrors.roleBuiltin(role.name, 'changed');
@@ -205,12 +215,20 @@ export function createAccessService(deps: IdentityDeps) {
           ...(patch.description !== undefined ? { description: patch.description } : {}),
           ...(permissions ? { permissions } : {}),
         });
+        // Holders' tokens carry the old permissions: refused from the next request on.
+        const changed =
+          permissions !== undefined &&
+          (permissions.length !== role.permissions.length ||
+            permissions.some((x) => !role.permissions.includes(x)));
+        const revocation = changed ? await deps.sessions.markMembers(tx, p.orgId, { roleId: id }) : undefined;
         await audit(tx, p, 'role.update', { type: 'role', id }, meta, {
           from: role.permissions,
           to: updated!.permissions,
         });
-        return presentRole(updated!);
+        return { role: presentRole(updated!), revocation };
       });
+      if (revocation) await deps.sessions.revoked(revocation);
+      return role;
     },
 
     async deleteRole(p: Principal, id: string, meta: RequestMeta) {
@@ -273,6 +291,8 @@ export function createAccessService(deps: IdentityDeps) {
         await audit(tx, p, 'api_key.revoke', { type: 'api_key', id }, meta);
       });
       await deps.apiKeys.invalidate(p.orgId);
+      // Its open sockets close now rather than at their next heartbeat.
+      await deps.sessions.revoked({ orgId: p.orgId, userIds: [], principalIds: [id], revoked: true });
     },
   };
 }

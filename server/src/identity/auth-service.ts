@@ -12,6 +12,7 @@ import type { Keyring } from './keyring.ts';
 import { type PasswordHasher, passwordProblems } from './passwords.ts';
 import { BUILTIN_ROLES } from './permissions.ts';
 import { presentOrg, presentUser } from './present.ts';
+import type { SessionGuard } from './sessions.ts';
 import * as store from './store.ts';
 import * as tokens from './token-store.ts';
 
@@ -22,6 +23,8 @@ export interface IdentityDeps {
   log: FastifyBaseLogger;
   /** Valid API keys the authenticator keeps; a revoked key is dropped from it. */
   apiKeys: ApiKeyCache;
+  /** Instant revocation of access tokens: marks, the per-replica cache and the bus message. */
+  sessions: SessionGuard;
   /**
    * Refuses (throws) when one more member would pass a limit, such as the org's plan (billing answers);
    * `count` reads the members there are now in the same transaction.
@@ -131,7 +134,21 @@ export function createAuthService(deps: IdentityDeps) {
     });
   }
 
+  /** Ends every session of the user in every org: refresh tokens revoked, access tokens refused. */
+  async function endSessionsIn(tx: Tx, userId: string): Promise<void> {
+    await tokens.revokeAllRefreshTokensOfUser(tx, userId);
+    await deps.sessions.markUser(tx, userId);
+  }
+
   return {
+    /**
+     * Ends every session of a user (a password was changed or reset): call inside the transaction that
+     * makes the change, then `sessionsEnded(userId)` once it has committed, which closes their sockets.
+     */
+    endSessionsIn,
+    sessionsEnded: (userId: string) =>
+      deps.sessions.revoked({ orgId: null, userIds: [userId], principalIds: [], revoked: true }),
+
     async register(
       input: { email: string; password: string; name: string; orgName?: string | undefined },
       meta: RequestMeta,
@@ -213,7 +230,8 @@ export function createAuthService(deps: IdentityDeps) {
     },
 
     /** Rotates a refresh token. Presenting a spent one means it leaked: the whole family is revoked. */
-    async refresh(refreshToken: string, meta: RequestMeta) {
+    async refresh(refreshToken: string | undefined, meta: RequestMeta) {
+      if (!refreshToken) throw IdentityErrors.missingRefreshToken();
       const record = await tokens.findRefreshToken(db, sha256(refreshToken));
       if (!record || record.revokedAt) {
         throw IdentityErrors.invalidRefreshToken('not valid');
@@ -299,8 +317,19 @@ export function createAuthService(deps: IdentityDeps) {
       assertStrongPassword(input.password, email);
       const existing = await store.findUserByEmail(db, email);
       if (existing) {
-        if (input.resetPassword)
-          await store.updateUserPassword(db, existing.id, await hasher.hash(input.password));
+        if (input.resetPassword) {
+          const passwordHash = await hasher.hash(input.password);
+          await db.transaction(async (tx) => {
+            await store.updateUserPassword(tx, existing.id, passwordHash);
+            await endSessionsIn(tx, existing.id);
+          });
+          await deps.sessions.revoked({
+            orgId: null,
+            userIds: [existing.id],
+            principalIds: [],
+            revoked: true,
+          });
+        }
         return { created: false, userId: existing.id };
       }
       const passwordHash = await hasher.hash(input.password);

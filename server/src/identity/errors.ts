@@ -36,11 +36,24 @@ export const IdentityErrors = {
         ? 'the refresh token is not valid; sign in again'
         : 'the refresh token has expired; sign in again',
     ),
+  missingRefreshToken: () =>
+    new AppError(
+      401,
+      'invalid_refresh_token',
+      'no refresh token: send refreshToken in the body (the console sends its cookie); or sign in again',
+    ),
   refreshTokenReused: () =>
     new AppError(
       401,
       'refresh_token_reused',
       'this refresh token was already used; every session from that sign-in has been signed out',
+    ),
+  /** An access token issued before its user's or membership's sessions were ended (role, removal, password). */
+  sessionRevoked: () =>
+    new AppError(
+      401,
+      'session_revoked',
+      'this access token was revoked (your role, membership or password changed); refresh it or sign in again',
     ),
   tokenExpired: () => new AppError(401, 'token_expired', 'the access token has expired; refresh it'),
   invalidToken: () => new AppError(401, 'invalid_token', 'the access token is not valid'),

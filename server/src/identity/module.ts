@@ -8,6 +8,7 @@ import { createApiKeyCache, createAuthenticator } from './authenticator.ts';
 import { createDirectory } from './directory.ts';
 import { createKeyring } from './keyring.ts';
 import { createPasswordHasher } from './passwords.ts';
+import { createSessionGuard } from './sessions.ts';
 
 /** Wires the identity domain: keys, password hashing, and its services. Call `start()` before use. */
 export function createIdentity(
@@ -19,12 +20,14 @@ export function createIdentity(
 ) {
   const keyring = createKeyring(db, config);
   const apiKeys = createApiKeyCache(bus);
+  const sessions = createSessionGuard(db, bus);
   const deps: IdentityDeps = {
     db,
     hasher: createPasswordHasher(config.secret),
     keyring,
     log,
     apiKeys,
+    sessions,
     seatGuard: ports.seatGuard,
     orgCreated: ports.orgCreated,
     settings: {
@@ -38,11 +41,13 @@ export function createIdentity(
     auth: createAuthService(deps),
     access: createAccessService(deps),
     directory: createDirectory(db),
-    authenticate: createAuthenticator(db, keyring, apiKeys),
+    sessions,
+    authenticate: createAuthenticator(db, keyring, apiKeys, sessions),
     start: () => keyring.start(),
     stop: () => {
       keyring.stop();
       apiKeys.close();
+      sessions.close();
     },
   };
 }

@@ -6,11 +6,13 @@ import { errorResponses, idParams, requestMeta } from '../platform/http.ts';
 import { pageOf, pageQuerySchema } from '../platform/pagination.ts';
 import type { AccessService } from './access-service.ts';
 import type { AuthService } from './auth-service.ts';
+import { refreshCookie } from './cookie.ts';
 import type { Keyring } from './keyring.ts';
 import { PERMISSIONS } from './permissions.ts';
 import {
   addMemberBody,
   apiKeySchema,
+  clientHeaders,
   createApiKeyBody,
   createdApiKeySchema,
   createRoleBody,
@@ -51,11 +53,15 @@ export function jwksRoutes(keyring: Keyring) {
   };
 }
 
-/** Sign-up, sign-in, tokens and the caller's identity. */
-export function authRoutes(auth: AuthService) {
+/**
+ * Sign-up, sign-in, tokens and the caller's identity. API clients get both tokens in the body; the
+ * console (`X-Switchboard-Client: console`) gets the refresh token as an HttpOnly cookie instead.
+ */
+export function authRoutes(auth: AuthService, settings: { refreshTokenTtlSeconds: number }) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     const tags = ['auth'];
+    const cookie = refreshCookie(settings.refreshTokenTtlSeconds);
 
     app.post(
       '/auth/register',
@@ -65,12 +71,15 @@ export function authRoutes(auth: AuthService) {
           operationId: 'register',
           tags,
           summary: 'Create an account and a new organisation you own',
+          headers: clientHeaders,
           body: registerBody,
           response: { 201: tokenPairSchema, ...errorResponses },
         },
       },
-      async (request, reply) =>
-        reply.status(201).send(await auth.register(request.body, requestMeta(request))),
+      async (request, reply) => {
+        const pair = await auth.register(request.body, requestMeta(request));
+        return reply.status(201).send(cookie.answer(reply, pair, cookie.isConsole(request)));
+      },
     );
 
     app.post(
@@ -81,11 +90,13 @@ export function authRoutes(auth: AuthService) {
           operationId: 'login',
           tags,
           summary: 'Sign in with email and password',
+          headers: clientHeaders,
           body: loginBody,
           response: { 200: tokenPairSchema, ...errorResponses },
         },
       },
-      async (request) => auth.login(request.body, requestMeta(request)),
+      async (request, reply) =>
+        cookie.answer(reply, await auth.login(request.body, requestMeta(request)), cookie.isConsole(request)),
     );
 
     app.post(
@@ -96,11 +107,26 @@ export function authRoutes(auth: AuthService) {
           operationId: 'refreshToken',
           tags,
           summary: 'Trade a refresh token for a new pair (the old one is spent)',
-          body: refreshBody,
+          description:
+            'Without `refreshToken` in the body, the refresh cookie is spent and a new one set ' +
+            '(the console). Cookie requests from another origin are refused with 403 `csrf_rejected`.',
+          headers: clientHeaders,
+          body: refreshBody.nullish(),
           response: { 200: tokenPairSchema, ...errorResponses },
         },
       },
-      async (request) => auth.refresh(request.body.refreshToken, requestMeta(request)),
+      async (request, reply) => {
+        const fromBody = request.body?.refreshToken;
+        const token = fromBody ?? cookie.read(request);
+        const asCookie = fromBody === undefined || cookie.isConsole(request);
+        try {
+          return cookie.answer(reply, await auth.refresh(token, requestMeta(request)), asCookie);
+        } catch (err) {
+          // A spent, revoked or expired cookie is of no further use: the browser drops it.
+          if (fromBody === undefined && token !== undefined) cookie.clear(reply);
+          throw err;
+        }
+      },
     );
 
     app.post(
@@ -110,13 +136,16 @@ export function authRoutes(auth: AuthService) {
         schema: {
           operationId: 'logout',
           tags,
-          summary: 'Sign out (revokes refresh tokens)',
+          summary: "Sign out (revokes refresh tokens; clears the console's refresh cookie)",
           body: logoutBody.nullish(),
           response: { 204: z.null(), ...errorResponses },
         },
       },
       async (request, reply) => {
-        await auth.logout(principalOf(request), request.body?.refreshToken, requestMeta(request));
+        const fromCookie = cookie.read(request);
+        const token = request.body?.refreshToken ?? fromCookie;
+        await auth.logout(principalOf(request), token, requestMeta(request));
+        if (fromCookie !== undefined || cookie.isConsole(request)) cookie.clear(reply);
         return reply.status(204).send(null);
       },
     );

@@ -24,8 +24,24 @@ export const loginBody = z
   })
   .meta({ id: 'LoginRequest' });
 export const refreshBody = z
-  .object({ refreshToken: z.string().min(1).max(200) })
+  .object({
+    refreshToken: z.string().min(1).max(200).optional().meta({
+      description: "Without it, the console's refresh cookie is spent (sent only by the browser)",
+    }),
+  })
   .meta({ id: 'RefreshRequest' });
+
+/** `X-Switchboard-Client: console`: the refresh token travels as an HttpOnly cookie, not in the body. */
+export const clientHeaders = z.object({
+  'x-switchboard-client': z
+    .enum(['console'])
+    .optional()
+    .meta({
+      description:
+        '`console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to ' +
+        "/api/v1/auth instead of returning it (only from pages of this server's own origin)",
+    }),
+});
 export const logoutBody = z.object({ refreshToken: z.string().min(1).max(200).optional() }).meta({
   id: 'LogoutRequest',
   description: 'Without a refresh token, every session of yours in this org ends',
@@ -34,7 +50,9 @@ export const logoutBody = z.object({ refreshToken: z.string().min(1).max(200).op
 export const tokenPairSchema = z
   .object({
     accessToken: z.string(),
-    refreshToken: z.string(),
+    refreshToken: z.string().optional().meta({
+      description: 'Absent when the console asked for the refresh cookie (X-Switchboard-Client: console)',
+    }),
     tokenType: z.literal('Bearer'),
     expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires' }),
     user: userSchema,

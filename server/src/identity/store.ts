@@ -170,7 +170,8 @@ export async function insertMembership(
   tx: Tx,
   m: { id: string; orgId: string; userId: string; roleId: string },
 ): Promise<void> {
-  await tx.insert(memberships).values(m);
+  // Tokens from an earlier membership of the same person (removed, then added again) stay refused.
+  await tx.insert(memberships).values({ ...m, sessionsValidAfter: new Date() });
 }
 
 function membersQuery(tx: Tx) {
@@ -214,6 +215,47 @@ export async function updateMemberRole(tx: Tx, orgId: string, id: string, roleId
     .update(memberships)
     .set({ roleId })
     .where(and(eq(memberships.orgId, orgId), eq(memberships.id, id)));
+}
+
+// ---- session marks ---------------------------------------------------------------------------
+
+/**
+ * What decides whether an access token of `userId` for `orgId` is still good: the user's and the
+ * membership's "tokens issued before" instants; undefined when the user is no longer a member there.
+ */
+export async function findSessionMarks(
+  tx: Tx,
+  userId: string,
+  orgId: string,
+): Promise<{ user: Date | null; member: Date | null } | undefined> {
+  const [row] = await tx
+    .select({ user: users.sessionsValidAfter, member: memberships.sessionsValidAfter })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.userId, userId), eq(memberships.orgId, orgId)));
+  return row;
+}
+
+/** Refuses every access token of the user issued before `at`, in every org. */
+export async function markUserSessions(tx: Tx, userId: string, at: Date): Promise<void> {
+  await tx.update(users).set({ sessionsValidAfter: at }).where(eq(users.id, userId));
+}
+
+/** Refuses access tokens of these members of the org issued before `at`; answers their user ids. */
+export async function markMemberSessions(
+  tx: Tx,
+  orgId: string,
+  which: { memberId: string } | { roleId: string },
+  at: Date,
+): Promise<string[]> {
+  const match =
+    'memberId' in which ? eq(memberships.id, which.memberId) : eq(memberships.roleId, which.roleId);
+  const rows = await tx
+    .update(memberships)
+    .set({ sessionsValidAfter: at })
+    .where(and(eq(memberships.orgId, orgId), match))
+    .returning({ userId: memberships.userId });
+  return rows.map((r) => r.userId);
 }
 
 export async function deleteMember(tx: Tx, orgId: string, id: string): Promise<void> {

@@ -16,6 +16,8 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     failedLogins: integer('failed_logins').notNull().default(0),
     lockedUntil: ts('locked_until'),
+    /** Access tokens issued before this instant are refused in every org (password changed, sessions ended). */
+    sessionsValidAfter: ts('sessions_valid_after'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('users_email_key').on(t.email)],
@@ -52,6 +54,8 @@ export const memberships = pgTable(
     roleId: text('role_id')
       .notNull()
       .references(() => roles.id),
+    /** Access tokens for this org issued before this instant are refused (role or its permissions changed). */
+    sessionsValidAfter: ts('sessions_valid_after'),
     createdAt: createdAt(),
   },
   (t) => [

@@ -63,6 +63,13 @@ export async function revokeRefreshTokensOfUser(tx: Tx, userId: string, orgId: s
     );
 }
 
+export async function revokeAllRefreshTokensOfUser(tx: Tx, userId: string): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+}
+
 // ---- API keys -------------------------------------------------------------------------------
 
 export interface ApiKeyRecord {

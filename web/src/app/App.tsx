@@ -42,10 +42,17 @@ const UsagePage = lazy(() => import('../pages/UsagePage.tsx').then((m) => ({ def
 
 /** Signed-out visitors go to sign-in and come back where they were headed. */
 function RequireSession({ children }: { children: React.ReactNode }) {
-  const { session, me, meError } = useSession();
+  const { status, me, meError } = useSession();
   const location = useLocation();
-  if (!session)
+  if (status === 'restoring') return <Loading label="Restoring your session…" />;
+  if (status === 'signed_out')
     return <Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />;
+  if (status === 'offline' && !me)
+    return (
+      <ErrorMessage
+        error={new Error('The server cannot be reached and this browser has no saved data to show yet.')}
+      />
+    );
   if (!me && meError) return <ErrorMessage error={meError} />;
   if (!me) return <Loading label="Opening your workspace…" />;
   return <>{children}</>;

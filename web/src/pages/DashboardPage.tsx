@@ -393,10 +393,10 @@ function MonthSpend() {
 }
 
 export function DashboardPage() {
-  const { session, can } = useSession();
+  const { profile, can } = useSession();
   return (
     <div className="page-body">
-      <PageHeader title={`Welcome, ${session?.user.name ?? ''}`} />
+      <PageHeader title={`Welcome, ${profile?.user.name ?? ''}`} />
       <LiveStats />
       {can('tasks:read') ? <TaskFigures /> : null}
       {can('usage:read') ? <MonthSpend /> : null}

@@ -82,13 +82,13 @@ function AddMember() {
 }
 
 export function MembersPage() {
-  const { can, session } = useSession();
+  const { can, profile } = useSession();
   const roles = useRoles();
   const members = useMembers();
   const changeRole = useChangeMemberRole();
   const remove = useRemoveMember();
   const canWrite = can('members:write');
-  const isSelf = (userId: string) => userId === session?.user.id;
+  const isSelf = (userId: string) => userId === profile?.user.id;
   return (
     <ResourcePage
       title="Members"

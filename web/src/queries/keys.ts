@@ -98,6 +98,7 @@ export const keys = {
     budgets: ['usage', 'budgets'] as const,
     prices: ['usage', 'prices'] as const,
   },
+  notice: ['notice'] as const,
   admin: {
     statistics: ['admin', 'statistics'] as const,
     systemHealth: ['admin', 'system-health'] as const,
