@@ -13,6 +13,8 @@ import { createFilesModule } from './files/module.ts';
 import { operatorOrgOf } from './identity/directory.ts';
 import { createIdentity } from './identity/module.ts';
 import type { AppContext } from './platform/context.ts';
+import { createMailer } from './platform/mail.ts';
+import { DEFAULT_MODEL } from './providers/models/resolver.ts';
 import { createProvidersModule } from './providers/module.ts';
 import { createRealtime } from './realtime/module.ts';
 import { handleIntents } from './realtime/session.ts';
@@ -23,6 +25,7 @@ import { createTasksModule } from './tasks/module.ts';
 import { createToolsModule } from './tools/module.ts';
 import { createUsageModule } from './usage/module.ts';
 import { createWebhooksModule } from './webhooks/module.ts';
+import { createGettingStarted } from './workspace/getting-started.ts';
 import { createWorkspaceModule } from './workspace/module.ts';
 
 /**
@@ -42,13 +45,25 @@ export interface DomainOptions {
   clock?: (() => Date) | undefined;
 }
 
+/** The model of a new org's starter agent: the server's own provider when one is configured, else the built-in one. */
+export function starterModel(config: AppContext['config']): string {
+  if (config.providers.openai) return 'openai:gpt-4.1-mini';
+  if (config.providers.anthropic) return 'anthropic:claude-sonnet-4-5';
+  return DEFAULT_MODEL;
+}
+
 export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, options: DomainOptions = {}) {
   const { db } = ctx.database;
   const { bus, config } = ctx;
   let billing: ReturnType<typeof createBillingModule> | undefined;
-  const identity = createIdentity(db, bus, config, log, {
+  const mailer = createMailer(config, log);
+  const identity = createIdentity(db, bus, config, log, mailer, {
     seatGuard: (tx, orgId, count) => billing!.billing.assertRoom(tx, orgId, 'seats', count),
-    orgCreated: (orgId) => billing!.billing.orgCreated(orgId),
+    orgCreated: async (orgId) => {
+      await billing!.billing.orgCreated(orgId);
+      // Every new org starts with an agent to talk to, on the server's model when it has one.
+      await agents!.createStarter(orgId, starterModel(config));
+    },
   });
   const audit = createAudit(db, { retentionDays: config.auditRetentionDays }, log);
 
@@ -144,6 +159,15 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
       },
     },
   });
+  const gettingStarted = createGettingStarted({
+    hasRuns: (orgId) => runsService.hasAnyRun(orgId),
+    hasProvider: (orgId) => providers.service.hasModelProvider(orgId),
+    countMembers: (orgId) => identity.directory.countMembers(orgId),
+    countApiKeys: (orgId) => identity.directory.countApiKeys(orgId),
+    dismissed: (orgId, userId) => identity.directory.gettingStartedDismissed(orgId, userId),
+    setDismissed: (orgId, userId, dismissed) =>
+      identity.directory.setGettingStartedDismissed(orgId, userId, dismissed),
+  });
   const execution = createExecution(ctx, log, {
     agents: agentService,
     tools: tools.registry,
@@ -191,6 +215,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
   const billingModule = billing;
 
   return {
+    mailer,
     identity,
     audit,
     tools,
@@ -203,6 +228,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     tasks,
     webhooks,
     workspace,
+    gettingStarted,
     execution,
     billing: billingModule,
     errors,
@@ -222,6 +248,8 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
       await usage.stop();
       await tools.close();
       files.close();
+      await identity.links.flush();
+      mailer.close();
     },
   };
 }
@@ -270,6 +298,11 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: 
     /** Starts what runs in the background: signing keys, audit retention, and (unless separate) workers. */
     async start(): Promise<void> {
       await identity.start();
+      if (!core.mailer.configured && ctx.config.env === 'production') {
+        log.warn(
+          'mail is off: SMTP_URL is not set, so password resets, verification links and invitations are not sent',
+        );
+      }
       core.audit.start();
       if (ctx.config.workersInProcess) await core.startWorkers();
     },

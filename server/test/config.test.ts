@@ -37,6 +37,25 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads mail settings: an SMTP address, the sender (defaulting to the public host) and the hourly limit', () => {
+    expect(loadConfig({}).mail).toEqual({
+      smtpUrl: undefined,
+      from: 'Switchboard <no-reply@localhost>',
+      perAddressPerHour: 5,
+    });
+    expect(
+      loadConfig({ PUBLIC_URL: 'https://agents.example.com', SMTP_URL: 'smtps://u:p@mail.example.com:465' })
+        .mail,
+    ).toMatchObject({
+      smtpUrl: 'smtps://u:p@mail.example.com:465',
+      from: 'Switchboard <no-reply@agents.example.com>',
+    });
+    expect(problemsOf({ SMTP_URL: 'http://mail.example.com', MAIL_FROM: 'nobody' })).toEqual([
+      'SMTP_URL must start with smtp:// or smtps:// (got "http://mail.example.com")',
+      'MAIL_FROM must be an address, e.g. "Switchboard <no-reply@example.com>"',
+    ]);
+  });
+
   it('parses numbers, flags, lists and pairs', () => {
     const config = loadConfig({
       PORT: '9000',

@@ -291,19 +291,26 @@ const apiRoutes = () => server.routes.filter((r) => r.url.startsWith('/api/v1/')
 const withId = (url: string, id: string) => url.replace(/:[A-Za-z]+/, encodeURIComponent(id));
 
 describe('the route table', () => {
-  it('declares auth on every route, and only sign-in routes are public', () => {
+  it('declares auth on every route, and only sign-in and mailed-link routes are public', () => {
     expect(server.routes.length).toBeGreaterThan(10);
     const publicApi = apiRoutes()
       .filter((r) => r.auth === 'public')
       .map((r) => `${r.method} ${r.url}`)
       .sort();
     expect(publicApi).toEqual([
+      // Whether mail is on, for the sign-in pages to explain themselves.
+      'GET /api/v1/server-settings',
       // WebSockets authenticate in-band (browsers cannot send Authorization on an upgrade).
       'GET /api/v1/ws',
       'GET /api/v1/ws/dashboard',
+      // Mailed links carry their own single-use token.
+      'POST /api/v1/auth/invitations/accept',
       'POST /api/v1/auth/login',
+      'POST /api/v1/auth/password-reset',
+      'POST /api/v1/auth/password-reset/confirm',
       'POST /api/v1/auth/refresh',
       'POST /api/v1/auth/register',
+      'POST /api/v1/auth/verify-email',
       // Stripe authenticates by the Stripe-Signature of the raw body instead.
       'POST /api/v1/billing/webhooks/stripe',
     ]);
@@ -495,15 +502,35 @@ describe('org B cannot reach org A', () => {
         for (const fixture of ['/api/v1/agents/:id', '/api/v1/runs/:id', '/api/v1/roles/:id']) {
           expect(JSON.stringify(own.body), `A's feed lacks ${fixture}`).toContain(created.get(fixture)!.id);
         }
-        const items = (res.body as { items: Array<{ actor: { id: string } | null }> }).items;
+        const items = (
+          res.body as { items: Array<{ actor: { id: string } | null; subject: { id: string } | null }> }
+        ).items;
         expect(items.length).toBeGreaterThan(0);
-        expect(new Set(items.map((u) => u.actor?.id ?? null))).toEqual(new Set([b.userId]));
+        expect(new Set(items.flatMap((u) => (u.actor ? [u.actor.id] : [])))).toEqual(new Set([b.userId]));
+        // What no person did is the system making B's own starter agent, nothing of A's.
+        const bAgents = await call<{ items: Array<{ id: string }> }>(
+          server,
+          'GET',
+          '/api/v1/agents?limit=200',
+          {
+            token: b.accessToken,
+          },
+        );
+        const systemSubjects = items.filter((u) => !u.actor).map((u) => u.subject?.id);
+        expect(systemSubjects.every((id) => bAgents.body.items.some((x) => x.id === id))).toBe(true);
       }
       if (route.url === '/api/v1/audit') {
         // B's trail records B's own attempts on A's ids above; it must hold nothing done by A.
-        const actors = (res.body as { items: Array<{ actor: { id: string } }> }).items.map((e) => e.actor.id);
+        const entries = (
+          res.body as { items: Array<{ action: string; actor: { type: string; id: string | null } }> }
+        ).items;
+        const actors = entries.filter((e) => e.actor.type !== 'system').map((e) => e.actor.id);
         expect(actors.length).toBeGreaterThan(0);
         expect(new Set(actors)).toEqual(new Set([b.userId]));
+        // The system's one doing in B: making B's starter agent when B's org was created.
+        expect(entries.filter((e) => e.actor.type === 'system').map((e) => e.action)).toEqual([
+          'agent.create',
+        ]);
         checked++;
         continue;
       }

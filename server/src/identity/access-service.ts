@@ -9,6 +9,7 @@ import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts'
 import { assertStrongPassword, type IdentityDeps, normaliseEmail } from './auth-service.ts';
 import { API_KEY_PREFIX } from './authenticator.ts';
 import { IdentityErrors } from './errors.ts';
+import type { LinksService } from './links-service.ts';
 import { isPermission } from './permissions.ts';
 import { presentApiKey, presentMember, presentRole } from './present.ts';
 import * as store from './store.ts';
@@ -29,7 +30,7 @@ function assertCanGrant(principal: Principal, permissions: string[], what: strin
 }
 
 /** Members, roles and API keys of an org. */
-export function createAccessService(deps: IdentityDeps) {
+export function createAccessService(deps: IdentityDeps, links?: LinksService) {
   const { db, hasher } = deps;
 
   const audit = (
@@ -77,6 +78,11 @@ export function createAccessService(deps: IdentityDeps) {
       return { items: result.items.map(presentMember), nextCursor: result.nextCursor };
     },
 
+    /**
+     * Adds a person by email. An existing account joins and is mailed a notice; for a new address an
+     * account is made: with the initial password given, or else without a usable one and an invitation
+     * mailed to set their own.
+     */
     async addMember(
       p: Principal,
       input: { email: string; roleId: string; name?: string | undefined; password?: string | undefined },
@@ -87,20 +93,18 @@ export function createAccessService(deps: IdentityDeps) {
       let user = await store.findUserByEmail(db, email);
       let passwordHash: string | undefined;
       if (!user) {
-        if (!input.name || !input.password) {
-          throw Errors.validation(
-            `no account exists for ${email}; give a name and an initial password to create one`,
-          );
-        }
-        assertStrongPassword(input.password, email);
-        passwordHash = await hasher.hash(input.password);
+        if (input.password) assertStrongPassword(input.password, email);
+        // Invited without a password: a hash of a random secret nobody knows, until the invitation sets one.
+        passwordHash = await hasher.hash(input.password ?? randomToken(32));
       }
-      const added = await db.transaction(async (tx) => {
+      const invited = !user && !input.password;
+      let mail: (() => void) | undefined;
+      const member = await db.transaction(async (tx) => {
         if (!user)
           user = await store.insertUser(tx, {
             id: newId('usr'),
             email,
-            name: input.name!,
+            name: input.name ?? email.split('@')[0]!,
             passwordHash: passwordHash!,
           });
         if (await store.findMembershipOfUser(tx, user.id, p.orgId)) {
@@ -109,12 +113,26 @@ export function createAccessService(deps: IdentityDeps) {
         await deps.seatGuard?.(tx, p.orgId, () => store.countMembers(tx, p.orgId));
         const id = newId('mem');
         await store.insertMembership(tx, { id, orgId: p.orgId, userId: user.id, roleId: role.id });
-        await audit(tx, p, 'member.add', { type: 'member', id }, meta, { email, role: role.name });
+        await audit(tx, p, 'member.add', { type: 'member', id }, meta, {
+          email,
+          role: role.name,
+          ...(invited ? { invited: true } : {}),
+        });
+        const mailing = {
+          userId: user.id,
+          email,
+          orgId: p.orgId,
+          role: role.name,
+          inviterId: p.userId ?? '',
+        };
+        if (links)
+          mail = invited ? await links.invitationFor(tx, mailing) : await links.addedNoticeFor(tx, mailing);
         return presentMember((await store.findMember(tx, p.orgId, id))!);
       });
+      mail?.();
       // A replica may remember this person as "not a member" from an earlier try.
       await deps.sessions.revoked({ orgId: p.orgId, userIds: [user!.id], principalIds: [], revoked: false });
-      return added;
+      return member;
     },
 
     async changeMemberRole(p: Principal, id: string, roleId: string, meta: RequestMeta) {

@@ -32,6 +32,8 @@ export interface IdentityDeps {
   seatGuard?: ((tx: Tx, orgId: string, count: () => Promise<number>) => Promise<void>) | undefined;
   /** Told once a new org has committed (billing gives it the default plan's budget); failures are logged. */
   orgCreated?: ((orgId: string) => Promise<void>) | undefined;
+  /** Told once a self-registered account has committed (identity mails its verification link). */
+  registered?: ((userId: string) => Promise<void>) | undefined;
   settings: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -136,8 +138,7 @@ export function createAuthService(deps: IdentityDeps) {
 
   /** Ends every session of the user in every org: refresh tokens revoked, access tokens refused. */
   async function endSessionsIn(tx: Tx, userId: string): Promise<void> {
-    await tokens.revokeAllRefreshTokensOfUser(tx, userId);
-    await deps.sessions.markUser(tx, userId);
+    await deps.sessions.endUserSessions(tx, userId);
   }
 
   return {
@@ -160,6 +161,7 @@ export function createAuthService(deps: IdentityDeps) {
       }
       const passwordHash = await hasher.hash(input.password);
       let orgId: string | undefined;
+      let userId: string | undefined;
       const pair = await db.transaction(async (tx) => {
         const { org, ownerRoleId } = await createOrgWithRoles(
           tx,
@@ -172,6 +174,7 @@ export function createAuthService(deps: IdentityDeps) {
           name: input.name.trim(),
           passwordHash,
         });
+        userId = user.id;
         await store.insertMembership(tx, {
           id: newId('mem'),
           orgId: org.id,
@@ -189,6 +192,11 @@ export function createAuthService(deps: IdentityDeps) {
         return issuePair(tx, user.id, org.id);
       });
       await orgCreated(orgId!);
+      try {
+        await deps.registered?.(userId!);
+      } catch (err) {
+        deps.log.error({ err, userId }, 'identity: the verification mail of a new account was not prepared');
+      }
       return pair;
     },
 
@@ -343,6 +351,8 @@ export function createAuthService(deps: IdentityDeps) {
           name: input.name ?? 'Admin',
           passwordHash,
         });
+        // The operator named this address themselves (environment or CLI): nothing to verify.
+        await store.markEmailVerified(tx, user.id, new Date());
         await store.insertMembership(tx, {
           id: newId('mem'),
           orgId: org.id,

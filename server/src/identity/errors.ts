@@ -73,6 +73,19 @@ export const IdentityErrors = {
     ),
   alreadyMember: (email: string) =>
     new AppError(409, 'already_member', `${email} is already a member of this organisation`),
+  /** A mailed link that is unknown, already used or past its time; the message says what to do. */
+  invalidLink: (what: 'reset' | 'verification' | 'invitation') =>
+    new AppError(
+      400,
+      'invalid_link',
+      what === 'reset'
+        ? 'this password reset link is not valid, was already used or has expired; ask for a new one'
+        : what === 'verification'
+          ? 'this verification link is not valid, was already used or has expired; send a new one from the console'
+          : 'this invitation is not valid, was already used or has expired; ask whoever invited you to add you again',
+    ),
+  emailAlreadyVerified: () =>
+    new AppError(409, 'email_already_verified', 'your email address is already verified'),
   roleNameTaken: (name: string) =>
     new AppError(409, 'role_name_taken', `a role named "${name}" already exists`),
   roleBuiltin: (name: string, verb: 'changed' | 'deleted') =>

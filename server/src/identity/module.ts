@@ -2,11 +2,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Bus } from '../platform/bus.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db/index.ts';
+import type { Mailer } from '../platform/mail.ts';
 import { createAccessService } from './access-service.ts';
 import { createAuthService, type IdentityDeps } from './auth-service.ts';
 import { createApiKeyCache, createAuthenticator } from './authenticator.ts';
 import { createDirectory } from './directory.ts';
 import { createKeyring } from './keyring.ts';
+import { createLinksService } from './links-service.ts';
 import { createPasswordHasher } from './passwords.ts';
 import { createSessionGuard } from './sessions.ts';
 
@@ -16,20 +18,24 @@ export function createIdentity(
   bus: Bus,
   config: Config,
   log: FastifyBaseLogger,
+  mailer: Mailer,
   ports: Pick<IdentityDeps, 'seatGuard' | 'orgCreated'> = {},
 ) {
   const keyring = createKeyring(db, config);
   const apiKeys = createApiKeyCache(bus);
   const sessions = createSessionGuard(db, bus);
+  const hasher = createPasswordHasher(config.secret);
+  const links = createLinksService({ db, hasher, mailer, log, sessions, publicUrl: config.publicUrl });
   const deps: IdentityDeps = {
     db,
-    hasher: createPasswordHasher(config.secret),
+    hasher,
     keyring,
     log,
     apiKeys,
     sessions,
     seatGuard: ports.seatGuard,
     orgCreated: ports.orgCreated,
+    registered: (userId) => links.sendVerification(userId),
     settings: {
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
@@ -39,7 +45,8 @@ export function createIdentity(
   return {
     keyring,
     auth: createAuthService(deps),
-    access: createAccessService(deps),
+    access: createAccessService(deps, links),
+    links,
     directory: createDirectory(db),
     sessions,
     authenticate: createAuthenticator(db, keyring, apiKeys, sessions),

@@ -8,8 +8,10 @@ import type { AccessService } from './access-service.ts';
 import type { AuthService } from './auth-service.ts';
 import { refreshCookie } from './cookie.ts';
 import type { Keyring } from './keyring.ts';
+import type { LinksService } from './links-service.ts';
 import { PERMISSIONS } from './permissions.ts';
 import {
+  acceptInvitationBody,
   addMemberBody,
   apiKeySchema,
   clientHeaders,
@@ -18,8 +20,12 @@ import {
   createRoleBody,
   loginBody,
   logoutBody,
+  mailSentSchema,
   memberSchema,
   meSchema,
+  passwordResetAnswer,
+  passwordResetBody,
+  passwordResetConfirmBody,
   permissionSchema,
   refreshBody,
   registerBody,
@@ -27,6 +33,7 @@ import {
   tokenPairSchema,
   updateMemberBody,
   updateRoleBody,
+  verifyEmailBody,
 } from './schema.ts';
 
 /** `/.well-known/jwks.json`: public signing keys with a strong ETag so verifiers can cache them. */
@@ -178,6 +185,129 @@ export function authRoutes(auth: AuthService, settings: { refreshTokenTtlSeconds
       async () => ({
         items: Object.entries(PERMISSIONS).map(([name, description]) => ({ name, description })),
       }),
+    );
+  };
+}
+
+/** Links mailed to people: password resets, email verification, invitations; and whether mail is on. */
+export function linkRoutes(links: LinksService, mail: { configured: boolean }) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    const tags = ['auth'];
+
+    app.get(
+      '/server-settings',
+      {
+        config: { auth: 'public' },
+        schema: {
+          operationId: 'getServerSettings',
+          tags: ['operations'],
+          summary: 'What this server offers that the console explains to people (is mail on?)',
+          response: {
+            200: z
+              .object({
+                mail: z.object({
+                  configured: z.boolean().meta({
+                    description:
+                      'An SMTP server is set (SMTP_URL); without one reset, verification and invitation mails are not delivered',
+                  }),
+                }),
+              })
+              .meta({ id: 'ServerSettings' }),
+          },
+        },
+      },
+      async () => ({ mail: { configured: mail.configured } }),
+    );
+
+    app.post(
+      '/auth/password-reset',
+      {
+        config: {
+          auth: 'public',
+          rateLimit: 'ip',
+          mailRecipient: (request) => (request.body as { email?: string } | undefined)?.email,
+        },
+        schema: {
+          operationId: 'requestPasswordReset',
+          tags,
+          summary: 'Mail a link to choose a new password (the same answer whether or not the account exists)',
+          body: passwordResetBody,
+          response: { 202: passwordResetAnswer, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(202).send(links.requestPasswordReset(request.body, requestMeta(request))),
+    );
+
+    app.post(
+      '/auth/password-reset/confirm',
+      {
+        config: { auth: 'public', rateLimit: 'ip' },
+        schema: {
+          operationId: 'confirmPasswordReset',
+          tags,
+          summary: 'Set a new password with a mailed link; every session of the account ends',
+          body: passwordResetConfirmBody,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await links.confirmPasswordReset(request.body, requestMeta(request));
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/auth/verify-email',
+      {
+        config: { auth: 'public', rateLimit: 'ip' },
+        schema: {
+          operationId: 'verifyEmail',
+          tags,
+          summary: 'Confirm an email address with the mailed link',
+          body: verifyEmailBody,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await links.verifyEmail(request.body, requestMeta(request));
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/auth/verify-email/resend',
+      {
+        config: { auth: 'authenticated', mailRecipient: (request) => request.principal?.id },
+        schema: {
+          operationId: 'resendVerificationEmail',
+          tags,
+          summary: 'Mail yourself a new verification link (the earlier one stops working)',
+          response: { 202: mailSentSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => reply.status(202).send(await links.resendVerification(principalOf(request))),
+    );
+
+    app.post(
+      '/auth/invitations/accept',
+      {
+        config: { auth: 'public', rateLimit: 'ip' },
+        schema: {
+          operationId: 'acceptInvitation',
+          tags,
+          summary: 'Set your password from an invitation link; then sign in as usual',
+          body: acceptInvitationBody,
+          response: {
+            200: z
+              .object({ email: z.string(), orgId: z.string() })
+              .meta({ id: 'AcceptedInvitation', description: 'Who to sign in as, and to which org' }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => links.acceptInvitation(request.body, requestMeta(request)),
     );
   };
 }

@@ -2,6 +2,7 @@ import type { Bus } from '../platform/bus.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
 import { IdentityErrors } from './errors.ts';
 import * as store from './store.ts';
+import { revokeAllRefreshTokensOfUser } from './token-store.ts';
 
 /** The bus topic every replica hears revocations (and membership changes) on. */
 const TOPIC = 'cache:sessions';
@@ -115,6 +116,16 @@ export function createSessionGuard(db: Db, bus: Bus) {
     async markUser(tx: Tx, userId: string): Promise<Revocation> {
       await store.markUserSessions(tx, userId, new Date());
       return { orgId: null, userIds: [userId], principalIds: [], revoked: true };
+    },
+
+    /**
+     * Ends every session of a user in every org (a password changed or reset): refresh tokens revoked,
+     * access tokens refused. Call inside the change's transaction; pass the answer to `revoked` once it
+     * has committed, which closes their sockets on every replica.
+     */
+    async endUserSessions(tx: Tx, userId: string): Promise<Revocation> {
+      await revokeAllRefreshTokensOfUser(tx, userId);
+      return this.markUser(tx, userId);
     },
 
     /** Sets the mark of one membership, or of every membership holding a role. */

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Tx } from '../platform/db/index.ts';
 import { apiKeys, memberships, orgs, roles, users } from './tables.ts';
 
@@ -14,6 +14,7 @@ export interface UserRecord {
   passwordHash: string;
   failedLogins: number;
   lockedUntil: Date | null;
+  emailVerifiedAt: Date | null;
   createdAt: Date;
 }
 export interface RoleRecord {
@@ -32,6 +33,8 @@ export interface MemberRecord {
   userId: string;
   email: string;
   name: string;
+  emailVerifiedAt: Date | null;
+  gettingStartedDismissedAt: Date | null;
   role: RoleRecord;
   createdAt: Date;
 }
@@ -84,6 +87,25 @@ export async function updateUserPassword(
     .update(users)
     .set({ passwordHash, failedLogins: 0, lockedUntil: null, ...(name ? { name } : {}) })
     .where(eq(users.id, id));
+}
+
+export async function markEmailVerified(tx: Tx, id: string, at: Date): Promise<void> {
+  await tx
+    .update(users)
+    .set({ emailVerifiedAt: at })
+    .where(and(eq(users.id, id), isNull(users.emailVerifiedAt)));
+}
+
+export async function setGettingStartedDismissed(
+  tx: Tx,
+  orgId: string,
+  userId: string,
+  at: Date | null,
+): Promise<void> {
+  await tx
+    .update(memberships)
+    .set({ gettingStartedDismissedAt: at })
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
 }
 
 // ---- roles ----------------------------------------------------------------------------------
@@ -162,6 +184,8 @@ const memberColumns = {
   userId: memberships.userId,
   email: users.email,
   name: users.name,
+  emailVerifiedAt: users.emailVerifiedAt,
+  gettingStartedDismissedAt: memberships.gettingStartedDismissedAt,
   createdAt: memberships.createdAt,
   role: roles,
 };

@@ -130,6 +130,11 @@ export async function findApiKeyByHash(tx: Tx, keyHash: string): Promise<ApiKeyR
   return row;
 }
 
+export async function countApiKeys(tx: Tx, orgId: string): Promise<number> {
+  const [row] = await tx.select({ n: count() }).from(apiKeys).where(eq(apiKeys.orgId, orgId));
+  return row?.n ?? 0;
+}
+
 export async function revokeApiKey(tx: Tx, orgId: string, id: string): Promise<void> {
   await tx
     .update(apiKeys)

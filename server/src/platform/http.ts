@@ -23,6 +23,11 @@ declare module 'fastify' {
     audit?: false;
     /** `ip`: a public route limited per client IP (sign-in, register, refresh). */
     rateLimit?: 'ip';
+    /**
+     * A route that mails someone: the address (or account) it mails, read after validation; requests for
+     * one address are limited per hour (`RATE_LIMIT_MAIL_PER_HOUR`) besides any other limit.
+     */
+    mailRecipient?: (request: FastifyRequest) => string | undefined;
   }
 }
 

@@ -3,10 +3,17 @@ import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Errors } from './errors.ts';
 
-export type Bucket = 'ip' | 'user' | 'org';
+/** `ip`, `user` and `org` count per minute; `mail` counts mails to one address or account per hour. */
+export type Bucket = 'ip' | 'user' | 'org' | 'mail';
 export type Limits = Record<Bucket, number>;
 
 const WINDOW_MS = 60_000;
+const WINDOWS: Record<Bucket, number> = {
+  ip: WINDOW_MS,
+  user: WINDOW_MS,
+  org: WINDOW_MS,
+  mail: 60 * WINDOW_MS,
+};
 
 interface Hit {
   count: number;
@@ -17,6 +24,7 @@ interface Hit {
 interface Charge {
   key: string;
   limit: number;
+  windowMs: number;
 }
 
 /**
@@ -35,10 +43,10 @@ function memoryCounter(): Counter & { sweep(): void } {
     async hit(charges) {
       const now = Date.now();
       const hits: Hit[] = [];
-      for (const { key, limit } of charges) {
+      for (const { key, limit, windowMs } of charges) {
         let w = windows.get(key);
         if (!w || w.resetAt <= now) {
-          w = { count: 0, resetAt: now + WINDOW_MS };
+          w = { count: 0, resetAt: now + windowMs };
           windows.set(key, w);
         }
         w.count++;
@@ -61,10 +69,10 @@ const HIT_SCRIPT = `
 local out = {}
 for i, key in ipairs(KEYS) do
   local n = redis.call('INCR', key)
-  if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+  if n == 1 then redis.call('PEXPIRE', key, ARGV[2 * i]) end
   out[#out + 1] = n
   out[#out + 1] = redis.call('PTTL', key)
-  if n > tonumber(ARGV[i + 1]) then break end
+  if n > tonumber(ARGV[2 * i - 1]) then break end
 end
 return out`;
 
@@ -83,12 +91,14 @@ function redisCounter(redis: Redis, prefix: string): Counter {
   return {
     async hit(charges) {
       const keys = charges.map((c) => `${prefix}rl:${c.key}`);
-      const limits = charges.map((c) => c.limit);
-      const flat = await runScript(keys, [WINDOW_MS, ...limits]);
+      const flat = await runScript(
+        keys,
+        charges.flatMap((c) => [c.limit, c.windowMs]),
+      );
       const hits: Hit[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const ttl = flat[i + 1]!;
-        hits.push({ count: flat[i]!, resetMs: ttl > 0 ? ttl : WINDOW_MS });
+        hits.push({ count: flat[i]!, resetMs: ttl > 0 ? ttl : charges[i / 2]!.windowMs });
       }
       return hits;
     },
@@ -122,7 +132,11 @@ export function createRateLimiter(opts: {
      * the tightest; throws 429 for the first bucket over its limit.
      */
     async consume(reply: FastifyReply, buckets: Array<[Bucket, string]>): Promise<void> {
-      const charges = buckets.map(([bucket, id]) => ({ key: `${bucket}:${id}`, limit: opts.limits[bucket] }));
+      const charges = buckets.map(([bucket, id]) => ({
+        key: `${bucket}:${id}`,
+        limit: opts.limits[bucket],
+        windowMs: WINDOWS[bucket],
+      }));
       let hits: Hit[];
       try {
         hits = await counter.hit(charges);
@@ -140,7 +154,9 @@ export function createRateLimiter(opts: {
         if (hit.count > limit) {
           setHeaders(reply, tightest);
           throw Errors.tooManyRequests(
-            `too many requests for this ${buckets[i]![0]}; try again in ${resetSeconds} s`,
+            buckets[i]![0] === 'mail'
+              ? `too many mails to this address; try again in ${resetSeconds} s`
+              : `too many requests for this ${buckets[i]![0]}; try again in ${resetSeconds} s`,
             resetSeconds,
           );
         }
@@ -155,7 +171,7 @@ export function createRateLimiter(opts: {
     async take(key: string, limit: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
       let hit: Hit | undefined;
       try {
-        [hit] = await counter.hit([{ key, limit }]);
+        [hit] = await counter.hit([{ key, limit, windowMs: WINDOW_MS }]);
       } catch (err) {
         opts.log.warn({ err }, 'rate limit counter unavailable; allowing request');
         return { ok: true };

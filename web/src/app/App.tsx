@@ -2,6 +2,12 @@ import { lazy } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { ErrorMessage, Loading } from '../components/states.tsx';
+import {
+  AcceptInvitationPage,
+  ForgotPasswordPage,
+  ResetPasswordPage,
+  VerifyEmailPage,
+} from '../pages/AccountLinkPages.tsx';
 import { RegisterPage, SignInPage } from '../pages/AuthPages.tsx';
 import { DashboardPage } from '../pages/DashboardPage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
@@ -78,6 +84,10 @@ export function App() {
       <Route path="/signin" element={<SignInPage />} />
       <Route path="/register" element={<RegisterPage />} />
       <Route path="/status" element={<StatusPage />} />
+      <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
+      <Route path="/verify-email" element={<VerifyEmailPage />} />
+      <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
       <Route
         element={
           <RequireSession>

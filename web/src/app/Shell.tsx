@@ -2,6 +2,7 @@ import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
+import { VerifyEmailBanner } from '../auth/VerifyEmailBanner.tsx';
 import { NoticeBanner } from '../components/NoticeBanner.tsx';
 import { Loading } from '../components/states.tsx';
 import { useInboxUnread } from '../queries/inbox.ts';
@@ -179,6 +180,7 @@ export function Shell() {
       <NoticeBanner />
       <SavedDataBanner />
       <OfflineBanner />
+      <VerifyEmailBanner />
       <div className="layout">
         <nav id="primary-nav" className={`sidenav ${menuOpen ? 'open' : ''}`} aria-label="Main">
           <div className="sidenav-org">{profile?.org.name}</div>

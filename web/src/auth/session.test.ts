@@ -77,7 +77,13 @@ function pair(n: number, user = 'usr_1'): TokenPair {
     accessToken: `access-${n}`,
     expiresIn: 900,
     tokenType: 'Bearer',
-    user: { id: user, email: 'a@b.c', name: 'Ada', createdAt: '2026-01-01T00:00:00Z' },
+    user: {
+      id: user,
+      email: 'a@b.c',
+      name: 'Ada',
+      emailVerified: true,
+      createdAt: '2026-01-01T00:00:00Z',
+    },
     org: { id: 'org_1', name: 'Acme', createdAt: '2026-01-01T00:00:00Z' },
   };
 }

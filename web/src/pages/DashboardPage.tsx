@@ -12,6 +12,7 @@ import {
   StatusBadge,
   TimeAgo,
 } from '../components/states.tsx';
+import { GettingStarted } from '../dashboard/GettingStarted.tsx';
 import { useAgentName } from '../queries/agents.ts';
 import { keys } from '../queries/keys.ts';
 import { pagedItems } from '../queries/paging.ts';
@@ -397,6 +398,7 @@ export function DashboardPage() {
   return (
     <div className="page-body">
       <PageHeader title={`Welcome, ${profile?.user.name ?? ''}`} />
+      <GettingStarted />
       <LiveStats />
       {can('tasks:read') ? <TaskFigures /> : null}
       {can('usage:read') ? <MonthSpend /> : null}

@@ -11,6 +11,8 @@ type MetricWindow = components['schemas']['ExecutionMetrics']['window'];
 export const keys = {
   me: (userKey: string) => ['me', userKey] as const,
   readiness: ['readiness'] as const,
+  serverSettings: ['server-settings'] as const,
+  gettingStarted: ['getting-started'] as const,
   permissions: ['permissions'] as const,
   tools: ['tools'] as const,
   agents: {
