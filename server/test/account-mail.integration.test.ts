@@ -65,6 +65,9 @@ describe('password reset', () => {
 
     const refresh = await anon().POST('/api/v1/auth/refresh', { body: { refreshToken: owner.refreshToken } });
     expect(failure(refresh)).toMatchObject({ status: 401, code: 'invalid_refresh_token' });
+    // The access token taken before the reset is refused at once, not when it expires.
+    const before = await clientAs(server, owner).GET('/api/v1/auth/me');
+    expect(failure(before)).toMatchObject({ status: 401, code: 'session_revoked' });
     const old = await anon().POST('/api/v1/auth/login', {
       body: { email: owner.email, password: owner.password },
     });
