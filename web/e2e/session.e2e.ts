@@ -17,7 +17,7 @@ describe('the console session', () => {
     const person = await newAccount(suite.server, 'Ada Lovelace');
     await signIn(page, suite.server, person);
 
-    const cookies = await context.cookies(suite.server.url + '/api/v1/auth/refresh');
+    const cookies = await context.cookies(`${suite.server.url}/api/v1/auth/refresh`);
     const refresh = cookies.find((c) => c.name === 'sb_refresh');
     expect(refresh).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/api/v1/auth' });
     expect(refresh?.value).toMatch(/^rt_/);
@@ -39,7 +39,7 @@ describe('the console session', () => {
     await page.getByRole('heading', { name: 'Welcome, Ada Lovelace' }).waitFor();
     noTokens(await storage());
     // The cookie was rotated by the reload's refresh.
-    const after = (await context.cookies(suite.server.url + '/api/v1/auth/refresh')).find(
+    const after = (await context.cookies(`${suite.server.url}/api/v1/auth/refresh`)).find(
       (c) => c.name === 'sb_refresh',
     );
     expect(after?.value).not.toBe(refresh?.value);
@@ -48,7 +48,7 @@ describe('the console session', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await expect
-      .poll(async () => (await context.cookies(suite.server.url + '/api/v1/auth/refresh')).length)
+      .poll(async () => (await context.cookies(`${suite.server.url}/api/v1/auth/refresh`)).length)
       .toBe(0);
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
