@@ -1204,6 +1204,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/issues/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events per hour of up to 100 issues at once, for the list's sparklines
+         * @description One series per issue of your org, every hour present, ending with the hour in progress; ids that are not your issues are left out.
+         */
+        get: operations["getIssueTrends"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mcp-servers": {
         parameters: {
             query?: never;
@@ -4128,6 +4148,28 @@ export interface components {
         IssueStatus: "unresolved" | "resolved" | "ignored" | "regressed";
         /** @enum {string} */
         IssueStatusInput: "unresolved" | "resolved" | "ignored" | "regressed";
+        IssueTrends: {
+            /** @description Start of the first hour (UTC) */
+            from: string;
+            items: {
+                /** @description Events per hour, oldest first, one per hour */
+                events: number[];
+                issueId: string;
+            }[];
+            /** @description End of the hour in progress */
+            to: string;
+        };
+        IssueTrendsInput: {
+            /** @description Start of the first hour (UTC) */
+            from: string;
+            items: {
+                /** @description Events per hour, oldest first, one per hour */
+                events: number[];
+                issueId: string;
+            }[];
+            /** @description End of the hour in progress */
+            to: string;
+        };
         LoginRequest: {
             /** Format: email */
             email: string;
@@ -12840,6 +12882,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IssueStats"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getIssueTrends: {
+        parameters: {
+            query?: {
+                /** @description How many hours, ending with the one in progress */
+                hours?: number;
+                /** @description Comma-separated issue ids; without them, the 100 issues seen last */
+                ids?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueTrends"];
                 };
             };
             /** @description Default Response */

@@ -416,6 +416,11 @@ describe('org B cannot reach org A', () => {
       params: { query: { projectId: projectOfA.data!.id } },
     });
     expect(stats.response.status).toBe(404);
+    // Nor count A's issue's events when asked for it by id.
+    const trends = await clientAs(server, b).GET('/api/v1/issues/trends', {
+      params: { query: { ids: issue.id } },
+    });
+    expect(trends.data).toMatchObject({ items: [] });
   });
 
   it("cannot change org A's tasks in bulk, nor give org A's tasks to org B's agents or members", async () => {

@@ -18,7 +18,9 @@ import {
   ISSUE_LEVELS,
   ISSUE_STATUSES,
   type IssueStatsQuery,
+  type IssueTrendsQuery,
   type ListIssuesQuery,
+  MAX_TREND_ISSUES,
   type UpdateErrorProjectInput,
   type UpdateIssueInput,
 } from './schema.ts';
@@ -362,6 +364,29 @@ export function createErrorsService(deps: ErrorsDeps) {
         buckets: out,
         byStatus,
         byLevel,
+      };
+    },
+
+    /** Events per hour of each issue named (the org's; others are left out), every hour present. */
+    async trends(p: Principal, q: IssueTrendsQuery) {
+      const hourMs = 3_600_000;
+      const end = Math.floor(now().getTime() / hourMs) * hourMs + hourMs;
+      const range = { from: new Date(end - q.hours * hourMs), to: new Date(end) };
+      let known: string[];
+      if (q.ids?.length) {
+        const ofOrg = await store.shortIdsOf(db, p.orgId, q.ids);
+        known = q.ids.filter((id) => ofOrg.has(id));
+      } else known = await store.issueIdsSeenSince(db, p.orgId, range.from, MAX_TREND_ISSUES);
+      const counts = new Map(known.map((id) => [id, Array.from({ length: q.hours }, () => 0)]));
+      for (const row of await store.issueHourlyCounts(db, p.orgId, known, range)) {
+        const hour = Math.floor((row.start.getTime() - range.from.getTime()) / hourMs);
+        const series = counts.get(row.issueId);
+        if (series && hour >= 0 && hour < q.hours) series[hour]! += row.n;
+      }
+      return {
+        from: range.from.toISOString(),
+        to: range.to.toISOString(),
+        items: [...counts].map(([issueId, events]) => ({ issueId, events })),
       };
     },
 

@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Tx } from '../platform/db/index.ts';
+import { idFloorAt } from '../platform/ids.ts';
 import {
   errorEvents,
   errorProjects,
@@ -387,6 +388,49 @@ export async function eventTimeline(
     .groupBy(start, errorEvents.level)
     .orderBy(start);
   return rows.map((r) => ({ start: new Date(r.start), level: r.level, n: r.n }));
+}
+
+/** The org's issues last seen at `since` or later, most recent first. */
+export async function issueIdsSeenSince(
+  tx: Tx,
+  orgId: string,
+  since: Date,
+  limit: number,
+): Promise<string[]> {
+  const rows = await tx
+    .select({ id: issues.id })
+    .from(issues)
+    .where(and(eq(issues.orgId, orgId), gte(issues.lastSeen, since)))
+    .orderBy(desc(issues.lastSeen), desc(issues.id))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/** Events per hour (UTC) of each of the org's issues named, over `range`; empty hours are left out. */
+export async function issueHourlyCounts(
+  tx: Tx,
+  orgId: string,
+  issueIds: string[],
+  range: { from: Date; to: Date },
+): Promise<Array<{ issueId: string; start: Date; n: number }>> {
+  if (issueIds.length === 0) return [];
+  const start = sql<Date>`date_trunc('hour', ${errorEvents.receivedAt} at time zone 'UTC') at time zone 'UTC'`;
+  const rows = await tx
+    .select({ issueId: errorEvents.issueId, start, n: sql<number>`count(*)`.mapWith(Number) })
+    .from(errorEvents)
+    .where(
+      and(
+        eq(errorEvents.orgId, orgId),
+        inArray(errorEvents.issueId, issueIds),
+        // An event's id is minted when it is grouped, after it was received: this bound keeps the read
+        // on (org, issue, id) to the window instead of every event the issue ever had.
+        gte(errorEvents.id, idFloorAt('evt', new Date(range.from.getTime() - 60_000))),
+        sql`${errorEvents.receivedAt} >= ${range.from.toISOString()}::timestamptz`,
+        sql`${errorEvents.receivedAt} < ${range.to.toISOString()}::timestamptz`,
+      ),
+    )
+    .groupBy(errorEvents.issueId, start);
+  return rows.map((r) => ({ issueId: r.issueId, start: new Date(r.start), n: r.n }));
 }
 
 /** Issues first seen per bucket, and the issues seen in the range by status and level. */

@@ -80,6 +80,22 @@ export interface RequestMeta {
 /** `/{id}` path parameters of a resource route. */
 export const idParams = z.object({ id: z.string().min(1).max(100) });
 
+/** A query parameter holding up to `max` comma-separated ids (blanks and repeats dropped). */
+export const idListQuery = (max: number, what: string) =>
+  z
+    .string()
+    .max(max * 101)
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .refine((v) => v.length <= max, `at most ${max} ids`)
+    .meta({ description: `Comma-separated ${what} ids` });
+
 /** The `Idempotency-Key` header of routes that keep their own idempotency (runs, chat turns). */
 export const idempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(200).optional().meta({

@@ -82,6 +82,7 @@ export const keys = {
     one: (id: string | undefined) => ['errors', 'issues', 'one', id] as const,
     events: (id: string) => ['errors', 'events', id] as const,
     stats: (q: object) => ['errors', 'stats', q] as const,
+    trends: ['errors', 'trends'] as const,
     /** The mutation key of bulk actions, so the page can tell one is running. */
     bulk: ['errors', 'bulk'] as const,
     selfReport: ['errors', 'self-report'] as const,
