@@ -97,6 +97,20 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: z.string().min(1).max(500).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).max(500).optional(),
   STRIPE_API_BASE: url(['http', 'https']).optional(),
+  FIX_REPOSITORY_ROOTS: z
+    .string()
+    .default('')
+    .refine(
+      (v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .every((s) => path.isAbsolute(s)),
+      { message: 'must be absolute folder paths, separated by commas' },
+    ),
+  FIX_VERIFY_COMMANDS: z.string().default(''),
+  FIX_VERIFY_TIMEOUT_SECONDS: num().int().min(1).max(86_400).default(300),
 });
 
 /**
@@ -202,6 +216,19 @@ export interface Config {
    * elsewhere (a local fake in tests).
    */
   stripe: { secretKey: string | undefined; webhookSecret: string | undefined; apiBase: string | undefined };
+  /** AI fixes: where repositories may live, what a verify command may start, and for how long. */
+  fixes: {
+    /** Folders under which an error project's repository may live; none: no repository is opened. */
+    repositoryRoots: string[];
+    /** Programs a project's `verifyCommand` may start (`*`: any); none: verification cannot run. */
+    verifyCommands: string[];
+    verifyTimeoutSeconds: number;
+    /**
+     * The environment git and verify commands run in: what they need to find programs and a home
+     * (PATH, HOME, TMPDIR, LANG), nothing of the server's own (no secrets, no database address).
+     */
+    childEnv: Record<string, string>;
+  };
 }
 
 /** Thrown when the environment is invalid; `problems` holds one line per variable. */
@@ -311,5 +338,24 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiBase: e.STRIPE_API_BASE,
     },
+    fixes: {
+      repositoryRoots: listOf(e.FIX_REPOSITORY_ROOTS).map((root) => path.resolve(root)),
+      verifyCommands: listOf(e.FIX_VERIFY_COMMANDS),
+      verifyTimeoutSeconds: e.FIX_VERIFY_TIMEOUT_SECONDS,
+      childEnv: Object.fromEntries(
+        CHILD_VARIABLES.flatMap((name) => (source[name] ? [[name, source[name] as string]] : [])),
+      ),
+    },
   };
+}
+
+/** Variables passed on to git and verify commands (config.fixes.childEnv). */
+const CHILD_VARIABLES = ['PATH', 'HOME', 'TMPDIR', 'LANG'];
+
+/** A comma-separated list, trimmed, without empty entries. */
+function listOf(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

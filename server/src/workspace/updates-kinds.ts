@@ -219,7 +219,10 @@ const ERROR_UPDATES: Readonly<Record<string, AuditUpdate>> = {
     kind: 'issue.regressed',
     permission: 'errors:read',
     subject: 'issue',
-    summary: (f) => `issue ${issueName(f)} happened again after it was resolved`,
+    summary: (f) =>
+      text(f.details.fixId)
+        ? `issue ${issueName(f)} came back in ${text(f.details.release) ?? 'a later release'} after its fix`
+        : `issue ${issueName(f)} happened again after it was resolved`,
   },
   'issue.update': {
     kind: 'issue.updated',
