@@ -62,23 +62,24 @@ export async function requestFix(
   return res.data!;
 }
 
-/** Waits until a fix reaches one of `statuses` (the bound only catches a hang); answers it. */
+/**
+ * Waits until a fix reaches one of `statuses`; answers it. A loop rather than `expect.poll`, so fixtures
+ * in `beforeAll` can wait too; its bound only catches a hang.
+ */
 export async function waitForFix(
   api: SwitchboardClient,
   id: string,
   statuses: Array<Fix['status']>,
+  timeoutMs = 60_000,
 ): Promise<Fix> {
-  let last: Fix | undefined;
-  await expect
-    .poll(
-      async () => {
-        last = (await api.GET('/api/v1/fixes/{id}', { params: { path: { id } } })).data;
-        return last && statuses.includes(last.status) ? last.status : JSON.stringify(last);
-      },
-      { timeout: 60_000, interval: 50 },
-    )
-    .toSatisfy((s: string) => statuses.includes(s as Fix['status']));
-  return last!;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const fix = (await api.GET('/api/v1/fixes/{id}', { params: { path: { id } } })).data;
+    if (fix && statuses.includes(fix.status)) return fix;
+    if (Date.now() > deadline)
+      throw new Error(`fix ${id} never became ${statuses.join(' or ')}; last seen: ${JSON.stringify(fix)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The instructions that make the built-in model propose exactly this edit. */
