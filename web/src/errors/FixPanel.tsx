@@ -1,13 +1,15 @@
 import { type FormEvent, useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { DiffView } from '../components/DiffView.tsx';
-import { FormError } from '../components/FormField.tsx';
+import { FormError, FormField } from '../components/FormField.tsx';
 import { Markdown } from '../components/Markdown.tsx';
 import { Segmented } from '../components/Segmented.tsx';
 import { Empty, ErrorMessage, Loading, TimeAgo } from '../components/states.tsx';
 import { TimelineEntry } from '../components/Timeline.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { useAgentName, useAgents } from '../queries/agents.ts';
+import { type IssueDetail, useErrorProjects } from '../queries/errors.ts';
 import {
   type Fix,
   MOVING,
@@ -50,6 +52,32 @@ export function FixStatusBadge({ status }: { status: Fix['status'] }) {
   );
 }
 
+/** Where the fixer reads: the project's repository and branch, or a way to set them. */
+function Repository({ projectId }: { projectId: string }) {
+  const projects = useErrorProjects();
+  const project = projects.data?.find((p) => p.id === projectId);
+  if (!project) return null;
+  if (!project.repository)
+    return (
+      <p className="muted" data-testid="fix-repository">
+        This project has no repository yet: give it one on <Link to="/errors/projects">Error projects</Link>{' '}
+        so the fixer can read its code.
+      </p>
+    );
+  return (
+    <p className="muted" data-testid="fix-repository">
+      Reads <code className="mono">{project.repository.path}</code> at{' '}
+      <code className="mono">{project.repository.branch}</code>
+      {project.verifyCommand?.length ? (
+        <>
+          ; verifies with <code className="mono">{project.verifyCommand.join(' ')}</code>
+        </>
+      ) : null}
+      .
+    </p>
+  );
+}
+
 /** Asks for a fix: optional instructions for the fixer, and which agent works it (default: the Fixer). */
 function RequestFix({ issueId, onRequested }: { issueId: string; onRequested: (fix: Fix) => void }) {
   const [instructions, setInstructions] = useState('');
@@ -70,28 +98,38 @@ function RequestFix({ issueId, onRequested }: { issueId: string; onRequested: (f
   };
   return (
     <form className="fix-request stack" onSubmit={submit} aria-label="Ask for a fix">
-      <label className="field">
-        <span className="field-label">Instructions for the fixer (optional)</span>
-        <textarea
-          rows={3}
-          value={instructions}
-          onChange={(e) => setInstructions(e.target.value)}
-          placeholder="What you already know, where to look, what not to change…"
-          data-testid="fix-instructions"
-        />
-      </label>
+      <FormField
+        label="Instructions for the fixer (optional)"
+        hint="What you already know, where to look, what not to change. The fixer then reads the stack trace and the code."
+      >
+        {(field) => (
+          <textarea
+            {...field}
+            rows={3}
+            value={instructions}
+            onChange={(e) => setInstructions(e.target.value)}
+            data-testid="fix-instructions"
+          />
+        )}
+      </FormField>
       <div className="row-actions">
-        <label className="field inline-field">
-          <span className="field-label">Agent</span>
-          <select value={agentId} onChange={(e) => setAgentId(e.target.value)} data-testid="fix-agent">
-            <option value="">Fixer (default)</option>
-            {(agents.data ?? []).map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FormField label="Agent">
+          {(field) => (
+            <select
+              {...field}
+              value={agentId}
+              onChange={(e) => setAgentId(e.target.value)}
+              data-testid="fix-agent"
+            >
+              <option value="">Fixer (default)</option>
+              {(agents.data ?? []).map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </FormField>
         <button
           type="submit"
           className="btn btn-primary"
@@ -113,7 +151,10 @@ function FixProgress({ runId, live }: { runId: string; live: boolean }) {
   const items = buildTimeline(log);
   return (
     <details className="fix-progress" open={live}>
-      <summary>Progress ({items.length} steps)</summary>
+      <summary>
+        Progress ({items.length} {items.length === 1 ? 'step' : 'steps'}) ·{' '}
+        <Link to={`/runs/${runId}`}>the run</Link>
+      </summary>
       {items.length === 0 ? (
         <Empty title="Waiting for the fixer to start" />
       ) : (
@@ -129,7 +170,7 @@ function FixProgress({ runId, live }: { runId: string; live: boolean }) {
   );
 }
 
-/** Approve or reject a proposed fix (a reason is asked for a rejection). */
+/** Approve or reject a proposed fix (a reason may be given for a rejection). */
 function Decide({ fix }: { fix: Fix }) {
   const toast = useToast();
   const approve = useApproveFix(fix.issueId);
@@ -153,13 +194,20 @@ function Decide({ fix }: { fix: Fix }) {
         >
           Approve and apply
         </button>
-        <button type="button" className="btn" disabled={busy} onClick={() => setRejecting((r) => !r)}>
+        <button
+          type="button"
+          className="btn"
+          disabled={busy}
+          aria-expanded={rejecting}
+          onClick={() => setRejecting((r) => !r)}
+        >
           Reject…
         </button>
       </div>
       {rejecting ? (
         <form
           className="row-actions"
+          aria-label="Reject the fix"
           onSubmit={(e) => {
             e.preventDefault();
             reject.mutate({ id: fix.id, reason }, { onSuccess: () => setRejecting(false) });
@@ -183,9 +231,35 @@ function Decide({ fix }: { fix: Fix }) {
   );
 }
 
+/** The proposed change, unified or side by side. */
+function Change({ fix }: { fix: Fix }) {
+  const [view, setView] = useState<'unified' | 'split'>('unified');
+  if (!fix.diff) return null;
+  return (
+    <section aria-label="Proposed change" className="fix-change">
+      <div className="section-head">
+        <h4>
+          Change <span className="muted small-inline">({fix.files.join(', ')})</span>
+        </h4>
+        <Segmented
+          label="Diff layout"
+          value={view}
+          onChange={setView}
+          options={[
+            { value: 'unified', label: 'Unified' },
+            { value: 'split', label: 'Side by side' },
+          ]}
+        />
+      </div>
+      <div data-testid="fix-diff" data-view={view}>
+        <DiffView source={{ patch: fix.diff }} view={view} label="Proposed change" />
+      </div>
+    </section>
+  );
+}
+
 /** One fix: where it stands, why, its diff, the decision, the commit and its verification. */
 function FixDetail({ fix, writable }: { fix: Fix; writable: boolean }) {
-  const [view, setView] = useState<'unified' | 'split'>('unified');
   return (
     <article className="fix-detail stack" data-testid="fix-detail" data-fix-id={fix.id}>
       <div className="section-head">
@@ -196,15 +270,19 @@ function FixDetail({ fix, writable }: { fix: Fix; writable: boolean }) {
           </span>
         ) : null}
         <span className="muted small-inline">
-          requested <TimeAgo iso={fix.createdAt} />
+          asked for <TimeAgo iso={fix.createdAt} />
         </span>
       </div>
-      {fix.instructions ? <p className="muted">Asked: {fix.instructions}</p> : null}
+      {fix.instructions ? (
+        <p className="muted fix-asked">
+          Asked: <span className="mono">{fix.instructions}</span>
+        </p>
+      ) : null}
       {fix.runId ? (
         <FixProgress runId={fix.runId} live={fix.status === 'queued' || fix.status === 'analyzing'} />
       ) : null}
       {fix.error ? (
-        <div className="notice notice-bad" role="alert" data-testid="fix-error">
+        <div className="problem" role="alert" data-testid="fix-error">
           <strong>{fix.error.code}</strong>: {fix.error.message}
         </div>
       ) : null}
@@ -214,28 +292,12 @@ function FixDetail({ fix, writable }: { fix: Fix; writable: boolean }) {
           <Markdown text={fix.rootCause} />
         </section>
       ) : null}
-      {fix.diff ? (
-        <section aria-label="Proposed change">
-          <div className="section-head">
-            <h4>Change ({fix.files.join(', ')})</h4>
-            <Segmented
-              label="Diff layout"
-              value={view}
-              onChange={setView}
-              options={[
-                { value: 'unified', label: 'Unified' },
-                { value: 'split', label: 'Side by side' },
-              ]}
-            />
-          </div>
-          <div data-testid="fix-diff">
-            <DiffView source={{ patch: fix.diff }} view={view} label="Proposed change" />
-          </div>
-        </section>
-      ) : null}
+      <Change fix={fix} />
       {fix.status === 'proposed' && writable ? <Decide fix={fix} /> : null}
       {fix.status === 'rejected' ? (
-        <p className="muted">Rejected{fix.rejectReason ? `: ${fix.rejectReason}` : ''}.</p>
+        <p className="muted" data-testid="fix-rejected">
+          Rejected{fix.rejectReason ? `: ${fix.rejectReason}` : ''}.
+        </p>
       ) : null}
       {fix.commit ? (
         <p data-testid="fix-commit">
@@ -265,25 +327,26 @@ function FixDetail({ fix, writable }: { fix: Fix; writable: boolean }) {
  * The AI fix panel of an issue: ask for a fix, watch the fixer work, review its diff, approve or reject it,
  * see the commit and its verification; earlier fixes of the issue below. Live through `fix.updated`.
  */
-export function FixPanel({ issue }: { issue: { id: string } }) {
+export function FixPanel({ issue }: { issue: IssueDetail }) {
   const { can } = useSession();
   const fixes = useIssueFixes(issue.id);
   useFixesLive(issue.id);
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const items = fixes.data?.items ?? [];
   const current = items.find((f) => f.id === selected) ?? items[0];
-  // A new fix of this issue (requested here or elsewhere) is shown as it arrives.
+  // A new fix of this issue (asked for here or elsewhere) is shown as it arrives.
   const newest = items[0]?.id;
   // biome-ignore lint/correctness/useExhaustiveDependencies: a newer fix replaces the one chosen
   useEffect(() => setSelected(undefined), [newest]);
   const writable = can('errors:write');
-  const busy = current ? MOVING.has(current.status) || current.status === 'proposed' : false;
+  const newestBusy = items[0] ? MOVING.has(items[0].status) || items[0].status === 'proposed' : false;
   return (
-    <div className="fix-panel stack" data-testid="fix-panel">
+    <div className="fix-panel card stack" data-testid="fix-panel">
       <div className="section-head">
         <h3>AI fix</h3>
       </div>
-      {writable && !busy ? (
+      <Repository projectId={issue.projectId} />
+      {writable && !newestBusy ? (
         <RequestFix issueId={issue.id} onRequested={(fix) => setSelected(fix.id)} />
       ) : null}
       {fixes.isPending ? (
@@ -293,7 +356,8 @@ export function FixPanel({ issue }: { issue: { id: string } }) {
       ) : !current ? (
         <Empty title="No fix asked for yet">
           The fixer reads the stack trace and the project's repository, explains the root cause and proposes a
-          change for you to review. Nothing is committed until you approve it.
+          change for you to review. Nothing is committed until you approve it, and then only on a branch of
+          its own.
         </Empty>
       ) : (
         <FixDetail fix={current} writable={writable} />
@@ -301,12 +365,13 @@ export function FixPanel({ issue }: { issue: { id: string } }) {
       {items.length > 1 ? (
         <details className="fix-history">
           <summary>History ({items.length} fixes)</summary>
-          <ul className="plain-list" data-testid="fix-history">
+          <ul className="fix-history-list" data-testid="fix-history">
             {items.map((f) => (
               <li key={f.id}>
                 <button
                   type="button"
                   className={`link-button ${f.id === current?.id ? 'active' : ''}`}
+                  aria-current={f.id === current?.id ? 'true' : undefined}
                   onClick={() => setSelected(f.id)}
                 >
                   <FixStatusBadge status={f.status} /> <TimeAgo iso={f.createdAt} />
