@@ -5451,12 +5451,12 @@ export interface components {
             at: string;
             id: string;
             /** @enum {string} */
-            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated";
+            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated" | "fix.requested" | "fix.proposed" | "fix.approved" | "fix.rejected" | "fix.applied" | "fix.verified" | "fix.verification_failed" | "fix.failed" | "fix.regressed";
             /** @description What it is about, when that has an id */
             subject: {
                 id: string;
                 /** @enum {string} */
-                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue";
+                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue" | "fix";
             } | null;
             /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
             summary: string;
@@ -5563,12 +5563,12 @@ export interface components {
             at: string;
             id: string;
             /** @enum {string} */
-            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated";
+            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated" | "fix.requested" | "fix.proposed" | "fix.approved" | "fix.rejected" | "fix.applied" | "fix.verified" | "fix.verification_failed" | "fix.failed" | "fix.regressed";
             /** @description What it is about, when that has an id */
             subject: {
                 id: string;
                 /** @enum {string} */
-                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue";
+                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue" | "fix";
             } | null;
             /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
             summary: string;

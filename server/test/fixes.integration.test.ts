@@ -147,6 +147,20 @@ describe('a fix from request to verified commit', () => {
 
     const history = await api.GET('/api/v1/issues/{id}/fixes', { params: { path: { id: issue.id } } });
     expect(history.data!.items.map((f) => f.id)).toContain(requested.id);
+
+    // The activity feed tells the story, naming the issue by its short id.
+    const feed = await api.GET('/api/v1/updates', { params: { query: { limit: 100 } } });
+    const told = feed
+      .data!.items.filter((u) => u.subject?.type === 'fix' && u.subject.id === requested.id)
+      .map((u) => [u.kind, u.summary])
+      .reverse();
+    expect(told).toEqual([
+      ['fix.requested', `asked for a fix of ${issue.shortId}`],
+      ['fix.proposed', `a fix of ${issue.shortId} is proposed and waits for review`],
+      ['fix.approved', `approved the fix of ${issue.shortId}`],
+      ['fix.applied', `the fix of ${issue.shortId} was committed on switchboard/fix-${issue.shortId}`],
+      ['fix.verified', `the fix of ${issue.shortId} passed its verify command`],
+    ]);
   });
 
   it('records a failing verify command as verification_failed with the output tail', async () => {

@@ -20,7 +20,10 @@ export function publishFix(work: Work, bus: Bus, fix: FixRecord): void {
 /** Who moved a fix: a person or key through the API, or the platform as its run and its job went. */
 export type FixActor = { kind: 'user' | 'api_key'; id: string } | { kind: 'system'; id: null };
 
-/** The audit row of a change to a fix, in the change's transaction (the activity feed reads `fix.*`). */
+/**
+ * The audit row of a change to a fix, in the change's transaction; the activity feed reads these (`fix.*`
+ * in workspace/updates-kinds.ts), naming the issue by the short id kept here.
+ */
 export function auditFix(
   tx: Tx,
   actor: FixActor,
@@ -36,7 +39,13 @@ export function auditFix(
     resource: { type: 'fix', id: fix.id },
     outcome: 'success',
     meta,
-    details: { issueId: fix.issueId, status: fix.status, ...details },
+    details: {
+      issueId: fix.issueId,
+      issueShortId: fix.issueShortId,
+      status: fix.status,
+      ...(fix.error ? { error: fix.error } : {}),
+      ...details,
+    },
   };
   return recordAudit(tx, event);
 }

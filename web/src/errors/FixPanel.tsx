@@ -1,5 +1,5 @@
-import { type FormEvent, useEffect, useState } from 'react';
-import { Link } from 'react-router';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { DiffView } from '../components/DiffView.tsx';
 import { FormError, FormField } from '../components/FormField.tsx';
@@ -331,13 +331,19 @@ export function FixPanel({ issue }: { issue: IssueDetail }) {
   const { can } = useSession();
   const fixes = useIssueFixes(issue.id);
   useFixesLive(issue.id);
-  const [selected, setSelected] = useState<string | undefined>(undefined);
+  // A link to one fix (`?fix=`, from the activity feed) shows it; otherwise the newest.
+  const [params] = useSearchParams();
+  const [selected, setSelected] = useState<string | undefined>(params.get('fix') ?? undefined);
   const items = fixes.data?.items ?? [];
   const current = items.find((f) => f.id === selected) ?? items[0];
   // A new fix of this issue (asked for here or elsewhere) is shown as it arrives.
   const newest = items[0]?.id;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a newer fix replaces the one chosen
-  useEffect(() => setSelected(undefined), [newest]);
+  const seenNewest = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (newest === undefined) return;
+    if (seenNewest.current !== undefined && seenNewest.current !== newest) setSelected(undefined);
+    seenNewest.current = newest;
+  }, [newest]);
   const writable = can('errors:write');
   const newestBusy = items[0] ? MOVING.has(items[0].status) || items[0].status === 'proposed' : false;
   return (

@@ -32,6 +32,15 @@ export function useIssueFixes(issueId: string) {
   });
 }
 
+/** One fix (the activity feed and other links name fixes by id). */
+export function useFix(id: string | undefined) {
+  return useQuery({
+    queryKey: keys.fixes.one(id),
+    enabled: id !== undefined,
+    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/fixes/{id}', { params: { path: { id: id! } }, signal })),
+  });
+}
+
 /**
  * Keeps an issue's fixes fresh while mounted: `fix.updated` on the `issues` channel carries the fix as it
  * is now, so the panel shows each move at once; the list is read again for order and new fixes.
