@@ -82,7 +82,9 @@ function Repository({ projectId }: { projectId: string }) {
 function RequestFix({ issueId, onRequested }: { issueId: string; onRequested: (fix: Fix) => void }) {
   const [instructions, setInstructions] = useState('');
   const [agentId, setAgentId] = useState('');
-  const agents = useAgents();
+  const { can } = useSession();
+  // Another agent can be picked by those who may list agents; the others get the Fixer.
+  const agents = useAgents(can('agents:read'));
   const request = useRequestFix(issueId);
   const submit = (e: FormEvent) => {
     e.preventDefault();
