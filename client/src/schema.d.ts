@@ -978,6 +978,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fixes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getFix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fixes/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a proposed fix: commit it on a new branch, then verify it
+         * @description The fix moves to `applying`; a job commits its edits as one commit on `switchboard/fix-<shortId>` (the checked-out branch, HEAD and working tree are not touched) -> `applied`, or `failed` with `patch_conflict` when an edit's text no longer occurs exactly once at the branch's tip. With a verify command on the project, it then runs in a temporary worktree of the commit -> `verifying` -> `verified` or `verification_failed`. Only a `proposed` fix can be approved (409 `fix_not_proposed`).
+         */
+        post: operations["approveFix"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fixes/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a proposed fix, with a reason */
+        post: operations["rejectFix"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/getting-started": {
         parameters: {
             query?: never;
@@ -1164,6 +1217,27 @@ export interface paths {
         get: operations["listIssueEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issues/{id}/fixes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An issue's fixes, newest first */
+        get: operations["listIssueFixes"];
+        put?: never;
+        /**
+         * Ask the fixer agent to propose a fix for an issue
+         * @description Starts a run of the fixer (`agentId`, default the org's "Fixer", made on first use) whose input is the instructions, then the issue, its latest event and stack trace. It reads the project's repository at the branch tip of now with `repo.list`, `repo.read`, `repo.search`, and records edits with `repo.propose_patch`. Follow the run on `runs:<runId>` and the fix by `fix.updated` on `issues`. A project without a repository answers 409 `repository_not_configured`; one outside `FIX_REPOSITORY_ROOTS` 403 `repository_not_allowed`.
+         */
+        post: operations["requestFix"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3664,6 +3738,120 @@ export interface components {
             writtenAt: string;
             writtenBy: components["schemas"]["FileActorInput"];
         };
+        Fix: {
+            /** @description The fixer agent whose run works the fix */
+            agentId: string;
+            /** @description `switchboard/fix-<issue's shortId>` (`-2`, `-3`… when taken), once applied */
+            branch: string | null;
+            commit: string | null;
+            committedAt: string | null;
+            createdAt: string;
+            decidedAt: string | null;
+            decidedBy: string | null;
+            /** @description The unified diff of the proposed edits */
+            diff: string | null;
+            /** @description The exact-text edits, in order, as `repo.propose_patch` recorded them */
+            edits: {
+                find: string;
+                path: string;
+                replace: string;
+            }[];
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            files: string[];
+            /** @description Null until applied; false once the issue's error came back in a later release after the fix's commit */
+            holding: boolean | null;
+            id: string;
+            instructions: string;
+            issueId: string;
+            /**
+             * @description The issue the fix is for, by its short id
+             * @example SHOP-12
+             */
+            issueShortId: string;
+            projectId: string;
+            regressedAt: string | null;
+            regressedRelease: string | null;
+            rejectReason: string | null;
+            repository: {
+                /** @description The branch commit the fixer read */
+                baseCommit: string;
+                branch: string;
+                path: string;
+            };
+            requestedBy: string;
+            /** @description The fixer's explanation (its final answer) */
+            rootCause: string | null;
+            /** @description The run of the fixer; follow it on `runs:<id>` */
+            runId: string | null;
+            /** @enum {string} */
+            status: "queued" | "analyzing" | "proposed" | "rejected" | "applying" | "applied" | "verifying" | "verified" | "verification_failed" | "failed";
+            updatedAt: string;
+            verify: {
+                command: string[];
+                exitCode: number | null;
+                outputTail: string;
+            } | null;
+        };
+        FixInput: {
+            /** @description The fixer agent whose run works the fix */
+            agentId: string;
+            /** @description `switchboard/fix-<issue's shortId>` (`-2`, `-3`… when taken), once applied */
+            branch: string | null;
+            commit: string | null;
+            committedAt: string | null;
+            createdAt: string;
+            decidedAt: string | null;
+            decidedBy: string | null;
+            /** @description The unified diff of the proposed edits */
+            diff: string | null;
+            /** @description The exact-text edits, in order, as `repo.propose_patch` recorded them */
+            edits: {
+                find: string;
+                path: string;
+                replace: string;
+            }[];
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            files: string[];
+            /** @description Null until applied; false once the issue's error came back in a later release after the fix's commit */
+            holding: boolean | null;
+            id: string;
+            instructions: string;
+            issueId: string;
+            /**
+             * @description The issue the fix is for, by its short id
+             * @example SHOP-12
+             */
+            issueShortId: string;
+            projectId: string;
+            regressedAt: string | null;
+            regressedRelease: string | null;
+            rejectReason: string | null;
+            repository: {
+                /** @description The branch commit the fixer read */
+                baseCommit: string;
+                branch: string;
+                path: string;
+            };
+            requestedBy: string;
+            /** @description The fixer's explanation (its final answer) */
+            rootCause: string | null;
+            /** @description The run of the fixer; follow it on `runs:<id>` */
+            runId: string | null;
+            /** @enum {string} */
+            status: "queued" | "analyzing" | "proposed" | "rejected" | "applying" | "applied" | "verifying" | "verified" | "verification_failed" | "failed";
+            updatedAt: string;
+            verify: {
+                command: string[];
+                exitCode: number | null;
+                outputTail: string;
+            } | null;
+        };
         GettingStarted: {
             complete: boolean;
             /** @description You put the list away (per person and org) */
@@ -4996,6 +5184,24 @@ export interface components {
             orgName?: string;
             password: string;
         };
+        RejectFixRequest: {
+            reason?: string;
+        };
+        RejectFixRequestInput: {
+            reason?: string;
+        };
+        RequestFixRequest: {
+            /** @description The agent that works the fix; default: the org's "Fixer", made on first use */
+            agentId?: string;
+            /** @description What the person asks of the fixer; it comes first in the run's input */
+            instructions?: string;
+        };
+        RequestFixRequestInput: {
+            /** @description The agent that works the fix; default: the org's "Fixer", made on first use */
+            agentId?: string;
+            /** @description What the person asks of the fixer; it comes first in the run's input */
+            instructions?: string;
+        };
         RestartAccepted: {
             drainTimeoutMs: number;
             /** @constant */
@@ -5578,12 +5784,12 @@ export interface components {
             at: string;
             id: string;
             /** @enum {string} */
-            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated";
+            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated" | "fix.requested" | "fix.proposed" | "fix.approved" | "fix.rejected" | "fix.applied" | "fix.verified" | "fix.verification_failed" | "fix.failed" | "fix.regressed";
             /** @description What it is about, when that has an id */
             subject: {
                 id: string;
                 /** @enum {string} */
-                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue";
+                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue" | "fix";
             } | null;
             /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
             summary: string;
@@ -5696,12 +5902,12 @@ export interface components {
             at: string;
             id: string;
             /** @enum {string} */
-            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated";
+            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated" | "fix.requested" | "fix.proposed" | "fix.approved" | "fix.rejected" | "fix.applied" | "fix.verified" | "fix.verification_failed" | "fix.failed" | "fix.regressed";
             /** @description What it is about, when that has an id */
             subject: {
                 id: string;
                 /** @enum {string} */
-                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue";
+                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue" | "fix";
             } | null;
             /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
             summary: string;
@@ -11750,6 +11956,238 @@ export interface operations {
             };
         };
     };
+    getFix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fix"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    approveFix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fix"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    rejectFix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectFixRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fix"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     getGettingStarted: {
         parameters: {
             query?: never;
@@ -12723,6 +13161,168 @@ export interface operations {
                         items: components["schemas"]["IssueEvent"][];
                         nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listIssueFixes: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Fix"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    requestFix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestFixRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fix"];
                 };
             };
             /** @description Default Response */

@@ -10,6 +10,7 @@ import { createConversationService } from './conversations/service.ts';
 import { createErrorsModule } from './errors/module.ts';
 import { createExecution } from './execution/module.ts';
 import { createFilesModule } from './files/module.ts';
+import { createFixesModule, type FixesModule } from './fixes/module.ts';
 import { operatorOrgOf } from './identity/directory.ts';
 import { createIdentity } from './identity/module.ts';
 import type { AppContext } from './platform/context.ts';
@@ -192,11 +193,43 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     operatorOrgId: config.operatorOrgId,
     adminEmail: config.admin?.email,
   });
+  let fixes: FixesModule | undefined;
   const errors = createErrorsModule(ctx, log, {
     membersOf: async (orgId, ids) => new Set((await identity.directory.namesOf(orgId, 'member', ids)).keys()),
     operatorOrg,
     clock: options.clock,
+    eventsArrived: async (arrivals) => {
+      await fixes!.service.eventsArrived(arrivals);
+    },
   });
+  const errorsService = errors.service;
+  fixes = createFixesModule(ctx, log, {
+    issues: {
+      async forFix(orgId, issueId) {
+        const found = await errorsService.issueWithLatestEvent(orgId, issueId);
+        const project = found && (await errorsService.projectOf(orgId, found.issue.projectId));
+        return found && project ? { ...found, project } : undefined;
+      },
+      verifyCommandOf: async (orgId, projectId) =>
+        (await errorsService.projectOf(orgId, projectId))?.verifyCommand,
+      releaseSeenBefore: (orgId, issueId, release, at) =>
+        errorsService.releaseSeenBefore(orgId, issueId, release, at),
+      regress: (orgId, issueId, because) => errorsService.regressIssue(orgId, issueId, because),
+    },
+    inbox: {
+      openNotice: (notice, work) => workspace.inbox.openNotice(notice, work),
+      close: (work, orgId, itemId) => workspace.inbox.closeIn(work, orgId, itemId),
+    },
+    agents: {
+      exists: async (orgId, id) => (await agentService.findMany(orgId, [id])).length > 0,
+      findBySlug: (orgId, slug) => agentService.findBySlug(orgId, slug),
+      create: (p, input, meta) => agentService.create(p, input, meta),
+    },
+    runs: { submit: (p, input, opts) => runsService.submit(p, input, opts) },
+    tools: tools.registry,
+    observeRuns: (observer) => runs.observe(observer),
+  });
+  const fixesModule = fixes;
   billing = createBillingModule(ctx, log, {
     setPlanBudget: (orgId, limitUsd, setBy) => usage.budgets.setPlanBudget(orgId, limitUsd, setBy),
     operatorOrg,
@@ -232,13 +265,18 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     execution,
     billing: billingModule,
     errors,
-    /** Starts executing runs, delivering webhooks and grouping error events in this process. */
+    fixes: fixesModule,
+    /**
+     * Starts executing runs, delivering webhooks, grouping error events and applying approved fixes in
+     * this process.
+     */
     async startWorkers(): Promise<void> {
       usage.start();
       await execution.start();
       await webhooks.start();
       await billingModule.start();
       errors.start();
+      await fixesModule.start();
     },
     /** Stops the loops first (running turns finish or go back to the queue), then closes tool connections. */
     async close(): Promise<void> {

@@ -10,6 +10,7 @@ import type { Domains } from './domains.ts';
 import { ingestRoutes } from './errors/ingest-routes.ts';
 import { errorsRoutes } from './errors/routes.ts';
 import { filesRoutes } from './files/routes.ts';
+import { fixesRoutes } from './fixes/routes.ts';
 import { accessRoutes, authRoutes, jwksRoutes, linkRoutes } from './identity/routes.ts';
 import { operationsRoutes } from './operations/routes.ts';
 import type { AppContext } from './platform/context.ts';
@@ -69,6 +70,7 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
         billingRoutes(d.billing.billing),
         tasksRoutes(d.tasks.service),
         errorsRoutes(d.errors.service),
+        fixesRoutes(d.fixes.service),
         chatRoutes(d.chat),
       ],
     },

@@ -97,6 +97,28 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('allows no fix repository or verify program unless listed, and wants absolute repository folders', () => {
+    expect(loadConfig({ PATH: '/usr/bin', SWITCHBOARD_SECRET: 'x'.repeat(20) }).fixes).toEqual({
+      repositoryRoots: [],
+      verifyCommands: [],
+      verifyTimeoutSeconds: 300,
+      childEnv: { PATH: '/usr/bin' },
+    });
+    const config = loadConfig({
+      FIX_REPOSITORY_ROOTS: '/srv/repos, /home/code/',
+      FIX_VERIFY_COMMANDS: 'npm, node,',
+      FIX_VERIFY_TIMEOUT_SECONDS: '30',
+    });
+    expect(config.fixes).toMatchObject({
+      repositoryRoots: ['/srv/repos', '/home/code'],
+      verifyCommands: ['npm', 'node'],
+      verifyTimeoutSeconds: 30,
+    });
+    expect(problemsOf({ FIX_REPOSITORY_ROOTS: '/srv/repos,relative/code' })).toEqual([
+      'FIX_REPOSITORY_ROOTS must be absolute folder paths, separated by commas (got "/srv/repos,relative/code")',
+    ]);
+  });
+
   it('treats empty strings as unset, so `FOO=` in a .env file falls back to the default', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 8080, databaseUrl: undefined });
   });

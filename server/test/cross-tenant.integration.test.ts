@@ -3,6 +3,8 @@ import { upsertPlan } from '../src/billing/store.ts';
 import { makeAgent } from './kit/agents.ts';
 import { clientAs } from './kit/api-client.ts';
 import { envelope, exceptionEvent, issuesOf, makeProject, postIngest, sendEvent } from './kit/errors.ts';
+import { proposing, reportCart, requestFix, waitForFix } from './kit/fixes.ts';
+import { type GitRepo, makeGitRepo } from './kit/git-repo.ts';
 import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './kit/runs.ts';
 import { deliver, stripeEvent, WEBHOOK_SECRET, waitForEvent } from './kit/stripe.ts';
 import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
@@ -124,9 +126,32 @@ const issueFixture = shared(async ({ server, a }) => {
   const [issue] = await issuesOf(api, project.id, (items) => items.length === 1);
   return {
     id: issue!.id,
-    bodies: { PATCH: { status: 'ignored' } },
+    // POST asks for a fix of it (B's must find no issue; A's issue has no repository either way).
+    bodies: { PATCH: { status: 'ignored' }, POST: { instructions: 'changed by B' } },
     readBack: `/api/v1/issues/${issue!.id}`,
     marker: 'ignored',
+  };
+});
+
+/** The repository org A's fix is proposed for (inside FIX_REPOSITORY_ROOTS). */
+let repo: GitRepo;
+
+/** A fix of org A, proposed and waiting for a person: B's approve and reject must not reach it. */
+const fixFixture = shared(async ({ server, a }) => {
+  const api = clientAs(server, a);
+  const project = await makeProject(api, { repository: { path: repo.dir, branch: 'main' } });
+  const issue = await reportCart(server, api, project);
+  const requested = await requestFix(
+    api,
+    issue.id,
+    proposing({ path: 'src/cart.js', find: 'i.price', replace: 'i.price * i.quantity' }),
+  );
+  const fix = await waitForFix(api, requested.id, ['proposed', 'failed']);
+  if (fix.status !== 'proposed') throw new Error(`fix: ${JSON.stringify(fix)}`);
+  return {
+    id: fix.id,
+    bodies: { POST: { reason: 'changed by B' } },
+    readBack: `/api/v1/fixes/${fix.id}`,
   };
 });
 
@@ -134,6 +159,10 @@ const fixtures: Record<string, Fixture> = {
   '/api/v1/error-projects/:id': errorProjectFixture,
   '/api/v1/issues/:id': issueFixture,
   '/api/v1/issues/:id/events': issueFixture,
+  '/api/v1/issues/:id/fixes': issueFixture,
+  '/api/v1/fixes/:id': fixFixture,
+  '/api/v1/fixes/:id/approve': fixFixture,
+  '/api/v1/fixes/:id/reject': fixFixture,
   '/api/v1/members/:id': async ({ server, a, b }) => {
     const m = await addMember(server, a, 'member');
     return {
@@ -268,7 +297,12 @@ const created = new Map<string, Created>();
 const webhookOfA = `a-hook-${Date.now()}`;
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+  repo = makeGitRepo({
+    'src/cart.js': 'export const total = (items) => items.reduce((s, i) => s + i.price, 0);\n',
+  });
+  server = await startTestServer({
+    env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, FIX_REPOSITORY_ROOTS: repo.root },
+  });
   a = await registerOwner(server, 'tenant-a');
   b = await registerOwner(server, 'tenant-b');
   for (const [url, fixture] of Object.entries(fixtures)) created.set(url, await fixture({ server, a, b }));
@@ -285,6 +319,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
+  repo?.cleanup();
 });
 
 const apiRoutes = () => server.routes.filter((r) => r.url.startsWith('/api/v1/'));
@@ -421,6 +456,12 @@ describe('org B cannot reach org A', () => {
       params: { query: { ids: issue.id } },
     });
     expect(trends.data).toMatchObject({ items: [] });
+  });
+
+  it("leaves org A's proposed fix undecided after org B's approve and reject", async () => {
+    const fix = created.get('/api/v1/fixes/:id')!;
+    const own = await clientAs(server, a).GET('/api/v1/fixes/{id}', { params: { path: { id: fix.id } } });
+    expect(own.data).toMatchObject({ status: 'proposed', decidedBy: null, rejectReason: null, branch: null });
   });
 
   it("cannot change org A's tasks in bulk, nor give org A's tasks to org B's agents or members", async () => {

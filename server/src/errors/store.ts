@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Tx } from '../platform/db/index.ts';
 import { idFloorAt } from '../platform/ids.ts';
 import {
@@ -343,6 +343,32 @@ export async function latestEvent(tx: Tx, orgId: string, issueId: string): Promi
     .orderBy(desc(errorEvents.id))
     .limit(1);
   return row;
+}
+
+/**
+ * Whether an event of the issue from `release` was received at or before `at` (the fixes domain asks:
+ * an error coming back in a release that existed before a fix's commit is not a regression of it).
+ */
+export async function releaseSeenBefore(
+  tx: Tx,
+  orgId: string,
+  issueId: string,
+  release: string,
+  at: Date,
+): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: errorEvents.id })
+    .from(errorEvents)
+    .where(
+      and(
+        eq(errorEvents.orgId, orgId),
+        eq(errorEvents.issueId, issueId),
+        sql`${errorEvents.data}->>'release' = ${release}`,
+        lte(errorEvents.receivedAt, at),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
 }
 
 /** Newest first, `limit` before the id `before`. */

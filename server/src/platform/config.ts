@@ -100,6 +100,20 @@ const envSchema = z.object({
   SMTP_URL: url(['smtp', 'smtps']).optional(),
   MAIL_FROM: z.string().min(3).max(320).optional(),
   RATE_LIMIT_MAIL_PER_HOUR: num().int().min(1).default(5),
+  FIX_REPOSITORY_ROOTS: z
+    .string()
+    .default('')
+    .refine(
+      (v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .every((s) => path.isAbsolute(s)),
+      { message: 'must be absolute folder paths, separated by commas' },
+    ),
+  FIX_VERIFY_COMMANDS: z.string().default(''),
+  FIX_VERIFY_TIMEOUT_SECONDS: num().int().min(1).max(86_400).default(300),
 });
 
 /**
@@ -214,6 +228,19 @@ export interface Config {
    * test write each mail to the log; production logs a warning and the console says mail is off.
    */
   mail: { smtpUrl: string | undefined; from: string; perAddressPerHour: number };
+  /** AI fixes: where repositories may live, what a verify command may start, and for how long. */
+  fixes: {
+    /** Folders under which an error project's repository may live; none: no repository is opened. */
+    repositoryRoots: string[];
+    /** Programs a project's `verifyCommand` may start (`*`: any); none: verification cannot run. */
+    verifyCommands: string[];
+    verifyTimeoutSeconds: number;
+    /**
+     * The environment git and verify commands run in: what they need to find programs and a home
+     * (PATH, HOME, TMPDIR, LANG), nothing of the server's own (no secrets, no database address).
+     */
+    childEnv: Record<string, string>;
+  };
 }
 
 /** Thrown when the environment is invalid; `problems` holds one line per variable. */
@@ -335,5 +362,24 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       from: e.MAIL_FROM ?? `Switchboard <no-reply@${mailDomainOf(e.PUBLIC_URL ?? `http://${e.HOST}`)}>`,
       perAddressPerHour: e.RATE_LIMIT_MAIL_PER_HOUR,
     },
+    fixes: {
+      repositoryRoots: listOf(e.FIX_REPOSITORY_ROOTS).map((root) => path.resolve(root)),
+      verifyCommands: listOf(e.FIX_VERIFY_COMMANDS),
+      verifyTimeoutSeconds: e.FIX_VERIFY_TIMEOUT_SECONDS,
+      childEnv: Object.fromEntries(
+        CHILD_VARIABLES.flatMap((name) => (source[name] ? [[name, source[name] as string]] : [])),
+      ),
+    },
   };
+}
+
+/** Variables passed on to git and verify commands (config.fixes.childEnv). */
+const CHILD_VARIABLES = ['PATH', 'HOME', 'TMPDIR', 'LANG'];
+
+/** A comma-separated list, trimmed, without empty entries. */
+function listOf(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

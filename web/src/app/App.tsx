@@ -33,6 +33,7 @@ const ErrorProjectsPage = lazy(() =>
   import('../pages/ErrorProjectsPage.tsx').then((m) => ({ default: m.ErrorProjectsPage })),
 );
 const ErrorsPage = lazy(() => import('../pages/ErrorsPage.tsx').then((m) => ({ default: m.ErrorsPage })));
+const FixPage = lazy(() => import('../pages/FixPage.tsx').then((m) => ({ default: m.FixPage })));
 const IssuePage = lazy(() => import('../pages/IssuePage.tsx').then((m) => ({ default: m.IssuePage })));
 const FilesPage = lazy(() => import('../pages/FilesPage.tsx').then((m) => ({ default: m.FilesPage })));
 const InboxPage = lazy(() => import('../pages/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
@@ -165,6 +166,14 @@ export function App() {
           element={
             <Allowed needs="errors:read">
               <IssuePage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="errors/fixes/:id"
+          element={
+            <Allowed needs="errors:read">
+              <FixPage />
             </Allowed>
           }
         />

@@ -201,6 +201,8 @@ function subjectPath(u: Update, can: (permission: string) => boolean): string | 
         : undefined;
     case 'issue':
       return can('errors:read') ? `/errors/issues/${encodeURIComponent(s.id)}` : undefined;
+    case 'fix':
+      return can('errors:read') ? `/errors/fixes/${encodeURIComponent(s.id)}` : undefined;
     case 'error_project':
       return u.kind !== 'error_project.deleted' && can('errors:read') ? '/errors/projects' : undefined;
     default:

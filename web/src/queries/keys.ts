@@ -9,6 +9,11 @@ type MetricWindow = components['schemas']['ExecutionMetrics']['window'];
  * key themselves: a renamed or split key then changes here and nowhere else.
  */
 export const keys = {
+  fixes: {
+    all: ['fixes'] as const,
+    ofIssue: (issueId: string) => ['fixes', 'issue', issueId] as const,
+    one: (id: string | undefined) => ['fixes', 'one', id] as const,
+  },
   me: (userKey: string) => ['me', userKey] as const,
   readiness: ['readiness'] as const,
   serverSettings: ['server-settings'] as const,
