@@ -19,7 +19,7 @@ afterAll(async () => {
 const as = (session = owner) => clientAs(server, session);
 
 describe('GET /tools', () => {
-  it('lists the built-in tools (the workspace files and the fixer's repository tools too) with schemas, approval flags and the agents that have them', async () => {
+  it('lists the built-in tools (the workspace files and the fixer repository tools too) with schemas, approval flags and the agents that have them', async () => {
     const agent = await makeAgent(server, owner, { tools: ['math.calculate', 'demo.approval'] });
     const res = await as().GET('/api/v1/tools');
     expect(res.response.status).toBe(200);
