@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 const exclude = ['**/node_modules/**', '**/dist/**'];
 const integration = ['server/**/*.integration.test.ts'];
 /** Integration tests run on each storage; the same files, told which by SB_TEST_STORAGE. */
-const integrationTimeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
+// Bounds that stop a hang, not speed checks: a server start on a machine at load 10 can take a minute.
+const integrationTimeouts = { testTimeout: 120_000, hookTimeout: 120_000 };
 /**
  * `expect.poll` waits for a condition, not for a time: its bound only catches a hang, and vitest's
  * default (1 s) is a wall-clock assumption a loaded CI machine breaks.

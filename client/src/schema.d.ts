@@ -148,6 +148,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Post (or replace) the maintenance notice every console shows (operator admins) */
+        put: operations["postNotice"];
+        post?: never;
+        /** Clear the maintenance notice (operator admins) */
+        delete: operations["clearNotice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/restart": {
         parameters: {
             query?: never;
@@ -314,6 +332,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set your password from an invitation link; then sign in as usual */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -340,7 +375,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out (revokes refresh tokens) */
+        /** Sign out (revokes refresh tokens; clears the console's refresh cookie) */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -365,6 +400,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail a link to choose a new password (the same answer whether or not the account exists) */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with a mailed link; every session of the account ends */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -374,7 +443,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Trade a refresh token for a new pair (the old one is spent) */
+        /**
+         * Trade a refresh token for a new pair (the old one is spent)
+         * @description Without `refreshToken` in the body, the refresh cookie is spent and a new one set (the console). Cookie requests from another origin are refused with 403 `csrf_rejected`.
+         */
         post: operations["refreshToken"];
         delete?: never;
         options?: never;
@@ -393,6 +465,40 @@ export interface paths {
         put?: never;
         /** Create an account and a new organisation you own */
         post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an email address with the mailed link */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail yourself a new verification link (the earlier one stops working) */
+        post: operations["resendVerificationEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -872,6 +978,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fixes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getFix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fixes/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a proposed fix: commit it on a new branch, then verify it
+         * @description The fix moves to `applying`; a job commits its edits as one commit on `switchboard/fix-<shortId>` (the checked-out branch, HEAD and working tree are not touched) -> `applied`, or `failed` with `patch_conflict` when an edit's text no longer occurs exactly once at the branch's tip. With a verify command on the project, it then runs in a temporary worktree of the commit -> `verifying` -> `verified` or `verification_failed`. Only a `proposed` fix can be approved (409 `fix_not_proposed`).
+         */
+        post: operations["approveFix"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fixes/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a proposed fix, with a reason */
+        post: operations["rejectFix"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/getting-started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your org's first steps, each ticked off from what it has done */
+        get: operations["getGettingStarted"];
+        /** Put the list away (or bring it back) */
+        put: operations["updateGettingStarted"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inbox": {
         parameters: {
             query?: never;
@@ -1046,6 +1223,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/issues/{id}/fixes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An issue's fixes, newest first */
+        get: operations["listIssueFixes"];
+        put?: never;
+        /**
+         * Ask the fixer agent to propose a fix for an issue
+         * @description Starts a run of the fixer (`agentId`, default the org's "Fixer", made on first use) whose input is the instructions, then the issue, its latest event and stack trace. It reads the project's repository at the branch tip of now with `repo.list`, `repo.read`, `repo.search`, and records edits with `repo.propose_patch`. Follow the run on `runs:<runId>` and the fix by `fix.updated` on `issues`. A project without a repository answers 409 `repository_not_configured`; one outside `FIX_REPOSITORY_ROOTS` 403 `repository_not_allowed`.
+         */
+        post: operations["requestFix"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/issues/bulk": {
         parameters: {
             query?: never;
@@ -1072,6 +1270,26 @@ export interface paths {
         };
         /** Events per hour or day by level and new issues, every bucket present; issues by status and level */
         get: operations["getIssueStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issues/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events per hour of up to 100 issues at once, for the list's sparklines
+         * @description One series per issue of your org, every hour present, ending with the hour in progress; ids that are not your issues are left out.
+         */
+        get: operations["getIssueTrends"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1191,6 +1409,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operator's maintenance notice, or null; every console shows it as a banner
+         * @description Changes arrive live on the realtime channel `notice` (`notice.posted`, `notice.cleared`).
+         */
+        get: operations["getNotice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/permissions": {
         parameters: {
             query?: never;
@@ -1300,6 +1538,23 @@ export interface paths {
         };
         /** The run log: SSE (replay from Last-Event-ID or ?after=, then live) or, with Accept: application/json, a list */
         get: operations["listRunEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/server-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What this server offers that the console explains to people (is mail on?) */
+        get: operations["getServerSettings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1763,21 +2018,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Who to sign in as, and to which org */
+        AcceptedInvitation: {
+            email: string;
+            orgId: string;
+        };
+        /** @description Who to sign in as, and to which org */
+        AcceptedInvitationInput: {
+            email: string;
+            orgId: string;
+        };
+        AcceptInvitationRequest: {
+            name?: string;
+            password: string;
+            token: string;
+        };
+        AcceptInvitationRequestInput: {
+            name?: string;
+            password: string;
+            token: string;
+        };
         AddMemberRequest: {
             /** Format: email */
             email: string;
-            /** @description Needed when the person has no account yet */
+            /** @description For a person with no account yet (default: the start of their address) */
             name?: string;
-            /** @description Initial password when the person has no account yet */
+            /** @description An initial password for a person with no account yet; without one they are mailed an invitation to set their own */
             password?: string;
             roleId: string;
         };
         AddMemberRequestInput: {
             /** Format: email */
             email: string;
-            /** @description Needed when the person has no account yet */
+            /** @description For a person with no account yet (default: the start of their address) */
             name?: string;
-            /** @description Initial password when the person has no account yet */
+            /** @description An initial password for a person with no account yet; without one they are mailed an invitation to set their own */
             password?: string;
             roleId: string;
         };
@@ -2869,6 +3144,12 @@ export interface components {
             status?: components["schemas"]["TaskStatusInput"];
             title: string;
         };
+        CurrentNotice: {
+            notice: components["schemas"]["MaintenanceNotice"] | null;
+        };
+        CurrentNoticeInput: {
+            notice: components["schemas"]["MaintenanceNoticeInput"] | null;
+        };
         DecisionRequest: {
             reason?: string;
         };
@@ -3457,6 +3738,146 @@ export interface components {
             writtenAt: string;
             writtenBy: components["schemas"]["FileActorInput"];
         };
+        Fix: {
+            /** @description The fixer agent whose run works the fix */
+            agentId: string;
+            /** @description `switchboard/fix-<issue's shortId>` (`-2`, `-3`… when taken), once applied */
+            branch: string | null;
+            commit: string | null;
+            committedAt: string | null;
+            createdAt: string;
+            decidedAt: string | null;
+            decidedBy: string | null;
+            /** @description The unified diff of the proposed edits */
+            diff: string | null;
+            /** @description The exact-text edits, in order, as `repo.propose_patch` recorded them */
+            edits: {
+                find: string;
+                path: string;
+                replace: string;
+            }[];
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            files: string[];
+            /** @description Null until applied; false once the issue's error came back in a later release after the fix's commit */
+            holding: boolean | null;
+            id: string;
+            instructions: string;
+            issueId: string;
+            /**
+             * @description The issue the fix is for, by its short id
+             * @example SHOP-12
+             */
+            issueShortId: string;
+            projectId: string;
+            regressedAt: string | null;
+            regressedRelease: string | null;
+            rejectReason: string | null;
+            repository: {
+                /** @description The branch commit the fixer read */
+                baseCommit: string;
+                branch: string;
+                path: string;
+            };
+            requestedBy: string;
+            /** @description The fixer's explanation (its final answer) */
+            rootCause: string | null;
+            /** @description The run of the fixer; follow it on `runs:<id>` */
+            runId: string | null;
+            /** @enum {string} */
+            status: "queued" | "analyzing" | "proposed" | "rejected" | "applying" | "applied" | "verifying" | "verified" | "verification_failed" | "failed";
+            updatedAt: string;
+            verify: {
+                command: string[];
+                exitCode: number | null;
+                outputTail: string;
+            } | null;
+        };
+        FixInput: {
+            /** @description The fixer agent whose run works the fix */
+            agentId: string;
+            /** @description `switchboard/fix-<issue's shortId>` (`-2`, `-3`… when taken), once applied */
+            branch: string | null;
+            commit: string | null;
+            committedAt: string | null;
+            createdAt: string;
+            decidedAt: string | null;
+            decidedBy: string | null;
+            /** @description The unified diff of the proposed edits */
+            diff: string | null;
+            /** @description The exact-text edits, in order, as `repo.propose_patch` recorded them */
+            edits: {
+                find: string;
+                path: string;
+                replace: string;
+            }[];
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            files: string[];
+            /** @description Null until applied; false once the issue's error came back in a later release after the fix's commit */
+            holding: boolean | null;
+            id: string;
+            instructions: string;
+            issueId: string;
+            /**
+             * @description The issue the fix is for, by its short id
+             * @example SHOP-12
+             */
+            issueShortId: string;
+            projectId: string;
+            regressedAt: string | null;
+            regressedRelease: string | null;
+            rejectReason: string | null;
+            repository: {
+                /** @description The branch commit the fixer read */
+                baseCommit: string;
+                branch: string;
+                path: string;
+            };
+            requestedBy: string;
+            /** @description The fixer's explanation (its final answer) */
+            rootCause: string | null;
+            /** @description The run of the fixer; follow it on `runs:<id>` */
+            runId: string | null;
+            /** @enum {string} */
+            status: "queued" | "analyzing" | "proposed" | "rejected" | "applying" | "applied" | "verifying" | "verified" | "verification_failed" | "failed";
+            updatedAt: string;
+            verify: {
+                command: string[];
+                exitCode: number | null;
+                outputTail: string;
+            } | null;
+        };
+        GettingStarted: {
+            complete: boolean;
+            /** @description You put the list away (per person and org) */
+            dismissed: boolean;
+            steps: {
+                done: boolean;
+                /**
+                 * @description chat: someone ran an agent; provider: a model provider besides the built-in one is set; member: someone else joined; api_key: an API key was created
+                 * @enum {string}
+                 */
+                id: "chat" | "provider" | "member" | "api_key";
+            }[];
+        };
+        GettingStartedInput: {
+            complete: boolean;
+            /** @description You put the list away (per person and org) */
+            dismissed: boolean;
+            steps: {
+                done: boolean;
+                /**
+                 * @description chat: someone ran an agent; provider: a model provider besides the built-in one is set; member: someone else joined; api_key: an API key was created
+                 * @enum {string}
+                 */
+                id: "chat" | "provider" | "member" | "api_key";
+            }[];
+        };
         HttpAllowlist: {
             hosts: string[];
             updatedAt: string | null;
@@ -3915,6 +4336,28 @@ export interface components {
         IssueStatus: "unresolved" | "resolved" | "ignored" | "regressed";
         /** @enum {string} */
         IssueStatusInput: "unresolved" | "resolved" | "ignored" | "regressed";
+        IssueTrends: {
+            /** @description Start of the first hour (UTC) */
+            from: string;
+            items: {
+                /** @description Events per hour, oldest first, one per hour */
+                events: number[];
+                issueId: string;
+            }[];
+            /** @description End of the hour in progress */
+            to: string;
+        };
+        IssueTrendsInput: {
+            /** @description Start of the first hour (UTC) */
+            from: string;
+            items: {
+                /** @description Events per hour, oldest first, one per hour */
+                events: number[];
+                issueId: string;
+            }[];
+            /** @description End of the hour in progress */
+            to: string;
+        };
         LoginRequest: {
             /** Format: email */
             email: string;
@@ -3936,6 +4379,24 @@ export interface components {
         /** @description Without a refresh token, every session of yours in this org ends */
         LogoutRequestInput: {
             refreshToken?: string;
+        };
+        MailSent: {
+            message: string;
+        };
+        MailSentInput: {
+            message: string;
+        };
+        MaintenanceNotice: {
+            /** @enum {string} */
+            level: "info" | "warning";
+            message: string;
+            postedAt: string;
+        };
+        MaintenanceNoticeInput: {
+            /** @enum {string} */
+            level: "info" | "warning";
+            message: string;
+            postedAt: string;
         };
         MarkReadRequest: {
             /** @default true */
@@ -4052,6 +4513,8 @@ export interface components {
         Member: {
             createdAt: string;
             email: string;
+            /** @description False until the person follows a link mailed to them (an invitation not yet accepted) */
+            emailVerified: boolean;
             id: string;
             name: string;
             permissions: string[];
@@ -4064,6 +4527,8 @@ export interface components {
         MemberInput: {
             createdAt: string;
             email: string;
+            /** @description False until the person follows a link mailed to them (an invitation not yet accepted) */
+            emailVerified: boolean;
             id: string;
             name: string;
             permissions: string[];
@@ -4293,6 +4758,30 @@ export interface components {
             id: string;
             name: string;
         };
+        /** @description The same whether or not an account has that address */
+        PasswordResetAnswer: {
+            message: string;
+        };
+        /** @description The same whether or not an account has that address */
+        PasswordResetAnswerInput: {
+            message: string;
+        };
+        PasswordResetConfirmRequest: {
+            password: string;
+            token: string;
+        };
+        PasswordResetConfirmRequestInput: {
+            password: string;
+            token: string;
+        };
+        PasswordResetRequest: {
+            /** Format: email */
+            email: string;
+        };
+        PasswordResetRequestInput: {
+            /** Format: email */
+            email: string;
+        };
         Permission: {
             description: string;
             name: string;
@@ -4342,6 +4831,22 @@ export interface components {
             monthlyBudgetUsd?: number | null;
             /** @description Members the org may have; left out: any number */
             seats?: number | null;
+        };
+        PostNoticeRequest: {
+            /**
+             * @description Default info
+             * @enum {string}
+             */
+            level?: "info" | "warning";
+            message: string;
+        };
+        PostNoticeRequestInput: {
+            /**
+             * @description Default info
+             * @enum {string}
+             */
+            level?: "info" | "warning";
+            message: string;
         };
         PutFilePermissionsRequest: {
             rules: {
@@ -4658,10 +5163,12 @@ export interface components {
             type: "error";
         };
         RefreshRequest: {
-            refreshToken: string;
+            /** @description Without it, the console's refresh cookie is spent (sent only by the browser) */
+            refreshToken?: string;
         };
         RefreshRequestInput: {
-            refreshToken: string;
+            /** @description Without it, the console's refresh cookie is spent (sent only by the browser) */
+            refreshToken?: string;
         };
         RegisterRequest: {
             /** Format: email */
@@ -4676,6 +5183,24 @@ export interface components {
             name: string;
             orgName?: string;
             password: string;
+        };
+        RejectFixRequest: {
+            reason?: string;
+        };
+        RejectFixRequestInput: {
+            reason?: string;
+        };
+        RequestFixRequest: {
+            /** @description The agent that works the fix; default: the org's "Fixer", made on first use */
+            agentId?: string;
+            /** @description What the person asks of the fixer; it comes first in the run's input */
+            instructions?: string;
+        };
+        RequestFixRequestInput: {
+            /** @description The agent that works the fix; default: the org's "Fixer", made on first use */
+            agentId?: string;
+            /** @description What the person asks of the fixer; it comes first in the run's input */
+            instructions?: string;
         };
         RestartAccepted: {
             drainTimeoutMs: number;
@@ -4798,6 +5323,18 @@ export interface components {
             status: "queued" | "running" | "waiting_approval" | "succeeded" | "failed" | "cancelled";
             updatedAt: string;
             usage: components["schemas"]["TurnUsageInput"] | null;
+        };
+        ServerSettings: {
+            mail: {
+                /** @description An SMTP server is set (SMTP_URL); without one reset, verification and invitation mails are not delivered */
+                configured: boolean;
+            };
+        };
+        ServerSettingsInput: {
+            mail: {
+                /** @description An SMTP server is set (SMTP_URL); without one reset, verification and invitation mails are not delivered */
+                configured: boolean;
+            };
         };
         StackFrame: {
             absPath: string | null;
@@ -5152,7 +5689,8 @@ export interface components {
             /** @description Seconds until the access token expires */
             expiresIn: number;
             org: components["schemas"]["Org"];
-            refreshToken: string;
+            /** @description Absent when the console asked for the refresh cookie (X-Switchboard-Client: console) */
+            refreshToken?: string;
             /** @constant */
             tokenType: "Bearer";
             user: components["schemas"]["User"];
@@ -5162,7 +5700,8 @@ export interface components {
             /** @description Seconds until the access token expires */
             expiresIn: number;
             org: components["schemas"]["OrgInput"];
-            refreshToken: string;
+            /** @description Absent when the console asked for the refresh cookie (X-Switchboard-Client: console) */
+            refreshToken?: string;
             /** @constant */
             tokenType: "Bearer";
             user: components["schemas"]["UserInput"];
@@ -5245,12 +5784,12 @@ export interface components {
             at: string;
             id: string;
             /** @enum {string} */
-            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated";
+            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated" | "fix.requested" | "fix.proposed" | "fix.approved" | "fix.rejected" | "fix.applied" | "fix.verified" | "fix.verification_failed" | "fix.failed" | "fix.regressed";
             /** @description What it is about, when that has an id */
             subject: {
                 id: string;
                 /** @enum {string} */
-                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue";
+                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue" | "fix";
             } | null;
             /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
             summary: string;
@@ -5345,6 +5884,12 @@ export interface components {
             repository?: components["schemas"]["ErrorProjectRepositoryInput"] | null;
             verifyCommand?: string[] | null;
         };
+        UpdateGettingStartedRequest: {
+            dismissed: boolean;
+        };
+        UpdateGettingStartedRequestInput: {
+            dismissed: boolean;
+        };
         UpdateInput: {
             /** @description Who did it; null for what the platform did (a run finishing) */
             actor: {
@@ -5357,12 +5902,12 @@ export interface components {
             at: string;
             id: string;
             /** @enum {string} */
-            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated";
+            kind: "agent.created" | "agent.updated" | "agent.deleted" | "member.added" | "member.role_changed" | "member.removed" | "role.created" | "role.updated" | "role.deleted" | "api_key.created" | "api_key.revoked" | "approval.approved" | "approval.rejected" | "run.submitted" | "run.cancel_requested" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.waiting_approval" | "webhook.set" | "webhook.removed" | "model_provider.set" | "model_provider.removed" | "mcp_server.added" | "mcp_server.updated" | "mcp_server.removed" | "tools.allowlist_changed" | "subscription.changed" | "invoice.payment_failed" | "task.created" | "task.updated" | "task.deleted" | "task.started" | "task.done" | "task.blocked" | "task.resumed" | "task.reset" | "error_project.created" | "error_project.updated" | "error_project.deleted" | "issue.created" | "issue.regressed" | "issue.updated" | "fix.requested" | "fix.proposed" | "fix.approved" | "fix.rejected" | "fix.applied" | "fix.verified" | "fix.verification_failed" | "fix.failed" | "fix.regressed";
             /** @description What it is about, when that has an id */
             subject: {
                 id: string;
                 /** @enum {string} */
-                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue";
+                type: "agent" | "run" | "inbox_item" | "member" | "role" | "api_key" | "model_provider" | "mcp_server" | "task" | "error_project" | "issue" | "fix";
             } | null;
             /** @description Short and human: a verb phrase after the actor ("created agent Triage"), or a sentence when there is no actor ("run of Triage succeeded") */
             summary: string;
@@ -5590,14 +6135,24 @@ export interface components {
         User: {
             createdAt: string;
             email: string;
+            /** @description The person followed a link mailed to this address (verification, reset, invitation) */
+            emailVerified: boolean;
             id: string;
             name: string;
         };
         UserInput: {
             createdAt: string;
             email: string;
+            /** @description The person followed a link mailed to this address (verification, reset, invitation) */
+            emailVerified: boolean;
             id: string;
             name: string;
+        };
+        VerifyEmailRequest: {
+            token: string;
+        };
+        VerifyEmailRequestInput: {
+            token: string;
         };
         Webhook: {
             createdAt: string;
@@ -6227,6 +6782,156 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SystemHealth"];
                 };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostNoticeRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentNotice"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    clearNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Default Response */
             400: {
@@ -7323,10 +8028,91 @@ export interface operations {
             };
         };
     };
-    login: {
+    acceptInvitation: {
         parameters: {
             query?: never;
             header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitationRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedInvitation"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/v1/auth instead of returning it (only from pages of this server's own origin) */
+                "x-switchboard-client"?: "console";
+            };
             path?: never;
             cookie?: never;
         };
@@ -7551,7 +8337,7 @@ export interface operations {
             };
         };
     };
-    refreshToken: {
+    requestPasswordReset: {
         parameters: {
             query?: never;
             header?: never;
@@ -7560,7 +8346,164 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshRequestInput"];
+                "application/json": components["schemas"]["PasswordResetRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetAnswer"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirmRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    refreshToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/v1/auth instead of returning it (only from pages of this server's own origin) */
+                "x-switchboard-client"?: "console";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequestInput"] | null;
             };
         };
         responses: {
@@ -7632,7 +8575,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/v1/auth instead of returning it (only from pages of this server's own origin) */
+                "x-switchboard-client"?: "console";
+            };
             path?: never;
             cookie?: never;
         };
@@ -7649,6 +8595,156 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    resendVerificationEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSent"];
                 };
             };
             /** @description Default Response */
@@ -10860,6 +11956,390 @@ export interface operations {
             };
         };
     };
+    getFix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fix"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    approveFix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fix"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    rejectFix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectFixRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fix"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getGettingStarted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GettingStarted"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    updateGettingStarted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateGettingStartedRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GettingStarted"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     listInbox: {
         parameters: {
             query?: {
@@ -11739,6 +13219,168 @@ export interface operations {
             };
         };
     };
+    listIssueFixes: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Fix"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    requestFix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestFixRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fix"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     bulkIssues: {
         parameters: {
             query?: never;
@@ -11840,6 +13482,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IssueStats"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getIssueTrends: {
+        parameters: {
+            query?: {
+                /** @description How many hours, ending with the one in progress */
+                hours?: number;
+                /** @description Comma-separated issue ids; without them, the 100 issues seen last */
+                ids?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueTrends"];
                 };
             };
             /** @description Default Response */
@@ -12826,6 +14547,80 @@ export interface operations {
             };
         };
     };
+    getNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentNotice"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     listPermissions: {
         parameters: {
             query?: never;
@@ -13683,6 +15478,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getServerSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerSettings"];
                 };
             };
         };

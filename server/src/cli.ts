@@ -7,10 +7,12 @@ import { closeSweepingIdle } from './admin/restart.ts';
 import { WEB_DIST } from './app.ts';
 import { createCoreDomains } from './domains.ts';
 import { createIdentity, type Identity } from './identity/module.ts';
+import { BackupError, backup, restore } from './operations/backup.ts';
 import { type Config, ConfigError, loadConfig } from './platform/config.ts';
 import { createContext } from './platform/context.ts';
 import { openDatabase } from './platform/db/index.ts';
 import { safeErrorView } from './platform/errors.ts';
+import { createMailer } from './platform/mail.ts';
 import { handleSignals, startServer } from './server.ts';
 import { supervise, supervisedExit } from './supervisor.ts';
 import { startWorker } from './worker.ts';
@@ -26,6 +28,10 @@ Commands:
   keys rotate    make a new token signing key; the previous one stays valid until its tokens expire
   billing replay --since <time>
                  process again every Stripe event received since then (idempotent)
+  backup <file>  copy the whole database into a file (embedded: stop the server first; PostgreSQL: pg_dump)
+  restore <file> [--force]
+                 replace the database with a backup (embedded: into an empty DATA_DIR, or --force;
+                 PostgreSQL: pg_restore --clean --if-exists)
 `;
 
 function fail(message: string): never {
@@ -117,11 +123,14 @@ function flag(args: string[], name: string): string | undefined {
 async function withIdentity(fn: (identity: Identity) => Promise<void>): Promise<void> {
   const cfg = config();
   const ctx = await createContext(cfg);
-  const identity = createIdentity(ctx.database.db, ctx.bus, cfg, pino({ level: 'warn' }));
+  const log = pino({ level: 'warn' });
+  const mailer = createMailer(cfg, log);
+  const identity = createIdentity(ctx.database.db, ctx.bus, cfg, log, mailer);
   try {
     await fn(identity);
   } finally {
     identity.stop();
+    mailer.close();
     await ctx.close();
   }
 }
@@ -173,6 +182,29 @@ async function billingCommand(args: string[]): Promise<void> {
   }
 }
 
+/** `backup <file>` and `restore <file> [--force]`: the whole database, either mode. */
+async function backupCommand(args: string[]): Promise<void> {
+  const file = args.find((a) => !a.startsWith('--'));
+  if (!file) fail('backup needs a file: switchboard backup <file>');
+  try {
+    process.stdout.write(`${await backup(config(), file)}\n`);
+  } catch (err) {
+    if (err instanceof BackupError) fail(err.message);
+    throw err;
+  }
+}
+
+async function restoreCommand(args: string[]): Promise<void> {
+  const file = args.find((a) => !a.startsWith('--'));
+  if (!file) fail('restore needs a file: switchboard restore <file> [--force]');
+  try {
+    process.stdout.write(`${await restore(config(), file, args.includes('--force'))}\n`);
+  } catch (err) {
+    if (err instanceof BackupError) fail(err.message);
+    throw err;
+  }
+}
+
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   start: () => start(),
   serve: () => serve(),
@@ -181,6 +213,8 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   'create-admin': createAdmin,
   keys,
   billing: billingCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
 const [command = 'start', ...rest] = process.argv.slice(2);

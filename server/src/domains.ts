@@ -10,9 +10,12 @@ import { createConversationService } from './conversations/service.ts';
 import { createErrorsModule } from './errors/module.ts';
 import { createExecution } from './execution/module.ts';
 import { createFilesModule } from './files/module.ts';
+import { createFixesModule, type FixesModule } from './fixes/module.ts';
 import { operatorOrgOf } from './identity/directory.ts';
 import { createIdentity } from './identity/module.ts';
 import type { AppContext } from './platform/context.ts';
+import { createMailer } from './platform/mail.ts';
+import { DEFAULT_MODEL } from './providers/models/resolver.ts';
 import { createProvidersModule } from './providers/module.ts';
 import { createRealtime } from './realtime/module.ts';
 import { handleIntents } from './realtime/session.ts';
@@ -23,6 +26,7 @@ import { createTasksModule } from './tasks/module.ts';
 import { createToolsModule } from './tools/module.ts';
 import { createUsageModule } from './usage/module.ts';
 import { createWebhooksModule } from './webhooks/module.ts';
+import { createGettingStarted } from './workspace/getting-started.ts';
 import { createWorkspaceModule } from './workspace/module.ts';
 
 /**
@@ -42,13 +46,25 @@ export interface DomainOptions {
   clock?: (() => Date) | undefined;
 }
 
+/** The model of a new org's starter agent: the server's own provider when one is configured, else the built-in one. */
+export function starterModel(config: AppContext['config']): string {
+  if (config.providers.openai) return 'openai:gpt-4.1-mini';
+  if (config.providers.anthropic) return 'anthropic:claude-sonnet-4-5';
+  return DEFAULT_MODEL;
+}
+
 export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, options: DomainOptions = {}) {
   const { db } = ctx.database;
   const { bus, config } = ctx;
   let billing: ReturnType<typeof createBillingModule> | undefined;
-  const identity = createIdentity(db, bus, config, log, {
+  const mailer = createMailer(config, log);
+  const identity = createIdentity(db, bus, config, log, mailer, {
     seatGuard: (tx, orgId, count) => billing!.billing.assertRoom(tx, orgId, 'seats', count),
-    orgCreated: (orgId) => billing!.billing.orgCreated(orgId),
+    orgCreated: async (orgId) => {
+      await billing!.billing.orgCreated(orgId);
+      // Every new org starts with an agent to talk to, on the server's model when it has one.
+      await agents!.createStarter(orgId, starterModel(config));
+    },
   });
   const audit = createAudit(db, { retentionDays: config.auditRetentionDays }, log);
 
@@ -144,6 +160,15 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
       },
     },
   });
+  const gettingStarted = createGettingStarted({
+    hasRuns: (orgId) => runsService.hasAnyRun(orgId),
+    hasProvider: (orgId) => providers.service.hasModelProvider(orgId),
+    countMembers: (orgId) => identity.directory.countMembers(orgId),
+    countApiKeys: (orgId) => identity.directory.countApiKeys(orgId),
+    dismissed: (orgId, userId) => identity.directory.gettingStartedDismissed(orgId, userId),
+    setDismissed: (orgId, userId, dismissed) =>
+      identity.directory.setGettingStartedDismissed(orgId, userId, dismissed),
+  });
   const execution = createExecution(ctx, log, {
     agents: agentService,
     tools: tools.registry,
@@ -168,11 +193,43 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     operatorOrgId: config.operatorOrgId,
     adminEmail: config.admin?.email,
   });
+  let fixes: FixesModule | undefined;
   const errors = createErrorsModule(ctx, log, {
     membersOf: async (orgId, ids) => new Set((await identity.directory.namesOf(orgId, 'member', ids)).keys()),
     operatorOrg,
     clock: options.clock,
+    eventsArrived: async (arrivals) => {
+      await fixes!.service.eventsArrived(arrivals);
+    },
   });
+  const errorsService = errors.service;
+  fixes = createFixesModule(ctx, log, {
+    issues: {
+      async forFix(orgId, issueId) {
+        const found = await errorsService.issueWithLatestEvent(orgId, issueId);
+        const project = found && (await errorsService.projectOf(orgId, found.issue.projectId));
+        return found && project ? { ...found, project } : undefined;
+      },
+      verifyCommandOf: async (orgId, projectId) =>
+        (await errorsService.projectOf(orgId, projectId))?.verifyCommand,
+      releaseSeenBefore: (orgId, issueId, release, at) =>
+        errorsService.releaseSeenBefore(orgId, issueId, release, at),
+      regress: (orgId, issueId, because) => errorsService.regressIssue(orgId, issueId, because),
+    },
+    inbox: {
+      openNotice: (notice, work) => workspace.inbox.openNotice(notice, work),
+      close: (work, orgId, itemId) => workspace.inbox.closeIn(work, orgId, itemId),
+    },
+    agents: {
+      exists: async (orgId, id) => (await agentService.findMany(orgId, [id])).length > 0,
+      findBySlug: (orgId, slug) => agentService.findBySlug(orgId, slug),
+      create: (p, input, meta) => agentService.create(p, input, meta),
+    },
+    runs: { submit: (p, input, opts) => runsService.submit(p, input, opts) },
+    tools: tools.registry,
+    observeRuns: (observer) => runs.observe(observer),
+  });
+  const fixesModule = fixes;
   billing = createBillingModule(ctx, log, {
     setPlanBudget: (orgId, limitUsd, setBy) => usage.budgets.setPlanBudget(orgId, limitUsd, setBy),
     operatorOrg,
@@ -191,6 +248,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
   const billingModule = billing;
 
   return {
+    mailer,
     identity,
     audit,
     tools,
@@ -203,16 +261,22 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     tasks,
     webhooks,
     workspace,
+    gettingStarted,
     execution,
     billing: billingModule,
     errors,
-    /** Starts executing runs, delivering webhooks and grouping error events in this process. */
+    fixes: fixesModule,
+    /**
+     * Starts executing runs, delivering webhooks, grouping error events and applying approved fixes in
+     * this process.
+     */
     async startWorkers(): Promise<void> {
       usage.start();
       await execution.start();
       await webhooks.start();
       await billingModule.start();
       errors.start();
+      await fixesModule.start();
     },
     /** Stops the loops first (running turns finish or go back to the queue), then closes tool connections. */
     async close(): Promise<void> {
@@ -222,6 +286,8 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
       await usage.stop();
       await tools.close();
       files.close();
+      await identity.links.flush();
+      mailer.close();
     },
   };
 }
@@ -241,6 +307,16 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: 
   core.errors.registerRealtime(realtime.channels);
   workspace.registerStats(realtime.stats);
   handleIntents(realtime.channels, chat.intents);
+  // A revocation anywhere (removed member, changed role, new password, revoked key) closes the
+  // sockets it names on this replica; the clients refresh, or find their session over.
+  const stopRevocations = identity.sessions.onRevoked((r) => {
+    realtime.disconnect(
+      r.userIds,
+      r.orgId,
+      'your access was revoked or changed: refresh your token or sign in again',
+    );
+    realtime.disconnect(r.principalIds, r.orgId, 'the API key was revoked or has expired');
+  });
 
   const admin = createAdminModule(ctx, realtime, log, {
     directory: identity.directory,
@@ -260,11 +336,17 @@ export function createDomains(ctx: AppContext, log: FastifyBaseLogger, options: 
     /** Starts what runs in the background: signing keys, audit retention, and (unless separate) workers. */
     async start(): Promise<void> {
       await identity.start();
+      if (!core.mailer.configured && ctx.config.env === 'production') {
+        log.warn(
+          'mail is off: SMTP_URL is not set, so password resets, verification links and invitations are not sent',
+        );
+      }
       core.audit.start();
       if (ctx.config.workersInProcess) await core.startWorkers();
     },
     /** Stops everything, the loops before storage goes (the context closes storage after). */
     async close(): Promise<void> {
+      stopRevocations();
       admin.stop();
       await core.close();
       identity.stop();

@@ -10,7 +10,8 @@ import type { Domains } from './domains.ts';
 import { ingestRoutes } from './errors/ingest-routes.ts';
 import { errorsRoutes } from './errors/routes.ts';
 import { filesRoutes } from './files/routes.ts';
-import { accessRoutes, authRoutes, jwksRoutes } from './identity/routes.ts';
+import { fixesRoutes } from './fixes/routes.ts';
+import { accessRoutes, authRoutes, jwksRoutes, linkRoutes } from './identity/routes.ts';
 import { operationsRoutes } from './operations/routes.ts';
 import type { AppContext } from './platform/context.ts';
 import { modelProvidersRoutes } from './providers/routes.ts';
@@ -21,6 +22,7 @@ import { mcpServersRoutes } from './tools/mcp/routes.ts';
 import { toolsRoutes } from './tools/routes.ts';
 import { usageRoutes } from './usage/routes.ts';
 import { webhooksRoutes } from './webhooks/routes.ts';
+import { gettingStartedRoutes } from './workspace/getting-started-routes.ts';
 import { inboxRoutes } from './workspace/inbox-routes.ts';
 import { updatesRoutes } from './workspace/updates-routes.ts';
 
@@ -47,10 +49,11 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
     {
       prefix: API_PREFIX,
       routes: [
-        authRoutes(d.identity.auth),
+        authRoutes(d.identity.auth, { refreshTokenTtlSeconds: ctx.config.refreshTokenTtlSeconds }),
+        linkRoutes(d.identity.links, d.mailer),
         accessRoutes(d.identity.access),
         auditRoutes(d.audit.service),
-        adminRoutes(d.admin.service, d.admin.restart),
+        adminRoutes(d.admin.service, d.admin.restart, d.admin.notice),
         realtimeRoutes(d.realtime),
         agentsRoutes(d.agents),
         usageRoutes({ usage: d.usage.service, pricing: d.usage.pricing, budgets: d.usage.budgets }),
@@ -62,10 +65,12 @@ export function routeTable(ctx: AppContext, d: Domains): Array<{ prefix: string;
         webhooksRoutes(d.webhooks),
         inboxRoutes(d.workspace.inbox),
         updatesRoutes(d.workspace.updates),
+        gettingStartedRoutes(d.gettingStarted),
         filesRoutes(d.files.service),
         billingRoutes(d.billing.billing),
         tasksRoutes(d.tasks.service),
         errorsRoutes(d.errors.service),
+        fixesRoutes(d.fixes.service),
         chatRoutes(d.chat),
       ],
     },

@@ -19,7 +19,7 @@ afterAll(async () => {
 const as = (session = owner) => clientAs(server, session);
 
 describe('GET /tools', () => {
-  it('lists the built-in tools (and the workspace files tools) with schemas, approval flags and the agents that have them', async () => {
+  it('lists the built-in tools (the workspace files and the fixer repository tools too) with schemas, approval flags and the agents that have them', async () => {
     const agent = await makeAgent(server, owner, { tools: ['math.calculate', 'demo.approval'] });
     const res = await as().GET('/api/v1/tools');
     expect(res.response.status).toBe(200);
@@ -30,6 +30,11 @@ describe('GET /tools', () => {
       'files.write',
       'http.get',
       'math.calculate',
+      // The fixer's tools: listed so an org sees them, answering only in a run that works a fix.
+      'repo.list',
+      'repo.propose_patch',
+      'repo.read',
+      'repo.search',
       'time.now',
     ]);
     const byName = new Map(res.data!.items.map((t) => [t.name, t]));

@@ -82,14 +82,16 @@ describe('agents CRUD', () => {
 
   it('pages through agents with a cursor', async () => {
     const other = await registerOwner(server, 'pages');
-    const made = [];
+    // Every new org starts with its Assistant; page through it and three more.
+    const made = [...(await as(other).GET('/api/v1/agents')).data!.items];
+    expect(made.map((a) => a.name)).toEqual(['Assistant']);
     for (let i = 0; i < 3; i++) made.push(await makeAgent(server, other));
     const first = await as(other).GET('/api/v1/agents', { params: { query: { limit: 2 } } });
     expect(first.data!.items.map((a) => a.id)).toEqual(made.slice(0, 2).map((a) => a.id));
     const second = await as(other).GET('/api/v1/agents', {
       params: { query: { limit: 2, cursor: first.data!.nextCursor! } },
     });
-    expect(second.data!.items.map((a) => a.id)).toEqual([made[2]!.id]);
+    expect(second.data!.items.map((a) => a.id)).toEqual(made.slice(2, 4).map((a) => a.id));
     expect(second.data!.nextCursor).toBeNull();
   });
 

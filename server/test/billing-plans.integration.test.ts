@@ -50,16 +50,16 @@ describe('plans (manual gateway)', () => {
   it('are the operator admins’ to define; everyone reads them', async () => {
     const denied = await call(server, 'PUT', `/api/v1/admin/billing/plans/${small}`, {
       token: owner.accessToken,
-      body: planBody('Small', { seats: 2, agents: 1 }),
+      body: planBody('Small', { seats: 2, agents: 2 }),
     });
     expect(denied.status).toBe(403);
     expect((denied.body as { error: { code: string } }).error.code).toBe('not_operator');
     const put = await call(server, 'PUT', `/api/v1/admin/billing/plans/${small}`, {
       token: operator.accessToken,
-      body: planBody('Small', { seats: 2, agents: 1, monthlyBudgetUsd: 5 }),
+      body: planBody('Small', { seats: 2, agents: 2, monthlyBudgetUsd: 5 }),
     });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ id: small, limits: { seats: 2, agents: 1, monthlyBudgetUsd: 5 } });
+    expect(put.body).toMatchObject({ id: small, limits: { seats: 2, agents: 2, monthlyBudgetUsd: 5 } });
     await call(server, 'PUT', `/api/v1/admin/billing/plans/${large}`, {
       token: operator.accessToken,
       body: planBody('Large', { seats: 50 }),
@@ -87,7 +87,8 @@ describe('plans (manual gateway)', () => {
     });
     expect(res.body.subscription.usage).toEqual({
       seats: { used: 1, limit: 2 },
-      agents: { used: 0, limit: 1 },
+      // The org's starter agent, Assistant, holds one place.
+      agents: { used: 1, limit: 2 },
       monthlyBudgetUsd: { used: 0, limit: 5 },
     });
     const budgets = await call<{
@@ -102,7 +103,8 @@ describe('plans (manual gateway)', () => {
   });
 
   it('refuse an agent and a seat past the plan with 402 plan_limit naming the limit', async () => {
-    // Three at once against a limit of one: the per-org lock lets exactly one through.
+    // Three at once against the one place left (the starter agent holds the other): the per-org lock
+    // lets exactly one through.
     const racing = await Promise.all(
       [1, 2, 3].map((n) =>
         call(server, 'POST', '/api/v1/agents', { token: owner.accessToken, body: { name: `racer ${n}` } }),
@@ -115,7 +117,7 @@ describe('plans (manual gateway)', () => {
     });
     expect(agent.status).toBe(402);
     expect(agent.body).toMatchObject({
-      error: { code: 'plan_limit', details: { limit: 'agents', allowed: 1, used: 1, planId: small } },
+      error: { code: 'plan_limit', details: { limit: 'agents', allowed: 2, used: 2, planId: small } },
     });
     await addMember(server, owner, 'member');
     const roles = await call<{ items: Array<{ id: string; name: string }> }>(server, 'GET', '/api/v1/roles', {
@@ -135,7 +137,7 @@ describe('plans (manual gateway)', () => {
   it("follow the operator's change of the plan: the org's budget takes the new limit", async () => {
     await call(server, 'PUT', `/api/v1/admin/billing/plans/${small}`, {
       token: operator.accessToken,
-      body: planBody('Small', { seats: 2, agents: 1, monthlyBudgetUsd: 7 }),
+      body: planBody('Small', { seats: 2, agents: 2, monthlyBudgetUsd: 7 }),
     });
     const budgets = await call<{ items: Array<{ source: string; limitUsd: number }> }>(
       server,
@@ -159,7 +161,7 @@ describe('plans (manual gateway)', () => {
     });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ planId: large, status: 'active' });
-    expect(changed.body.usage.agents).toEqual({ used: 1, limit: null });
+    expect(changed.body.usage.agents).toEqual({ used: 2, limit: null });
     expect(
       (
         await call(server, 'POST', '/api/v1/agents', {
@@ -226,6 +228,19 @@ describe('plans (manual gateway)', () => {
       });
       expect(saved.status).toBe(200);
       const newcomer = await registerOwner(server, 'newcomer');
+      // Its starter agent fits the plan's one agent; nothing more does.
+      const starter = await call<{ items: Array<{ name: string }> }>(server, 'GET', '/api/v1/agents', {
+        token: newcomer.accessToken,
+      });
+      expect(starter.body.items.map((a) => a.name)).toEqual(['Assistant']);
+      expect(
+        (
+          await call(server, 'POST', '/api/v1/agents', {
+            token: newcomer.accessToken,
+            body: { name: 'second' },
+          })
+        ).status,
+      ).toBe(402);
       for (const who of [owner, newcomer]) {
         const sub = await call<Sub>(server, 'GET', '/api/v1/billing/subscription', {
           token: who.accessToken,

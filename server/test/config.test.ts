@@ -37,6 +37,25 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads mail settings: an SMTP address, the sender (defaulting to the public host) and the hourly limit', () => {
+    expect(loadConfig({}).mail).toEqual({
+      smtpUrl: undefined,
+      from: 'Switchboard <no-reply@localhost>',
+      perAddressPerHour: 5,
+    });
+    expect(
+      loadConfig({ PUBLIC_URL: 'https://agents.example.com', SMTP_URL: 'smtps://u:p@mail.example.com:465' })
+        .mail,
+    ).toMatchObject({
+      smtpUrl: 'smtps://u:p@mail.example.com:465',
+      from: 'Switchboard <no-reply@agents.example.com>',
+    });
+    expect(problemsOf({ SMTP_URL: 'http://mail.example.com', MAIL_FROM: 'nobody' })).toEqual([
+      'SMTP_URL must start with smtp:// or smtps:// (got "http://mail.example.com")',
+      'MAIL_FROM must be an address, e.g. "Switchboard <no-reply@example.com>"',
+    ]);
+  });
+
   it('parses numbers, flags, lists and pairs', () => {
     const config = loadConfig({
       PORT: '9000',
@@ -75,6 +94,28 @@ describe('loadConfig', () => {
     expect(config.mcp.stdioCommands).toEqual(['npx', '/usr/bin/uvx']);
     expect(problemsOf({ CHAT_MAX_STREAMS_PER_USER: '0' })).toEqual([
       'CHAT_MAX_STREAMS_PER_USER Too small: expected number to be >=1 (got "0")',
+    ]);
+  });
+
+  it('allows no fix repository or verify program unless listed, and wants absolute repository folders', () => {
+    expect(loadConfig({ PATH: '/usr/bin', SWITCHBOARD_SECRET: 'x'.repeat(20) }).fixes).toEqual({
+      repositoryRoots: [],
+      verifyCommands: [],
+      verifyTimeoutSeconds: 300,
+      childEnv: { PATH: '/usr/bin' },
+    });
+    const config = loadConfig({
+      FIX_REPOSITORY_ROOTS: '/srv/repos, /home/code/',
+      FIX_VERIFY_COMMANDS: 'npm, node,',
+      FIX_VERIFY_TIMEOUT_SECONDS: '30',
+    });
+    expect(config.fixes).toMatchObject({
+      repositoryRoots: ['/srv/repos', '/home/code'],
+      verifyCommands: ['npm', 'node'],
+      verifyTimeoutSeconds: 30,
+    });
+    expect(problemsOf({ FIX_REPOSITORY_ROOTS: '/srv/repos,relative/code' })).toEqual([
+      'FIX_REPOSITORY_ROOTS must be absolute folder paths, separated by commas (got "/srv/repos,relative/code")',
     ]);
   });
 

@@ -3,6 +3,8 @@ import { upsertPlan } from '../src/billing/store.ts';
 import { makeAgent } from './kit/agents.ts';
 import { clientAs } from './kit/api-client.ts';
 import { envelope, exceptionEvent, issuesOf, makeProject, postIngest, sendEvent } from './kit/errors.ts';
+import { proposing, reportCart, requestFix, waitForFix } from './kit/fixes.ts';
+import { type GitRepo, makeGitRepo } from './kit/git-repo.ts';
 import { inboxItemFor, makeRunAgent, submitRun, waitForRun } from './kit/runs.ts';
 import { deliver, stripeEvent, WEBHOOK_SECRET, waitForEvent } from './kit/stripe.ts';
 import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
@@ -124,9 +126,32 @@ const issueFixture = shared(async ({ server, a }) => {
   const [issue] = await issuesOf(api, project.id, (items) => items.length === 1);
   return {
     id: issue!.id,
-    bodies: { PATCH: { status: 'ignored' } },
+    // POST asks for a fix of it (B's must find no issue; A's issue has no repository either way).
+    bodies: { PATCH: { status: 'ignored' }, POST: { instructions: 'changed by B' } },
     readBack: `/api/v1/issues/${issue!.id}`,
     marker: 'ignored',
+  };
+});
+
+/** The repository org A's fix is proposed for (inside FIX_REPOSITORY_ROOTS). */
+let repo: GitRepo;
+
+/** A fix of org A, proposed and waiting for a person: B's approve and reject must not reach it. */
+const fixFixture = shared(async ({ server, a }) => {
+  const api = clientAs(server, a);
+  const project = await makeProject(api, { repository: { path: repo.dir, branch: 'main' } });
+  const issue = await reportCart(server, api, project);
+  const requested = await requestFix(
+    api,
+    issue.id,
+    proposing({ path: 'src/cart.js', find: 'i.price', replace: 'i.price * i.quantity' }),
+  );
+  const fix = await waitForFix(api, requested.id, ['proposed', 'failed']);
+  if (fix.status !== 'proposed') throw new Error(`fix: ${JSON.stringify(fix)}`);
+  return {
+    id: fix.id,
+    bodies: { POST: { reason: 'changed by B' } },
+    readBack: `/api/v1/fixes/${fix.id}`,
   };
 });
 
@@ -134,6 +159,10 @@ const fixtures: Record<string, Fixture> = {
   '/api/v1/error-projects/:id': errorProjectFixture,
   '/api/v1/issues/:id': issueFixture,
   '/api/v1/issues/:id/events': issueFixture,
+  '/api/v1/issues/:id/fixes': issueFixture,
+  '/api/v1/fixes/:id': fixFixture,
+  '/api/v1/fixes/:id/approve': fixFixture,
+  '/api/v1/fixes/:id/reject': fixFixture,
   '/api/v1/members/:id': async ({ server, a, b }) => {
     const m = await addMember(server, a, 'member');
     return {
@@ -268,7 +297,12 @@ const created = new Map<string, Created>();
 const webhookOfA = `a-hook-${Date.now()}`;
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+  repo = makeGitRepo({
+    'src/cart.js': 'export const total = (items) => items.reduce((s, i) => s + i.price, 0);\n',
+  });
+  server = await startTestServer({
+    env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, FIX_REPOSITORY_ROOTS: repo.root },
+  });
   a = await registerOwner(server, 'tenant-a');
   b = await registerOwner(server, 'tenant-b');
   for (const [url, fixture] of Object.entries(fixtures)) created.set(url, await fixture({ server, a, b }));
@@ -285,25 +319,33 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
+  repo?.cleanup();
 });
 
 const apiRoutes = () => server.routes.filter((r) => r.url.startsWith('/api/v1/'));
 const withId = (url: string, id: string) => url.replace(/:[A-Za-z]+/, encodeURIComponent(id));
 
 describe('the route table', () => {
-  it('declares auth on every route, and only sign-in routes are public', () => {
+  it('declares auth on every route, and only sign-in and mailed-link routes are public', () => {
     expect(server.routes.length).toBeGreaterThan(10);
     const publicApi = apiRoutes()
       .filter((r) => r.auth === 'public')
       .map((r) => `${r.method} ${r.url}`)
       .sort();
     expect(publicApi).toEqual([
+      // Whether mail is on, for the sign-in pages to explain themselves.
+      'GET /api/v1/server-settings',
       // WebSockets authenticate in-band (browsers cannot send Authorization on an upgrade).
       'GET /api/v1/ws',
       'GET /api/v1/ws/dashboard',
+      // Mailed links carry their own single-use token.
+      'POST /api/v1/auth/invitations/accept',
       'POST /api/v1/auth/login',
+      'POST /api/v1/auth/password-reset',
+      'POST /api/v1/auth/password-reset/confirm',
       'POST /api/v1/auth/refresh',
       'POST /api/v1/auth/register',
+      'POST /api/v1/auth/verify-email',
       // Stripe authenticates by the Stripe-Signature of the raw body instead.
       'POST /api/v1/billing/webhooks/stripe',
     ]);
@@ -409,6 +451,17 @@ describe('org B cannot reach org A', () => {
       params: { query: { projectId: projectOfA.data!.id } },
     });
     expect(stats.response.status).toBe(404);
+    // Nor count A's issue's events when asked for it by id.
+    const trends = await clientAs(server, b).GET('/api/v1/issues/trends', {
+      params: { query: { ids: issue.id } },
+    });
+    expect(trends.data).toMatchObject({ items: [] });
+  });
+
+  it("leaves org A's proposed fix undecided after org B's approve and reject", async () => {
+    const fix = created.get('/api/v1/fixes/:id')!;
+    const own = await clientAs(server, a).GET('/api/v1/fixes/{id}', { params: { path: { id: fix.id } } });
+    expect(own.data).toMatchObject({ status: 'proposed', decidedBy: null, rejectReason: null, branch: null });
   });
 
   it("cannot change org A's tasks in bulk, nor give org A's tasks to org B's agents or members", async () => {
@@ -495,15 +548,35 @@ describe('org B cannot reach org A', () => {
         for (const fixture of ['/api/v1/agents/:id', '/api/v1/runs/:id', '/api/v1/roles/:id']) {
           expect(JSON.stringify(own.body), `A's feed lacks ${fixture}`).toContain(created.get(fixture)!.id);
         }
-        const items = (res.body as { items: Array<{ actor: { id: string } | null }> }).items;
+        const items = (
+          res.body as { items: Array<{ actor: { id: string } | null; subject: { id: string } | null }> }
+        ).items;
         expect(items.length).toBeGreaterThan(0);
-        expect(new Set(items.map((u) => u.actor?.id ?? null))).toEqual(new Set([b.userId]));
+        expect(new Set(items.flatMap((u) => (u.actor ? [u.actor.id] : [])))).toEqual(new Set([b.userId]));
+        // What no person did is the system making B's own starter agent, nothing of A's.
+        const bAgents = await call<{ items: Array<{ id: string }> }>(
+          server,
+          'GET',
+          '/api/v1/agents?limit=200',
+          {
+            token: b.accessToken,
+          },
+        );
+        const systemSubjects = items.filter((u) => !u.actor).map((u) => u.subject?.id);
+        expect(systemSubjects.every((id) => bAgents.body.items.some((x) => x.id === id))).toBe(true);
       }
       if (route.url === '/api/v1/audit') {
         // B's trail records B's own attempts on A's ids above; it must hold nothing done by A.
-        const actors = (res.body as { items: Array<{ actor: { id: string } }> }).items.map((e) => e.actor.id);
+        const entries = (
+          res.body as { items: Array<{ action: string; actor: { type: string; id: string | null } }> }
+        ).items;
+        const actors = entries.filter((e) => e.actor.type !== 'system').map((e) => e.actor.id);
         expect(actors.length).toBeGreaterThan(0);
         expect(new Set(actors)).toEqual(new Set([b.userId]));
+        // The system's one doing in B: making B's starter agent when B's org was created.
+        expect(entries.filter((e) => e.actor.type === 'system').map((e) => e.action)).toEqual([
+          'agent.create',
+        ]);
         checked++;
         continue;
       }

@@ -1,7 +1,7 @@
 import type { SwitchboardClient } from '@switchboard/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAs } from './kit/api-client.ts';
+import { clientAs, failure } from './kit/api-client.ts';
 import {
   type ErrorProject,
   exceptionEvent,
@@ -180,6 +180,35 @@ describe('issues', () => {
     expect(fatal.data?.items.map((i) => i.title)).toEqual(['Beta: second']);
     const badCursor = await api.GET('/api/v1/issues', { params: { query: { cursor: 'bm9wZQ' } } });
     expect(badCursor.response.status).toBe(400);
+  });
+
+  it("counts many issues' events per hour in one request, every hour present", async () => {
+    const [alpha, gamma] = [byTitle('Alpha'), byTitle('Gamma')];
+    const res = await api.GET('/api/v1/issues/trends', {
+      params: { query: { ids: `${gamma.id},${alpha.id},iss_not_ours,${gamma.id}`, hours: 3 } },
+    });
+    expect(res.response.status).toBe(200);
+    const { from, to, items: series } = res.data!;
+    expect(Date.parse(to) - Date.parse(from)).toBe(3 * 3_600_000);
+    expect(Date.parse(to)).toBeGreaterThan(Date.now() - 60_000);
+    // Asked order, repeats and ids that are not the org's issues left out.
+    expect(series.map((t) => t.issueId)).toEqual([gamma.id, alpha.id]);
+    const total = (events: number[]) => events.reduce((n, c) => n + c, 0);
+    expect(series.map((t) => [t.events.length, total(t.events)])).toEqual([
+      [3, 3],
+      [3, 1],
+    ]);
+    expect(series[0]!.events[0]).toBe(0);
+
+    const recent = await api.GET('/api/v1/issues/trends');
+    expect(recent.data?.items.map((t) => t.issueId)).toEqual(expect.arrayContaining([alpha.id, gamma.id]));
+    expect(recent.data?.items.every((t) => t.events.length === 24)).toBe(true);
+
+    const tooMany = Array.from({ length: 101 }, (_, i) => `iss_${i}`).join(',');
+    for (const query of [{ ids: tooMany }, { hours: 0 }, { hours: 169 }]) {
+      const bad = await api.GET('/api/v1/issues/trends', { params: { query } });
+      expect(failure(bad)).toMatchObject({ status: 400, code: 'validation_failed' });
+    }
   });
 
   it("pages an issue's events newest first, and shows the latest in full", async () => {

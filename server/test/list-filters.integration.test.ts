@@ -69,7 +69,9 @@ describe('list filters', () => {
     });
 
     const all = await health({}, stranger);
-    expect(all.data!.items.map((h) => h.agentId)).toEqual([theirs.id]);
+    const starter = (await clientAs(server, stranger).GET('/api/v1/agents')).data!.items[0]!;
+    expect(starter.name).toBe('Assistant');
+    expect(all.data!.items.map((h) => h.agentId).sort()).toEqual([starter.id, theirs.id].sort());
     const tooMany = await health({ ids: Array.from({ length: 101 }, (_, i) => `agt_${i}`).join(',') });
     expect(tooMany.response.status).toBe(400);
   });

@@ -445,7 +445,7 @@ describe('hardening', () => {
     });
   });
 
-  it('closes a socket whose API key is revoked, at the next heartbeat', async () => {
+  it('closes a socket whose API key is revoked, as soon as it is revoked', async () => {
     const api = clientAs(server, a);
     const key = (await api.POST('/api/v1/api-keys', { body: { name: 'revoked', scopes: ['members:read'] } }))
       .data!;

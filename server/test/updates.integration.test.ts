@@ -43,6 +43,13 @@ async function walk(session: Session, limit: number): Promise<Update[]> {
 
 const brief = (u: Update) => [u.kind, u.summary, u.subject?.id ?? null];
 
+/** Every new org starts with an agent made by the system, Assistant: the oldest item of each feed. */
+async function starterOf(session: Session): Promise<string[]> {
+  const agents = await clientAs(server, session).GET('/api/v1/agents');
+  const starter = agents.data!.items.find((a) => a.name === 'Assistant')!;
+  return ['agent.created', 'created agent Assistant', starter.id];
+}
+
 describe('GET /updates', () => {
   it('merges what people did and what runs did, newest first', async () => {
     const owner = await registerOwner(server, 'updates');
@@ -62,11 +69,12 @@ describe('GET /updates', () => {
       ['run.succeeded', `run of ${agent.name} succeeded`, first.id],
       ['run.submitted', `submitted a run of ${agent.name}`, first.id],
       ['agent.created', `created agent ${agent.name}`, agent.id],
+      await starterOf(owner),
     ]);
     expect(before.nextCursor).toBeNull();
     const me = { kind: 'user', id: owner.userId, name: 'Test updates' };
-    expect(before.items.map((u) => u.actor)).toEqual([null, me, null, me, me]);
-    expect(before.items.map((u) => u.subject?.type)).toEqual(['run', 'run', 'run', 'run', 'agent']);
+    expect(before.items.map((u) => u.actor)).toEqual([null, me, null, me, me, null]);
+    expect(before.items.map((u) => u.subject?.type)).toEqual(['run', 'run', 'run', 'run', 'agent', 'agent']);
     const times = before.items.map((u) => Date.parse(u.at));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(before.items[0]!.at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
@@ -96,6 +104,7 @@ describe('GET /updates', () => {
       ['run.submitted', `submitted a run of ${agent.name} II`, first.id],
       // Names are today's: the agent is called what it is called now.
       ['agent.created', `created agent ${agent.name} II`, agent.id],
+      await starterOf(owner),
     ]);
     expect(after.items[2]!.subject).toEqual({ type: 'inbox_item', id: item.id });
   });
@@ -157,17 +166,17 @@ describe('GET /updates', () => {
     }
 
     const whole = (await updates(owner)).items;
-    // 4 agents, 2 runs submitted and 2 succeeded, 5 deletions.
-    expect(whole).toHaveLength(13);
-    expect(new Set(whole.map((u) => u.id)).size).toBe(13);
+    // The starter agent and 4 more, 2 runs submitted and 2 succeeded, 5 deletions.
+    expect(whole).toHaveLength(14);
+    expect(new Set(whole.map((u) => u.id)).size).toBe(14);
     const tied = whole.filter((u) => u.at === finishedAt.toISOString()).map((u) => u.kind);
     expect(tied.filter((k) => k === 'agent.deleted')).toHaveLength(5);
     expect(tied).toContain('run.succeeded');
-    for (const limit of [1, 2, 3, 5, 12]) {
+    for (const limit of [1, 2, 3, 5, 13]) {
       expect((await walk(owner, limit)).map((u) => u.id)).toEqual(whole.map((u) => u.id));
     }
-    const exact = await updates(owner, { limit: 13 });
-    expect(exact.items).toHaveLength(13);
+    const exact = await updates(owner, { limit: 14 });
+    expect(exact.items).toHaveLength(14);
     expect(exact.nextCursor).toBeNull();
   });
 
@@ -185,6 +194,7 @@ describe('GET /updates', () => {
       ['api_key.created', 'created API key deploy-bot', key.data!.apiKey.id],
       ['agent.created', 'created agent Seen by all', agent.id],
       ['member.added', `added ${viewer.email} as viewer`, viewer.memberId],
+      await starterOf(owner),
     ]);
     // A viewer may not see API keys, so the feed does not tell it about them either.
     const viewerView = await updates(viewer);
@@ -201,9 +211,11 @@ describe('GET /updates', () => {
     const agent = await makeAgent(server, owner);
     await makeAgent(server, owner);
     const other = await registerOwner(server, 'updates-b');
-    expect(await updates(other)).toEqual({ items: [], nextCursor: null });
+    // B's feed holds only B's own starter agent.
+    expect((await updates(other)).items.map(brief)).toEqual([await starterOf(other)]);
     const page = await updates(owner, { limit: 1 });
     expect(page.nextCursor).not.toBeNull();
+    // A's cursor reads B's feed from that point: B's starter (made after it) is not there, nor anything of A's.
     expect(await updates(other, { limit: 1, cursor: page.nextCursor! })).toEqual({
       items: [],
       nextCursor: null,

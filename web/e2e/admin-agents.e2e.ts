@@ -142,19 +142,25 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
 
     // Billing is Triage's hand-off target: deleting it is refused, kindly, naming Triage.
     await nav(page, 'Agents').click();
-    await expect.poll(() => page.getByTestId('agent-row').count()).toBe(2);
+    // The org's starter agent, Assistant, is listed beside them.
+    await expect.poll(() => page.getByTestId('agent-row').count()).toBe(3);
     // The list asks for every agent's health in one request, never one an agent.
-    await expect.poll(() => page.getByTestId('agent-health').allTextContents()).toEqual(['Idle', 'Idle']);
+    await expect
+      .poll(() => page.getByTestId('agent-health').allTextContents())
+      .toEqual(['Idle', 'Idle', 'Idle']);
     expect(new Set(healthAsked.map((u) => u.pathname))).toEqual(new Set(['/api/v1/agents/health']));
-    expect(healthAsked.map((u) => u.searchParams.get('ids')?.split(',').sort().join(','))).toContain(
-      [billing, triage].sort().join(','),
-    );
+    expect(
+      healthAsked.some((u) => {
+        const ids = u.searchParams.get('ids')?.split(',') ?? [];
+        return ids.length === 3 && ids.includes(billing) && ids.includes(triage);
+      }),
+    ).toBe(true);
     await page.getByRole('button', { name: 'Delete Billing' }).click();
     expect(await page.getByTestId('agent-in-use').textContent()).toBe(
       'Billing cannot be deleted yet: another agent hands off to it. Remove Billing from the hand-offs of ' +
         'Triage first, then delete it.Dismiss',
     );
-    expect(await page.getByTestId('agent-row').count()).toBe(2);
+    expect(await page.getByTestId('agent-row').count()).toBe(3);
     await shot(page, 'agents-04-delete-refused');
 
     // Triage is nobody's hand-off target: deleted from its own page.
@@ -165,10 +171,12 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     await page.getByText('Agent Triage deleted').waitFor();
     await expect
       .poll(() => page.getByTestId('agent-row').allTextContents())
-      .toEqual([expect.stringContaining('Billing')]);
+      .toEqual([expect.stringContaining('Assistant'), expect.stringContaining('Billing')]);
     // Now nothing hands off to Billing: deleted from the list.
     await page.getByRole('button', { name: 'Delete Billing' }).click();
-    await page.getByText('No agents yet').waitFor();
+    await expect
+      .poll(() => page.getByTestId('agent-row').allTextContents())
+      .toEqual([expect.stringContaining('Assistant')]);
     await shot(page, 'agents-05-deleted');
 
     // The refused restore and delete: the browser reports each 409 itself.
@@ -195,7 +203,7 @@ describe('agents (versions, restore, delete) and the control room charts', () =>
     const { page, problems, close } = await openPage(browser);
     await page.goto(`${server.url}/agents`);
     await fillSignIn(page, viewer);
-    await page.getByTestId('agent-row').waitFor();
+    await page.getByTestId('agent-row').filter({ hasText: 'Archivist' }).waitFor();
     expect(await page.getByRole('button', { name: /^Delete/ }).count()).toBe(0);
 
     await page.getByRole('link', { name: 'Archivist' }).click();

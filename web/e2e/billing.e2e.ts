@@ -65,13 +65,14 @@ describe('the Billing page', () => {
 
     await page.getByRole('button', { name: 'Choose Starter' }).click();
     await expect.poll(() => page.getByTestId('billing-plan').textContent()).toBe('Starter');
-    expect(await page.getByTestId('billing-agents').textContent()).toBe('0 of 1');
+    // The org's starter agent, Assistant, counts against the plan.
+    expect(await page.getByTestId('billing-agents').textContent()).toBe('1 of 1');
     expect(await page.getByTestId('billing-seats').textContent()).toBe('1 of 3');
     expect(await page.getByTestId('billing-budget').textContent()).toBe('$0 of $5.00');
 
     await page.getByRole('button', { name: 'Choose Growth' }).click();
     await expect.poll(() => page.getByTestId('billing-plan').textContent()).toBe('Growth');
-    expect(await page.getByTestId('billing-agents').textContent()).toBe('0 of 10');
+    expect(await page.getByTestId('billing-agents').textContent()).toBe('1 of 10');
     expect(await page.getByTestId('billing-budget').textContent()).toBe('$0 of $50.00');
     await shot(page, 'billing-page');
     expect(unexpected(problems, [])).toEqual([]);

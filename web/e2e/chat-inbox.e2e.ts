@@ -437,6 +437,8 @@ describe('the console: live connection, hand-offs, inbox bulk actions, conversat
     await createAgent(server, account, { name: 'Waiter', tools: ['http.get'] });
     await signInLive(page, server, account);
     await nav(page, 'Chat').click();
+    // The org's starter agent, Assistant, is listed first; this turn is Waiter's.
+    await page.getByTestId('agent-picker').selectOption({ label: 'Waiter (test model)' });
     await page.getByTestId('composer').fill(`/tool http.get {"url":"${gate.url}"}\nAwake again.`);
     await page.getByTestId('composer').press('Enter');
     // The address names the conversation only: the turn is found again through its runs.

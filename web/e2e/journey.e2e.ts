@@ -57,8 +57,12 @@ describe('the console journey', () => {
     await shot(page, 'journey-03-dashboard-empty');
 
     // An agent with the approval tool.
+    // A new org starts with its Assistant, on the built-in test model (no provider is configured here).
     await nav(page, 'Agents').click();
-    await page.getByText('No agents yet').waitFor();
+    await expect
+      .poll(() => page.getByTestId('agent-row').allTextContents())
+      .toEqual([expect.stringContaining('Assistant')]);
+    expect(await page.getByTestId('agent-row').textContent()).toContain('built-in test model');
     await page.getByRole('link', { name: 'New agent' }).click();
     await page.getByLabel('Name').fill('Shipper');
     await page.getByLabel('Instructions').fill('You ship things, after a person approves.');
@@ -68,12 +72,14 @@ describe('the console journey', () => {
     await page.getByRole('heading', { name: 'Shipper' }).waitFor();
     await page.getByText(/^Version 1/).waitFor();
     await nav(page, 'Agents').click();
-    await page.getByTestId('agent-row').waitFor();
-    expect(await page.getByTestId('agent-health').textContent()).toBe('Idle');
+    const shipperRow = page.getByTestId('agent-row').filter({ hasText: 'Shipper' });
+    await shipperRow.waitFor();
+    expect(await shipperRow.getByTestId('agent-health').textContent()).toBe('Idle');
     await shot(page, 'journey-05-agents');
 
     // Chat: the reply streams in.
     await nav(page, 'Chat').click();
+    await page.getByTestId('agent-picker').selectOption({ label: 'Shipper (test model)' });
     await expect
       .poll(() => page.getByTestId('agent-picker').locator('option:checked').textContent())
       .toBe('Shipper (test model)');
@@ -240,7 +246,7 @@ describe('the console journey', () => {
       'Roles',
       'Platform status',
     ]);
-    await first.getByText('No agents yet').waitFor();
+    await first.getByTestId('agent-row').filter({ hasText: 'Assistant' }).waitFor();
     expect(await first.getByRole('link', { name: 'New agent' }).count()).toBe(0);
     await nav(first, 'Members').click();
     await expect.poll(() => first.getByTestId('member-row').count()).toBe(2);
@@ -308,7 +314,7 @@ describe('the console with short-lived access tokens', () => {
 
     // A reused refresh token would have revoked the family and signed both tabs out.
     await nav(a, 'Agents').click();
-    await a.getByText('No agents yet').waitFor();
+    await a.getByTestId('agent-row').filter({ hasText: 'Assistant' }).waitFor();
     await nav(b, /Inbox/).click();
     await b.getByText('Nothing needs you right now').waitFor();
     expect(new URL(a.url()).pathname).toBe('/agents');

@@ -132,12 +132,22 @@ export async function shot(page: Page, name: string, { fullPage = true } = {}): 
 export const nav = (page: Page, name: string | RegExp) =>
   page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
 
-/** The signed-in tab's access token, for calls the test makes beside the browser. */
+/**
+ * An access token of the signed-in tab's user, for calls the test makes beside the browser. The console
+ * keeps its own only in memory, so this spends the refresh cookie the way the console does: from the
+ * page, under the console's cross-tab refresh lock, so the two never spend the same cookie.
+ */
 export async function tokenOf(page: Page): Promise<string> {
-  return page.evaluate(
-    () =>
-      (JSON.parse(localStorage.getItem('switchboard.session') ?? '{}') as { accessToken: string })
-        .accessToken,
+  return page.evaluate(() =>
+    navigator.locks.request('switchboard.refresh', async () => {
+      const res = await fetch('/api/v1/auth/refresh', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-switchboard-client': 'console' },
+        body: '{}',
+      });
+      if (!res.ok) throw new Error(`refresh answered ${res.status}`);
+      return ((await res.json()) as { accessToken: string }).accessToken;
+    }),
   );
 }
 

@@ -21,7 +21,10 @@ describe("the dashboard's recent updates", () => {
       org: `Navy Lab ${suffix}`,
     });
     await page.getByRole('heading', { name: 'Recent updates' }).waitFor();
-    await page.getByText('Nothing has happened yet').waitFor();
+    // The only thing that has happened: the platform gave the new org its starter agent.
+    await expect
+      .poll(() => feed(page))
+      .toEqual([expect.stringMatching(/^Created agent Assistant(just now|\d+ s ago)$/)]);
     await shot(page, 'updates-01-dashboard-empty');
 
     // An agent, made in the console.
@@ -36,6 +39,7 @@ describe("the dashboard's recent updates", () => {
 
     // Something run through chat.
     await nav(page, 'Chat').click();
+    await page.getByTestId('agent-picker').selectOption({ label: 'Triage (test model)' });
     await expect
       .poll(() => page.getByTestId('agent-picker').locator('option:checked').textContent())
       .toBe('Triage (test model)');
@@ -52,6 +56,7 @@ describe("the dashboard's recent updates", () => {
       .toEqual([
         expect.stringMatching(/^Chat turn of Triage succeeded(just now|\d+ s ago)$/),
         expect.stringMatching(/^You created agent Triage(just now|\d+ s ago)$/),
+        expect.stringMatching(/^Created agent Assistant(just now|\d+ s ago)$/),
       ]);
     await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Live');
 
@@ -78,7 +83,7 @@ describe("the dashboard's recent updates", () => {
     await page.goBack();
     await page
       .getByTestId('update-item')
-      .last()
+      .filter({ hasText: 'You created agent Triage' })
       .getByRole('link', { name: /created agent Triage/ })
       .click();
     await page.waitForURL(new RegExp(`/agents/${agentId}$`));
@@ -97,7 +102,8 @@ describe("the dashboard's recent updates", () => {
       expect(made.response.status).toBe(201);
     }
     await signIn(page, suite.server, owner);
-    await expect.poll(() => page.getByTestId('update-item').count()).toBe(2);
+    // The two agents and the org's starter agent.
+    await expect.poll(() => page.getByTestId('update-item').count()).toBe(3);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'updates-03-phone-dark');
     expect(problems).toEqual([]);

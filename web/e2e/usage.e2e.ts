@@ -86,6 +86,8 @@ describe('the Usage page', () => {
     // The budget counts the day's earlier turn: one more fits, the next could pass the limit and is
     // refused before the model is called.
     await nav(page, 'Chat').click();
+    // Counter's turns are small enough to fit; the org's starter agent (listed first) reserves 4,096 tokens.
+    await page.getByTestId('agent-picker').selectOption({ label: 'Counter (test model)' });
     const message = page.getByRole('textbox', { name: 'Message' });
     await message.fill('/tokens 10');
     await page.getByRole('button', { name: 'Send' }).click();

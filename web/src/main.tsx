@@ -1,4 +1,5 @@
-import { MutationCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryClient } from '@tanstack/react-query';
+import { PersistQueryClientProvider } from '@tanstack/react-query-persist-client';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
@@ -7,6 +8,7 @@ import { App } from './app/App.tsx';
 import { applyTheme } from './app/theme.ts';
 import { SessionProvider } from './auth/SessionContext.tsx';
 import { ToastProvider } from './components/Toasts.tsx';
+import { PERSIST_MAX_AGE_MS, queryPersister } from './queries/persist.ts';
 import { RealtimeProvider } from './realtime/RealtimeContext.tsx';
 import './styles.css';
 
@@ -19,6 +21,8 @@ const queryClient = new QueryClient({
       retry: (count, err) => !(err instanceof ApiError && err.status >= 400 && err.status < 500) && count < 1,
       refetchOnWindowFocus: true,
       staleTime: 10_000,
+      // Kept as long as saved answers are, so what was restored from IndexedDB is not dropped unused.
+      gcTime: PERSIST_MAX_AGE_MS,
     },
   },
   mutationCache: new MutationCache(),
@@ -29,7 +33,10 @@ if (!root) throw new Error('the page has no #root element');
 
 createRoot(root).render(
   <StrictMode>
-    <QueryClientProvider client={queryClient}>
+    <PersistQueryClientProvider
+      client={queryClient}
+      persistOptions={{ persister: queryPersister, maxAge: PERSIST_MAX_AGE_MS }}
+    >
       <BrowserRouter>
         <ToastProvider>
           <SessionProvider>
@@ -39,6 +46,6 @@ createRoot(root).render(
           </SessionProvider>
         </ToastProvider>
       </BrowserRouter>
-    </QueryClientProvider>
+    </PersistQueryClientProvider>
   </StrictMode>,
 );

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
 import type { Realtime } from '../realtime/module.ts';
+import { createNoticeBoard, registerNoticeChannel } from './notice.ts';
 import { createRestartControl } from './restart.ts';
 import { type AdminDeps, createAdminService } from './service.ts';
 
@@ -21,7 +22,13 @@ export function createAdminModule(
     log,
   });
   const service = createAdminService({ ctx, realtime, restart, log, ...sources });
-  return { restart, service, stop: () => service.stop() };
+  const notice = createNoticeBoard({
+    db: ctx.database.db,
+    bus: ctx.bus,
+    assertOperator: (p) => service.assertOperator(p),
+  });
+  registerNoticeChannel(realtime.channels);
+  return { restart, service, notice, stop: () => service.stop() };
 }
 
 export type AdminModule = ReturnType<typeof createAdminModule>;

@@ -4,10 +4,13 @@ import { z } from 'zod';
 import { principalOf } from '../platform/auth.ts';
 import { errorEnvelopeSchema } from '../platform/errors.ts';
 import { errorResponses } from '../platform/http.ts';
+import type { NoticeBoard } from './notice.ts';
 import type { RestartControl } from './restart.ts';
 import {
   agentHealthTableSchema,
+  currentNoticeSchema,
   executionMetricsSchema,
+  postNoticeBody,
   restartSchema,
   statisticsSchema,
   systemHealthSchema,
@@ -17,11 +20,59 @@ import type { AdminService } from './service.ts';
 const windowQuery = z.object({ window: z.enum(['1h', '24h', '7d']).default('1h') });
 
 /** The admin control room under `/admin`: platform figures, health, and a graceful restart. */
-export function adminRoutes(admin: AdminService, restart: RestartControl) {
+export function adminRoutes(admin: AdminService, restart: RestartControl, notice: NoticeBoard) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     const tags = ['admin'];
     const auth = { permission: 'admin' };
+
+    app.get(
+      '/notice',
+      {
+        config: { auth: 'authenticated' },
+        schema: {
+          operationId: 'getNotice',
+          tags,
+          summary: "The operator's maintenance notice, or null; every console shows it as a banner",
+          description:
+            'Changes arrive live on the realtime channel `notice` (`notice.posted`, `notice.cleared`).',
+          response: { 200: currentNoticeSchema, ...errorResponses },
+        },
+      },
+      async () => notice.current(),
+    );
+
+    app.put(
+      '/admin/notice',
+      {
+        config: { auth },
+        schema: {
+          operationId: 'postNotice',
+          tags,
+          summary: 'Post (or replace) the maintenance notice every console shows (operator admins)',
+          body: postNoticeBody,
+          response: { 200: currentNoticeSchema, ...errorResponses },
+        },
+      },
+      async (request) => notice.post(principalOf(request), request.body),
+    );
+
+    app.delete(
+      '/admin/notice',
+      {
+        config: { auth },
+        schema: {
+          operationId: 'clearNotice',
+          tags,
+          summary: 'Clear the maintenance notice (operator admins)',
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await notice.clear(principalOf(request));
+        return reply.status(204).send(null);
+      },
+    );
 
     app.get(
       '/admin/control-room/statistics',

@@ -118,3 +118,22 @@ export const agentHealthTableSchema = z
     ),
   })
   .meta({ id: 'AgentHealthTable' });
+
+export const noticeSchema = z
+  .object({
+    message: z.string(),
+    level: z.enum(['info', 'warning']),
+    postedAt: z.string(),
+  })
+  .meta({ id: 'MaintenanceNotice' });
+
+export const currentNoticeSchema = z
+  .object({ notice: noticeSchema.nullable() })
+  .meta({ id: 'CurrentNotice' });
+
+export const postNoticeBody = z
+  .object({
+    message: z.string().trim().min(1).max(500),
+    level: z.enum(['info', 'warning']).optional().meta({ description: 'Default info' }),
+  })
+  .meta({ id: 'PostNoticeRequest' });

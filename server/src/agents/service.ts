@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import { auditChange } from '../audit/service.ts';
+import { auditChange, recordAudit } from '../audit/service.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import { isUniqueViolation } from '../platform/db/errors.ts';
 import type { Db, Tx } from '../platform/db/index.ts';
-import { Errors } from '../platform/errors.ts';
+import { AppError, Errors } from '../platform/errors.ts';
 import type { RequestMeta } from '../platform/http.ts';
 import { newId } from '../platform/ids.ts';
 import { createOrgCache } from '../platform/org-cache.ts';
@@ -157,6 +157,56 @@ export function createAgentService({ db, bus, tools, providerExists, agentGuard 
         if (isUniqueViolation(err)) throw AgentErrors.slugTaken(input.slug ?? slugify(input.name));
         throw err;
       }
+    },
+
+    /**
+     * Gives a new org its first agent, "Assistant", on `model`: made by the system, counted against the
+     * org's plan like any other (a plan with no room for it gets none; false is returned then).
+     */
+    async createStarter(orgId: string, model: string): Promise<boolean> {
+      const id = newId('agt');
+      const snapshot: Required<AgentSnapshot> = {
+        name: 'Assistant',
+        slug: 'assistant',
+        description: 'A general assistant to start with; change its model and instructions as you like.',
+        instructions: 'You are a helpful assistant for this team. Answer clearly and briefly.',
+        model,
+        tools: [],
+        handoffs: [],
+        modelSettings: {},
+        guardrails: [],
+      };
+      return changing(
+        orgId,
+        db.transaction(async (tx) => {
+          if ((await store.countAgents(tx, orgId)) > 0) return false;
+          try {
+            await agentGuard?.(tx, orgId, () => store.countAgents(tx, orgId));
+          } catch (err) {
+            if (err instanceof AppError && err.code === 'plan_limit') return false;
+            throw err;
+          }
+          await store.insertAgent(tx, { id, orgId, ...snapshot, version: 1 });
+          await store.insertVersion(tx, {
+            id: newId('agv'),
+            orgId,
+            agentId: id,
+            version: 1,
+            snapshot,
+            changedBy: 'system',
+          });
+          await recordAudit(tx, {
+            action: 'agent.create',
+            orgId,
+            actor: { kind: 'system', id: null },
+            resource: { type: 'agent', id },
+            outcome: 'success',
+            details: { slug: snapshot.slug, model, starter: true },
+            meta: null,
+          });
+          return true;
+        }),
+      );
     },
 
     async update(p: Principal, id: string, input: UpdateAgentInput, meta: RequestMeta): Promise<Agent> {

@@ -16,10 +16,22 @@ interface Prepared {
   userKey: string | null;
 }
 
-/** What one grouping pass did: how many raw events it took, and when each had been received. */
+/** Events of one issue from one release in a pass, the last received when (fixes check regressions). */
+export interface Arrival {
+  orgId: string;
+  issueId: string;
+  release: string;
+  receivedAt: Date;
+}
+
+/**
+ * What one grouping pass did: how many raw events it took, when each had been received, and which
+ * issues saw which releases.
+ */
 export interface Grouped {
   count: number;
   receivedAt: Date[];
+  arrivals: Arrival[];
 }
 
 const SYSTEM = { kind: 'system', id: null } as const;
@@ -46,8 +58,9 @@ const byKey = <T>(items: T[], key: (t: T) => string): Map<string, T[]> => {
  * Projects are locked first, in id order, so groupers on other replicas take turns per project instead
  * of racing to make the same issue or deadlocking over it.
  */
-async function groupRows(work: Work, bus: Bus, rows: RawEventRecord[]): Promise<void> {
+async function groupRows(work: Work, bus: Bus, rows: RawEventRecord[]): Promise<Arrival[]> {
   const { tx } = work;
+  const arrivals = new Map<string, Arrival>();
   const prepared = rows.map(prepare);
   const projects = await store.lockProjects(tx, [...new Set(rows.map((r) => r.projectId))]);
   for (const [projectId, events] of [...byKey(prepared, (p) => p.raw.projectId)].sort(([a], [b]) =>
@@ -117,6 +130,16 @@ async function groupRows(work: Work, bus: Bus, rows: RawEventRecord[]): Promise<
       }),
     );
 
+    for (const p of events) {
+      const release = p.event.release;
+      if (!release) continue;
+      const issueId = issueOf.get(p.fingerprint)!.id;
+      const key = `${issueId}\u0000${release}`;
+      const seen = arrivals.get(key);
+      if (!seen || seen.receivedAt < p.raw.receivedAt)
+        arrivals.set(key, { orgId: project.orgId, issueId, release, receivedAt: p.raw.receivedAt });
+    }
+
     const updated = await store.addToIssues(
       tx,
       fingerprints.map((fingerprint) => {
@@ -155,6 +178,7 @@ async function groupRows(work: Work, bus: Bus, rows: RawEventRecord[]): Promise<
     tx,
     rows.map((r) => r.seq),
   );
+  return [...arrivals.values()];
 }
 
 /**
@@ -172,23 +196,24 @@ export async function groupPending(
   try {
     return await inTransaction(db, async (work) => {
       const rows = await store.claimRawEvents(work.tx, limit);
-      if (rows.length > 0) await groupRows(work, bus, rows);
-      return { count: rows.length, receivedAt: rows.map((r) => r.receivedAt) };
+      const arrivals = rows.length > 0 ? await groupRows(work, bus, rows) : [];
+      return { count: rows.length, receivedAt: rows.map((r) => r.receivedAt), arrivals };
     });
   } catch (err) {
     log.error({ err }, 'errors: a grouping batch failed; grouping its events one at a time');
   }
-  const done: Grouped = { count: 0, receivedAt: [] };
+  const done: Grouped = { count: 0, receivedAt: [], arrivals: [] };
   for (let i = 0; i < limit; i++) {
     let claimed: RawEventRecord | undefined;
     try {
-      await inTransaction(db, async (work) => {
+      const arrivals = await inTransaction(db, async (work) => {
         [claimed] = await store.claimRawEvents(work.tx, 1);
-        if (claimed) await groupRows(work, bus, [claimed]);
+        return claimed ? groupRows(work, bus, [claimed]) : [];
       });
       if (!claimed) break;
       done.count++;
       done.receivedAt.push(claimed.receivedAt);
+      done.arrivals.push(...arrivals);
     } catch (err) {
       if (!claimed) throw err;
       // This event alone fails: drop it, so the ones behind it go on.

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
 import { createRateLimiter } from '../platform/rate-limit.ts';
 import type { ChannelRegistry } from '../realtime/channels.ts';
-import type { Grouped } from './grouper.ts';
+import type { Arrival, Grouped } from './grouper.ts';
 import { createIngest } from './ingest.ts';
 import { registerIssuesChannel } from './realtime.ts';
 import { createSelfReporter } from './self-report.ts';
@@ -17,7 +17,10 @@ import { createGroupingWorker } from './worker.ts';
 export function createErrorsModule(
   ctx: AppContext,
   log: FastifyBaseLogger,
-  ports: Pick<ErrorsDeps, 'membersOf' | 'operatorOrg' | 'clock'>,
+  ports: Pick<ErrorsDeps, 'membersOf' | 'operatorOrg' | 'clock'> & {
+    /** Issues that saw events from a release, after each grouping pass (fixes check regressions). */
+    eventsArrived?: ((arrivals: Arrival[]) => Promise<void>) | undefined;
+  },
 ) {
   const { config } = ctx;
   const limiter = createRateLimiter({
@@ -34,6 +37,7 @@ export function createErrorsModule(
     onGrouped: (grouped) => {
       for (const observer of groupedObservers) observer(grouped);
     },
+    arrived: ports.eventsArrived,
   });
   const ingest = createIngest({
     db: ctx.database.db,
@@ -50,7 +54,9 @@ export function createErrorsModule(
     publicUrl: config.publicUrl,
     defaultRate: config.errors.rateLimitPerMinute,
     environment: config.env,
-    ...ports,
+    membersOf: ports.membersOf,
+    operatorOrg: ports.operatorOrg,
+    clock: ports.clock,
   });
   const selfReport = createSelfReporter({
     service,

@@ -16,7 +16,10 @@ import {
   issueSchema,
   issueStatsQuery,
   issueStatsSchema,
+  issueTrendsQuery,
+  issueTrendsSchema,
   listIssuesQuery,
+  MAX_TREND_ISSUES,
   updateErrorProjectBody,
   updateIssueBody,
 } from './schema.ts';
@@ -161,6 +164,23 @@ export function errorsRoutes(errors: ErrorsService) {
         },
       },
       async (request) => errors.stats(principalOf(request), request.query),
+    );
+
+    app.get(
+      '/issues/trends',
+      {
+        config: read,
+        schema: {
+          operationId: 'getIssueTrends',
+          tags: issueTags,
+          summary: `Events per hour of up to ${MAX_TREND_ISSUES} issues at once, for the list's sparklines`,
+          description:
+            'One series per issue of your org, every hour present, ending with the hour in progress; ids that are not your issues are left out.',
+          querystring: issueTrendsQuery,
+          response: { 200: issueTrendsSchema, ...errorResponses },
+        },
+      },
+      async (request) => errors.trends(principalOf(request), request.query),
     );
 
     app.post(

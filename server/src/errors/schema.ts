@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idListQuery } from '../platform/http.ts';
 import { pageQuerySchema } from '../platform/pagination.ts';
 
 export const ISSUE_STATUSES = ['unresolved', 'resolved', 'ignored', 'regressed'] as const;
@@ -293,6 +294,41 @@ export const issueStatsQuery = z.object({
 });
 
 export type IssueStatsQuery = z.infer<typeof issueStatsQuery>;
+
+/** How many issues one trends request answers for: a page of the list. */
+export const MAX_TREND_ISSUES = 100;
+
+export const issueTrendsQuery = z.object({
+  ids: idListQuery(MAX_TREND_ISSUES, 'issue')
+    .optional()
+    .meta({
+      description: `Comma-separated issue ids; without them, the ${MAX_TREND_ISSUES} issues seen last`,
+    }),
+  hours: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(168)
+    .default(24)
+    .meta({ description: 'How many hours, ending with the one in progress' }),
+});
+
+export type IssueTrendsQuery = z.infer<typeof issueTrendsQuery>;
+
+export const issueTrendsSchema = z
+  .object({
+    from: z.string().meta({ description: 'Start of the first hour (UTC)' }),
+    to: z.string().meta({ description: 'End of the hour in progress' }),
+    items: z.array(
+      z.object({
+        issueId: z.string(),
+        events: z
+          .array(z.number().int())
+          .meta({ description: 'Events per hour, oldest first, one per hour' }),
+      }),
+    ),
+  })
+  .meta({ id: 'IssueTrends' });
 
 const byLevel = z.object({
   fatal: z.number().int(),

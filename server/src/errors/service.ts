@@ -18,7 +18,9 @@ import {
   ISSUE_LEVELS,
   ISSUE_STATUSES,
   type IssueStatsQuery,
+  type IssueTrendsQuery,
   type ListIssuesQuery,
+  MAX_TREND_ISSUES,
   type UpdateErrorProjectInput,
   type UpdateIssueInput,
 } from './schema.ts';
@@ -273,6 +275,19 @@ export function createErrorsService(deps: ErrorsDeps) {
       return { issue: presentIssue(issue), latestEvent: latest ? presentEvent(latest) : null };
     },
 
+    /** A project of the org as the API shows it, or undefined. For the fixes domain: its repository. */
+    async projectOf(orgId: string, id: string) {
+      const project = await store.findProject(db, orgId, id);
+      return project ? present(project) : undefined;
+    },
+
+    /**
+     * Whether the issue had an event from `release` received at or before `at`. For the fixes domain: an
+     * error in a release older than a fix's commit does not show the fix failing.
+     */
+    releaseSeenBefore: (orgId: string, issueId: string, release: string, at: Date) =>
+      store.releaseSeenBefore(db, orgId, issueId, release, at),
+
     updateIssue: (p: Principal, id: string, input: UpdateIssueInput, meta: RequestMeta) =>
       changeIssue(p.orgId, id, input, actorOf(p), meta),
 
@@ -287,6 +302,26 @@ export function createErrorsService(deps: ErrorsDeps) {
       actor: ErrorsActor,
       opts: { meta?: RequestMeta | null; work?: Work } = {},
     ) => changeIssue(orgId, id, { status }, actor, opts.meta ?? null, opts.work),
+
+    /**
+     * Reopens an issue as `regressed` because a fix of it stopped holding (its error came back in a
+     * release newer than the fix's commit); an ignored or already regressed issue stays as it is. For
+     * the fixes domain. Answers whether it changed.
+     */
+    async regressIssue(orgId: string, id: string, because: { fixId: string; release: string }) {
+      return inTransaction(db, async (work) => {
+        const current = await store.findIssue(work.tx, orgId, id);
+        if (!current || current.status === 'ignored' || current.status === 'regressed') return false;
+        const row = await store.updateIssue(work.tx, orgId, id, { status: 'regressed' });
+        if (!row) return false;
+        await auditIssue(work.tx, { kind: 'system', id: null }, 'issue.regress', row, null, {
+          status: { from: current.status, to: 'regressed' },
+          ...because,
+        });
+        publishIssueEvent(work, bus, 'issue.regressed', row);
+        return true;
+      });
+    },
 
     /** One action on many issues, each answering for itself (STYLE 12), in order. */
     async bulkIssues(p: Principal, input: BulkIssuesInput, meta: RequestMeta): Promise<BulkResult[]> {
@@ -362,6 +397,29 @@ export function createErrorsService(deps: ErrorsDeps) {
         buckets: out,
         byStatus,
         byLevel,
+      };
+    },
+
+    /** Events per hour of each issue named (the org's; others are left out), every hour present. */
+    async trends(p: Principal, q: IssueTrendsQuery) {
+      const hourMs = 3_600_000;
+      const end = Math.floor(now().getTime() / hourMs) * hourMs + hourMs;
+      const range = { from: new Date(end - q.hours * hourMs), to: new Date(end) };
+      let known: string[];
+      if (q.ids?.length) {
+        const ofOrg = await store.shortIdsOf(db, p.orgId, q.ids);
+        known = q.ids.filter((id) => ofOrg.has(id));
+      } else known = await store.issueIdsSeenSince(db, p.orgId, range.from, MAX_TREND_ISSUES);
+      const counts = new Map(known.map((id) => [id, Array.from({ length: q.hours }, () => 0)]));
+      for (const row of await store.issueHourlyCounts(db, p.orgId, known, range)) {
+        const hour = Math.floor((row.start.getTime() - range.from.getTime()) / hourMs);
+        const series = counts.get(row.issueId);
+        if (series && hour >= 0 && hour < q.hours) series[hour]! += row.n;
+      }
+      return {
+        from: range.from.toISOString(),
+        to: range.to.toISOString(),
+        items: [...counts].map(([issueId, events]) => ({ issueId, events })),
       };
     },
 

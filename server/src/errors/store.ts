@@ -1,6 +1,21 @@
-import { and, asc, desc, eq, getTableColumns, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gte,
+  ilike,
+  inArray,
+  lt,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { bulkInsert } from '../platform/db/bulk.ts';
 import type { Tx } from '../platform/db/index.ts';
+import { idFloorAt } from '../platform/ids.ts';
 import {
   errorEvents,
   errorProjects,
@@ -391,6 +406,32 @@ export async function latestEvent(tx: Tx, orgId: string, issueId: string): Promi
   return row;
 }
 
+/**
+ * Whether an event of the issue from `release` was received at or before `at` (the fixes domain asks:
+ * an error coming back in a release that existed before a fix's commit is not a regression of it).
+ */
+export async function releaseSeenBefore(
+  tx: Tx,
+  orgId: string,
+  issueId: string,
+  release: string,
+  at: Date,
+): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: errorEvents.id })
+    .from(errorEvents)
+    .where(
+      and(
+        eq(errorEvents.orgId, orgId),
+        eq(errorEvents.issueId, issueId),
+        sql`${errorEvents.data}->>'release' = ${release}`,
+        lte(errorEvents.receivedAt, at),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
 /** Newest first, `limit` before the id `before`. */
 export async function listEvents(
   tx: Tx,
@@ -434,6 +475,49 @@ export async function eventTimeline(
     .groupBy(start, errorEvents.level)
     .orderBy(start);
   return rows.map((r) => ({ start: new Date(r.start), level: r.level, n: r.n }));
+}
+
+/** The org's issues last seen at `since` or later, most recent first. */
+export async function issueIdsSeenSince(
+  tx: Tx,
+  orgId: string,
+  since: Date,
+  limit: number,
+): Promise<string[]> {
+  const rows = await tx
+    .select({ id: issues.id })
+    .from(issues)
+    .where(and(eq(issues.orgId, orgId), gte(issues.lastSeen, since)))
+    .orderBy(desc(issues.lastSeen), desc(issues.id))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/** Events per hour (UTC) of each of the org's issues named, over `range`; empty hours are left out. */
+export async function issueHourlyCounts(
+  tx: Tx,
+  orgId: string,
+  issueIds: string[],
+  range: { from: Date; to: Date },
+): Promise<Array<{ issueId: string; start: Date; n: number }>> {
+  if (issueIds.length === 0) return [];
+  const start = sql<Date>`date_trunc('hour', ${errorEvents.receivedAt} at time zone 'UTC') at time zone 'UTC'`;
+  const rows = await tx
+    .select({ issueId: errorEvents.issueId, start, n: sql<number>`count(*)`.mapWith(Number) })
+    .from(errorEvents)
+    .where(
+      and(
+        eq(errorEvents.orgId, orgId),
+        inArray(errorEvents.issueId, issueIds),
+        // An event's id is minted when it is grouped, after it was received: this bound keeps the read
+        // on (org, issue, id) to the window instead of every event the issue ever had.
+        gte(errorEvents.id, idFloorAt('evt', new Date(range.from.getTime() - 60_000))),
+        sql`${errorEvents.receivedAt} >= ${range.from.toISOString()}::timestamptz`,
+        sql`${errorEvents.receivedAt} < ${range.to.toISOString()}::timestamptz`,
+      ),
+    )
+    .groupBy(errorEvents.issueId, start);
+  return rows.map((r) => ({ issueId: r.issueId, start: new Date(r.start), n: r.n }));
 }
 
 /** Issues first seen per bucket, and the issues seen in the range by status and level. */

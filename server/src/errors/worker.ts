@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bus } from '../platform/bus.ts';
 import type { Db } from '../platform/db/index.ts';
-import { type Grouped, groupPending } from './grouper.ts';
+import { type Arrival, type Grouped, groupPending } from './grouper.ts';
 
 /** Raw events grouped in one transaction. */
 const BATCH = 500;
@@ -38,6 +38,11 @@ export function createGroupingWorker(opts: {
   log: FastifyBaseLogger;
   /** Told after each pass that grouped something (the bench measures lag with it). */
   onGrouped?: (grouped: Grouped) => void;
+  /**
+   * Told, after the pass committed, which issues saw which releases (the fixes domain checks whether
+   * an applied fix stopped holding). Awaited, so a stop waits for it; a failure is logged, not retried.
+   */
+  arrived?: ((arrivals: Arrival[]) => Promise<void>) | undefined;
 }) {
   let running = false;
   let loop: Promise<void> | undefined;
@@ -90,12 +95,19 @@ export function createGroupingWorker(opts: {
     while (running) {
       pending = false;
       waiting = 0;
-      let grouped: Grouped = { count: 0, receivedAt: [] };
+      let grouped: Grouped = { count: 0, receivedAt: [], arrivals: [] };
       try {
         grouped = await groupPending(opts.db, opts.bus, opts.log, BATCH);
         if (grouped.count > 0) opts.onGrouped?.(grouped);
       } catch (err) {
         opts.log.error({ err }, 'errors: grouping failed; trying again shortly');
+      }
+      if (grouped.arrivals.length > 0 && opts.arrived) {
+        try {
+          await opts.arrived(grouped.arrivals);
+        } catch (err) {
+          opts.log.error({ err }, 'errors: telling of grouped events failed (fix regressions unchecked)');
+        }
       }
       // A full batch means more are likely waiting: go on at once.
       if (grouped.count < BATCH) await sleep();

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../platform/errors.ts';
-import { defineTool, ToolError, type ToolSource } from '../tools/registry.ts';
+import { asTool, defineTool, type ToolSource } from '../tools/registry.ts';
 import type { Callers } from './callers.ts';
 import type { Reads } from './reads.ts';
 import type { TreeEntry } from './schema.ts';
@@ -9,16 +8,6 @@ import type { Writes } from './writes.ts';
 /** Text handed back to a model is cut here; it reads the rest of a large file in another way or not at all. */
 const MAX_TEXT_CHARS = 50_000;
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|yaml|x-yaml|toml|sql|x-sh)|[^;]*\+(json|xml))/i;
-
-/** A refusal the model should read (not found, not allowed, bad path) instead of a failed run. */
-async function asTool<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof AppError && err.status < 500) throw new ToolError(err.message);
-    throw err;
-  }
-}
 
 function flatten(entries: TreeEntry[]): Array<{ path: string; type: string; size?: number; access: string }> {
   return entries.flatMap((e) => [

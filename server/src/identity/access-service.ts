@@ -9,6 +9,7 @@ import { decodeCursor, type PageQuery, toPage } from '../platform/pagination.ts'
 import { assertStrongPassword, type IdentityDeps, normaliseEmail } from './auth-service.ts';
 import { API_KEY_PREFIX } from './authenticator.ts';
 import { IdentityErrors } from './errors.ts';
+import type { LinksService } from './links-service.ts';
 import { isPermission } from './permissions.ts';
 import { presentApiKey, presentMember, presentRole } from './present.ts';
 import * as store from './store.ts';
@@ -29,7 +30,7 @@ function assertCanGrant(principal: Principal, permissions: string[], what: strin
 }
 
 /** Members, roles and API keys of an org. */
-export function createAccessService(deps: IdentityDeps) {
+export function createAccessService(deps: IdentityDeps, links?: LinksService) {
   const { db, hasher } = deps;
 
   const audit = (
@@ -77,6 +78,11 @@ export function createAccessService(deps: IdentityDeps) {
       return { items: result.items.map(presentMember), nextCursor: result.nextCursor };
     },
 
+    /**
+     * Adds a person by email. An existing account joins and is mailed a notice; for a new address an
+     * account is made: with the initial password given, or else without a usable one and an invitation
+     * mailed to set their own.
+     */
     async addMember(
       p: Principal,
       input: { email: string; roleId: string; name?: string | undefined; password?: string | undefined },
@@ -87,20 +93,18 @@ export function createAccessService(deps: IdentityDeps) {
       let user = await store.findUserByEmail(db, email);
       let passwordHash: string | undefined;
       if (!user) {
-        if (!input.name || !input.password) {
-          throw Errors.validation(
-            `no account exists for ${email}; give a name and an initial password to create one`,
-          );
-        }
-        assertStrongPassword(input.password, email);
-        passwordHash = await hasher.hash(input.password);
+        if (input.password) assertStrongPassword(input.password, email);
+        // Invited without a password: a hash of a random secret nobody knows, until the invitation sets one.
+        passwordHash = await hasher.hash(input.password ?? randomToken(32));
       }
-      return db.transaction(async (tx) => {
+      const invited = !user && !input.password;
+      let mail: (() => void) | undefined;
+      const member = await db.transaction(async (tx) => {
         if (!user)
           user = await store.insertUser(tx, {
             id: newId('usr'),
             email,
-            name: input.name!,
+            name: input.name ?? email.split('@')[0]!,
             passwordHash: passwordHash!,
           });
         if (await store.findMembershipOfUser(tx, user.id, p.orgId)) {
@@ -109,13 +113,30 @@ export function createAccessService(deps: IdentityDeps) {
         await deps.seatGuard?.(tx, p.orgId, () => store.countMembers(tx, p.orgId));
         const id = newId('mem');
         await store.insertMembership(tx, { id, orgId: p.orgId, userId: user.id, roleId: role.id });
-        await audit(tx, p, 'member.add', { type: 'member', id }, meta, { email, role: role.name });
+        await audit(tx, p, 'member.add', { type: 'member', id }, meta, {
+          email,
+          role: role.name,
+          ...(invited ? { invited: true } : {}),
+        });
+        const mailing = {
+          userId: user.id,
+          email,
+          orgId: p.orgId,
+          role: role.name,
+          inviterId: p.userId ?? '',
+        };
+        if (links)
+          mail = invited ? await links.invitationFor(tx, mailing) : await links.addedNoticeFor(tx, mailing);
         return presentMember((await store.findMember(tx, p.orgId, id))!);
       });
+      mail?.();
+      // A replica may remember this person as "not a member" from an earlier try.
+      await deps.sessions.revoked({ orgId: p.orgId, userIds: [user!.id], principalIds: [], revoked: false });
+      return member;
     },
 
     async changeMemberRole(p: Principal, id: string, roleId: string, meta: RequestMeta) {
-      return db.transaction(async (tx) => {
+      const { member, revocation } = await db.transaction(async (tx) => {
         const member = await store.findMember(tx, p.orgId, id);
         if (!member) throw Errors.notFound('member', id);
         const role = await roleToGrant(tx, p, roleId);
@@ -123,16 +144,20 @@ export function createAccessService(deps: IdentityDeps) {
         assertCanGrant(p, member.role.permissions, `the current role "${member.role.name}" has`);
         await assertKeepsAnOwner(tx, p.orgId, member, role.id);
         await store.updateMemberRole(tx, p.orgId, id, role.id);
+        // Their tokens carry the old role's permissions: refused from the next request on.
+        const revocation = await deps.sessions.markMembers(tx, p.orgId, { memberId: id });
         await audit(tx, p, 'member.role_change', { type: 'member', id }, meta, {
           from: member.role.name,
           to: role.name,
         });
-        return presentMember((await store.findMember(tx, p.orgId, id))!);
+        return { member: presentMember((await store.findMember(tx, p.orgId, id))!), revocation };
       });
+      await deps.sessions.revoked(revocation);
+      return member;
     },
 
     async removeMember(p: Principal, id: string, meta: RequestMeta) {
-      await db.transaction(async (tx) => {
+      const userId = await db.transaction(async (tx) => {
         const member = await store.findMember(tx, p.orgId, id);
         if (!member) throw Errors.notFound('member', id);
         assertCanGrant(p, member.role.permissions, `the member's role "${member.role.name}" has`);
@@ -140,7 +165,10 @@ export function createAccessService(deps: IdentityDeps) {
         await store.deleteMember(tx, p.orgId, id);
         await tokens.revokeRefreshTokensOfUser(tx, member.userId, p.orgId);
         await audit(tx, p, 'member.remove', { type: 'member', id }, meta, { email: member.email });
+        return member.userId;
       });
+      // The membership is gone, so every token of theirs for this org is refused once caches drop it.
+      await deps.sessions.revoked({ orgId: p.orgId, userIds: [userId], principalIds: [], revoked: true });
     },
 
     // ---- roles ----
@@ -191,7 +219,7 @@ export function createAccessService(deps: IdentityDeps) {
       },
       meta: RequestMeta,
     ) {
-      return db.transaction(async (tx) => {
+      const { role, revocation } = await db.transaction(async (tx) => {
         const role = await store.findRole(tx, p.orgId, id);
         if (!role) throw Errors.notFound('role', id);
         if (role.builtin) throw IdentityErrors.roleBuiltin(role.name, 'changed');
@@ -205,12 +233,20 @@ export function createAccessService(deps: IdentityDeps) {
           ...(patch.description !== undefined ? { description: patch.description } : {}),
           ...(permissions ? { permissions } : {}),
         });
+        // Holders' tokens carry the old permissions: refused from the next request on.
+        const changed =
+          permissions !== undefined &&
+          (permissions.length !== role.permissions.length ||
+            permissions.some((x) => !role.permissions.includes(x)));
+        const revocation = changed ? await deps.sessions.markMembers(tx, p.orgId, { roleId: id }) : undefined;
         await audit(tx, p, 'role.update', { type: 'role', id }, meta, {
           from: role.permissions,
           to: updated!.permissions,
         });
-        return presentRole(updated!);
+        return { role: presentRole(updated!), revocation };
       });
+      if (revocation) await deps.sessions.revoked(revocation);
+      return role;
     },
 
     async deleteRole(p: Principal, id: string, meta: RequestMeta) {
@@ -273,6 +309,8 @@ export function createAccessService(deps: IdentityDeps) {
         await audit(tx, p, 'api_key.revoke', { type: 'api_key', id }, meta);
       });
       await deps.apiKeys.invalidate(p.orgId);
+      // Its open sockets close now rather than at their next heartbeat.
+      await deps.sessions.revoked({ orgId: p.orgId, userIds: [], principalIds: [id], revoked: true });
     },
   };
 }

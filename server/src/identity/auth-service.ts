@@ -12,6 +12,7 @@ import type { Keyring } from './keyring.ts';
 import { type PasswordHasher, passwordProblems } from './passwords.ts';
 import { BUILTIN_ROLES } from './permissions.ts';
 import { presentOrg, presentUser } from './present.ts';
+import type { SessionGuard } from './sessions.ts';
 import * as store from './store.ts';
 import * as tokens from './token-store.ts';
 
@@ -22,6 +23,8 @@ export interface IdentityDeps {
   log: FastifyBaseLogger;
   /** Valid API keys the authenticator keeps; a revoked key is dropped from it. */
   apiKeys: ApiKeyCache;
+  /** Instant revocation of access tokens: marks, the per-replica cache and the bus message. */
+  sessions: SessionGuard;
   /**
    * Refuses (throws) when one more member would pass a limit, such as the org's plan (billing answers);
    * `count` reads the members there are now in the same transaction.
@@ -29,6 +32,8 @@ export interface IdentityDeps {
   seatGuard?: ((tx: Tx, orgId: string, count: () => Promise<number>) => Promise<void>) | undefined;
   /** Told once a new org has committed (billing gives it the default plan's budget); failures are logged. */
   orgCreated?: ((orgId: string) => Promise<void>) | undefined;
+  /** Told once a self-registered account has committed (identity mails its verification link). */
+  registered?: ((userId: string) => Promise<void>) | undefined;
   settings: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -131,7 +136,20 @@ export function createAuthService(deps: IdentityDeps) {
     });
   }
 
+  /** Ends every session of the user in every org: refresh tokens revoked, access tokens refused. */
+  async function endSessionsIn(tx: Tx, userId: string): Promise<void> {
+    await deps.sessions.endUserSessions(tx, userId);
+  }
+
   return {
+    /**
+     * Ends every session of a user (a password was changed or reset): call inside the transaction that
+     * makes the change, then `sessionsEnded(userId)` once it has committed, which closes their sockets.
+     */
+    endSessionsIn,
+    sessionsEnded: (userId: string) =>
+      deps.sessions.revoked({ orgId: null, userIds: [userId], principalIds: [], revoked: true }),
+
     async register(
       input: { email: string; password: string; name: string; orgName?: string | undefined },
       meta: RequestMeta,
@@ -143,6 +161,7 @@ export function createAuthService(deps: IdentityDeps) {
       }
       const passwordHash = await hasher.hash(input.password);
       let orgId: string | undefined;
+      let userId: string | undefined;
       const pair = await db.transaction(async (tx) => {
         const { org, ownerRoleId } = await createOrgWithRoles(
           tx,
@@ -155,6 +174,7 @@ export function createAuthService(deps: IdentityDeps) {
           name: input.name.trim(),
           passwordHash,
         });
+        userId = user.id;
         await store.insertMembership(tx, {
           id: newId('mem'),
           orgId: org.id,
@@ -172,6 +192,11 @@ export function createAuthService(deps: IdentityDeps) {
         return issuePair(tx, user.id, org.id);
       });
       await orgCreated(orgId!);
+      try {
+        await deps.registered?.(userId!);
+      } catch (err) {
+        deps.log.error({ err, userId }, 'identity: the verification mail of a new account was not prepared');
+      }
       return pair;
     },
 
@@ -213,7 +238,8 @@ export function createAuthService(deps: IdentityDeps) {
     },
 
     /** Rotates a refresh token. Presenting a spent one means it leaked: the whole family is revoked. */
-    async refresh(refreshToken: string, meta: RequestMeta) {
+    async refresh(refreshToken: string | undefined, meta: RequestMeta) {
+      if (!refreshToken) throw IdentityErrors.missingRefreshToken();
       const record = await tokens.findRefreshToken(db, sha256(refreshToken));
       if (!record || record.revokedAt) {
         throw IdentityErrors.invalidRefreshToken('not valid');
@@ -299,8 +325,19 @@ export function createAuthService(deps: IdentityDeps) {
       assertStrongPassword(input.password, email);
       const existing = await store.findUserByEmail(db, email);
       if (existing) {
-        if (input.resetPassword)
-          await store.updateUserPassword(db, existing.id, await hasher.hash(input.password));
+        if (input.resetPassword) {
+          const passwordHash = await hasher.hash(input.password);
+          await db.transaction(async (tx) => {
+            await store.updateUserPassword(tx, existing.id, passwordHash);
+            await endSessionsIn(tx, existing.id);
+          });
+          await deps.sessions.revoked({
+            orgId: null,
+            userIds: [existing.id],
+            principalIds: [],
+            revoked: true,
+          });
+        }
         return { created: false, userId: existing.id };
       }
       const passwordHash = await hasher.hash(input.password);
@@ -314,6 +351,8 @@ export function createAuthService(deps: IdentityDeps) {
           name: input.name ?? 'Admin',
           passwordHash,
         });
+        // The operator named this address themselves (environment or CLI): nothing to verify.
+        await store.markEmailVerified(tx, user.id, new Date());
         await store.insertMembership(tx, {
           id: newId('mem'),
           orgId: org.id,

@@ -5,7 +5,8 @@ import { sha256 } from '../platform/crypto.ts';
 import type { Db } from '../platform/db/index.ts';
 import { createOrgCache, type OrgCache } from '../platform/org-cache.ts';
 import { IdentityErrors } from './errors.ts';
-import type { Keyring } from './keyring.ts';
+import type { AccessClaims, Keyring } from './keyring.ts';
+import type { SessionGuard } from './sessions.ts';
 import { findApiKeyByHash, touchApiKey } from './token-store.ts';
 
 export const API_KEY_PREFIX = 'sbk_';
@@ -30,26 +31,37 @@ export type ApiKeyCache = OrgCache<KnownKey>;
 export const createApiKeyCache = (bus: Bus): ApiKeyCache =>
   createOrgCache<KnownKey>({ name: 'api-keys', bus, orgIdOf: (k) => k.principal.orgId });
 
-export function createAuthenticator(db: Db, keyring: Keyring, apiKeys: ApiKeyCache): Authenticator {
+export function createAuthenticator(
+  db: Db,
+  keyring: Keyring,
+  apiKeys: ApiKeyCache,
+  sessions: SessionGuard,
+): Authenticator {
   return async (credential) => {
     if (credential.startsWith(API_KEY_PREFIX)) return apiKeyPrincipal(db, apiKeys, credential);
-    try {
-      const claims = await keyring.verify(credential);
-      return {
-        kind: 'user',
-        id: claims.sub,
-        userId: claims.sub,
-        orgId: claims.org,
-        scopes: new Set(claims.scope.split(' ').filter(Boolean)),
-        expiresAt: claims.exp ?? null,
-      } satisfies Principal;
-    } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) {
-        throw IdentityErrors.tokenExpired();
-      }
-      throw IdentityErrors.invalidToken();
-    }
+    const claims = await verified(keyring, credential);
+    // Revocation: a cached check (no query once warm) against the user's and membership's marks.
+    await sessions.assertCurrent(claims.sub, claims.org, Math.round((claims.iat ?? 0) * 1000));
+    return {
+      kind: 'user',
+      id: claims.sub,
+      userId: claims.sub,
+      orgId: claims.org,
+      scopes: new Set(claims.scope.split(' ').filter(Boolean)),
+      expiresAt: claims.exp ?? null,
+    } satisfies Principal;
   };
+}
+
+async function verified(keyring: Keyring, credential: string): Promise<AccessClaims> {
+  try {
+    return await keyring.verify(credential);
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) {
+      throw IdentityErrors.tokenExpired();
+    }
+    throw IdentityErrors.invalidToken();
+  }
 }
 
 async function loadKey(db: Db, hash: string): Promise<KnownKey | undefined> {

@@ -1,5 +1,6 @@
 import type { Db } from '../platform/db/index.ts';
 import * as store from './store.ts';
+import * as tokens from './token-store.ts';
 
 /**
  * What other domains may ask of identity without its tables: the names of an org's people, roles and
@@ -27,6 +28,13 @@ export function createDirectory(db: Db) {
     /** The org a person joined first, by email (the start-up admin's org). */
     firstOrgOfEmail: (email: string) => store.firstOrgOfEmail(db, email),
     oldestOrg: () => store.oldestOrg(db),
+    /** API keys the org ever created, revoked ones included. */
+    countApiKeys: (orgId: string) => tokens.countApiKeys(db, orgId),
+    /** Whether the member put the dashboard's getting-started list away. */
+    gettingStartedDismissed: async (orgId: string, userId: string) =>
+      (await store.findMembershipOfUser(db, userId, orgId))?.gettingStartedDismissedAt != null,
+    setGettingStartedDismissed: (orgId: string, userId: string, dismissed: boolean) =>
+      store.setGettingStartedDismissed(db, orgId, userId, dismissed ? new Date() : null),
   };
 }
 

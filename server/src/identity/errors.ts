@@ -36,11 +36,24 @@ export const IdentityErrors = {
         ? 'the refresh token is not valid; sign in again'
         : 'the refresh token has expired; sign in again',
     ),
+  missingRefreshToken: () =>
+    new AppError(
+      401,
+      'invalid_refresh_token',
+      'no refresh token: send refreshToken in the body (the console sends its cookie); or sign in again',
+    ),
   refreshTokenReused: () =>
     new AppError(
       401,
       'refresh_token_reused',
       'this refresh token was already used; every session from that sign-in has been signed out',
+    ),
+  /** An access token issued before its user's or membership's sessions were ended (role, removal, password). */
+  sessionRevoked: () =>
+    new AppError(
+      401,
+      'session_revoked',
+      'this access token was revoked (your role, membership or password changed); refresh it or sign in again',
     ),
   tokenExpired: () => new AppError(401, 'token_expired', 'the access token has expired; refresh it'),
   invalidToken: () => new AppError(401, 'invalid_token', 'the access token is not valid'),
@@ -60,6 +73,19 @@ export const IdentityErrors = {
     ),
   alreadyMember: (email: string) =>
     new AppError(409, 'already_member', `${email} is already a member of this organisation`),
+  /** A mailed link that is unknown, already used or past its time; the message says what to do. */
+  invalidLink: (what: 'reset' | 'verification' | 'invitation') =>
+    new AppError(
+      400,
+      'invalid_link',
+      what === 'reset'
+        ? 'this password reset link is not valid, was already used or has expired; ask for a new one'
+        : what === 'verification'
+          ? 'this verification link is not valid, was already used or has expired; send a new one from the console'
+          : 'this invitation is not valid, was already used or has expired; ask whoever invited you to add you again',
+    ),
+  emailAlreadyVerified: () =>
+    new AppError(409, 'email_already_verified', 'your email address is already verified'),
   roleNameTaken: (name: string) =>
     new AppError(409, 'role_name_taken', `a role named "${name}" already exists`),
   roleBuiltin: (name: string, verb: 'changed' | 'deleted') =>

@@ -108,14 +108,18 @@ export function createKeyring(db: Db, opts: { secret: string; accessTokenTtlSeco
 
     async sign(claims: { sub: string; org: string; scope: string; [k: string]: unknown }): Promise<string> {
       const { signer } = await current();
-      return new SignJWT(claims)
-        .setProtectedHeader({ alg: ALG, kid: signer.kid, typ: 'JWT' })
-        .setIssuer(TOKEN_ISSUER)
-        .setAudience(TOKEN_AUDIENCE)
-        .setIssuedAt()
-        .setJti(newId('jti'))
-        .setExpirationTime(`${opts.accessTokenTtlSeconds}s`)
-        .sign(signer.key);
+      return (
+        new SignJWT(claims)
+          .setProtectedHeader({ alg: ALG, kid: signer.kid, typ: 'JWT' })
+          .setIssuer(TOKEN_ISSUER)
+          .setAudience(TOKEN_AUDIENCE)
+          // To the millisecond (a NumericDate may have a fraction): a token issued just after its
+          // user's sessions were revoked must not be taken for one issued before (sessions.ts).
+          .setIssuedAt(Date.now() / 1000)
+          .setJti(newId('jti'))
+          .setExpirationTime(`${opts.accessTokenTtlSeconds}s`)
+          .sign(signer.key)
+      );
     },
 
     /** Verifies signature, algorithm, issuer, audience and expiry; throws on anything wrong. */

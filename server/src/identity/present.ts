@@ -1,10 +1,13 @@
 import type { MemberRecord, OrgRecord, RoleRecord, UserRecord } from './store.ts';
 import type { ApiKeyRecord } from './token-store.ts';
 
-export const presentUser = (u: Pick<UserRecord, 'id' | 'email' | 'name' | 'createdAt'>) => ({
+export const presentUser = (
+  u: Pick<UserRecord, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>,
+) => ({
   id: u.id,
   email: u.email,
   name: u.name,
+  emailVerified: u.emailVerifiedAt !== null,
   createdAt: u.createdAt.toISOString(),
 });
 
@@ -29,6 +32,7 @@ export const presentMember = (m: MemberRecord) => ({
   userId: m.userId,
   email: m.email,
   name: m.name,
+  emailVerified: m.emailVerifiedAt !== null,
   role: { id: m.role.id, name: m.role.name },
   permissions: [...m.role.permissions].sort(),
   createdAt: m.createdAt.toISOString(),

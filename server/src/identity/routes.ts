@@ -6,18 +6,26 @@ import { errorResponses, idParams, requestMeta } from '../platform/http.ts';
 import { pageOf, pageQuerySchema } from '../platform/pagination.ts';
 import type { AccessService } from './access-service.ts';
 import type { AuthService } from './auth-service.ts';
+import { refreshCookie } from './cookie.ts';
 import type { Keyring } from './keyring.ts';
+import type { LinksService } from './links-service.ts';
 import { PERMISSIONS } from './permissions.ts';
 import {
+  acceptInvitationBody,
   addMemberBody,
   apiKeySchema,
+  clientHeaders,
   createApiKeyBody,
   createdApiKeySchema,
   createRoleBody,
   loginBody,
   logoutBody,
+  mailSentSchema,
   memberSchema,
   meSchema,
+  passwordResetAnswer,
+  passwordResetBody,
+  passwordResetConfirmBody,
   permissionSchema,
   refreshBody,
   registerBody,
@@ -25,6 +33,7 @@ import {
   tokenPairSchema,
   updateMemberBody,
   updateRoleBody,
+  verifyEmailBody,
 } from './schema.ts';
 
 /** `/.well-known/jwks.json`: public signing keys with a strong ETag so verifiers can cache them. */
@@ -51,11 +60,15 @@ export function jwksRoutes(keyring: Keyring) {
   };
 }
 
-/** Sign-up, sign-in, tokens and the caller's identity. */
-export function authRoutes(auth: AuthService) {
+/**
+ * Sign-up, sign-in, tokens and the caller's identity. API clients get both tokens in the body; the
+ * console (`X-Switchboard-Client: console`) gets the refresh token as an HttpOnly cookie instead.
+ */
+export function authRoutes(auth: AuthService, settings: { refreshTokenTtlSeconds: number }) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     const tags = ['auth'];
+    const cookie = refreshCookie(settings.refreshTokenTtlSeconds);
 
     app.post(
       '/auth/register',
@@ -65,12 +78,15 @@ export function authRoutes(auth: AuthService) {
           operationId: 'register',
           tags,
           summary: 'Create an account and a new organisation you own',
+          headers: clientHeaders,
           body: registerBody,
           response: { 201: tokenPairSchema, ...errorResponses },
         },
       },
-      async (request, reply) =>
-        reply.status(201).send(await auth.register(request.body, requestMeta(request))),
+      async (request, reply) => {
+        const pair = await auth.register(request.body, requestMeta(request));
+        return reply.status(201).send(cookie.answer(reply, pair, cookie.isConsole(request)));
+      },
     );
 
     app.post(
@@ -81,11 +97,13 @@ export function authRoutes(auth: AuthService) {
           operationId: 'login',
           tags,
           summary: 'Sign in with email and password',
+          headers: clientHeaders,
           body: loginBody,
           response: { 200: tokenPairSchema, ...errorResponses },
         },
       },
-      async (request) => auth.login(request.body, requestMeta(request)),
+      async (request, reply) =>
+        cookie.answer(reply, await auth.login(request.body, requestMeta(request)), cookie.isConsole(request)),
     );
 
     app.post(
@@ -96,11 +114,26 @@ export function authRoutes(auth: AuthService) {
           operationId: 'refreshToken',
           tags,
           summary: 'Trade a refresh token for a new pair (the old one is spent)',
-          body: refreshBody,
+          description:
+            'Without `refreshToken` in the body, the refresh cookie is spent and a new one set ' +
+            '(the console). Cookie requests from another origin are refused with 403 `csrf_rejected`.',
+          headers: clientHeaders,
+          body: refreshBody.nullish(),
           response: { 200: tokenPairSchema, ...errorResponses },
         },
       },
-      async (request) => auth.refresh(request.body.refreshToken, requestMeta(request)),
+      async (request, reply) => {
+        const fromBody = request.body?.refreshToken;
+        const token = fromBody ?? cookie.read(request);
+        const asCookie = fromBody === undefined || cookie.isConsole(request);
+        try {
+          return cookie.answer(reply, await auth.refresh(token, requestMeta(request)), asCookie);
+        } catch (err) {
+          // A spent, revoked or expired cookie is of no further use: the browser drops it.
+          if (fromBody === undefined && token !== undefined) cookie.clear(reply);
+          throw err;
+        }
+      },
     );
 
     app.post(
@@ -110,13 +143,16 @@ export function authRoutes(auth: AuthService) {
         schema: {
           operationId: 'logout',
           tags,
-          summary: 'Sign out (revokes refresh tokens)',
+          summary: "Sign out (revokes refresh tokens; clears the console's refresh cookie)",
           body: logoutBody.nullish(),
           response: { 204: z.null(), ...errorResponses },
         },
       },
       async (request, reply) => {
-        await auth.logout(principalOf(request), request.body?.refreshToken, requestMeta(request));
+        const fromCookie = cookie.read(request);
+        const token = request.body?.refreshToken ?? fromCookie;
+        await auth.logout(principalOf(request), token, requestMeta(request));
+        if (fromCookie !== undefined || cookie.isConsole(request)) cookie.clear(reply);
         return reply.status(204).send(null);
       },
     );
@@ -149,6 +185,129 @@ export function authRoutes(auth: AuthService) {
       async () => ({
         items: Object.entries(PERMISSIONS).map(([name, description]) => ({ name, description })),
       }),
+    );
+  };
+}
+
+/** Links mailed to people: password resets, email verification, invitations; and whether mail is on. */
+export function linkRoutes(links: LinksService, mail: { configured: boolean }) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    const tags = ['auth'];
+
+    app.get(
+      '/server-settings',
+      {
+        config: { auth: 'public' },
+        schema: {
+          operationId: 'getServerSettings',
+          tags: ['operations'],
+          summary: 'What this server offers that the console explains to people (is mail on?)',
+          response: {
+            200: z
+              .object({
+                mail: z.object({
+                  configured: z.boolean().meta({
+                    description:
+                      'An SMTP server is set (SMTP_URL); without one reset, verification and invitation mails are not delivered',
+                  }),
+                }),
+              })
+              .meta({ id: 'ServerSettings' }),
+          },
+        },
+      },
+      async () => ({ mail: { configured: mail.configured } }),
+    );
+
+    app.post(
+      '/auth/password-reset',
+      {
+        config: {
+          auth: 'public',
+          rateLimit: 'ip',
+          mailRecipient: (request) => (request.body as { email?: string } | undefined)?.email,
+        },
+        schema: {
+          operationId: 'requestPasswordReset',
+          tags,
+          summary: 'Mail a link to choose a new password (the same answer whether or not the account exists)',
+          body: passwordResetBody,
+          response: { 202: passwordResetAnswer, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(202).send(links.requestPasswordReset(request.body, requestMeta(request))),
+    );
+
+    app.post(
+      '/auth/password-reset/confirm',
+      {
+        config: { auth: 'public', rateLimit: 'ip' },
+        schema: {
+          operationId: 'confirmPasswordReset',
+          tags,
+          summary: 'Set a new password with a mailed link; every session of the account ends',
+          body: passwordResetConfirmBody,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await links.confirmPasswordReset(request.body, requestMeta(request));
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/auth/verify-email',
+      {
+        config: { auth: 'public', rateLimit: 'ip' },
+        schema: {
+          operationId: 'verifyEmail',
+          tags,
+          summary: 'Confirm an email address with the mailed link',
+          body: verifyEmailBody,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await links.verifyEmail(request.body, requestMeta(request));
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/auth/verify-email/resend',
+      {
+        config: { auth: 'authenticated', mailRecipient: (request) => request.principal?.id },
+        schema: {
+          operationId: 'resendVerificationEmail',
+          tags,
+          summary: 'Mail yourself a new verification link (the earlier one stops working)',
+          response: { 202: mailSentSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => reply.status(202).send(await links.resendVerification(principalOf(request))),
+    );
+
+    app.post(
+      '/auth/invitations/accept',
+      {
+        config: { auth: 'public', rateLimit: 'ip' },
+        schema: {
+          operationId: 'acceptInvitation',
+          tags,
+          summary: 'Set your password from an invitation link; then sign in as usual',
+          body: acceptInvitationBody,
+          response: {
+            200: z
+              .object({ email: z.string(), orgId: z.string() })
+              .meta({ id: 'AcceptedInvitation', description: 'Who to sign in as, and to which org' }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => links.acceptInvitation(request.body, requestMeta(request)),
     );
   };
 }

@@ -7,7 +7,15 @@ const name = z.string().trim().min(1).max(120);
 const id = z.string().min(1).max(100);
 
 export const userSchema = z
-  .object({ id: z.string(), email: z.string(), name: z.string(), createdAt: z.string() })
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    emailVerified: z.boolean().meta({
+      description: 'The person followed a link mailed to this address (verification, reset, invitation)',
+    }),
+    createdAt: z.string(),
+  })
   .meta({ id: 'User' });
 export const orgSchema = z
   .object({ id: z.string(), name: z.string(), createdAt: z.string() })
@@ -24,8 +32,24 @@ export const loginBody = z
   })
   .meta({ id: 'LoginRequest' });
 export const refreshBody = z
-  .object({ refreshToken: z.string().min(1).max(200) })
+  .object({
+    refreshToken: z.string().min(1).max(200).optional().meta({
+      description: "Without it, the console's refresh cookie is spent (sent only by the browser)",
+    }),
+  })
   .meta({ id: 'RefreshRequest' });
+
+/** `X-Switchboard-Client: console`: the refresh token travels as an HttpOnly cookie, not in the body. */
+export const clientHeaders = z.object({
+  'x-switchboard-client': z
+    .enum(['console'])
+    .optional()
+    .meta({
+      description:
+        '`console`: keep the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to ' +
+        "/api/v1/auth instead of returning it (only from pages of this server's own origin)",
+    }),
+});
 export const logoutBody = z.object({ refreshToken: z.string().min(1).max(200).optional() }).meta({
   id: 'LogoutRequest',
   description: 'Without a refresh token, every session of yours in this org ends',
@@ -34,7 +58,9 @@ export const logoutBody = z.object({ refreshToken: z.string().min(1).max(200).op
 export const tokenPairSchema = z
   .object({
     accessToken: z.string(),
-    refreshToken: z.string(),
+    refreshToken: z.string().optional().meta({
+      description: 'Absent when the console asked for the refresh cookie (X-Switchboard-Client: console)',
+    }),
     tokenType: z.literal('Bearer'),
     expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires' }),
     user: userSchema,
@@ -93,6 +119,9 @@ export const memberSchema = z
     userId: z.string(),
     email: z.string(),
     name: z.string(),
+    emailVerified: z.boolean().meta({
+      description: 'False until the person follows a link mailed to them (an invitation not yet accepted)',
+    }),
     role: z.object({ id: z.string(), name: z.string() }),
     permissions: z.array(z.string()),
     createdAt: z.string(),
@@ -103,10 +132,13 @@ export const addMemberBody = z
   .object({
     email,
     roleId: id,
-    name: name.optional().meta({ description: 'Needed when the person has no account yet' }),
-    password: password
+    name: name
       .optional()
-      .meta({ description: 'Initial password when the person has no account yet' }),
+      .meta({ description: 'For a person with no account yet (default: the start of their address)' }),
+    password: password.optional().meta({
+      description:
+        'An initial password for a person with no account yet; without one they are mailed an invitation to set their own',
+    }),
   })
   .meta({ id: 'AddMemberRequest' });
 export const updateMemberBody = z.object({ roleId: id }).meta({ id: 'UpdateMemberRequest' });
@@ -136,3 +168,18 @@ export const createApiKeyBody = z
 export const createdApiKeySchema = z
   .object({ apiKey: apiKeySchema, key: z.string().meta({ description: 'The secret; shown this once only' }) })
   .meta({ id: 'CreatedApiKey' });
+
+const token = z.string().min(16).max(200);
+
+export const passwordResetBody = z.object({ email }).meta({ id: 'PasswordResetRequest' });
+export const passwordResetAnswer = z
+  .object({ message: z.string() })
+  .meta({ id: 'PasswordResetAnswer', description: 'The same whether or not an account has that address' });
+export const passwordResetConfirmBody = z
+  .object({ token, password })
+  .meta({ id: 'PasswordResetConfirmRequest' });
+export const verifyEmailBody = z.object({ token }).meta({ id: 'VerifyEmailRequest' });
+export const acceptInvitationBody = z
+  .object({ token, password, name: name.optional() })
+  .meta({ id: 'AcceptInvitationRequest' });
+export const mailSentSchema = z.object({ message: z.string() }).meta({ id: 'MailSent' });

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Tx } from '../platform/db/index.ts';
 import { apiKeys, memberships, orgs, roles, users } from './tables.ts';
 
@@ -14,6 +14,7 @@ export interface UserRecord {
   passwordHash: string;
   failedLogins: number;
   lockedUntil: Date | null;
+  emailVerifiedAt: Date | null;
   createdAt: Date;
 }
 export interface RoleRecord {
@@ -32,6 +33,8 @@ export interface MemberRecord {
   userId: string;
   email: string;
   name: string;
+  emailVerifiedAt: Date | null;
+  gettingStartedDismissedAt: Date | null;
   role: RoleRecord;
   createdAt: Date;
 }
@@ -84,6 +87,25 @@ export async function updateUserPassword(
     .update(users)
     .set({ passwordHash, failedLogins: 0, lockedUntil: null, ...(name ? { name } : {}) })
     .where(eq(users.id, id));
+}
+
+export async function markEmailVerified(tx: Tx, id: string, at: Date): Promise<void> {
+  await tx
+    .update(users)
+    .set({ emailVerifiedAt: at })
+    .where(and(eq(users.id, id), isNull(users.emailVerifiedAt)));
+}
+
+export async function setGettingStartedDismissed(
+  tx: Tx,
+  orgId: string,
+  userId: string,
+  at: Date | null,
+): Promise<void> {
+  await tx
+    .update(memberships)
+    .set({ gettingStartedDismissedAt: at })
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
 }
 
 // ---- roles ----------------------------------------------------------------------------------
@@ -162,6 +184,8 @@ const memberColumns = {
   userId: memberships.userId,
   email: users.email,
   name: users.name,
+  emailVerifiedAt: users.emailVerifiedAt,
+  gettingStartedDismissedAt: memberships.gettingStartedDismissedAt,
   createdAt: memberships.createdAt,
   role: roles,
 };
@@ -170,7 +194,8 @@ export async function insertMembership(
   tx: Tx,
   m: { id: string; orgId: string; userId: string; roleId: string },
 ): Promise<void> {
-  await tx.insert(memberships).values(m);
+  // Tokens from an earlier membership of the same person (removed, then added again) stay refused.
+  await tx.insert(memberships).values({ ...m, sessionsValidAfter: new Date() });
 }
 
 function membersQuery(tx: Tx) {
@@ -214,6 +239,47 @@ export async function updateMemberRole(tx: Tx, orgId: string, id: string, roleId
     .update(memberships)
     .set({ roleId })
     .where(and(eq(memberships.orgId, orgId), eq(memberships.id, id)));
+}
+
+// ---- session marks ---------------------------------------------------------------------------
+
+/**
+ * What decides whether an access token of `userId` for `orgId` is still good: the user's and the
+ * membership's "tokens issued before" instants; undefined when the user is no longer a member there.
+ */
+export async function findSessionMarks(
+  tx: Tx,
+  userId: string,
+  orgId: string,
+): Promise<{ user: Date | null; member: Date | null } | undefined> {
+  const [row] = await tx
+    .select({ user: users.sessionsValidAfter, member: memberships.sessionsValidAfter })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.userId, userId), eq(memberships.orgId, orgId)));
+  return row;
+}
+
+/** Refuses every access token of the user issued before `at`, in every org. */
+export async function markUserSessions(tx: Tx, userId: string, at: Date): Promise<void> {
+  await tx.update(users).set({ sessionsValidAfter: at }).where(eq(users.id, userId));
+}
+
+/** Refuses access tokens of these members of the org issued before `at`; answers their user ids. */
+export async function markMemberSessions(
+  tx: Tx,
+  orgId: string,
+  which: { memberId: string } | { roleId: string },
+  at: Date,
+): Promise<string[]> {
+  const match =
+    'memberId' in which ? eq(memberships.id, which.memberId) : eq(memberships.roleId, which.roleId);
+  const rows = await tx
+    .update(memberships)
+    .set({ sessionsValidAfter: at })
+    .where(and(eq(memberships.orgId, orgId), match))
+    .returning({ userId: memberships.userId });
+  return rows.map((r) => r.userId);
 }
 
 export async function deleteMember(tx: Tx, orgId: string, id: string): Promise<void> {

@@ -16,6 +16,10 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     failedLogins: integer('failed_logins').notNull().default(0),
     lockedUntil: ts('locked_until'),
+    /** Access tokens issued before this instant are refused in every org (password changed, sessions ended). */
+    sessionsValidAfter: ts('sessions_valid_after'),
+    /** When the person proved the address is theirs (a verification, reset or invitation link). */
+    emailVerifiedAt: ts('email_verified_at'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('users_email_key').on(t.email)],
@@ -52,6 +56,10 @@ export const memberships = pgTable(
     roleId: text('role_id')
       .notNull()
       .references(() => roles.id),
+    /** Access tokens for this org issued before this instant are refused (role or its permissions changed). */
+    sessionsValidAfter: ts('sessions_valid_after'),
+    /** The member put the dashboard's getting-started list away (per person and org). */
+    gettingStartedDismissedAt: ts('getting_started_dismissed_at'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -130,5 +138,29 @@ export const loginEvents = pgTable(
   (t) => [
     index('login_events_ip_idx').on(t.ip, t.createdAt),
     index('login_events_user_idx').on(t.userId, t.createdAt),
+  ],
+);
+
+/**
+ * Single-use links mailed to a person: password resets, email verification and invitations. Only the
+ * SHA-256 of the token is kept; an invitation also names the org it joins.
+ */
+export const userTokens = pgTable(
+  'user_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose').$type<'password_reset' | 'email_verification' | 'invitation'>().notNull(),
+    orgId: text('org_id').references(() => orgs.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('user_tokens_hash_key').on(t.tokenHash),
+    index('user_tokens_user_idx').on(t.userId, t.purpose),
   ],
 );

@@ -63,6 +63,13 @@ export async function revokeRefreshTokensOfUser(tx: Tx, userId: string, orgId: s
     );
 }
 
+export async function revokeAllRefreshTokensOfUser(tx: Tx, userId: string): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+}
+
 // ---- API keys -------------------------------------------------------------------------------
 
 export interface ApiKeyRecord {
@@ -121,6 +128,11 @@ export async function findApiKey(tx: Tx, orgId: string, id: string): Promise<Api
 export async function findApiKeyByHash(tx: Tx, keyHash: string): Promise<ApiKeyRecord | undefined> {
   const [row] = await tx.select(apiKeyColumns).from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
   return row;
+}
+
+export async function countApiKeys(tx: Tx, orgId: string): Promise<number> {
+  const [row] = await tx.select({ n: count() }).from(apiKeys).where(eq(apiKeys.orgId, orgId));
+  return row?.n ?? 0;
 }
 
 export async function revokeApiKey(tx: Tx, orgId: string, id: string): Promise<void> {

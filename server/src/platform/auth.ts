@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sha256 } from './crypto.ts';
 import { Errors } from './errors.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -65,5 +66,11 @@ export function installGuard(app: FastifyInstance, authenticate: Authenticator, 
     if (typeof auth === 'object' && !principal.scopes.has(auth.permission)) {
       throw Errors.forbidden(`this needs the ${auth.permission} permission`);
     }
+  });
+  // The body is parsed and validated only after onRequest, so the per-address limit runs here.
+  app.addHook('preHandler', async (request, reply) => {
+    const recipient = request.routeOptions.config?.mailRecipient?.(request);
+    // Hashed: the counters (in Redis too) hold no addresses.
+    if (recipient) await limiter.consume(reply, [['mail', sha256(recipient.trim().toLowerCase())]]);
   });
 }

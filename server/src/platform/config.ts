@@ -97,6 +97,23 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: z.string().min(1).max(500).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).max(500).optional(),
   STRIPE_API_BASE: url(['http', 'https']).optional(),
+  SMTP_URL: url(['smtp', 'smtps']).optional(),
+  MAIL_FROM: z.string().min(3).max(320).optional(),
+  RATE_LIMIT_MAIL_PER_HOUR: num().int().min(1).default(5),
+  FIX_REPOSITORY_ROOTS: z
+    .string()
+    .default('')
+    .refine(
+      (v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .every((s) => path.isAbsolute(s)),
+      { message: 'must be absolute folder paths, separated by commas' },
+    ),
+  FIX_VERIFY_COMMANDS: z.string().default(''),
+  FIX_VERIFY_TIMEOUT_SECONDS: num().int().min(1).max(86_400).default(300),
 });
 
 /**
@@ -116,6 +133,9 @@ function crossProblems(raw: Record<string, string>): string[] {
     problems.push(
       `${missing} must be set together with its pair (SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD)`,
     );
+  }
+  if (raw.MAIL_FROM && !/[^\s@<]+@[^\s@>]+/.test(raw.MAIL_FROM)) {
+    problems.push('MAIL_FROM must be an address, e.g. "Switchboard <no-reply@example.com>"');
   }
   return problems;
 }
@@ -152,7 +172,8 @@ export interface Config {
   /** Honour X-Forwarded-For from a reverse proxy for client IPs (rate limits, audit). */
   trustProxy: boolean;
   redisPrefix: string;
-  rateLimits: { ip: number; user: number; org: number };
+  /** Per minute for ip, user and org; per hour for mail (mails to one address or account). */
+  rateLimits: { ip: number; user: number; org: number; mail: number };
   /** Consecutive failures that lock an account, and failures from one IP in 15 minutes that block it. */
   lockout: { maxFailures: number; ipMaxFailures: number };
   workersInProcess: boolean;
@@ -202,6 +223,24 @@ export interface Config {
    * elsewhere (a local fake in tests).
    */
   stripe: { secretKey: string | undefined; webhookSecret: string | undefined; apiBase: string | undefined };
+  /**
+   * Outgoing mail (password resets, verification, invitations). Without an SMTP server, development and
+   * test write each mail to the log; production logs a warning and the console says mail is off.
+   */
+  mail: { smtpUrl: string | undefined; from: string; perAddressPerHour: number };
+  /** AI fixes: where repositories may live, what a verify command may start, and for how long. */
+  fixes: {
+    /** Folders under which an error project's repository may live; none: no repository is opened. */
+    repositoryRoots: string[];
+    /** Programs a project's `verifyCommand` may start (`*`: any); none: verification cannot run. */
+    verifyCommands: string[];
+    verifyTimeoutSeconds: number;
+    /**
+     * The environment git and verify commands run in: what they need to find programs and a home
+     * (PATH, HOME, TMPDIR, LANG), nothing of the server's own (no secrets, no database address).
+     */
+    childEnv: Record<string, string>;
+  };
 }
 
 /** Thrown when the environment is invalid; `problems` holds one line per variable. */
@@ -222,6 +261,12 @@ function proxyEnvOf(source: Record<string, string>): Record<string, string> | un
   const on = source.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy');
   if (!on) return undefined;
   return Object.fromEntries(PROXY_VARIABLES.flatMap((name) => (source[name] ? [[name, source[name]]] : [])));
+}
+
+/** The host of the public address, as the domain of the default sender (an IP or localhost stays as is). */
+function mailDomainOf(publicUrl: string): string {
+  const host = new URL(publicUrl).hostname;
+  return /^[\d.]+$|:|^\[/.test(host) ? 'localhost' : host;
 }
 
 /** Validates the environment and returns the typed configuration, or throws one ConfigError naming every problem. */
@@ -268,6 +313,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY,
     redisPrefix: e.REDIS_PREFIX,
     rateLimits: {
+      mail: e.RATE_LIMIT_MAIL_PER_HOUR,
       ip: e.RATE_LIMIT_IP_PER_MINUTE,
       user: e.RATE_LIMIT_USER_PER_MINUTE,
       org: e.RATE_LIMIT_ORG_PER_MINUTE,
@@ -311,5 +357,29 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiBase: e.STRIPE_API_BASE,
     },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM ?? `Switchboard <no-reply@${mailDomainOf(e.PUBLIC_URL ?? `http://${e.HOST}`)}>`,
+      perAddressPerHour: e.RATE_LIMIT_MAIL_PER_HOUR,
+    },
+    fixes: {
+      repositoryRoots: listOf(e.FIX_REPOSITORY_ROOTS).map((root) => path.resolve(root)),
+      verifyCommands: listOf(e.FIX_VERIFY_COMMANDS),
+      verifyTimeoutSeconds: e.FIX_VERIFY_TIMEOUT_SECONDS,
+      childEnv: Object.fromEntries(
+        CHILD_VARIABLES.flatMap((name) => (source[name] ? [[name, source[name] as string]] : [])),
+      ),
+    },
   };
+}
+
+/** Variables passed on to git and verify commands (config.fixes.childEnv). */
+const CHILD_VARIABLES = ['PATH', 'HOME', 'TMPDIR', 'LANG'];
+
+/** A comma-separated list, trimmed, without empty entries. */
+function listOf(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -11,6 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { AppContext } from './context.ts';
+import { installCsrfGuard } from './csrf.ts';
 import { errorHandler } from './errors.ts';
 import { enforceRouteDeclarations, type RouteRecord } from './http.ts';
 import { randomToken } from './ids.ts';
@@ -26,8 +28,8 @@ function requestIdFrom(header: unknown): string {
 
 /**
  * The HTTP server without any domain: Zod validation and serialisation, the error envelope, request
- * ids, security headers, CORS, metrics, the OpenAPI document and its viewer, and the check that every
- * route declares its auth. Domains' routes and hooks are added on top (app.ts).
+ * ids, security headers, CORS, cookies with their CSRF check, metrics, the OpenAPI document and its
+ * viewer, and the check that every route declares its auth. Domains' routes and hooks are added on top (app.ts).
  */
 export async function createFastify(
   ctx: AppContext,
@@ -89,6 +91,9 @@ export async function createFastify(
       'retry-after',
     ],
   });
+
+  await app.register(cookie);
+  installCsrfGuard(app, config.publicUrl);
 
   await app.register(swagger, {
     openapi: {

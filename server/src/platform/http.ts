@@ -23,6 +23,11 @@ declare module 'fastify' {
     audit?: false;
     /** `ip`: a public route limited per client IP (sign-in, register, refresh). */
     rateLimit?: 'ip';
+    /**
+     * A route that mails someone: the address (or account) it mails, read after validation; requests for
+     * one address are limited per hour (`RATE_LIMIT_MAIL_PER_HOUR`) besides any other limit.
+     */
+    mailRecipient?: (request: FastifyRequest) => string | undefined;
   }
 }
 
@@ -74,6 +79,22 @@ export interface RequestMeta {
 
 /** `/{id}` path parameters of a resource route. */
 export const idParams = z.object({ id: z.string().min(1).max(100) });
+
+/** A query parameter holding up to `max` comma-separated ids (blanks and repeats dropped). */
+export const idListQuery = (max: number, what: string) =>
+  z
+    .string()
+    .max(max * 101)
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .refine((v) => v.length <= max, `at most ${max} ids`)
+    .meta({ description: `Comma-separated ${what} ids` });
 
 /** The `Idempotency-Key` header of routes that keep their own idempotency (runs, chat turns). */
 export const idempotencyHeaders = z.object({

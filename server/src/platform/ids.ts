@@ -42,6 +42,14 @@ export function newId(prefix: string): string {
   return `${prefix}_${encodeTime(Date.now())}${rand}`;
 }
 
+/**
+ * The smallest id `newId(prefix)` can mint at `at` or later: a bound that turns "made since" into a
+ * range on an index ordered by id.
+ */
+export function idFloorAt(prefix: string, at: Date): string {
+  return `${prefix}_${encodeTime(at.getTime())}`;
+}
+
 /** A URL-safe random secret of `bytes` bytes of entropy. */
 export function randomToken(bytes = 32): string {
   return randomPooled(bytes).toString('base64url');

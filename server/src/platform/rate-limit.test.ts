@@ -6,7 +6,7 @@ import { AppError } from './errors.ts';
 import { createRateLimiter } from './rate-limit.ts';
 
 const log = { warn() {} } as unknown as FastifyBaseLogger;
-const limits = { ip: 100, user: 2, org: 3 };
+const limits = { ip: 100, user: 2, org: 3, mail: 2 };
 
 /** A reply that only keeps its headers. */
 function reply() {
@@ -59,6 +59,31 @@ function behaves(make: () => ReturnType<typeof createRateLimiter>) {
     expect(partly.allowed).toBe(2);
     expect(partly.retryAfterSeconds).toBeGreaterThan(0);
     expect(await limiter.take(key, 5)).toMatchObject({ allowed: 0 });
+    limiter.stop();
+  });
+
+  it('counts mails to one address per hour, not per minute', async () => {
+    const limiter = make();
+    const address = `a-${randomBytes(3).toString('hex')}`;
+    const send = async () => {
+      const r = reply();
+      try {
+        await limiter.consume(r.reply, [['mail', address]]);
+        return { status: 200, headers: r.headers };
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        return { status: err.status, message: err.message, headers: r.headers };
+      }
+    };
+    expect((await send()).status).toBe(200);
+    expect((await send()).status).toBe(200);
+    const refused = await send();
+    expect(refused).toMatchObject({
+      status: 429,
+      message: expect.stringContaining('too many mails to this address'),
+    });
+    expect(refused.headers['ratelimit-reset']).toBeGreaterThan(60);
+    expect(refused.headers['ratelimit-reset']).toBeLessThanOrEqual(3600);
     limiter.stop();
   });
 }

@@ -3,10 +3,17 @@ import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Errors } from './errors.ts';
 
-export type Bucket = 'ip' | 'user' | 'org';
+/** `ip`, `user` and `org` count per minute; `mail` counts mails to one address or account per hour. */
+export type Bucket = 'ip' | 'user' | 'org' | 'mail';
 export type Limits = Record<Bucket, number>;
 
 const WINDOW_MS = 60_000;
+const WINDOWS: Record<Bucket, number> = {
+  ip: WINDOW_MS,
+  user: WINDOW_MS,
+  org: WINDOW_MS,
+  mail: 60 * WINDOW_MS,
+};
 
 interface Hit {
   count: number;
@@ -17,6 +24,8 @@ interface Hit {
 interface Charge {
   key: string;
   limit: number;
+  windowMs: number;
+  /** Hits counted at once (1 when absent). */
   cost?: number;
 }
 
@@ -36,10 +45,10 @@ function memoryCounter(): Counter & { sweep(): void } {
     async hit(charges) {
       const now = Date.now();
       const hits: Hit[] = [];
-      for (const { key, limit, cost = 1 } of charges) {
+      for (const { key, limit, windowMs, cost = 1 } of charges) {
         let w = windows.get(key);
         if (!w || w.resetAt <= now) {
-          w = { count: 0, resetAt: now + WINDOW_MS };
+          w = { count: 0, resetAt: now + windowMs };
           windows.set(key, w);
         }
         w.count += cost;
@@ -57,17 +66,17 @@ function memoryCounter(): Counter & { sweep(): void } {
 
 // Every bucket of a request in one round trip: INCRBY each key by its cost with its expiry set
 // atomically (so replicas sharing Redis share one window), stopping after the first over its limit.
-// ARGV: the window, then each key's limit, then each key's cost. The keys are those of one request;
-// a Redis Cluster would need them in one hash slot.
+// ARGV: each key's limit, window and cost, in turn. The keys are those of one request; a Redis
+// Cluster would need them in one hash slot.
 const HIT_SCRIPT = `
 local out = {}
 for i, key in ipairs(KEYS) do
-  local cost = tonumber(ARGV[#KEYS + i + 1])
+  local cost = tonumber(ARGV[3 * i])
   local n = redis.call('INCRBY', key, cost)
-  if n == cost then redis.call('PEXPIRE', key, ARGV[1]) end
+  if n == cost then redis.call('PEXPIRE', key, ARGV[3 * i - 1]) end
   out[#out + 1] = n
   out[#out + 1] = redis.call('PTTL', key)
-  if n > tonumber(ARGV[i + 1]) then break end
+  if n > tonumber(ARGV[3 * i - 2]) then break end
 end
 return out`;
 
@@ -86,13 +95,14 @@ function redisCounter(redis: Redis, prefix: string): Counter {
   return {
     async hit(charges) {
       const keys = charges.map((c) => `${prefix}rl:${c.key}`);
-      const limits = charges.map((c) => c.limit);
-      const costs = charges.map((c) => c.cost ?? 1);
-      const flat = await runScript(keys, [WINDOW_MS, ...limits, ...costs]);
+      const flat = await runScript(
+        keys,
+        charges.flatMap((c) => [c.limit, c.windowMs, c.cost ?? 1]),
+      );
       const hits: Hit[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const ttl = flat[i + 1]!;
-        hits.push({ count: flat[i]!, resetMs: ttl > 0 ? ttl : WINDOW_MS });
+        hits.push({ count: flat[i]!, resetMs: ttl > 0 ? ttl : charges[i / 2]!.windowMs });
       }
       return hits;
     },
@@ -126,7 +136,11 @@ export function createRateLimiter(opts: {
      * the tightest; throws 429 for the first bucket over its limit.
      */
     async consume(reply: FastifyReply, buckets: Array<[Bucket, string]>): Promise<void> {
-      const charges = buckets.map(([bucket, id]) => ({ key: `${bucket}:${id}`, limit: opts.limits[bucket] }));
+      const charges = buckets.map(([bucket, id]) => ({
+        key: `${bucket}:${id}`,
+        limit: opts.limits[bucket],
+        windowMs: WINDOWS[bucket],
+      }));
       let hits: Hit[];
       try {
         hits = await counter.hit(charges);
@@ -144,7 +158,9 @@ export function createRateLimiter(opts: {
         if (hit.count > limit) {
           setHeaders(reply, tightest);
           throw Errors.tooManyRequests(
-            `too many requests for this ${buckets[i]![0]}; try again in ${resetSeconds} s`,
+            buckets[i]![0] === 'mail'
+              ? `too many mails to this address; try again in ${resetSeconds} s`
+              : `too many requests for this ${buckets[i]![0]}; try again in ${resetSeconds} s`,
             resetSeconds,
           );
         }
@@ -164,7 +180,7 @@ export function createRateLimiter(opts: {
     ): Promise<{ allowed: number; retryAfterSeconds: number }> {
       let hit: Hit | undefined;
       try {
-        [hit] = await counter.hit([{ key, limit, cost: count }]);
+        [hit] = await counter.hit([{ key, limit, windowMs: WINDOW_MS, cost: count }]);
       } catch (err) {
         opts.log.warn({ err }, 'rate limit counter unavailable; allowing request');
         return { allowed: count, retryAfterSeconds: 0 };

@@ -103,6 +103,14 @@ export function createProvidersService({
       };
     },
 
+    /** Whether the org can use a model provider besides the built-in one (its own or the server's key). */
+    async hasModelProvider(orgId: string): Promise<boolean> {
+      const rows = await settings.listProviders(db, orgId);
+      const byName = new Map(rows.map((r) => [r.name, r]));
+      const custom = rows.filter((r) => r.kind === 'openai_compatible').map((r) => r.name);
+      return ['openai', 'anthropic', ...custom].some((name) => present(name, byName.get(name)).configured);
+    },
+
     async put(
       p: Principal,
       name: string,

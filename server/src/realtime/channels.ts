@@ -20,6 +20,11 @@ export interface ChannelKind {
   /** The permission a principal needs to subscribe at all. */
   permission?: string;
   /**
+   * Events of this kind's topic go to every subscriber whatever their org (the operator's maintenance
+   * notice); every other kind only delivers events of the subscriber's own org.
+   */
+  platformWide?: boolean;
+  /**
    * Whether the resource exists in the principal's org. A resource of another org must answer false,
    * exactly like a missing one, so a subscriber cannot tell them apart.
    */

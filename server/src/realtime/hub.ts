@@ -139,6 +139,21 @@ export function createHub(opts: HubOptions) {
     async sendToUser(orgId: string, userId: string, type: string, data: unknown): Promise<void> {
       await bus.publish({ topic: `user:${userId}`, type, orgId, data });
     },
+    /**
+     * Closes this replica's sockets of these principals (user or API key ids) with 4401, in `orgId` or in
+     * every org when null: their credential was revoked, so the client refreshes (or signs out).
+     */
+    disconnect(principalIds: string[], orgId: string | null, reason: string): number {
+      let closed = 0;
+      for (const id of principalIds) {
+        for (const conn of [...(state.byPrincipal.get(id) ?? [])]) {
+          if (orgId !== null && conn.principal?.orgId !== orgId) continue;
+          closeWith(state, conn, CloseCodes.unauthorized, reason, 'revoked');
+          closed++;
+        }
+      }
+      return closed;
+    },
     /** This replica's sockets. */
     local() {
       const snap = snapshot(state);

@@ -169,7 +169,7 @@ export function dispatch(state: HubState, event: BusEvent): void {
   const serialized = new Map<string, Buffer>();
   for (const sub of subs) {
     const p = sub.conn.principal;
-    if (!p || p.orgId !== event.orgId || sub.conn.done) continue;
+    if (!p || sub.conn.done || (p.orgId !== event.orgId && !sub.kind.platformWide)) continue;
     if (sub.kind.accepts && !sub.kind.accepts(event, p)) continue;
     if (sub.kind.admit) {
       admitInOrder(state, sub, event, sub.kind.admit(event, p));

@@ -14,6 +14,8 @@ export interface PausedFor extends PendingApproval {
  * connection, and the open transaction holds it).
  */
 export interface RunObserver {
+  /** A queued run was claimed and starts (or starts again after a retry or a decided approval). */
+  started?(work: Work, run: RunRecord): Promise<void>;
   /** The run ended: succeeded, failed or cancelled (its row says which, and why). */
   ended?(work: Work, run: RunRecord): Promise<void>;
   /** The run paused for a person's approval of `approval`. */
@@ -27,6 +29,9 @@ export function createRunObservers() {
   return {
     add(observer: RunObserver): void {
       observers.push(observer);
+    },
+    async started(work: Work, run: RunRecord): Promise<void> {
+      for (const o of observers) await o.started?.(work, run);
     },
     async ended(work: Work, run: RunRecord): Promise<void> {
       for (const o of observers) await o.ended?.(work, run);

@@ -94,6 +94,7 @@ export function createRunRecords(deps: RunRecordsDeps): RunRecords {
           resumed: cause !== 'start',
           cause,
         });
+        await deps.observers.started(work, row);
         return row;
       });
     },

@@ -135,6 +135,9 @@ export function createRunsService(deps: RunsDeps) {
     /** The run a caller already started with this Idempotency-Key, if any. */
     findByIdempotencyKey: (p: Principal, key: string) => store.findRunByIdempotencyKey(db, p.orgId, key),
 
+    /** Whether anyone in the org has run an agent yet (the getting-started list). */
+    hasAnyRun: (orgId: string) => store.hasAnyRun(db, orgId),
+
     /** The org's runs now and in the last hour, for its dashboard. */
     async figures(orgId: string) {
       const [byStatus, hour] = await Promise.all([

@@ -170,6 +170,12 @@ export async function countRunsByStatus(tx: Tx, orgId?: string): Promise<Record<
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
+/** Whether the org has any run at all (a chat turn counts: it is a run). */
+export async function hasAnyRun(tx: Tx, orgId: string): Promise<boolean> {
+  const rows = await tx.select({ id: runs.id }).from(runs).where(eq(runs.orgId, orgId)).limit(1);
+  return rows.length > 0;
+}
+
 /** Finished runs by outcome since `since`, for one org. */
 export async function countFinishedSince(
   tx: Tx,

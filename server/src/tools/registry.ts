@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../platform/errors.ts';
 
 /** What a tool knows about the call it serves. */
 export interface ToolContext {
@@ -35,6 +36,19 @@ export class ToolError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ToolError';
+  }
+}
+
+/**
+ * Runs a tool's work, turning a refusal of the platform (an AppError under 500: not found, not allowed, a
+ * bad path) into a ToolError the model reads and can act on, instead of a failed run.
+ */
+export async function asTool<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) throw new ToolError(err.message);
+    throw err;
   }
 }
 

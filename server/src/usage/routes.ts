@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../platform/auth.ts';
-import { errorResponses, idParams } from '../platform/http.ts';
+import { errorResponses, idListQuery, idParams } from '../platform/http.ts';
 import { pageOf } from '../platform/pagination.ts';
 import type { Budgets } from './budgets.ts';
 import type { Pricing } from './pricing.ts';
@@ -229,24 +229,7 @@ export function usageRoutes(deps: { usage: UsageService; pricing: Pricing; budge
           description:
             'Each item is what GET /agents/{id}/health answers; ids that are not agents of your org are left out.',
           querystring: healthQuerySchema.extend({
-            ids: z
-              .string()
-              .max(MAX_HEALTH_BATCH * 101)
-              .optional()
-              .transform((v) =>
-                v
-                  ? [
-                      ...new Set(
-                        v
-                          .split(',')
-                          .map((s) => s.trim())
-                          .filter(Boolean),
-                      ),
-                    ]
-                  : undefined,
-              )
-              .refine((v) => !v || v.length <= MAX_HEALTH_BATCH, `at most ${MAX_HEALTH_BATCH} ids`)
-              .meta({ description: 'Comma-separated agent ids' }),
+            ids: idListQuery(MAX_HEALTH_BATCH, 'agent').optional(),
           }),
           response: { 200: z.object({ items: z.array(agentHealthSchema) }), ...errorResponses },
         },

@@ -265,7 +265,7 @@ export function createUsageService(deps: {
      * `MAX_HEALTH_BATCH`; ids that are not the org's agents are left out.
      */
     async healthOf(p: Principal, window: HealthWindow, ids?: string[]): Promise<AgentHealth[]> {
-      const found = ids ? await agents.findMany(p.orgId, ids) : await agents.roster(p.orgId);
+      const found = ids?.length ? await agents.findMany(p.orgId, ids) : await agents.roster(p.orgId);
       const chosen = found.slice(0, MAX_HEALTH_BATCH);
       return Promise.all(chosen.map((a) => service.agentHealth(p.orgId, a.id, window)));
     },

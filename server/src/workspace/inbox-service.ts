@@ -134,6 +134,22 @@ export function createInboxService(deps: { db: Db; bus: Bus; resumeRun: ResumeRu
       );
     },
 
+    /**
+     * Closes an open item in the caller's unit of work: a notice whose subject was settled elsewhere (a
+     * proposed fix a person approved or rejected on its own page).
+     */
+    async closeIn(work: Work, orgId: string, id: string) {
+      const now = new Date();
+      const closed = await store.updateInboxItem(
+        work.tx,
+        orgId,
+        id,
+        { status: 'closed', closedAt: now },
+        true,
+      );
+      if (closed) work.afterCommit(() => changed(orgId, id, 'inbox.closed'));
+    },
+
     async list(
       p: Principal,
       q: {

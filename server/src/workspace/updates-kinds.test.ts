@@ -36,6 +36,19 @@ describe('feed summaries', () => {
     );
   });
 
+  it('name the issue of a fix, and why a fix failed or stopped holding', () => {
+    const fix = { id: 'fix_1', details: { issueId: 'iss_1', issueShortId: 'SHOP-3' } };
+    expect(
+      summary('fix.failed', { ...fix, details: { ...fix.details, error: { code: 'patch_conflict' } } }),
+    ).toBe('the fix of SHOP-3 failed (patch_conflict)');
+    expect(summary('fix.regressed', { ...fix, details: { ...fix.details, release: 'shop@2.1.0' } })).toBe(
+      'the fix of SHOP-3 no longer holds: the error came back in shop@2.1.0',
+    );
+    expect(
+      summary('issue.regress', { details: { shortId: 'SHOP-3', title: 'TypeError', fixId: 'fix_1' } }),
+    ).toBe('issue SHOP-3 TypeError came back in a later release after its fix');
+  });
+
   it('shorten a long failure and call chat runs chat turns', () => {
     const failed = RUN_KINDS.failed.summary({
       agent: 'Triage',

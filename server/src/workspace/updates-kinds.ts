@@ -49,6 +49,15 @@ export const UPDATE_KINDS = [
   'issue.created',
   'issue.regressed',
   'issue.updated',
+  'fix.requested',
+  'fix.proposed',
+  'fix.approved',
+  'fix.rejected',
+  'fix.applied',
+  'fix.verified',
+  'fix.verification_failed',
+  'fix.failed',
+  'fix.regressed',
 ] as const;
 export type UpdateKind = (typeof UPDATE_KINDS)[number];
 
@@ -64,6 +73,7 @@ export const SUBJECT_TYPES = [
   'task',
   'error_project',
   'issue',
+  'fix',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
@@ -219,7 +229,10 @@ const ERROR_UPDATES: Readonly<Record<string, AuditUpdate>> = {
     kind: 'issue.regressed',
     permission: 'errors:read',
     subject: 'issue',
-    summary: (f) => `issue ${issueName(f)} happened again after it was resolved`,
+    summary: (f) =>
+      text(f.details.fixId)
+        ? `issue ${issueName(f)} came back in ${text(f.details.release) ?? 'a later release'} after its fix`
+        : `issue ${issueName(f)} happened again after it was resolved`,
   },
   'issue.update': {
     kind: 'issue.updated',
@@ -234,6 +247,47 @@ const ERROR_UPDATES: Readonly<Record<string, AuditUpdate>> = {
       return `updated issue ${issueName(f)}`;
     },
   },
+};
+
+/** `SHOP-12` from a fix's audit row (the issue's short id, kept when the fix changed). */
+const fixOf = (f: SummaryFacts): string =>
+  text(f.details.issueShortId) ?? text(f.details.issueId) ?? 'an issue';
+
+/** A fix's audit row as a feed item: every one reads `errors:read` and points at the fix. */
+const fixUpdate = (kind: UpdateKind, summary: (f: SummaryFacts) => string): AuditUpdate => ({
+  kind,
+  permission: 'errors:read',
+  subject: 'fix',
+  summary,
+});
+
+/**
+ * What AI fixes add: a person asking for, approving or rejecting a fix, and the platform moving it as its
+ * run and its job go (proposed, committed, verified or not, failed, no longer holding).
+ */
+const FIX_UPDATES: Readonly<Record<string, AuditUpdate>> = {
+  'fix.request': fixUpdate('fix.requested', (f) => `asked for a fix of ${fixOf(f)}`),
+  'fix.proposed': fixUpdate('fix.proposed', (f) => `a fix of ${fixOf(f)} is proposed and waits for review`),
+  'fix.approve': fixUpdate('fix.approved', (f) => `approved the fix of ${fixOf(f)}`),
+  'fix.reject': fixUpdate('fix.rejected', (f) => `rejected the fix of ${fixOf(f)}`),
+  'fix.applied': fixUpdate(
+    'fix.applied',
+    (f) => `the fix of ${fixOf(f)} was committed on ${text(f.details.branch) ?? 'its branch'}`,
+  ),
+  'fix.verified': fixUpdate('fix.verified', (f) => `the fix of ${fixOf(f)} passed its verify command`),
+  'fix.verification_failed': fixUpdate(
+    'fix.verification_failed',
+    (f) => `the fix of ${fixOf(f)} failed its verify command`,
+  ),
+  'fix.failed': fixUpdate('fix.failed', (f) => {
+    const code = text((f.details.error as { code?: unknown } | undefined)?.code);
+    return `the fix of ${fixOf(f)} failed${code ? ` (${code})` : ''}`;
+  }),
+  'fix.regressed': fixUpdate(
+    'fix.regressed',
+    (f) =>
+      `the fix of ${fixOf(f)} no longer holds: the error came back in ${text(f.details.release) ?? 'a later release'}`,
+  ),
 };
 
 /**
@@ -411,6 +465,7 @@ export const AUDIT_UPDATES: Readonly<Record<string, AuditUpdate>> = {
   },
   ...TASK_UPDATES,
   ...ERROR_UPDATES,
+  ...FIX_UPDATES,
 };
 
 /** The audit actions a reader with these scopes may see as feed items. */

@@ -100,7 +100,13 @@ const actorOf = (kind: string, id: string | null): Actor | null =>
 /** Runs record who submitted them by principal id; API keys' ids carry the `key_` prefix. */
 const submitterOf = (id: string): Actor => ({ kind: id.startsWith('key_') ? 'api_key' : 'user', id });
 
-const UNNAMED_SUBJECTS = new Set<SubjectType>(['model_provider', 'mcp_server', 'error_project', 'issue']);
+const UNNAMED_SUBJECTS = new Set<SubjectType>([
+  'model_provider',
+  'mcp_server',
+  'error_project',
+  'issue',
+  'fix',
+]);
 
 function fromAudit(row: AuditFeedRow): Draft | undefined {
   const mapping = AUDIT_UPDATES[row.action];

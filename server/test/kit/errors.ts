@@ -159,6 +159,27 @@ export async function issuesOf(
   }
 }
 
+/** The issue an event was grouped into, once it was (a loop, as issuesOf; its bound only catches a hang). */
+export async function issueOfEvent(
+  api: SwitchboardClient,
+  projectId: string,
+  eventId: string,
+  timeoutMs = 20_000,
+): Promise<Issue> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const list = await api.GET('/api/v1/issues', { params: { query: { projectId, limit: 200 } } });
+    for (const issue of list.data?.items ?? []) {
+      const events = await api.GET('/api/v1/issues/{id}/events', {
+        params: { path: { id: issue.id }, query: { limit: 200 } },
+      });
+      if ((events.data?.items ?? []).some((e) => e.eventId === eventId)) return issue;
+    }
+    if (Date.now() > deadline) throw new Error(`event ${eventId} was never grouped into an issue`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Total events grouped into a project's issues. */
 export const totalCount = (items: Issue[]) => items.reduce((n, i) => n + i.count, 0);
 

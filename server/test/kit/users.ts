@@ -31,6 +31,7 @@ export interface Session {
 }
 
 function sessionFrom(body: Schema<'TokenPair'>, email: string, password: string): Session {
+  if (!body.refreshToken) throw new Error('the answer has no refresh token (did the console header go?)');
   return {
     email,
     password,

@@ -17,19 +17,32 @@ export async function unwrap<T>(
   return data as NonNullable<T>;
 }
 
-/** Auth calls go out bare: a refresh must never trigger another refresh. */
-const bare = createSwitchboardClient({ baseUrl, fetch: createHttp({ retries: 0 }) });
+/**
+ * Auth calls go out bare (a refresh must never trigger another refresh), saying they come from the
+ * console: the server then keeps the refresh token in its HttpOnly cookie instead of the body.
+ */
+const CONSOLE = { 'X-Switchboard-Client': 'console' } as const;
+const bare = createSwitchboardClient({
+  baseUrl,
+  fetch: createHttp({ retries: 0, headers: CONSOLE }),
+});
+
+const spendCookie = () => unwrap(bare.POST('/api/v1/auth/refresh', { body: {} }));
 
 export const session = new SessionManager({
   ...browserSessionDeps(),
-  refresh: (refreshToken) => unwrap(bare.POST('/api/v1/auth/refresh', { body: { refreshToken } })),
-  logout: async (s) => {
-    await bare.POST('/api/v1/auth/logout', {
-      body: { refreshToken: s.refreshToken },
-      headers: { Authorization: `Bearer ${s.accessToken}` },
-    });
+  refresh: spendCookie,
+  logout: async (accessToken) => {
+    const logout = (token: string) =>
+      bare.POST('/api/v1/auth/logout', { body: null, headers: { Authorization: `Bearer ${token}` } });
+    const first = accessToken ? await logout(accessToken) : undefined;
+    if (first && first.response.status !== 401) return;
+    // The access token had expired or was revoked: one from the cookie ends that session instead.
+    const pair = await spendCookie();
+    await logout(pair.accessToken);
   },
 });
+void session.restore();
 
 /**
  * The console's only way to the server: the generated client over a fetch with the session's token,

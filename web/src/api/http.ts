@@ -10,6 +10,8 @@ export interface HttpOptions {
   retries?: number;
   /** First back-off delay; doubled each attempt, with jitter, capped at 8 s. */
   backoffMs?: number;
+  /** Headers every request carries (the console's `X-Switchboard-Client` on auth calls). */
+  headers?: Record<string, string>;
   /** The current access token, or undefined when signed out. */
   getToken?: () => string | undefined;
   /**
@@ -67,6 +69,7 @@ export function createHttp(options: HttpOptions = {}): typeof globalThis.fetch {
 
   async function attempt(request: Request, token: string | undefined): Promise<Response> {
     const sent = request.clone();
+    for (const [name, value] of Object.entries(options.headers ?? {})) sent.headers.set(name, value);
     if (token) sent.headers.set('Authorization', `Bearer ${token}`);
     const timeout = AbortSignal.timeout(timeoutMs);
     const streaming = (request.headers.get('accept') ?? '').includes('text/event-stream');

@@ -2,6 +2,12 @@ import { lazy } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { useSession } from '../auth/SessionContext.tsx';
 import { ErrorMessage, Loading } from '../components/states.tsx';
+import {
+  AcceptInvitationPage,
+  ForgotPasswordPage,
+  ResetPasswordPage,
+  VerifyEmailPage,
+} from '../pages/AccountLinkPages.tsx';
 import { RegisterPage, SignInPage } from '../pages/AuthPages.tsx';
 import { DashboardPage } from '../pages/DashboardPage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
@@ -27,6 +33,7 @@ const ErrorProjectsPage = lazy(() =>
   import('../pages/ErrorProjectsPage.tsx').then((m) => ({ default: m.ErrorProjectsPage })),
 );
 const ErrorsPage = lazy(() => import('../pages/ErrorsPage.tsx').then((m) => ({ default: m.ErrorsPage })));
+const FixPage = lazy(() => import('../pages/FixPage.tsx').then((m) => ({ default: m.FixPage })));
 const IssuePage = lazy(() => import('../pages/IssuePage.tsx').then((m) => ({ default: m.IssuePage })));
 const FilesPage = lazy(() => import('../pages/FilesPage.tsx').then((m) => ({ default: m.FilesPage })));
 const InboxPage = lazy(() => import('../pages/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
@@ -42,10 +49,17 @@ const UsagePage = lazy(() => import('../pages/UsagePage.tsx').then((m) => ({ def
 
 /** Signed-out visitors go to sign-in and come back where they were headed. */
 function RequireSession({ children }: { children: React.ReactNode }) {
-  const { session, me, meError } = useSession();
+  const { status, me, meError } = useSession();
   const location = useLocation();
-  if (!session)
+  if (status === 'restoring') return <Loading label="Restoring your session…" />;
+  if (status === 'signed_out')
     return <Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />;
+  if (status === 'offline' && !me)
+    return (
+      <ErrorMessage
+        error={new Error('The server cannot be reached and this browser has no saved data to show yet.')}
+      />
+    );
   if (!me && meError) return <ErrorMessage error={meError} />;
   if (!me) return <Loading label="Opening your workspace…" />;
   return <>{children}</>;
@@ -71,6 +85,10 @@ export function App() {
       <Route path="/signin" element={<SignInPage />} />
       <Route path="/register" element={<RegisterPage />} />
       <Route path="/status" element={<StatusPage />} />
+      <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
+      <Route path="/verify-email" element={<VerifyEmailPage />} />
+      <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
       <Route
         element={
           <RequireSession>
@@ -148,6 +166,14 @@ export function App() {
           element={
             <Allowed needs="errors:read">
               <IssuePage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="errors/fixes/:id"
+          element={
+            <Allowed needs="errors:read">
+              <FixPage />
             </Allowed>
           }
         />

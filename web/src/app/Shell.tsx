@@ -2,6 +2,8 @@ import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
+import { VerifyEmailBanner } from '../auth/VerifyEmailBanner.tsx';
+import { NoticeBanner } from '../components/NoticeBanner.tsx';
 import { Loading } from '../components/states.tsx';
 import { useInboxUnread } from '../queries/inbox.ts';
 import { useChannel, useConnectionState, useOnline } from '../realtime/RealtimeContext.tsx';
@@ -61,7 +63,20 @@ function ConnectionIndicator() {
   );
 }
 
+/** After a reload without the server: the pages show what this browser saved, and say so. */
+function SavedDataBanner() {
+  const { status } = useSession();
+  if (status !== 'offline') return null;
+  return (
+    <div className="offline-banner saved-data-banner" role="status" data-testid="saved-data-banner">
+      Showing saved data — offline. The server cannot be reached; this page shows what this browser saved last
+      time and updates once the connection is back.
+    </div>
+  );
+}
+
 function OfflineBanner() {
+  const { status } = useSession();
   const online = useOnline();
   const state = useConnectionState();
   const [grace, setGrace] = useState(true);
@@ -70,6 +85,7 @@ function OfflineBanner() {
     const t = setTimeout(() => setGrace(false), 4000);
     return () => clearTimeout(t);
   }, []);
+  if (status === 'offline') return null; // the saved-data notice says it already
   if (online && (state === 'open' || state === 'connecting' || grace)) return null;
   return (
     <div className="offline-banner" role="status" data-testid="offline-banner">
@@ -82,7 +98,7 @@ function OfflineBanner() {
 
 /** The signed-in frame: header with org, user and role; navigation that follows permissions; the page. */
 export function Shell() {
-  const { session, me, can, signOut } = useSession();
+  const { profile, me, can, signOut } = useSession();
   const unread = useUnread(can('inbox:read'));
   const [menuOpen, setMenuOpen] = useState(false);
   const location = useLocation();
@@ -143,13 +159,13 @@ export function Shell() {
           <span className="brand-text">Switchboard</span>
         </NavLink>
         <div className="org" data-testid="org-name" title="Organisation">
-          {session?.org.name}
+          {profile?.org.name}
         </div>
         <div className="topbar-right">
           <ConnectionIndicator />
           <ThemeToggle />
           <div className="who">
-            <span className="who-name">{session?.user.name}</span>
+            <span className="who-name">{profile?.user.name}</span>
             {me?.role ? (
               <span className="role-pill" data-testid="user-role">
                 {me.role.name}
@@ -161,10 +177,13 @@ export function Shell() {
           </button>
         </div>
       </header>
+      <NoticeBanner />
+      <SavedDataBanner />
       <OfflineBanner />
+      <VerifyEmailBanner />
       <div className="layout">
         <nav id="primary-nav" className={`sidenav ${menuOpen ? 'open' : ''}`} aria-label="Main">
-          <div className="sidenav-org">{session?.org.name}</div>
+          <div className="sidenav-org">{profile?.org.name}</div>
           <ul>
             {visible
               .filter((item) => !item.settings)

@@ -11,7 +11,7 @@ function useDestination(): string {
   return from && !from.startsWith('/signin') && !from.startsWith('/register') ? from : '/';
 }
 
-function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
+export function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <div className="auth-page">
       <div className="auth-card card">
@@ -27,6 +27,24 @@ function AuthFrame({ title, children }: { title: string; children: React.ReactNo
       </p>
     </div>
   );
+}
+
+/** What a page that sent the visitor here to sign in had to say (a reset password, an accepted invitation). */
+function ArrivalNotice() {
+  const state = useLocation().state as { notice?: string; email?: string } | null;
+  if (state?.notice === 'password_reset')
+    return (
+      <p className="notice" role="status" data-testid="arrival-notice">
+        Your password is changed and every earlier session has ended. Sign in with the new one.
+      </p>
+    );
+  if (state?.notice === 'invitation_accepted')
+    return (
+      <p className="notice" role="status" data-testid="arrival-notice">
+        Your password is set{state.email ? ` for ${state.email}` : ''}. Sign in to join your team.
+      </p>
+    );
+  return null;
 }
 
 const SIGN_IN_FIELDS = ['email', 'password'];
@@ -66,6 +84,7 @@ export function SignInPage() {
       ) : lastSignOut === 'other_tab' ? (
         <p className="notice">You signed out in another tab.</p>
       ) : null}
+      <ArrivalNotice />
       <form className="form" onSubmit={submit}>
         <FormField label="Email" error={fieldError(error, 'email')}>
           {(field) => <input {...field} name="email" type="email" autoComplete="username" required />}
@@ -80,6 +99,9 @@ export function SignInPage() {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      <p className="muted">
+        <Link to="/forgot-password">Forgot password?</Link>
+      </p>
       <p className="muted">
         New here? <Link to="/register">Create an account</Link>
       </p>

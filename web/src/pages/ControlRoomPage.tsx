@@ -4,6 +4,7 @@ import { useSearchParams } from 'react-router';
 import { Segmented } from '../components/Segmented.tsx';
 import { Empty, Loading, PageHeader, QueryState, StatusBadge, TimeAgo } from '../components/states.tsx';
 import { longName, type MetricWindow, orDash, WINDOWS } from '../control-room/metrics.ts';
+import { Operations } from '../control-room/Operations.tsx';
 import {
   CONTROL_ROOM_REFRESH_MS,
   useAgentHealthTable,
@@ -128,6 +129,12 @@ export function ControlRoomPage() {
       <PageHeader title="Control room">
         <span className="muted small-inline">refreshes every {CONTROL_ROOM_REFRESH_MS / 1000} s</span>
       </PageHeader>
+      <section aria-labelledby="operations-heading">
+        <h2 id="operations-heading" className="section-title">
+          Operations
+        </h2>
+        <Operations />
+      </section>
       <section aria-labelledby="platform-heading">
         <h2 id="platform-heading" className="section-title">
           Platform

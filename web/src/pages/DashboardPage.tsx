@@ -12,6 +12,7 @@ import {
   StatusBadge,
   TimeAgo,
 } from '../components/states.tsx';
+import { GettingStarted } from '../dashboard/GettingStarted.tsx';
 import { useAgentName } from '../queries/agents.ts';
 import { keys } from '../queries/keys.ts';
 import { pagedItems } from '../queries/paging.ts';
@@ -200,6 +201,8 @@ function subjectPath(u: Update, can: (permission: string) => boolean): string | 
         : undefined;
     case 'issue':
       return can('errors:read') ? `/errors/issues/${encodeURIComponent(s.id)}` : undefined;
+    case 'fix':
+      return can('errors:read') ? `/errors/fixes/${encodeURIComponent(s.id)}` : undefined;
     case 'error_project':
       return u.kind !== 'error_project.deleted' && can('errors:read') ? '/errors/projects' : undefined;
     default:
@@ -393,10 +396,11 @@ function MonthSpend() {
 }
 
 export function DashboardPage() {
-  const { session, can } = useSession();
+  const { profile, can } = useSession();
   return (
     <div className="page-body">
-      <PageHeader title={`Welcome, ${session?.user.name ?? ''}`} />
+      <PageHeader title={`Welcome, ${profile?.user.name ?? ''}`} />
+      <GettingStarted />
       <LiveStats />
       {can('tasks:read') ? <TaskFigures /> : null}
       {can('usage:read') ? <MonthSpend /> : null}

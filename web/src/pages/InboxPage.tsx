@@ -65,6 +65,12 @@ function ItemActions({ item, act }: { item: InboxItem; act: (id: string, action:
   );
 }
 
+/** The issue whose proposed fix a notice asks to review (the fixes domain names it in the payload). */
+function reviewedIssue(item: InboxItem): string | undefined {
+  const payload = item.payload as { kind?: unknown; issueId?: unknown } | null;
+  return payload?.kind === 'fix.review' && typeof payload.issueId === 'string' ? payload.issueId : undefined;
+}
+
 function ItemRow({
   item,
   act,
@@ -121,6 +127,15 @@ function ItemRow({
         {item.runId ? (
           <Link className="btn btn-small btn-ghost" to={`/runs/${item.runId}`}>
             View run
+          </Link>
+        ) : null}
+        {reviewedIssue(item) ? (
+          <Link
+            className="btn btn-small"
+            to={`/errors/issues/${reviewedIssue(item)}`}
+            data-testid="inbox-review-fix"
+          >
+            Review the fix
           </Link>
         ) : null}
         {canWrite ? <ItemActions item={item} act={act} /> : null}

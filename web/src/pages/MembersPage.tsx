@@ -5,6 +5,7 @@ import { ConfirmButton, CreateForm, ResourcePage } from '../components/ResourceP
 import { Empty, TimeAgo } from '../components/states.tsx';
 import { useAddMember, useChangeMemberRole, useMembers, useRemoveMember } from '../queries/members.ts';
 import { useRoles } from '../queries/roles.ts';
+import { MailOffNotice } from './AccountLinkPages.tsx';
 
 const MEMBER_FIELDS = ['email', 'roleId', 'name', 'password'];
 
@@ -64,7 +65,7 @@ function AddMember() {
         <FormField label="Name" error={fieldError(add.error, 'name')}>
           {(field) => <input {...field} value={name} onChange={(e) => setName(e.target.value)} />}
         </FormField>
-        <FormField label="First password" error={fieldError(add.error, 'password')}>
+        <FormField label="First password (optional)" error={fieldError(add.error, 'password')}>
           {(field) => (
             <input
               {...field}
@@ -76,19 +77,23 @@ function AddMember() {
           )}
         </FormField>
       </div>
-      <p className="hint">Name and first password are needed only for someone who has no account yet.</p>
+      <p className="hint">
+        Someone who has no account yet is mailed an invitation to set their own password (or give a first
+        password here instead); someone who has one is mailed a notice.
+      </p>
+      <MailOffNotice />
     </CreateForm>
   );
 }
 
 export function MembersPage() {
-  const { can, session } = useSession();
+  const { can, profile } = useSession();
   const roles = useRoles();
   const members = useMembers();
   const changeRole = useChangeMemberRole();
   const remove = useRemoveMember();
   const canWrite = can('members:write');
-  const isSelf = (userId: string) => userId === session?.user.id;
+  const isSelf = (userId: string) => userId === profile?.user.id;
   return (
     <ResourcePage
       title="Members"
@@ -102,6 +107,14 @@ export function MembersPage() {
           <>
             {m.name}
             {isSelf(m.userId) ? <span className="tag">you</span> : null}
+            {m.emailVerified ? null : (
+              <span
+                className="tag"
+                title="Has not followed a link mailed to them yet (invitation or verification)"
+              >
+                unconfirmed
+              </span>
+            )}
           </>
         ),
         under: (m) => m.email,

@@ -9,8 +9,15 @@ type MetricWindow = components['schemas']['ExecutionMetrics']['window'];
  * key themselves: a renamed or split key then changes here and nowhere else.
  */
 export const keys = {
+  fixes: {
+    all: ['fixes'] as const,
+    ofIssue: (issueId: string) => ['fixes', 'issue', issueId] as const,
+    one: (id: string | undefined) => ['fixes', 'one', id] as const,
+  },
   me: (userKey: string) => ['me', userKey] as const,
   readiness: ['readiness'] as const,
+  serverSettings: ['server-settings'] as const,
+  gettingStarted: ['getting-started'] as const,
   permissions: ['permissions'] as const,
   tools: ['tools'] as const,
   agents: {
@@ -80,6 +87,7 @@ export const keys = {
     one: (id: string | undefined) => ['errors', 'issues', 'one', id] as const,
     events: (id: string) => ['errors', 'events', id] as const,
     stats: (q: object) => ['errors', 'stats', q] as const,
+    trends: ['errors', 'trends'] as const,
     /** The mutation key of bulk actions, so the page can tell one is running. */
     bulk: ['errors', 'bulk'] as const,
     selfReport: ['errors', 'self-report'] as const,
@@ -98,6 +106,7 @@ export const keys = {
     budgets: ['usage', 'budgets'] as const,
     prices: ['usage', 'prices'] as const,
   },
+  notice: ['notice'] as const,
   admin: {
     statistics: ['admin', 'statistics'] as const,
     systemHealth: ['admin', 'system-health'] as const,

@@ -17,7 +17,7 @@ const client = new RealtimeClient({
   refreshToken: (failed) => session.refresh(failed),
 });
 session.subscribe((s) => {
-  if (s) client.updateToken(s.accessToken);
+  if (s.session) client.updateToken(s.session.accessToken);
 });
 
 const RealtimeContext = createContext<RealtimeClient | undefined>(undefined);

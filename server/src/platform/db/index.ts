@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
@@ -42,6 +42,31 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     : openPglite(options);
 }
 
+/** Where PGlite keeps its files under DATA_DIR. */
+export const pgliteDirOf = (dataDir: string) => path.join(dataDir, 'pglite');
+const lockFileOf = (dataDir: string) => path.join(dataDir, 'pglite.pid');
+
+/**
+ * The pid of another live process that has the embedded database in `dataDir` open, if any. PGlite has
+ * no lock of its own across processes, and two writers would corrupt it; a lock left by a process that
+ * died is ignored.
+ */
+export function serverHolding(dataDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(lockFileOf(dataDir), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
 /** The embedded database's buffer pool (measured: 128 MB -> 16 MB takes ~130 MB off the process). */
 const PGLITE_SHARED_BUFFERS = '16MB';
 
@@ -52,12 +77,21 @@ async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Pr
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
   ]);
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const { dataDir } = options;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    const holder = serverHolding(dataDir);
+    if (holder)
+      throw new Error(
+        `the embedded database in ${dataDir} is open in another process (pid ${holder}); stop it first`,
+      );
+    writeFileSync(lockFileOf(dataDir), `${process.pid}\n`);
+  }
   const client = await PGlite.create({
     // PostgreSQL's default buffer pool (128 MB) lives inside the WebAssembly memory, which never shrinks;
     // the data directory is a file the operating system caches anyway, so a small pool costs little.
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
-    ...(options.dataDir ? { dataDir: path.join(options.dataDir, 'pglite') } : {}),
+    ...(dataDir ? { dataDir: pgliteDirOf(dataDir) } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
   const db = drizzlePglite({ client }) as unknown as Db;
@@ -82,6 +116,7 @@ async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Pr
       if (closed) return;
       closed = true;
       await client.close();
+      if (dataDir && serverHolding(dataDir) === undefined) rmSync(lockFileOf(dataDir), { force: true });
     },
   };
 }
