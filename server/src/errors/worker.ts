@@ -14,11 +14,13 @@ const POLL_MS = 1_000;
 /**
  * How long a woken grouper waits for more events before its pass, unless a full batch is waiting
  * sooner. A pass has a fixed cost (on PostgreSQL, measured: 0.35 ms of server CPU per event in passes
- * of 20, 0.15 in passes of 500), so gathering keeps a steady stream at a few passes a second and lets
- * a burst be grouped in full batches, while an event still waits well under the 2 s it may take to be
- * grouped.
+ * of 20, 0.15 in passes of 500), so gathering keeps a steady stream at a few passes a second, and a
+ * burst is grouped in full batches. Kept short: the grouper woken by its own process's events should
+ * take them before another process's poll does (which would announce their issues on its own bus,
+ * the only one without Redis); 250 ms was tried and lost that race often enough to fail a test that
+ * shares its database with other servers.
  */
-const GATHER_MS = 250;
+const GATHER_MS = 50;
 
 /** How often at most a process that groups nothing announces stored events on the bus. */
 const ANNOUNCE_MS = 50;
