@@ -36,9 +36,9 @@ interface Waiting<T, R> {
 /**
  * Writes that their callers wait for, made several at a time (group commit): one transaction is under
  * way at a time (or `concurrency`), and whatever is added meanwhile goes into the next one, together. A caller's promise
- * settles once the transaction holding its item has committed and the after-commit work it registered
- * has run, exactly as with its own transaction, but a busy process pays one commit (and, written with
- * many-row statements, a few round trips) for many items. A batch that fails is written again item by
+ * settles once the transaction holding its item has committed and the after-commit work of the batch
+ * has run (started in the order it was added, and awaited together), as with its own transaction, but
+ * a busy process pays one commit (and, written with many-row statements, a few round trips) for many. A batch that fails is written again item by
  * item, so one bad item fails only its own caller. After-commit work that fails is logged: what it
  * follows is committed and stays so.
  */
@@ -57,13 +57,18 @@ export function createGroupCommit<T, R>(opts: GroupCommitOptions<T, R>) {
   }
 
   async function settle(batch: Array<Waiting<T, R>>, results: R[], after: Array<() => unknown>) {
-    for (const fn of after) {
+    const failed = (err: unknown) => opts.log.error({ err }, `${opts.name}: after-commit work failed`);
+    // Started in the order added, then awaited together: what they publish leaves in that order (the
+    // bus takes a publish when it is called) and a batch's publishes travel together to Redis.
+    const running = after.map((fn) => {
       try {
-        await fn();
+        return Promise.resolve(fn()).catch(failed);
       } catch (err) {
-        opts.log.error({ err }, `${opts.name}: after-commit work failed`);
+        failed(err);
+        return undefined;
       }
-    }
+    });
+    await Promise.all(running);
     for (const [i, w] of batch.entries()) w.resolve(results[i]!);
   }
 
