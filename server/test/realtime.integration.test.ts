@@ -402,7 +402,9 @@ describe('hardening', () => {
     let pings = 0;
     live.ws.on('ping', () => pings++);
     expect((await dead.closed).code).toBe(1006);
-    expect(server.domains.realtime.local().deadSocketsTerminated).toBeGreaterThan(before);
+    // Polled, not read once: the client can see the connection drop before this worker's loop has
+    // handled every timer of the server that shares it.
+    await expect.poll(() => server.domains.realtime.local().deadSocketsTerminated).toBeGreaterThan(before);
     expect(pings).toBeGreaterThanOrEqual(1);
     expect(live.ws.readyState).toBe(live.ws.OPEN);
   });
