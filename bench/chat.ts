@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../server/src/platform/db/index.ts';
 import type { Command, LoadFigures, Sent, StreamFigures, Target } from './lib/chat-client.ts';
+import { nextMessage } from './lib/child.ts';
 import { withBenchDatabase } from './lib/database.ts';
 import { json, startBenchServer } from './lib/server.ts';
 
@@ -45,23 +46,6 @@ const median = (values: number[]) => pct(values, 50);
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
 type Child = ReturnType<typeof fork>;
-
-/** The next message of a type from the client process; an `error` message rejects. */
-function nextMessage<T>(child: Child, type: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onMessage = (message: unknown) => {
-      const m = message as { type: string; message?: string };
-      if (m.type === 'error') {
-        child.off('message', onMessage);
-        reject(new Error(`bench client: ${m.message}`));
-      }
-      if (m.type !== type) return;
-      child.off('message', onMessage);
-      resolve(message as T);
-    };
-    child.on('message', onMessage);
-  });
-}
 
 async function ask<T>(child: Child, command: Command): Promise<T> {
   const answer = nextMessage<{ result: T }>(child, 'result');

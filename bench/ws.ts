@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { intOption } from './lib/args.ts';
+import { nextMessage } from './lib/child.ts';
 import { withBenchDatabase } from './lib/database.ts';
 import { startBenchServer } from './lib/server.ts';
 
@@ -124,19 +125,4 @@ export async function main(args: string[]): Promise<void> {
     }
   });
   clearTimeout(deadline);
-}
-
-/** The next IPC message of a type from the client process; an `error` message rejects. */
-function nextMessage<T>(child: ReturnType<typeof fork>, type: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onMessage = (message: unknown) => {
-      const m = message as { type: string; message?: string };
-      if (m.type === 'error') reject(new Error(`bench clients: ${m.message}`));
-      if (m.type !== type) return;
-      child.off('message', onMessage);
-      resolve(message as T);
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`bench clients exited (${code}) before "${type}"`)));
-  });
 }

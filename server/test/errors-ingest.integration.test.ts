@@ -350,3 +350,61 @@ describe('ingest', () => {
     await sendEvent(server, project, exceptionEvent({ type: 'Unlimited' }));
   });
 });
+
+/**
+ * The request path's group commit: requests that arrive together are rate-checked per project in one
+ * round trip and stored in one statement, and each is answered once its events are committed. The
+ * requests here are made in one turn of the event loop straight on the ingest service, so they share
+ * one group commit.
+ */
+describe('group commit', () => {
+  const request = (p: ErrorProject, event: Record<string, unknown> | string) => ({
+    kind: 'envelope' as const,
+    projectId: p.ingestId,
+    body: envelope({}, [{ type: 'event', payload: event }]),
+    contentEncoding: undefined,
+    authHeader: `Sentry sentry_key=${p.publicKey}`,
+    queryKey: undefined,
+  });
+  const outcome = (p: Promise<{ id: string | null }>) =>
+    p.then(
+      () => 200,
+      (err: { status?: number }) => err.status ?? 500,
+    );
+
+  it('fails only the request whose project is gone, and stores the others of its group', async () => {
+    const gone = await makeProject(api);
+    const kept = await makeProject(api);
+    // Both keys are cached; then one project goes behind the cache's back (as a race with its deletion).
+    await sendEvent(server, gone, exceptionEvent({ type: 'Warm' }));
+    await sendEvent(server, kept, exceptionEvent({ type: 'Warm' }));
+    await server.ctx.database.query('delete from error_projects where id = $1', [gone.id]);
+    // A number jsonb cannot hold as written (20,000 decimals): the event is stored rewritten, not refused.
+    const tiny = `{"event_id":"${newEventId()}","message":"tiny number","extra":{"v":0.${'0'.repeat(20_000)}1}}`;
+    const { ingest } = server.domains.errors;
+    const statuses = await Promise.all([
+      outcome(ingest.receive(request(kept, exceptionEvent({ type: 'Together' })))),
+      outcome(ingest.receive(request(gone, exceptionEvent({ type: 'Orphan' })))),
+      outcome(ingest.receive(request(kept, tiny))),
+      outcome(ingest.receive(request(kept, exceptionEvent({ type: 'Together' })))),
+    ]);
+    expect(statuses).toEqual([200, 401, 200, 200]);
+    const items = await issuesOf(
+      api,
+      kept.id,
+      (list) => totalCount(list.filter((i) => i.title !== 'Warm: it broke')) === 3,
+    );
+    expect(items.map((i) => i.title).sort()).toEqual(['Together: it broke', 'Warm: it broke', 'tiny number']);
+  });
+
+  it("counts a group's requests against the project's rate in the order they came", async () => {
+    const limited = await makeProject(api, { rateLimitPerMinute: 3 });
+    const { ingest } = server.domains.errors;
+    const statuses = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        outcome(ingest.receive(request(limited, exceptionEvent({ type: `Burst${i}` })))),
+      ),
+    );
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+});

@@ -364,8 +364,12 @@ describe('self-reporting', () => {
         return builtin?.name;
       })
       .toBe('Switchboard');
-    const [issue] = await issuesOf(adminApi, builtin!.id, (items) => items.length === 1);
-    expect(issue).toMatchObject({ title: 'Error: the widget store is on fire', status: 'unresolved' });
+    // Other test files' servers on a shared PostgreSQL database may report to this operator's project
+    // too (a server without an admin email reports to the oldest org): look for this test's issue.
+    const fire = 'Error: the widget store is on fire';
+    const items = await issuesOf(adminApi, builtin!.id, (list) => list.some((i) => i.title === fire));
+    const issue = items.find((i) => i.title === fire);
+    expect(issue).toMatchObject({ title: fire, status: 'unresolved' });
     const detail = await adminApi.GET('/api/v1/issues/{id}', { params: { path: { id: issue!.id } } });
     expect(detail.data?.latestEvent).toMatchObject({ transaction: 'GET /test/explode', platform: 'node' });
 

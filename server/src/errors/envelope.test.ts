@@ -16,13 +16,19 @@ describe('the envelope parser', () => {
     const body = `{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}\n{"type":"attachment","length":${attachment.length}}\n${attachment}\n{"type":"event"}\n{"message":"hi"}`;
     const env = parseEnvelope(Buffer.from(body));
     expect(env.header.event_id).toBe('9ec79c33ec9942ab8353589fcb2e04dc');
-    expect(env.items).toEqual([{ type: 'attachment' }, { type: 'event', event: { message: 'hi' } }]);
+    expect(env.items).toEqual([
+      { type: 'attachment' },
+      { type: 'event', payload: { event: { message: 'hi' }, json: '{"message":"hi"}' } },
+    ]);
   });
 
   it('counts lengths in bytes, not characters', () => {
     const payload = JSON.stringify({ message: 'héllo ✓' });
     const body = `{}\n{"type":"event","length":${Buffer.byteLength(payload)}}\n${payload}\n`;
-    expect(parseEnvelope(Buffer.from(body)).items[0]?.event).toEqual({ message: 'héllo ✓' });
+    expect(parseEnvelope(Buffer.from(body)).items[0]?.payload).toEqual({
+      event: { message: 'héllo ✓' },
+      json: payload,
+    });
   });
 
   it('refuses what is broken with a code of its own', () => {

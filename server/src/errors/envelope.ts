@@ -49,10 +49,16 @@ export const EVENT_ITEM_TYPES = new Set(['event', 'error']);
 export const MAX_HEADER_BYTES = 16 * 1024;
 export const MAX_ITEMS = 100;
 
+/** An event as it came: parsed, and its JSON text (decoded as UTF-8), which is what gets stored. */
+export interface EventPayload {
+  event: Record<string, unknown>;
+  json: string;
+}
+
 export interface EnvelopeItem {
   type: string;
-  /** The parsed JSON payload of event items; undefined for dropped items. */
-  event?: Record<string, unknown>;
+  /** The payload of event items; undefined for dropped items. */
+  payload?: EventPayload;
 }
 
 export interface Envelope {
@@ -62,16 +68,17 @@ export interface Envelope {
 
 const NEWLINE = 0x0a;
 
-function parseJsonObject(bytes: Buffer, what: string, code = 'invalid_json'): Record<string, unknown> {
+function parseJsonObject(bytes: Buffer, what: string, code = 'invalid_json'): EventPayload {
+  const json = bytes.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(json);
   } catch {
     throw new EnvelopeError(code, `the ${what} is not valid JSON`);
   }
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw new EnvelopeError(code, `the ${what} is not a JSON object`);
-  return value as Record<string, unknown>;
+  return { event: value as Record<string, unknown>, json };
 }
 
 /** The next line from `start` (without its newline), refusing one longer than `max`. */
@@ -87,7 +94,7 @@ function lineAt(body: Buffer, start: number, max: number, what: string): { line:
 export function parseEnvelope(body: Buffer): Envelope {
   if (body.length === 0) throw new EnvelopeError('invalid_envelope', 'the envelope is empty');
   const first = lineAt(body, 0, MAX_HEADER_BYTES, 'envelope header');
-  const header = parseJsonObject(first.line, 'envelope header', 'invalid_envelope');
+  const header = parseJsonObject(first.line, 'envelope header', 'invalid_envelope').event;
   const items: EnvelopeItem[] = [];
   let at = first.next;
   while (at < body.length) {
@@ -99,7 +106,11 @@ export function parseEnvelope(body: Buffer): Envelope {
     if (items.length >= MAX_ITEMS)
       throw new EnvelopeError('invalid_envelope', `the envelope holds more than ${MAX_ITEMS} items`);
     const head = lineAt(body, at, MAX_HEADER_BYTES, 'item header');
-    const itemHeader = parseJsonObject(head.line, `header of item ${items.length + 1}`, 'invalid_envelope');
+    const itemHeader = parseJsonObject(
+      head.line,
+      `header of item ${items.length + 1}`,
+      'invalid_envelope',
+    ).event;
     const type = itemHeader.type;
     if (typeof type !== 'string' || !type)
       throw new EnvelopeError('invalid_envelope', `item ${items.length + 1} has no type`);
@@ -131,7 +142,10 @@ export function parseEnvelope(body: Buffer): Envelope {
       }
     }
     if (EVENT_ITEM_TYPES.has(type)) {
-      items.push({ type, event: parseJsonObject(payload, `payload of item ${items.length + 1} (${type})`) });
+      items.push({
+        type,
+        payload: parseJsonObject(payload, `payload of item ${items.length + 1} (${type})`),
+      });
     } else if (DROPPED_ITEM_TYPES.has(type)) {
       items.push({ type });
     } else {
@@ -145,7 +159,7 @@ export function parseEnvelope(body: Buffer): Envelope {
 }
 
 /** A `store` request's body: one event as a JSON object. */
-export function parseStoreBody(body: Buffer): Record<string, unknown> {
+export function parseStoreBody(body: Buffer): EventPayload {
   if (body.length === 0) throw new EnvelopeError('invalid_json', 'the event is empty');
   return parseJsonObject(body, 'event');
 }

@@ -140,19 +140,27 @@ async function groupRows(work: Work, bus: Bus, rows: RawEventRecord[]): Promise<
         arrivals.set(key, { orgId: project.orgId, issueId, release, receivedAt: p.raw.receivedAt });
     }
 
+    const updated = await store.addToIssues(
+      tx,
+      fingerprints.map((fingerprint) => {
+        const before = issueOf.get(fingerprint)!;
+        const group = groups.get(fingerprint)!;
+        const times = group.map((p) => p.raw.receivedAt.getTime());
+        return {
+          id: before.id,
+          count: group.length,
+          users: users.get(before.id) ?? 0,
+          firstSeen: new Date(Math.min(...times)),
+          lastSeen: new Date(Math.max(...times)),
+          level: group.at(-1)!.event.level,
+          ...(before.status === 'resolved' ? { status: 'regressed' as const } : {}),
+        };
+      }),
+    );
     for (const fingerprint of fingerprints) {
       const before = issueOf.get(fingerprint)!;
-      const group = groups.get(fingerprint)!;
-      const times = group.map((p) => p.raw.receivedAt.getTime());
       const regressed = before.status === 'resolved';
-      const after = await store.addToIssue(tx, before.id, {
-        count: group.length,
-        users: users.get(before.id) ?? 0,
-        firstSeen: new Date(Math.min(...times)),
-        lastSeen: new Date(Math.max(...times)),
-        level: group.at(-1)!.event.level,
-        ...(regressed ? { status: 'regressed' as const } : {}),
-      });
+      const after = updated.get(before.id)!;
       if (created.has(after.id)) {
         await auditIssue(tx, SYSTEM, 'issue.create', after, null, { level: after.level });
         publishIssueEvent(work, bus, 'issue.created', after);

@@ -41,10 +41,11 @@ export function createErrorsModule(
   });
   const ingest = createIngest({
     db: ctx.database.db,
+    bus: ctx.bus,
     maxBytes: config.errors.maxEventBytes,
     defaultRate: config.errors.rateLimitPerMinute,
-    limit: (key, perMinute) => limiter.take(key, perMinute),
-    stored: () => worker.wake(),
+    limit: (key, perMinute, count) => limiter.take(key, perMinute, count),
+    stored: (count) => worker.stored(count),
   });
   const service = createErrorsService({
     db: ctx.database.db,
@@ -80,6 +81,7 @@ export function createErrorsModule(
     },
     async stop(): Promise<void> {
       await worker.stop();
+      ingest.close();
       limiter.stop();
     },
   };

@@ -213,7 +213,7 @@ export function createErrorsService(deps: ErrorsDeps) {
         });
         return row;
       });
-      deps.ingest.forget();
+      await deps.ingest.forget(p.orgId);
       return present(updated);
     },
 
@@ -223,7 +223,7 @@ export function createErrorsService(deps: ErrorsDeps) {
         if (!row) throw E.projectNotFound(id);
         await auditProject(work.tx, actorOf(p), 'error_project.delete', row, meta);
       });
-      deps.ingest.forget();
+      await deps.ingest.forget(p.orgId);
     },
 
     /** The org's built-in "Switchboard" project, made on first use. */

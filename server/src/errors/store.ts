@@ -1,4 +1,19 @@
-import { and, asc, desc, eq, gte, ilike, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gte,
+  ilike,
+  inArray,
+  lt,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
+import { bulkInsert } from '../platform/db/bulk.ts';
 import type { Tx } from '../platform/db/index.ts';
 import { idFloorAt } from '../platform/ids.ts';
 import {
@@ -154,8 +169,33 @@ export async function nextIssueNumber(tx: Tx, projectId: string): Promise<number
 // ---------------------------------------------------------------------------------------------------
 // Raw events (the ingest queue)
 
-export async function insertRawEvents(tx: Tx, rows: RawEventInsert[]): Promise<void> {
-  if (rows.length > 0) await tx.insert(errorRawEvents).values(rows);
+/** A raw event to store, its payload as JSON text (an object's, as the SDK sent it or re-written). */
+export interface RawEventText {
+  orgId: string;
+  projectId: string;
+  eventId: string;
+  receivedAt: Date;
+  json: string;
+}
+
+/**
+ * Stores raw events in one statement with one parameter: the rows as one JSON array whose payloads are
+ * the events' own text, put in as they are (not parsed and written again here). The database checks
+ * the text: one it refuses fails the whole statement.
+ */
+export async function insertRawEvents(tx: Tx, rows: RawEventText[]): Promise<void> {
+  if (rows.length === 0) return;
+  const text = `[${rows
+    .map(
+      (r) =>
+        `{"o":${JSON.stringify(r.orgId)},"p":${JSON.stringify(r.projectId)},"e":${JSON.stringify(r.eventId)},"r":"${r.receivedAt.toISOString()}","j":${r.json}}`,
+    )
+    .join(',')}]`;
+  await tx.execute(
+    sql`insert into ${errorRawEvents} (org_id, project_id, event_id, received_at, payload)
+        select r.o, r.p, r.e, r.r, r.j
+        from jsonb_to_recordset(${text}::jsonb) as r(o text, p text, e text, r timestamptz, j jsonb)`,
+  );
 }
 
 /** Up to `limit` raw events, oldest first, that no other grouper holds; locked until the transaction ends. */
@@ -168,8 +208,12 @@ export async function claimRawEvents(tx: Tx, limit: number): Promise<RawEventRec
     .for('update', { skipLocked: true });
 }
 
+/** Deletes grouped raw events by their seq, all in one array parameter. */
 export async function deleteRawEvents(tx: Tx, seqs: number[]): Promise<void> {
-  if (seqs.length > 0) await tx.delete(errorRawEvents).where(inArray(errorRawEvents.seq, seqs));
+  if (seqs.length > 0)
+    await tx
+      .delete(errorRawEvents)
+      .where(sql`${errorRawEvents.seq} = any(${`{${seqs.join(',')}}`}::bigint[])`);
 }
 
 export async function countRawEvents(tx: Tx): Promise<number> {
@@ -200,33 +244,49 @@ export async function insertIssue(tx: Tx, row: IssueInsert): Promise<IssueRecord
   return created!;
 }
 
-/** Adds a grouped batch's events to an issue's figures. */
-export async function addToIssue(
-  tx: Tx,
-  id: string,
-  add: {
-    count: number;
-    users: number;
-    firstSeen: Date;
-    lastSeen: Date;
-    level: IssueLevel;
-    status?: IssueStatus;
-  },
-): Promise<IssueRecord> {
-  const [row] = await tx
+/** What a grouping pass adds to one issue's figures. */
+export interface IssueAddition {
+  id: string;
+  count: number;
+  users: number;
+  firstSeen: Date;
+  lastSeen: Date;
+  level: IssueLevel;
+  status?: IssueStatus;
+}
+
+/**
+ * Adds a grouped batch's events to its issues' figures, every issue in one statement (the additions
+ * as one JSON parameter); answers the issues as they now are, by id.
+ */
+export async function addToIssues(tx: Tx, adds: IssueAddition[]): Promise<Map<string, IssueRecord>> {
+  if (adds.length === 0) return new Map();
+  const rows = adds.map((a) => ({
+    add_id: a.id,
+    add_count: a.count,
+    add_users: a.users,
+    add_first: a.firstSeen.toISOString(),
+    add_last: a.lastSeen.toISOString(),
+    add_level: a.level,
+    add_status: a.status ?? null,
+  }));
+  const updated = await tx
     .update(issues)
     .set({
-      count: sql`${issues.count} + ${add.count}`,
-      userCount: sql`${issues.userCount} + ${add.users}`,
-      firstSeen: sql`least(${issues.firstSeen}, ${add.firstSeen.toISOString()}::timestamptz)`,
-      lastSeen: sql`greatest(${issues.lastSeen}, ${add.lastSeen.toISOString()}::timestamptz)`,
-      level: add.level,
-      ...(add.status ? { status: add.status } : {}),
+      count: sql`${issues.count} + a.add_count`,
+      userCount: sql`${issues.userCount} + a.add_users`,
+      firstSeen: sql`least(${issues.firstSeen}, a.add_first)`,
+      lastSeen: sql`greatest(${issues.lastSeen}, a.add_last)`,
+      level: sql`a.add_level`,
+      status: sql`coalesce(a.add_status, ${issues.status})`,
       updatedAt: new Date(),
     })
-    .where(eq(issues.id, id))
-    .returning();
-  return row!;
+    .from(
+      sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as a(add_id text, add_count integer, add_users integer, add_first timestamptz, add_last timestamptz, add_level text, add_status text)`,
+    )
+    .where(sql`${issues.id} = a.add_id`)
+    .returning(getTableColumns(issues));
+  return new Map(updated.map((row) => [row.id, row]));
 }
 
 /** Records the users an issue reached; answers how many of them are new to each issue. */
@@ -331,8 +391,9 @@ export async function shortIdsOf(tx: Tx, orgId: string, ids: string[]): Promise<
 // ---------------------------------------------------------------------------------------------------
 // Events
 
+/** Inserts a grouping pass's events with one parameter (many rows, each with a JSON document). */
 export async function insertEvents(tx: Tx, rows: EventInsert[]): Promise<void> {
-  if (rows.length > 0) await tx.insert(errorEvents).values(rows);
+  await bulkInsert(tx, errorEvents, rows);
 }
 
 export async function latestEvent(tx: Tx, orgId: string, issueId: string): Promise<EventRecord | undefined> {

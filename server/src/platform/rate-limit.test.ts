@@ -51,6 +51,17 @@ function behaves(make: () => ReturnType<typeof createRateLimiter>) {
     limiter.stop();
   });
 
+  it('takes many hits at once and admits the first ones within the limit', async () => {
+    const limiter = make();
+    const key = `errors:p-${randomBytes(3).toString('hex')}`;
+    expect(await limiter.take(key, 5, 3)).toMatchObject({ allowed: 3 });
+    const partly = await limiter.take(key, 5, 3);
+    expect(partly.allowed).toBe(2);
+    expect(partly.retryAfterSeconds).toBeGreaterThan(0);
+    expect(await limiter.take(key, 5)).toMatchObject({ allowed: 0 });
+    limiter.stop();
+  });
+
   it('counts mails to one address per hour, not per minute', async () => {
     const limiter = make();
     const address = `a-${randomBytes(3).toString('hex')}`;

@@ -20,11 +20,13 @@ interface Hit {
   resetMs: number;
 }
 
-/** One bucket to count a request against. */
+/** One bucket to count a request against; `cost` hits at once (1 when absent). */
 interface Charge {
   key: string;
   limit: number;
   windowMs: number;
+  /** Hits counted at once (1 when absent). */
+  cost?: number;
 }
 
 /**
@@ -43,13 +45,13 @@ function memoryCounter(): Counter & { sweep(): void } {
     async hit(charges) {
       const now = Date.now();
       const hits: Hit[] = [];
-      for (const { key, limit, windowMs } of charges) {
+      for (const { key, limit, windowMs, cost = 1 } of charges) {
         let w = windows.get(key);
         if (!w || w.resetAt <= now) {
           w = { count: 0, resetAt: now + windowMs };
           windows.set(key, w);
         }
-        w.count++;
+        w.count += cost;
         hits.push({ count: w.count, resetMs: w.resetAt - now });
         if (w.count > limit) break;
       }
@@ -62,17 +64,19 @@ function memoryCounter(): Counter & { sweep(): void } {
   };
 }
 
-// Every bucket of a request in one round trip: INCR each key with its expiry set atomically (so
-// replicas sharing Redis share one window), stopping after the first over its limit. The keys are
-// those of one request; a Redis Cluster would need them in one hash slot.
+// Every bucket of a request in one round trip: INCRBY each key by its cost with its expiry set
+// atomically (so replicas sharing Redis share one window), stopping after the first over its limit.
+// ARGV: each key's limit, window and cost, in turn. The keys are those of one request; a Redis
+// Cluster would need them in one hash slot.
 const HIT_SCRIPT = `
 local out = {}
 for i, key in ipairs(KEYS) do
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('PEXPIRE', key, ARGV[2 * i]) end
+  local cost = tonumber(ARGV[3 * i])
+  local n = redis.call('INCRBY', key, cost)
+  if n == cost then redis.call('PEXPIRE', key, ARGV[3 * i - 1]) end
   out[#out + 1] = n
   out[#out + 1] = redis.call('PTTL', key)
-  if n > tonumber(ARGV[2 * i - 1]) then break end
+  if n > tonumber(ARGV[3 * i - 2]) then break end
 end
 return out`;
 
@@ -93,7 +97,7 @@ function redisCounter(redis: Redis, prefix: string): Counter {
       const keys = charges.map((c) => `${prefix}rl:${c.key}`);
       const flat = await runScript(
         keys,
-        charges.flatMap((c) => [c.limit, c.windowMs]),
+        charges.flatMap((c) => [c.limit, c.windowMs, c.cost ?? 1]),
       );
       const hits: Hit[] = [];
       for (let i = 0; i < flat.length; i += 2) {
@@ -164,20 +168,26 @@ export function createRateLimiter(opts: {
       if (tightest) setHeaders(reply, tightest);
     },
     /**
-     * Counts one hit against a window of its own (a project's ingest, say) with the caller's limit, in
-     * the same counters as requests (shared through Redis). Answers whether it is within the limit;
-     * with Redis down it is allowed, as requests are.
+     * Counts `count` hits at once against a window of its own (a project's ingest, say) with the
+     * caller's limit, in the same counters as requests (shared through Redis): one round trip however
+     * many. Answers how many of them are within the limit (the first ones) and, when some are not, the
+     * seconds until the window ends; with Redis down all are allowed, as requests are.
      */
-    async take(key: string, limit: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+    async take(
+      key: string,
+      limit: number,
+      count = 1,
+    ): Promise<{ allowed: number; retryAfterSeconds: number }> {
       let hit: Hit | undefined;
       try {
-        [hit] = await counter.hit([{ key, limit, windowMs: WINDOW_MS }]);
+        [hit] = await counter.hit([{ key, limit, windowMs: WINDOW_MS, cost: count }]);
       } catch (err) {
         opts.log.warn({ err }, 'rate limit counter unavailable; allowing request');
-        return { ok: true };
+        return { allowed: count, retryAfterSeconds: 0 };
       }
-      if (!hit || hit.count <= limit) return { ok: true };
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(hit.resetMs / 1000)) };
+      if (!hit) return { allowed: count, retryAfterSeconds: 0 };
+      const allowed = Math.max(0, Math.min(count, limit - (hit.count - count)));
+      return { allowed, retryAfterSeconds: Math.max(1, Math.ceil(hit.resetMs / 1000)) };
     },
     stop(): void {
       clearInterval(sweeper);

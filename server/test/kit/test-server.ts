@@ -168,6 +168,7 @@ export async function startReplica(first: TestServer, extraEnv: Record<string, s
   return {
     url: `http://127.0.0.1:${address.port}`,
     domains,
+    ctx,
     async close() {
       await app.close();
       await ctx.close();
