@@ -3,10 +3,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymousClient, clientAs } from './kit/api-client.ts';
 import { freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './kit/child-process.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import {
+  fileDatabaseUrl,
+  startTestServer,
+  storageMode,
+  TEST_SECRET,
+  type TestServer,
+} from './kit/test-server.ts';
 import { addMember, login, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
 import { openAuthed, subscribe } from './kit/ws-client.ts';
 
@@ -191,7 +197,7 @@ describe(`the supervisor (${storageMode})`, { timeout: PROCESS_TEST_TIMEOUT }, (
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       SWITCHBOARD_SECRET: TEST_SECRET,
-      ...(storageMode === 'postgres' ? { DATABASE_URL: inject('postgresUrl') } : {}),
+      ...(storageMode === 'postgres' ? { DATABASE_URL: await fileDatabaseUrl() } : {}),
       ...extra,
     };
   }

@@ -29,7 +29,7 @@ let target: Storage;
 
 async function postgresStorage(name: string): Promise<Storage> {
   const { inject } = await import('vitest');
-  const base = inject('postgresUrl')!;
+  const base = inject('postgresAdminUrl')!;
   const admin = await openDatabase({ kind: 'postgres', url: base, poolSize: 1 });
   await admin.query(`create database ${name}`);
   await admin.close();

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/platform/db/index.ts';
 import { PROCESS_TEST_TIMEOUT, runCli } from './kit/child-process.ts';
-import { openTestDatabase, storageMode, TEST_SECRET, uniqueSuffix } from './kit/test-server.ts';
+import {
+  fileDatabaseUrl,
+  openTestDatabase,
+  storageMode,
+  TEST_SECRET,
+  uniqueSuffix,
+} from './kit/test-server.ts';
 import './setup/provided.ts';
 
 /** `switchboard billing replay --since` runs processing again on the stored events, in its own process. */
@@ -21,8 +27,7 @@ describe(`switchboard billing replay (${storageMode})`, { timeout: PROCESS_TEST_
 
   async function openStorage(): Promise<Database> {
     if (storageMode === 'postgres') {
-      const { inject } = await import('vitest');
-      env.DATABASE_URL = inject('postgresUrl');
+      env.DATABASE_URL = await fileDatabaseUrl();
       return openTestDatabase();
     }
     const database = await openDatabase({ kind: 'pglite', dataDir });

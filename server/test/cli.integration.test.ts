@@ -4,7 +4,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/platform/db/index.ts';
 import { freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './kit/child-process.ts';
-import { openTestDatabase, storageMode, TEST_SECRET, uniqueSuffix } from './kit/test-server.ts';
+import {
+  fileDatabaseUrl,
+  openTestDatabase,
+  storageMode,
+  TEST_SECRET,
+  uniqueSuffix,
+} from './kit/test-server.ts';
 import './setup/provided.ts';
 
 describe('the CLI refuses bad configuration', { timeout: PROCESS_TEST_TIMEOUT }, () => {
@@ -68,8 +74,7 @@ describe(`the CLI keeps data across restarts (${storageMode})`, { timeout: PROCE
 
   it('starts, reports ready and exits 0 on SIGTERM', async () => {
     if (storageMode === 'postgres') {
-      const { inject } = await import('vitest');
-      env.DATABASE_URL = inject('postgresUrl');
+      env.DATABASE_URL = await fileDatabaseUrl();
     }
     env.PORT = String(await freePort());
     const cli = runCli(['start'], env);

@@ -39,7 +39,7 @@ function firstMigrations(count: number): string {
 async function freshDatabase(): Promise<Database> {
   if (storageMode === 'pglite') return openDatabase({ kind: 'pglite' });
   const { inject } = await import('vitest');
-  const base = inject('postgresUrl')!;
+  const base = inject('postgresAdminUrl')!;
   const name = `sb_mig_${uniqueSuffix()}`;
   const admin = await openDatabase({ kind: 'postgres', url: base, poolSize: 1 });
   await admin.query(`create database ${name}`);

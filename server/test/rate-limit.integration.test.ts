@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { anonymousClient, clientAs } from './kit/api-client.ts';
 import {
   type CliProcess,
@@ -12,7 +12,13 @@ import {
   terminate,
   waitFor,
 } from './kit/child-process.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import {
+  fileDatabaseUrl,
+  startTestServer,
+  storageMode,
+  TEST_SECRET,
+  type TestServer,
+} from './kit/test-server.ts';
 import { registerOwner, testPassword, uniqueEmail } from './kit/users.ts';
 
 const servers: TestServer[] = [];
@@ -94,7 +100,7 @@ describe.skipIf(!redisUrl || storageMode !== 'postgres')('rate limits shared thr
           PORT: String(port),
           DATA_DIR: dir,
           REDIS_URL: redisUrl!,
-          DATABASE_URL: inject('postgresUrl')!,
+          DATABASE_URL: await fileDatabaseUrl(),
           REDIS_PREFIX: prefix,
           RATE_LIMIT_IP_PER_MINUTE: '4',
           SWITCHBOARD_SECRET: TEST_SECRET,

@@ -2,13 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { makeAgent } from './kit/agents.ts';
 import { clientAs } from './kit/api-client.ts';
 import { PROCESS_TEST_TIMEOUT, runCli, terminate } from './kit/child-process.ts';
 import { runEvents, submitRun, waitForRun } from './kit/runs.ts';
 import { openStream, readSse } from './kit/sse-client.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import {
+  fileDatabaseUrl,
+  startTestServer,
+  storageMode,
+  TEST_SECRET,
+  type TestServer,
+} from './kit/test-server.ts';
 import { registerOwner } from './kit/users.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -43,7 +49,7 @@ describe.skipIf(!redisUrl || storageMode !== 'postgres')('runs across replicas',
       cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
       const worker = runCli(['worker'], {
         ...shared,
-        DATABASE_URL: inject('postgresUrl')!,
+        DATABASE_URL: await fileDatabaseUrl(),
         DATA_DIR: dir,
         SWITCHBOARD_SECRET: TEST_SECRET,
         LOG_LEVEL: 'info',

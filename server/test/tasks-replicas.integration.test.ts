@@ -2,12 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PROCESS_TEST_TIMEOUT, runCli, terminate } from './kit/child-process.ts';
 import { clientAs } from './kit/files.ts';
 import { makeRunAgent } from './kit/runs.ts';
 import { makeTask, startTask, waitForTask } from './kit/tasks.ts';
-import { startTestServer, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import {
+  fileDatabaseUrl,
+  startTestServer,
+  storageMode,
+  TEST_SECRET,
+  type TestServer,
+} from './kit/test-server.ts';
 import { registerOwner } from './kit/users.ts';
 import { ofType, openAuthed, subscribe } from './kit/ws-client.ts';
 
@@ -43,7 +49,7 @@ describe.skipIf(!redisUrl || storageMode !== 'postgres')('tasks across replicas'
       cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
       const worker = runCli(['worker'], {
         ...shared,
-        DATABASE_URL: inject('postgresUrl')!,
+        DATABASE_URL: await fileDatabaseUrl(),
         DATA_DIR: dir,
         SWITCHBOARD_SECRET: TEST_SECRET,
         LOG_LEVEL: 'info',

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
 import { type CliProcess, freePort, runCli, waitFor } from './child-process.ts';
-import { storageMode, TEST_SECRET, type TestServer, uniqueSuffix } from './test-server.ts';
+import { fileDatabaseUrl, storageMode, TEST_SECRET, type TestServer, uniqueSuffix } from './test-server.ts';
 
 /**
  * A real `switchboard serve` process on a data directory (embedded) or on the run's PostgreSQL database
@@ -19,7 +18,7 @@ export async function cliServer(cleanup: Array<() => void | Promise<void>>) {
     SWITCHBOARD_SECRET: TEST_SECRET,
     LOG_LEVEL: 'warn',
     ...(storageMode === 'postgres'
-      ? { DATABASE_URL: inject('postgresUrl')!, QUEUE_SCHEMA: `q_${uniqueSuffix()}` }
+      ? { DATABASE_URL: await fileDatabaseUrl(), QUEUE_SCHEMA: `q_${uniqueSuffix()}` }
       : {}),
   };
   const url = `http://127.0.0.1:${port}`;

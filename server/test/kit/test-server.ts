@@ -52,18 +52,52 @@ function templateBlob(): Blob {
   return template;
 }
 
-function postgresUrl(): string {
-  const url = inject('postgresUrl');
-  if (!url) throw new Error('no test database: the postgres project needs TEST_DATABASE_URL');
-  return url;
+let fileDatabase: Promise<string> | undefined;
+
+/**
+ * This test file's own PostgreSQL database (a copy of the run's migrated template, made on first use),
+ * shared by the servers, replicas and child processes the file starts. Files do not share one: a
+ * worker of one file's server (the errors grouper's poll, say) never takes another file's rows.
+ */
+export function fileDatabaseUrl(): Promise<string> {
+  fileDatabase ??= createFileDatabase();
+  return fileDatabase;
+}
+
+async function createFileDatabase(): Promise<string> {
+  const template = inject('postgresTemplate');
+  const adminUrl = inject('postgresAdminUrl');
+  if (!template || !adminUrl)
+    throw new Error('no test database: the postgres project needs TEST_DATABASE_URL');
+  const name = `${template}_${uniqueSuffix()}`;
+  const admin = await openDatabase({ kind: 'postgres', url: adminUrl, poolSize: 1 });
+  try {
+    // Two files copying the template at the same moment can be refused ("being accessed by other
+    // users") while the other copy holds it; the copy takes well under a second, so try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`create database ${name} template ${template}`);
+        break;
+      } catch (err) {
+        if (attempt >= 20 || !String(err).includes('being accessed')) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  } finally {
+    await admin.close();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 /**
  * A migrated database of the current storage mode: in PGlite mode a private in-memory copy of the
- * run's template; in PostgreSQL mode a pool on the run's shared database.
+ * run's template; in PostgreSQL mode a pool on this file's database.
  */
 export async function openTestDatabase(): Promise<Database> {
-  if (storageMode === 'postgres') return openDatabase({ kind: 'postgres', url: postgresUrl(), poolSize: 4 });
+  if (storageMode === 'postgres')
+    return openDatabase({ kind: 'postgres', url: await fileDatabaseUrl(), poolSize: 4 });
   return openDatabase({ kind: 'pglite', loadDataDir: templateBlob() });
 }
 
@@ -93,10 +127,10 @@ export async function startTestServer(
     LOG_LEVEL: 'info',
     SWITCHBOARD_SECRET: TEST_SECRET,
     DATA_DIR: dataDir,
-    // Test servers share the run's PostgreSQL database; each gets its own job queue schema so one
-    // server's worker never takes another's runs. (The whole database is dropped after the run.)
+    // A file's test servers share its PostgreSQL database; each gets its own job queue schema so one
+    // server's worker never takes another's runs. (The database is dropped after the run.)
     ...(storageMode === 'postgres'
-      ? { DATABASE_URL: postgresUrl(), QUEUE_SCHEMA: `q_${uniqueSuffix()}` }
+      ? { DATABASE_URL: await fileDatabaseUrl(), QUEUE_SCHEMA: `q_${uniqueSuffix()}` }
       : {}),
     ...opts.env,
   });

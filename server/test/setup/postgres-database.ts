@@ -13,8 +13,9 @@ function withDatabase(url: string, name: string): string {
 }
 
 /**
- * Creates a database of its own for this run on TEST_DATABASE_URL's server, migrates it once, hands its URL
- * to the workers and drops it afterwards. Tests share it, so they create unique data.
+ * Creates a migrated database for this run on TEST_DATABASE_URL's server, to serve as the template
+ * each test file copies its own database from (`fileDatabaseUrl` in the test kit), and drops it and
+ * every copy afterwards. Nothing connects to the template itself: PostgreSQL copies only an idle one.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const adminUrl = process.env.TEST_DATABASE_URL || DEFAULT_URL;
@@ -23,6 +24,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await admin.connect();
   await admin.query(`create database ${name}`);
   const url = withDatabase(adminUrl, name);
+  const dropAll = async () => {
+    const { rows } = await admin.query<{ datname: string }>(
+      'select datname from pg_database where datname = $1 or datname like $2',
+      [name, `${name}\\_%`],
+    );
+    // A server a test forgot to close would keep its database in use; drop it regardless.
+    for (const row of rows) await admin.query(`drop database if exists ${row.datname} with (force)`);
+  };
   try {
     const database = await openDatabase({ kind: 'postgres', url, poolSize: 1 });
     try {
@@ -31,16 +40,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await database.close();
     }
   } catch (err) {
-    await admin.query(`drop database if exists ${name}`);
+    await dropAll();
     await admin.end();
     throw err;
   }
-  project.provide('postgresUrl', url);
+  project.provide('postgresTemplate', name);
+  project.provide('postgresAdminUrl', adminUrl);
 
   return async () => {
-    // A server a test forgot to close would keep the database in use; drop it regardless.
-    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
-    await admin.query(`drop database if exists ${name}`);
+    await dropAll();
     await admin.end();
   };
 }
