@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- chat [--duration 10] [--connections 50] [--sequential 1000] [--tokens 1000]
+ * `npm run bench -- chat [--duration 10] [--connections 10,50] [--sequential 1000] [--tokens 1000]
  *                        [--streams 5] [--pace-ms 2] [--postgres postgres://...] [--redis redis://...]`
  *
  * The OpenAI-compatible surface through Switchboard against the same mock upstream straight, same
@@ -12,8 +12,10 @@
  *   (a) non-streaming `POST /v1/chat/completions`: one client in sequence (exact per-request latency,
  *       and where a request's time goes, read back from the run log), beside a bare relay in a
  *       process of its own (bench/lib/bare-relay.ts: what the extra hop alone costs on this
- *       machine, so Switchboard's own share can be told from it), then autocannon at
- *       `--connections` for `--duration` seconds: requests/s, p50, p99, and the added p50;
+ *       machine, so Switchboard's own share can be told from it), then autocannon at each of
+ *       `--connections` for `--duration` seconds against the upstream straight, the bare relay and
+ *       Switchboard (credential: an API key): requests/s, p50, p99, the added p50, and Switchboard's
+ *       requests/s as a share of the bare relay's;
  *   (b) a `--tokens` word stream (`stream: true`), `--streams` times each: time to first token and
  *       tokens/s (first to last token), with the upstream unpaced (as fast as it can write) and
  *       paced (`--pace-ms` between chunks, default 2 ms: a few hundred tokens/s, a fast model).
@@ -55,7 +57,10 @@ async function ask<T>(child: Child, command: Command): Promise<T> {
 
 export async function main(args: string[]): Promise<void> {
   const duration = option(args, 'duration', 10, 120);
-  const connections = option(args, 'connections', 50, 500);
+  const connectionsAt = args.indexOf('--connections');
+  const connections = (connectionsAt >= 0 ? String(args[connectionsAt + 1]) : '10,50').split(',').map(Number);
+  if (connections.some((c) => !Number.isInteger(c) || c < 1 || c > 500))
+    throw new Error('--connections takes numbers from 1 to 500, comma separated');
   const sequential = option(args, 'sequential', 1_000, 20_000);
   const tokens = option(args, 'tokens', 1_000, 100_000);
   const streams = option(args, 'streams', 5, 100);
@@ -113,7 +118,7 @@ async function measure(
   relayUrl: string,
   o: {
     duration: number;
-    connections: number;
+    connections: number[];
     sequential: number;
     tokens: number;
     streams: number;
@@ -193,12 +198,22 @@ async function measure(
     const cpu = process.cpuUsage(cpuBefore);
     const cpuPerRequest = (cpu.user + cpu.system) / 1000 / o.sequential;
     const phase = await phases(ctx.database, agent.id, seqThrough!);
-    // (a2) autocannon at `connections`, each target for `duration` seconds.
-    const load = (target: Target) =>
-      ask<LoadFigures>(child, { cmd: 'load', target, connections: o.connections, duration: o.duration });
-    const loadDirect = await load(direct);
-    const loadThrough = await load(through);
-    await drain();
+    // (a2) autocannon at each of `connections`, each target for `duration` seconds.
+    const load = (target: Target, connections: number) =>
+      ask<LoadFigures>(child, { cmd: 'load', target, connections, duration: o.duration });
+    const loads: Array<{
+      connections: number;
+      direct: LoadFigures;
+      relay: LoadFigures;
+      through: LoadFigures;
+    }> = [];
+    for (const connections of o.connections) {
+      const loadDirect = await load(direct, connections);
+      const loadRelay = await load(relay, connections);
+      const loadThrough = await load(through, connections);
+      await drain();
+      loads.push({ connections, direct: loadDirect, relay: loadRelay, through: loadThrough });
+    }
     // (b) streams of `tokens` words, unpaced and paced.
     const streaming = (paceMs: number) =>
       ask<StreamFigures[][]>(child, {
@@ -231,25 +246,23 @@ async function measure(
     row(['  a bare relay instead (the hop alone): p50', '', ms(median(r)), ms(median(r) - median(d))]);
     row(['  switchboard over the bare relay: p50', '', '', ms(median(t) - median(r))]);
     row(['  switchboard CPU per request (its record incl.)', '', ms(cpuPerRequest), '']);
-    row([
-      `${o.connections} connections, ${o.duration} s: req/s`,
-      loadDirect.requestsPerSecond.toFixed(0),
-      loadThrough.requestsPerSecond.toFixed(0),
-      '',
-    ]);
-    row([
-      '                       p50',
-      ms(loadDirect.p50),
-      ms(loadThrough.p50),
-      ms(loadThrough.p50 - loadDirect.p50),
-    ]);
-    row(['                       p99', ms(loadDirect.p99), ms(loadThrough.p99), '']);
-    row([
-      '                       non-2xx / errors',
-      `${loadDirect.non2xx} / ${loadDirect.errors}`,
-      `${loadThrough.non2xx} / ${loadThrough.errors}`,
-      '',
-    ]);
+    for (const { connections, direct: loadDirect, relay: loadRelay, through: loadThrough } of loads) {
+      row([`${connections} connections, ${o.duration} s:`, 'mock straight', 'bare relay', 'switchboard']);
+      row([
+        '                       req/s',
+        loadDirect.requestsPerSecond.toFixed(0),
+        loadRelay.requestsPerSecond.toFixed(0),
+        `${loadThrough.requestsPerSecond.toFixed(0)} (${((100 * loadThrough.requestsPerSecond) / loadRelay.requestsPerSecond).toFixed(0)} % of the relay)`,
+      ]);
+      row(['                       p50', ms(loadDirect.p50), ms(loadRelay.p50), ms(loadThrough.p50)]);
+      row(['                       p99', ms(loadDirect.p99), ms(loadRelay.p99), ms(loadThrough.p99)]);
+      row([
+        '                       non-2xx / errors',
+        `${loadDirect.non2xx} / ${loadDirect.errors}`,
+        `${loadRelay.non2xx} / ${loadRelay.errors}`,
+        `${loadThrough.non2xx} / ${loadThrough.errors}`,
+      ]);
+    }
     if (phase) say(`  one sequential request, p50 per phase (run log timestamps, 1 ms clock): ${phase}`);
     say('');
     say(`(b) a ${o.tokens}-token stream, median of ${o.streams}`);
@@ -275,6 +288,7 @@ async function measure(
     if (paced) streamRows(`upstream paced, ${o.paceMs} ms between chunks (a fast model)`, paced);
     say('');
     say('targets (issue 4): added p50 < 2 ms non-streaming; relay >= 90 % of upstream tokens/s');
+    say("targets (issue 14): at 10 and 50 connections, Switchboard >= 50 % of the bare relay's req/s");
   } finally {
     await s.close();
   }

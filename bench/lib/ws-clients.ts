@@ -1,9 +1,11 @@
 /**
- * The client side of `bench/ws.ts`, in its own process so the server's memory is measured alone.
- * Opens the sockets, subscribes each to the dashboard, then times every event from publish to receipt
- * (both processes read the same monotonic clock). Talks to the parent over IPC.
+ * One client process of `bench/ws.ts`, apart from the server so the server's memory is measured alone;
+ * the bench spreads its sockets over several of these. Opens its sockets, subscribes each to the
+ * dashboard, then times every event from publish to receipt (all processes read the same monotonic
+ * clock) into a histogram, which the parent merges with the other processes'. Talks over IPC.
  */
 import WebSocket from 'ws';
+import { HISTOGRAM_BUCKETS, HISTOGRAM_STEP_MS } from './ws-histogram.ts';
 
 interface Start {
   url: string;
@@ -13,13 +15,12 @@ interface Start {
   timeoutMs: number;
 }
 
-function send(message: unknown): void {
-  process.send?.(message);
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+/** Sends a message to the parent; resolves once it is handed over (a large one takes a while). */
+function send(message: unknown): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
 }
 
 async function open(start: Start): Promise<WebSocket[]> {
@@ -52,40 +53,40 @@ async function run(start: Start): Promise<void> {
   const sockets = await open(start);
   const connectMs = performance.now() - t0;
   const expected = start.sockets * start.events;
-  const latencies = new Float64Array(expected);
+  const histogram = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
   let received = 0;
+  let max = 0;
+  // Sockets the server closed while events came (4008: a slow consumer), by close code.
+  const closes = new Map<number, number>();
+  for (const ws of sockets) ws.once('close', (code) => closes.set(code, (closes.get(code) ?? 0) + 1));
   const done = new Promise<void>((resolve) => {
     for (const ws of sockets) {
       ws.on('message', (data) => {
         const m = JSON.parse(data.toString()) as { type: string; data?: { t?: string } };
         if (m.type !== 'event' || !m.data?.t) return;
-        const ns = process.hrtime.bigint() - BigInt(m.data.t);
-        if (received < expected) latencies[received] = Number(ns) / 1e6;
+        const ms = Number(process.hrtime.bigint() - BigInt(m.data.t)) / 1e6;
+        histogram[Math.min(HISTOGRAM_BUCKETS - 1, Math.floor(ms / HISTOGRAM_STEP_MS))]!++;
+        max = Math.max(max, ms);
         received++;
         if (received === expected) resolve();
       });
     }
   });
-  send({ type: 'ready', connectMs });
+  await send({ type: 'ready', connectMs });
+  const cpuBefore = process.cpuUsage();
   const timedOut = new Promise<void>((resolve) => setTimeout(resolve, start.timeoutMs).unref());
   await Promise.race([done, timedOut]);
-  const sorted = latencies.subarray(0, Math.min(received, expected)).sort();
-  send({
-    type: 'result',
-    expected,
-    received,
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
-  });
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  await send({ type: 'result', expected, received, max, histogram, closes: [...closes], cpuMs });
   for (const ws of sockets) ws.terminate();
   process.disconnect?.();
 }
 
 process.once('message', (message) => {
   run(message as Start).catch((err: unknown) => {
-    send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-    process.exit(1);
+    void send({ type: 'error', message: err instanceof Error ? err.message : String(err) }).then(() =>
+      process.exit(1),
+    );
   });
 });

@@ -127,6 +127,20 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
         })),
         work,
       ),
+    recordRunUsage: (work, segments) =>
+      usage.service.recordManyModelCalls(
+        segments.map(({ run, calls }) => ({
+          orgId: run.orgId,
+          ctx: {
+            agentId: run.agentId,
+            runId: run.id,
+            conversationId: run.conversationId ?? undefined,
+            createdBy: run.createdBy,
+          },
+          calls,
+        })),
+        work,
+      ),
   });
   const runsService = runs.service;
   const tasks = createTasksModule({
@@ -175,20 +189,14 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     providers,
     conversations,
     records: runs.records,
-    recordUsage: (run, calls) =>
-      usage.service.recordModelCalls(
-        run.orgId,
-        {
-          agentId: run.agentId,
-          runId: run.id,
-          conversationId: run.conversationId ?? undefined,
-          createdBy: run.createdBy,
-        },
-        calls,
-      ),
     gateFor: (run) => usage.gate.gateFor({ orgId: run.orgId, createdBy: run.createdBy }),
   });
-  runs.onSubmitted(() => execution.wake());
+  runs.runHere({
+    holdFor: () => execution.holdFor(),
+    start: (run, job, jobId) => execution.startHere(run, job, jobId),
+    reserve: (runId) => execution.reserve(runId),
+    wake: () => execution.wake(),
+  });
   const operatorOrg = operatorOrgOf(identity.directory, {
     operatorOrgId: config.operatorOrgId,
     adminEmail: config.admin?.email,

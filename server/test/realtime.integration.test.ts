@@ -56,12 +56,16 @@ let server: TestServer;
 let a: Session;
 let b: Session;
 let widgets: ReturnType<typeof widgetDomain>;
+/** The shared server's heartbeat. */
+const QUIET_HEARTBEAT_MS = 600_000;
 
 beforeAll(async () => {
   server = await startTestServer({
     env: {
       WS_AUTH_TIMEOUT_MS: '500',
-      WS_HEARTBEAT_MS: '150',
+      // Longer than any stall of a loaded machine: a socket is never cut off here for a late pong (the
+      // heartbeat's own tests have a server of their own, below).
+      WS_HEARTBEAT_MS: String(QUIET_HEARTBEAT_MS),
       DASHBOARD_INTERVAL_MS: '100',
       WS_MAX_MESSAGE_BYTES: '2048',
       WS_MAX_BUFFERED_BYTES: '65536',
@@ -84,7 +88,7 @@ describe('authentication', () => {
     const ack = await s.next(ofType('connection_ack'));
     expect(ack).toMatchObject({
       principal: { kind: 'user', id: a.userId, orgId: a.orgId },
-      heartbeatMs: 150,
+      heartbeatMs: QUIET_HEARTBEAT_MS,
     });
     expect(typeof ack.expiresAt).toBe('number');
   });
@@ -310,6 +314,29 @@ describe('events and personal messages', () => {
     expect(sa.count((m) => m.event === 'mystery.thing')).toBe(0);
   });
 
+  it('sends each dashboard event to the subscribers whose permissions allow it, however many share them', async () => {
+    const api = clientAs(server, a);
+    const narrowKey = async (name: string) =>
+      (await api.POST('/api/v1/api-keys', { body: { name, scopes: ['members:read'] } })).data!.key;
+    const owner = await track(openAuthed(server, a.accessToken));
+    const narrow = [
+      await track(openAuthed(server, await narrowKey('narrow one'))),
+      await track(openAuthed(server, await narrowKey('narrow two'))),
+    ];
+    for (const s of [owner, ...narrow]) await subscribe(s, 'dashboard');
+    const publish = (type: string, title: string) =>
+      server.ctx.bus.publish({ topic: `org:${a.orgId}`, type, orgId: a.orgId, data: { title } });
+    await publish('task.created', 'tasks:read only');
+    await publish('member.added', 'members:read');
+    expect(await owner.next(ofType('event'))).toMatchObject({ event: 'task.created' });
+    expect(await owner.next(ofType('event'))).toMatchObject({ event: 'member.added' });
+    for (const s of narrow) {
+      // The first event they get is the second one published: the task was not theirs to see.
+      expect(await s.next(ofType('event'))).toMatchObject({ event: 'member.added' });
+      expect(s.count((m) => m.event === 'task.created')).toBe(0);
+    }
+  });
+
   it('routes inbox events to the inbox channel', async () => {
     const s = await track(openAuthed(server, a.accessToken));
     await subscribe(s, 'inbox');
@@ -394,21 +421,37 @@ describe('the dashboard', () => {
   });
 });
 
-describe('hardening', () => {
+describe('the heartbeat', () => {
+  // A server of its own that pings every second: a socket that does not answer is cut off within two
+  // beats, and one that answers has a whole second to do so, however loaded the machine is.
+  let beating: TestServer;
+  let owner: Session;
+  beforeAll(async () => {
+    beating = await startTestServer({ env: { WS_HEARTBEAT_MS: '1000' } });
+    owner = await registerOwner(beating, 'rt-beat');
+  });
+  afterAll(async () => {
+    await beating?.close();
+  });
+
   it('terminates a socket that stops answering pings, and keeps the ones that answer', async () => {
-    const before = server.domains.realtime.local().deadSocketsTerminated;
-    const dead = await track(openSocket(server, '/api/v1/ws', { token: a.accessToken, autoPong: false }));
-    const live = await track(openAuthed(server, a.accessToken));
+    const before = beating.domains.realtime.local().deadSocketsTerminated;
+    const dead = await track(
+      openSocket(beating, '/api/v1/ws', { token: owner.accessToken, autoPong: false }),
+    );
+    const live = await track(openAuthed(beating, owner.accessToken));
     let pings = 0;
     live.ws.on('ping', () => pings++);
     expect((await dead.closed).code).toBe(1006);
     // Polled, not read once: the client can see the connection drop before this worker's loop has
     // handled every timer of the server that shares it.
-    await expect.poll(() => server.domains.realtime.local().deadSocketsTerminated).toBeGreaterThan(before);
+    await expect.poll(() => beating.domains.realtime.local().deadSocketsTerminated).toBeGreaterThan(before);
     expect(pings).toBeGreaterThanOrEqual(1);
     expect(live.ws.readyState).toBe(live.ws.OPEN);
   });
+});
 
+describe('hardening', () => {
   it('closes 1009 on a message over the size limit', async () => {
     const s = await track(openAuthed(server, a.accessToken));
     s.send({ type: 'ping', id: 'x'.repeat(3000) });

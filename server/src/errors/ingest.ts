@@ -314,7 +314,7 @@ export function createIngest(deps: IngestDeps) {
       bytes += json.length;
       return { eventId, json, event: payload.event };
     });
-    await commits.submit({ project, receivedAt: new Date(), events, bytes });
+    await commits.add({ project, receivedAt: new Date(), events, bytes });
     return events[0]!.eventId;
   }
 

@@ -5,11 +5,11 @@ import type { ModelResolver } from '../providers/models/resolver.ts';
 import type { ProvidersService } from '../providers/service.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import { createAgentTurnRunner, type ExecutorTuning } from './agent-turn.ts';
-import type { ModelCallUsage, TurnMessage } from './events.ts';
+import type { TurnMessage } from './events.ts';
 import { createInlineTurns } from './inline.ts';
 import type { CallGate } from './metered-model.ts';
 import { createQueuedLoop } from './queued.ts';
-import type { ExecutionRun, InlineRun, RunRecords } from './records.ts';
+import type { ExecutionRun, InlineRun, RunJob, RunRecords } from './records.ts';
 import { createQueuedTurn } from './turn.ts';
 
 /** What execution needs of other domains, through their services. */
@@ -24,8 +24,6 @@ export interface ExecutionDeps {
     history(orgId: string, conversationId: string): Promise<TurnMessage[]>;
     appendMessages(orgId: string, conversationId: string, messages: TurnMessage[]): Promise<unknown>;
   };
-  /** Keeps a queued run's model calls (usage, agent health). */
-  recordUsage(run: ExecutionRun, calls: ModelCallUsage[]): Promise<void>;
   /** The gate each model call of a run passes before it is made (budgets). */
   gateFor?(run: ExecutionRun | InlineRun): CallGate | undefined;
   /** The durable record of runs (the runs domain). */
@@ -61,7 +59,6 @@ export function createExecution(
       agents: deps.agents,
       conversations: deps.conversations,
       runAgentTurn,
-      recordUsage: deps.recordUsage,
       gateFor: deps.gateFor,
     }),
     modelOf: async (orgId, agentId) =>
@@ -87,6 +84,12 @@ export function createExecution(
     start: () => loop.start(),
     /** A run was submitted or resumed here: claim it now rather than at the next look. */
     wake: () => loop.wake(),
+    /** How long to hold back the job of a run submitted here, if this process will start it itself. */
+    holdFor: () => loop.holdFor(),
+    /** Starts a run submitted here whose job is held back (the queue is its fallback). */
+    startHere: (run: ExecutionRun, job: RunJob, jobId: string) => loop.startHere(run, job, jobId),
+    /** Keeps a slot for a run about to be submitted here, claimed in its submission (see queued.ts). */
+    reserve: (runId: string) => loop.reserve(runId),
     /** Stops taking runs; running ones get half the shutdown time, then go back on the queue. */
     stop: () => loop.stop(config.shutdownTimeoutMs / 2),
   };

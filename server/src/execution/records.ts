@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, type PgBoss } from 'pg-boss';
 import type { Work } from '../platform/db/work.ts';
@@ -24,6 +25,11 @@ export interface ApprovalDecision {
 export interface RunJob {
   runId: string;
   resume?: ApprovalDecision;
+  /**
+   * Attempts of this run already spent outside this job's own retries (one made in-process or in its
+   * request before the job was needed), counted against the retry limit.
+   */
+  spent?: number;
 }
 
 /** Bus topic of one run's log events. */
@@ -31,20 +37,75 @@ export const runTopic = (runId: string) => `run:${runId}`;
 /** Control messages to whichever loop executes a run (cancel), across replicas. */
 export const runControlTopic = (runId: string) => `run-control:${runId}`;
 
+/** pg-boss's view of the caller's transaction, so a queue call commits with it. */
+export const queueDb = (work: Work) => fromDrizzle(work.tx as never, sql);
+
+/** A run job to put on the queue; `retryLimit` and `startAfter` (seconds) override the queue's. */
+export interface JobToQueue {
+  job: RunJob;
+  retryLimit?: number | undefined;
+  startAfter?: number | undefined;
+}
+
 /**
- * Puts a run job on the queue inside the caller's transaction, so the run and its job exist together
- * or not at all. `options` override the retry budget or delay the first attempt.
+ * Puts run jobs on the queue inside the caller's transaction, in one statement, so runs and their
+ * jobs exist together or not at all, and answers their ids in order. A delayed start holds a job
+ * back (a run started in-process holds its job this way: see {@link HeldRun}).
  */
+export async function enqueueRuns(queue: PgBoss, work: Work, jobs: JobToQueue[]): Promise<string[]> {
+  const ids = jobs.map(() => randomUUID());
+  await queue.insert(
+    RUNS_QUEUE,
+    jobs.map(({ job, retryLimit, startAfter }, i) => ({
+      id: ids[i]!,
+      data: job as unknown as object,
+      ...(retryLimit === undefined ? {} : { retryLimit }),
+      ...(startAfter ? { startAfter } : {}),
+    })),
+    { db: queueDb(work) },
+  );
+  return ids;
+}
+
+/** One run job on the queue inside the caller's transaction ({@link enqueueRuns}); answers its id. */
 export async function enqueueRun(
   queue: PgBoss,
   work: Work,
   job: RunJob,
   options: { retryLimit?: number; startAfter?: number } = {},
-): Promise<void> {
-  await queue.send(RUNS_QUEUE, job as unknown as object, {
-    ...options,
-    db: fromDrizzle(work.tx as never, sql),
-  });
+): Promise<string> {
+  const [id] = await enqueueRuns(queue, work, [{ job, ...options }]);
+  return id!;
+}
+
+/**
+ * A slot of this process kept for a run while its submission commits: the run is claimed in that
+ * transaction and starts once it has committed, its job held back meanwhile as the fallback.
+ */
+export interface Reservation {
+  /** How long the run's job is held back (it is renewed while the run executes). */
+  holdSeconds: number;
+  /** The submission committed with the run claimed: it starts now, in the kept slot. */
+  start(run: ExecutionRun, job: RunJob, jobId: string): void;
+  /** The submission failed: the slot is free again. */
+  release(): void;
+}
+
+/**
+ * A run this process started itself right after it was submitted or resumed here, without fetching
+ * its job. The job stays on the queue, held back (`startAfter`) by a lease the process renews while
+ * the run executes; the run's end completes it in the same transaction. If the process dies, the lease
+ * lapses and the queue hands the job to any worker, which finds the run `running` and recovers it.
+ */
+export interface HeldRun {
+  run: ExecutionRun;
+  job: RunJob;
+  jobId: string;
+}
+
+/** The run's claim moved on (another attempt owns it): this executor must stop writing and step back. */
+export class ClaimLost extends Error {
+  override name = 'ClaimLost';
 }
 
 export type RunStatus = 'queued' | 'running' | 'waiting_approval' | 'succeeded' | 'failed' | 'cancelled';
@@ -86,11 +147,33 @@ export type RunEnding =
 /** Why a run (re)starts: its first attempt or a retry, a person's decision, or a dead worker's leftover. */
 export type StartCause = EventOf<'run.started'>['cause'];
 
-/** The writer of one executing run's log: events are stored in order and published after commit. */
+/** An event of a run's log not written yet, stamped when it happened. */
+export interface TimedEvent {
+  event: ExecutionEvent;
+  at: Date;
+}
+
+/**
+ * The writer of one executing run's log: events are stored in order and published after commit.
+ * Events appended while a write is under way go together in the next one (group commit).
+ */
 export interface RunLogWriter {
   append(event: ExecutionEvent): void;
   /** Waits until everything appended so far is stored and published. */
   drain(): Promise<void>;
+  /**
+   * Waits for the write under way and hands over the events not written yet, so the run's end
+   * writes them in its own transaction.
+   */
+  rest(): Promise<TimedEvent[]>;
+}
+
+/** What a segment of a run leaves to be written with its end: its last events and its model calls. */
+export interface SegmentTail {
+  events?: TimedEvent[];
+  calls?: ModelCallUsage[];
+  /** The queued job of a run started in-process ({@link HeldRun}), settled in the same transaction. */
+  jobId?: string;
 }
 
 /**
@@ -125,17 +208,36 @@ export interface RunRecords {
   load(runId: string): Promise<ExecutionRun | undefined>;
   /**
    * Marks the run running (another attempt) and logs `run.started`; undefined when someone else
-   * moved it first (finished, cancelled, claimed by another loop).
+   * moved it first (finished, cancelled, claimed by another loop). With `held`, the run was started
+   * in-process: only a queued run is claimed, and when `renewSeconds` is given its job is held back
+   * that much longer in the same transaction, which fails (undefined) if a worker fetched it meanwhile.
    */
-  claim(run: ExecutionRun, cause: StartCause, model: string): Promise<ExecutionRun | undefined>;
-  log(run: ExecutionRun): RunLogWriter;
+  claim(
+    run: ExecutionRun,
+    cause: StartCause,
+    model: string,
+    held?: { jobId: string; renewSeconds?: number | undefined },
+  ): Promise<ExecutionRun | undefined>;
+  /** The writer of the log of a claimed run; `onLost` is told when its claim moved on (ClaimLost). */
+  log(run: ExecutionRun, onLost?: () => void): RunLogWriter;
   /** Runs `fn` once per step id for this run; after a crash the retry gets the stored result. */
   step<T>(runId: string, stepId: string, fn: () => Promise<T>): Promise<T>;
-  finish(run: ExecutionRun, ending: RunEnding): Promise<void>;
+  /** Ends a claimed run with its last events and model calls, in one transaction. */
+  finish(run: ExecutionRun, ending: RunEnding, tail?: SegmentTail): Promise<void>;
   /** The run waits for a person: its state is kept and an approval request is opened. */
-  pause(run: ExecutionRun, state: string, approval: PendingApproval): Promise<void>;
-  /** A transient failure that the queue will retry. */
-  retrying(run: ExecutionRun, message: string): Promise<void>;
+  pause(run: ExecutionRun, state: string, approval: PendingApproval, tail?: SegmentTail): Promise<void>;
+  /**
+   * A transient failure that the queue will retry. A run started in-process (`tail.jobId`) has its
+   * held job rescheduled after `retry.delaySeconds`, carrying `retry.job` (its spent attempts counted).
+   */
+  retrying(
+    run: ExecutionRun,
+    message: string,
+    tail?: SegmentTail,
+    retry?: { job: RunJob; delaySeconds: number },
+  ): Promise<void>;
+  /** Holds a run's job back `seconds` more; false when it is no longer waiting (a worker fetched it). */
+  renew(jobId: string, seconds: number): Promise<boolean>;
   /** A run whose every attempt died with its worker: it ends as failed, never stuck in `running`. */
   giveUp(runId: string): Promise<void>;
 

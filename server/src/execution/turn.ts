@@ -30,8 +30,6 @@ export interface TurnDeps {
     appendMessages(orgId: string, conversationId: string, messages: TurnMessage[]): Promise<unknown>;
   };
   runAgentTurn: RunAgentTurn;
-  /** Keeps each model call for usage and agent health; a failure here never fails the run. */
-  recordUsage(run: ExecutionRun, calls: ModelCallUsage[]): Promise<void>;
   /** The gate every model call of a run passes (budgets), if any. */
   gateFor?(run: ExecutionRun): CallGate | undefined;
 }
@@ -46,6 +44,11 @@ export interface TurnInput {
   emit(event: ExecutionEvent): void;
   /** Runs `fn` once per step id for this run; after a crash the retry gets the stored result instead. */
   step<T>(stepId: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Keeps the attempt's model calls (usage, agent health), failed ones included; they are written with
+   * the segment's end (finish, pause or retry), in its transaction, so once per attempt.
+   */
+  keepCalls(calls: ModelCallUsage[]): void;
 }
 
 export type TurnOutcome =
@@ -59,7 +62,7 @@ export type TurnOutcome =
  * failure the queue should retry and `RunFailure` for one that ends the run.
  */
 export function createQueuedTurn(deps: TurnDeps) {
-  return async ({ run, resume, signal, emit, step }: TurnInput): Promise<TurnOutcome> => {
+  return async ({ run, resume, signal, emit, step, keepCalls }: TurnInput): Promise<TurnOutcome> => {
     const agent = await deps.agents.getForOrg(run.orgId, run.agentId).catch(() => undefined);
     if (!agent) throw new RunFailure('agent_not_found', `agent ${run.agentId} no longer exists`);
     const resuming = resume && run.pausedState ? run.pausedState : undefined;
@@ -88,13 +91,8 @@ export function createQueuedTurn(deps: TurnDeps) {
       steps: { step, stepPrefix: segment },
     });
 
-    // Every model call is recorded, failed attempts included; once per attempt of each segment.
-    if (result.usage.calls.length) {
-      await step(`usage:${segment}:${run.attempts}`, async () => {
-        await deps.recordUsage(run, result.usage.calls);
-        return true;
-      }).catch(() => {});
-    }
+    // Every model call is recorded, failed attempts included, with the end of the segment.
+    keepCalls(result.usage.calls);
 
     const error = result.error ?? { code: 'internal_error', message: 'the run failed unexpectedly' };
     // A retry will run the turn again and keep what it says; this attempt's words are not kept.

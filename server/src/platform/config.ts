@@ -61,6 +61,8 @@ const envSchema = z.object({
   RUN_CONCURRENCY: num().int().min(1).max(256).default(8),
   RUN_TIMEOUT_SECONDS: num().int().min(1).default(600),
   RUN_RETRY_LIMIT: num().int().min(0).max(20).default(2),
+  RUN_IN_PROCESS_START: boolFlag.default(true),
+  RUN_LEASE_SECONDS: num().int().min(2).max(3600).default(15),
   SHUTDOWN_TIMEOUT_MS: num().int().min(100).default(10_000),
   WS_AUTH_TIMEOUT_MS: num().int().min(50).default(5_000),
   WS_HEARTBEAT_MS: num().int().min(50).default(30_000),
@@ -179,7 +181,15 @@ export interface Config {
   workersInProcess: boolean;
   /** The job engine's schema; separate schemas keep separate deployments (or test servers) apart. */
   queueSchema: string;
-  runs: { concurrency: number; timeoutSeconds: number; retryLimit: number };
+  runs: {
+    concurrency: number;
+    timeoutSeconds: number;
+    retryLimit: number;
+    /** A run submitted on a replica that executes runs starts there at once; the queue is the fallback. */
+    inProcessStart: boolean;
+    /** How long a run started in-process keeps its queued job back; renewed while it runs. */
+    leaseSeconds: number;
+  };
   shutdownTimeoutMs: number;
   /** The WebSocket hub: auth deadline, heartbeat, caps (per replica) and the dashboard's stats cadence. */
   realtime: {
@@ -325,6 +335,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       concurrency: e.RUN_CONCURRENCY,
       timeoutSeconds: e.RUN_TIMEOUT_SECONDS,
       retryLimit: e.RUN_RETRY_LIMIT,
+      inProcessStart: e.RUN_IN_PROCESS_START,
+      leaseSeconds: e.RUN_LEASE_SECONDS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     realtime: {

@@ -34,7 +34,7 @@ const settle = <T>(p: Promise<T>) =>
 describe('group commit', () => {
   it('puts what arrives together in one batch and answers each item its own result', async () => {
     const { group, batches, release } = recorder();
-    const results = [2, 3, 4].map((n) => settle(group.submit(n)));
+    const results = [2, 3, 4].map((n) => settle(group.add(n)));
     await release();
     expect(await Promise.all(results)).toEqual([
       { value: 'even 2' },
@@ -46,10 +46,10 @@ describe('group commit', () => {
 
   it('gathers what arrives while every slot is busy into the next batch', async () => {
     const { group, batches, release } = recorder({ concurrency: 1 });
-    const first = group.submit(2);
+    const first = group.add(2);
     await new Promise((r) => setImmediate(r));
     expect(batches).toEqual([[2]]);
-    const later = [4, 6, 8].map((n) => group.submit(n));
+    const later = [4, 6, 8].map((n) => group.add(n));
     expect(group.counts()).toEqual({ waiting: 3, running: 1 });
     await release();
     await first;
@@ -60,7 +60,7 @@ describe('group commit', () => {
 
   it('runs up to its concurrency of batches at once, each within its item and size limits', async () => {
     const { group, batches, release } = recorder({ concurrency: 2, maxItems: 2, maxSize: 10 });
-    const all = [2, 4, 6, 8, 10].map((n) => group.submit(n));
+    const all = [2, 4, 6, 8, 10].map((n) => group.add(n));
     await new Promise((r) => setImmediate(r));
     // [2, 4] (two items), then [6] (6 + 8 would pass the size of 10); [8] and [10] wait for a slot.
     expect(batches).toEqual([[2, 4], [6]]);
@@ -71,10 +71,10 @@ describe('group commit', () => {
 
   it('fails every item of a batch that throws, and goes on with the next', async () => {
     const { group, release } = recorder({ concurrency: 1 });
-    const doomed = [12, 13].map((n) => settle(group.submit(n)));
+    const doomed = [12, 13].map((n) => settle(group.add(n)));
     await release();
     expect(await Promise.all(doomed)).toEqual([{ error: 'unlucky batch' }, { error: 'unlucky batch' }]);
-    const next = group.submit(14);
+    const next = group.add(14);
     await release();
     expect(await next).toBe('even 14');
   });

@@ -7,11 +7,16 @@ export interface GroupCommitOptions<T, R> {
   /** Items per batch at most. */
   maxItems: number;
   /** A batch stops growing once its items' sizes add up to this (it always holds at least one). */
-  maxSize: number;
-  /** The size an item counts for (its bytes, say). */
-  sizeOf(item: T): number;
+  maxSize?: number;
+  /** The size an item counts for (its bytes, say); needed with `maxSize`. */
+  sizeOf?(item: T): number;
   /** Batches under way at once; items that come meanwhile wait and go together in the next. */
   concurrency: number;
+}
+
+/** An item taken back before its batch began ({@link GroupCommit.withdraw}). */
+export class Withdrawn extends Error {
+  override name = 'Withdrawn';
 }
 
 interface Waiting<T, R> {
@@ -21,7 +26,7 @@ interface Waiting<T, R> {
 }
 
 /**
- * Group commit: callers `submit` one item each and wait for its own result, but items that arrive
+ * Group commit: callers `add` one item each and wait for its own result, but items that arrive
  * together go in one batch. A batch starts as soon as a slot is free (after the current turn of the
  * event loop, so the requests of one turn travel together); while every slot is busy, arriving items
  * wait and the next batch takes them all. A quiet server thus answers after one round trip, and a busy
@@ -53,9 +58,10 @@ export function createGroupCommit<T, R>(opts: GroupCommitOptions<T, R>) {
   function take(): Array<Waiting<T, R>> {
     let size = 0;
     let n = 0;
+    const { maxSize = Number.POSITIVE_INFINITY, sizeOf } = opts;
     while (n < queue.length && n < opts.maxItems) {
-      size += opts.sizeOf(queue[n]!.item);
-      if (n > 0 && size > opts.maxSize) break;
+      if (sizeOf) size += sizeOf(queue[n]!.item);
+      if (n > 0 && size > maxSize) break;
       n++;
     }
     const batch = queue.slice(0, n);
@@ -82,11 +88,22 @@ export function createGroupCommit<T, R>(opts: GroupCommitOptions<T, R>) {
 
   return {
     /** Queues `item` for the next batch; settles with its own result once its batch is done. */
-    submit(item: T): Promise<R> {
+    add(item: T): Promise<R> {
       return new Promise<R>((resolve, reject) => {
         queue.push({ item, resolve, reject });
         schedule();
       });
+    },
+    /**
+     * Takes `item` back if its batch has not begun (its promise rejects with {@link Withdrawn}), so the
+     * caller can send it with something else; false when it is under way or done.
+     */
+    withdraw(item: T): boolean {
+      const at = queue.findIndex((w) => w.item === item);
+      if (at < 0) return false;
+      const [taken] = queue.splice(at, 1);
+      taken!.reject(new Withdrawn());
+      return true;
     },
     /** Items waiting and batches under way (for tests and metrics). */
     counts: () => ({ waiting: queue.length, running }),

@@ -31,7 +31,11 @@ export interface ChannelKind {
   authorize?(principal: Principal, id: string): Promise<boolean>;
   /** The bus topic that feeds this channel, e.g. `org:<orgId>` or `run:<id>`. */
   topic(principal: Principal, id: string | undefined): string;
-  /** Whether one event of the topic goes to this subscriber (type filters, per-event permissions). */
+  /**
+   * Whether one event of the topic goes to this subscriber (type filters, per-event permissions). It
+   * must read nothing of the principal but its org and its permissions (`scopes`): it is asked once
+   * per event for every subscriber holding the same ones.
+   */
   accepts?(event: BusEvent, principal: Principal): boolean;
   /**
    * A check that needs to look something up (per-path file permissions): asked after `accepts`, and the

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../platform/auth.ts';
@@ -5,12 +6,29 @@ import type { BusEvent } from '../platform/bus.ts';
 import type { ChannelKind } from './channels.ts';
 import { closeReason, type ServerMessage } from './protocol.ts';
 
+/**
+ * The subscribers of one topic who see exactly the same events: one channel, one org, the same
+ * permissions. A domain event is checked once for all of them (`accepts` reads only the event, the
+ * org and the permissions: see channels.ts) and sent to each as one buffer, framed once.
+ */
+export interface Audience {
+  key: string;
+  topic: string;
+  kind: ChannelKind;
+  channel: string;
+  orgId: string;
+  /** One of its subscribers' principals: each holds the same permissions in the same org. */
+  principal: Principal;
+  subs: Set<Subscription>;
+}
+
 /** One socket's subscription to one channel. */
 export interface Subscription {
   conn: Connection;
   channel: string;
   kind: ChannelKind;
   topic: string;
+  audience: Audience;
   /** The highest log position delivered; later duplicates and replay overlaps are dropped. */
   lastSeq: number;
   /** Live events held back while the log is replayed; null once live. */
@@ -23,6 +41,12 @@ export interface Subscription {
 export interface Connection {
   id: string;
   socket: WebSocket;
+  /**
+   * The TCP stream under the WebSocket when it negotiated no extension (no compression): a message
+   * framed once is written to it as is, the same buffer for every socket. Otherwise undefined, and
+   * each message is framed by the socket.
+   */
+  wire: Duplex | undefined;
   log: FastifyBaseLogger;
   /** Set once authenticated; until then the socket may only send `auth`. */
   principal: Principal | null;
@@ -51,6 +75,7 @@ export function createConnection(
   const conn: Connection = {
     id,
     socket,
+    wire: socket.extensions === '' ? (socket as unknown as { _socket?: Duplex })._socket : undefined,
     log,
     principal: null,
     credential: null,
@@ -65,15 +90,45 @@ export function createConnection(
   return conn;
 }
 
+/** A message serialised, encoded and framed once, for however many sockets it goes to. */
+export interface Framed {
+  /** The UTF-8 JSON. */
+  readonly payload: Buffer;
+  /** The payload as one final, unmasked text frame (RFC 6455 section 5.2), header included. */
+  readonly frame: Buffer;
+}
+
+/** Frames a message once: a server's text frame has a 2, 4 or 10 byte header and no mask. */
+export function framed(text: string): Framed {
+  const payload = Buffer.from(text);
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + n);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (n < 126) frame[1] = n;
+  else if (n < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(frame, head);
+  return { payload, frame };
+}
+
 /**
- * Sends one serialized message unless the socket is gone or too far behind. Returns false when the
- * client is a slow consumer: the caller drops it instead of letting the buffer grow without bound.
+ * Sends one message unless the socket is gone or too far behind. Returns false when the client is a
+ * slow consumer: the caller drops it instead of letting the buffer grow without bound. A framed
+ * message goes out as its frame, written straight to the socket's stream (the same buffer for every
+ * socket; the stream keeps the order with what the WebSocket itself writes, as both write at once).
  */
-export function sendRaw(conn: Connection, data: string | Buffer, maxBufferedBytes: number): boolean {
+export function sendRaw(conn: Connection, data: string | Framed, maxBufferedBytes: number): boolean {
   if (conn.done || conn.socket.readyState !== conn.socket.OPEN) return true;
   if (conn.socket.bufferedAmount > maxBufferedBytes) return false;
-  // A Buffer encoded once goes to every subscriber as a text frame without re-encoding per socket.
-  conn.socket.send(data, { binary: false });
+  if (typeof data === 'string') conn.socket.send(data);
+  else if (conn.wire) conn.wire.write(data.frame);
+  else conn.socket.send(data.payload, { binary: false });
   return true;
 }
 

@@ -1,4 +1,4 @@
-import type { Subscription } from './connection.ts';
+import { type Framed, framed, type Subscription } from './connection.ts';
 import type { ServerMessage } from './protocol.ts';
 import { type HubState, push } from './state.ts';
 import { statsFor } from './stats.ts';
@@ -7,7 +7,7 @@ import { statsFor } from './stats.ts';
 export async function sendStats(state: HubState, orgId: string, subs: Iterable<Subscription>): Promise<void> {
   const figures = await state.stats.compute(orgId);
   const at = new Date().toISOString();
-  const serialized = new Map<string, Buffer>();
+  const serialized = new Map<string, Framed>();
   for (const sub of subs) {
     const p = sub.conn.principal;
     if (!p || sub.conn.done) continue;
@@ -15,7 +15,7 @@ export async function sendStats(state: HubState, orgId: string, subs: Iterable<S
     const key = Object.keys(data).join(',');
     let text = serialized.get(key);
     if (!text) {
-      text = Buffer.from(JSON.stringify({ type: 'stats_update', data, at } satisfies ServerMessage));
+      text = framed(JSON.stringify({ type: 'stats_update', data, at } satisfies ServerMessage));
       serialized.set(key, text);
     }
     push(state, sub.conn, text);

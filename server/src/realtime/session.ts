@@ -6,7 +6,7 @@ import type { ChannelRegistry } from './channels.ts';
 import type { Connection } from './connection.ts';
 import { CloseCodes, parseClientMessage } from './protocol.ts';
 import { addTo, closeWith, fail, type HubState, push, reply } from './state.ts';
-import { removeSubscription, subscribe } from './subscriptions.ts';
+import { regroup, removeSubscription, subscribe } from './subscriptions.ts';
 
 const RATE_WINDOW_MS = 10_000;
 const RATE_MAX_MESSAGES = 200;
@@ -154,6 +154,7 @@ export async function authenticate(
       fail(state, conn, 'forbidden', message, { channel: sub.channel });
     }
   }
+  regroup(state, conn);
   watchExpiry(state, conn);
   if (conn.done) return;
   reply(state, conn, {

@@ -4,7 +4,15 @@ import type { Authenticator } from '../platform/auth.ts';
 import type { Config } from '../platform/config.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import type { ChannelRegistry } from './channels.ts';
-import { type Connection, closeConnection, type Subscription, send, sendRaw } from './connection.ts';
+import {
+  type Audience,
+  type Connection,
+  closeConnection,
+  type Framed,
+  type Subscription,
+  send,
+  sendRaw,
+} from './connection.ts';
 import type { LocalPresence, Presence } from './presence.ts';
 import { CloseCodes, type ServerMessage } from './protocol.ts';
 import type { StatsRegistry } from './stats.ts';
@@ -25,7 +33,8 @@ export interface HubState {
   byOrg: Map<string, Set<Connection>>;
   /** By user id or API key id. */
   byPrincipal: Map<string, Set<Connection>>;
-  byTopic: Map<string, Set<Subscription>>;
+  /** Subscriptions by bus topic, gathered in audiences (see connection.ts) by their keys. */
+  byTopic: Map<string, Map<string, Audience>>;
   /** Dashboard subscriptions by org, for the stats tick. */
   dashboards: Map<string, Set<Subscription>>;
   counters: { slowConsumersDropped: number; deadSocketsTerminated: number };
@@ -124,8 +133,8 @@ export function dropSlow(state: HubState, conn: Connection): void {
   );
 }
 
-/** Sends an already serialized message (one serialization for many sockets). */
-export function push(state: HubState, conn: Connection, serialized: string | Buffer): void {
+/** Sends an already serialized message (one serialization, and framing, for many sockets). */
+export function push(state: HubState, conn: Connection, serialized: string | Framed): void {
   if (!sendRaw(conn, serialized, state.settings.maxBufferedBytes)) dropSlow(state, conn);
 }
 

@@ -1,6 +1,7 @@
+import type { Principal } from '../platform/auth.ts';
 import type { BusEvent } from '../platform/bus.ts';
-import { parseChannel, type ReplayEvent } from './channels.ts';
-import type { Connection, Subscription } from './connection.ts';
+import { type ChannelKind, parseChannel, type ReplayEvent } from './channels.ts';
+import { type Audience, type Connection, type Framed, framed, type Subscription } from './connection.ts';
 import { sendStats } from './dashboard.ts';
 import type { ClientMessage, ServerMessage } from './protocol.ts';
 import { addTo, dropSlow, fail, type HubState, push, removeFrom, reply } from './state.ts';
@@ -11,21 +12,22 @@ const MAX_HELD_EVENTS = 10_000;
 
 type Deliverable = Pick<BusEvent, 'type' | 'data' | 'at'> & { seq?: number | undefined };
 
-/** Serialized and UTF-8 encoded once, however many sockets it goes to. */
-function eventMessage(channel: string, e: Deliverable): Buffer {
-  const message = JSON.stringify({
-    type: 'event',
-    channel,
-    seq: e.seq ?? null,
-    event: e.type,
-    data: e.data,
-    at: e.at,
-  } satisfies ServerMessage);
-  return Buffer.from(message);
+/** Serialized, UTF-8 encoded and framed once, however many sockets it goes to. */
+function eventMessage(channel: string, e: Deliverable): Framed {
+  return framed(
+    JSON.stringify({
+      type: 'event',
+      channel,
+      seq: e.seq ?? null,
+      event: e.type,
+      data: e.data,
+      at: e.at,
+    } satisfies ServerMessage),
+  );
 }
 
 /** Sends one event unless the subscriber has it already (log channels carry `seq`). */
-function deliver(state: HubState, sub: Subscription, e: Deliverable, serialized?: Buffer): void {
+function deliver(state: HubState, sub: Subscription, e: Deliverable, serialized?: Framed): void {
   if (e.seq !== undefined) {
     if (e.seq <= sub.lastSeq) return;
     sub.lastSeq = e.seq;
@@ -33,9 +35,57 @@ function deliver(state: HubState, sub: Subscription, e: Deliverable, serialized?
   push(state, sub.conn, serialized ?? eventMessage(sub.channel, e));
 }
 
+/** What decides the events a subscriber sees on a topic: the channel, the org, the permissions. */
+function audienceKey(channel: string, p: Principal): string {
+  return `${channel} ${p.orgId} ${[...p.scopes].sort().join(',')}`;
+}
+
+/** The audience of `channel` on `topic` for principals like `p`, made when it is the first. */
+function audienceOf(
+  state: HubState,
+  kind: ChannelKind,
+  channel: string,
+  topic: string,
+  p: Principal,
+): Audience {
+  const key = audienceKey(channel, p);
+  let audiences = state.byTopic.get(topic);
+  if (!audiences) {
+    audiences = new Map();
+    state.byTopic.set(topic, audiences);
+  }
+  let audience = audiences.get(key);
+  if (!audience) {
+    audience = { key, topic, kind, channel, orgId: p.orgId, principal: p, subs: new Set() };
+    audiences.set(key, audience);
+  }
+  return audience;
+}
+
+function leaveAudience(state: HubState, sub: Subscription): void {
+  const { audience } = sub;
+  audience.subs.delete(sub);
+  if (audience.subs.size > 0) return;
+  const audiences = state.byTopic.get(audience.topic);
+  audiences?.delete(audience.key);
+  if (audiences?.size === 0) state.byTopic.delete(audience.topic);
+}
+
+/** A socket's principal changed (a fresh token, another role): its subscriptions join their new audiences. */
+export function regroup(state: HubState, conn: Connection): void {
+  const p = conn.principal;
+  if (!p) return;
+  for (const sub of conn.subs.values()) {
+    if (sub.audience.key === audienceKey(sub.channel, p)) continue;
+    leaveAudience(state, sub);
+    sub.audience = audienceOf(state, sub.kind, sub.channel, sub.topic, p);
+    sub.audience.subs.add(sub);
+  }
+}
+
 export function removeSubscription(state: HubState, sub: Subscription): void {
   sub.conn.subs.delete(sub.channel);
-  removeFrom(state.byTopic, sub.topic, sub);
+  leaveAudience(state, sub);
   if (sub.kind.kind === 'dashboard' && sub.conn.principal) {
     removeFrom(state.dashboards, sub.conn.principal.orgId, sub);
   }
@@ -115,18 +165,20 @@ export async function subscribe(
     }
   }
 
+  const topic = kind.topic(p, name.id);
   const sub: Subscription = {
     conn,
     channel: name.name,
     kind,
-    topic: kind.topic(p, name.id),
+    topic,
+    audience: audienceOf(state, kind, name.name, topic, p),
     lastSeq: -1,
     held: null,
   };
   const replay = msg.afterSeq !== undefined && name.id !== undefined ? kind.replay : undefined;
   if (replay) sub.held = [];
   conn.subs.set(sub.channel, sub);
-  addTo(state.byTopic, sub.topic, sub);
+  sub.audience.subs.add(sub);
   if (kind.kind === 'dashboard') addTo(state.dashboards, p.orgId, sub);
 
   let replayed: ReplayEvent[] = [];
@@ -164,24 +216,30 @@ export function dispatch(state: HubState, event: BusEvent): void {
     }
     return;
   }
-  const subs = state.byTopic.get(event.topic);
-  if (!subs) return;
-  const serialized = new Map<string, Buffer>();
-  for (const sub of subs) {
-    const p = sub.conn.principal;
-    if (!p || sub.conn.done || (p.orgId !== event.orgId && !sub.kind.platformWide)) continue;
-    if (sub.kind.accepts && !sub.kind.accepts(event, p)) continue;
-    if (sub.kind.admit) {
-      admitInOrder(state, sub, event, sub.kind.admit(event, p));
+  const audiences = state.byTopic.get(event.topic);
+  if (!audiences) return;
+  // Framed once per channel, checked once per audience; per socket, only what is its own (a replay
+  // under way, the log position it has, a slow reader).
+  const messages = new Map<string, Framed>();
+  for (const audience of audiences.values()) {
+    const { kind, channel } = audience;
+    if (audience.orgId !== event.orgId && !kind.platformWide) continue;
+    if (kind.accepts && !kind.accepts(event, audience.principal)) continue;
+    if (kind.admit) {
+      for (const sub of audience.subs) {
+        if (!sub.conn.done) admitInOrder(state, sub, event, kind.admit(event, sub.conn.principal!));
+      }
       continue;
     }
-    if (hold(state, sub, event)) continue;
-    let text = serialized.get(sub.channel);
-    if (!text) {
-      text = eventMessage(sub.channel, event);
-      serialized.set(sub.channel, text);
+    let message = messages.get(channel);
+    if (!message) {
+      message = eventMessage(channel, event);
+      messages.set(channel, message);
     }
-    deliver(state, sub, event, text);
+    for (const sub of audience.subs) {
+      if (sub.conn.done || hold(state, sub, event)) continue;
+      deliver(state, sub, event, message);
+    }
   }
 }
 

@@ -1,9 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
 import { createRunObservers, type RunObserver } from './observers.ts';
-import { createRunRecords, type OpenApproval } from './records.ts';
+import { createRunRecords, type OpenApproval, type RunRecordsDeps } from './records.ts';
 import { createInlineRecords, type InlineRecordsDeps } from './records-inline.ts';
-import { createRunsService, type RunsDeps } from './service.ts';
+import { createRunsService, type RunsDeps, type RunsHere } from './service.ts';
+
+/** Transactions of one kind of run write (submissions, log entries, endings) under way at once on PostgreSQL. */
+const WRITERS_ON_POOL = 3;
 
 /**
  * Wires runs: the service (submit, read, follow, cancel, resume), the records the execution loops
@@ -19,6 +22,7 @@ export function createRunsModule(
     conversationExists: RunsDeps['conversationExists'];
     openApproval: OpenApproval;
     recordUsage: InlineRecordsDeps['recordUsage'];
+    recordRunUsage: RunRecordsDeps['recordRunUsage'];
     /** Told once a run has ended (the org's webhook). */
     finished(run: { id: string; orgId: string }): Promise<void>;
   },
@@ -27,18 +31,21 @@ export function createRunsModule(
   const { bus, queue, config } = ctx;
   const onFinished = ports.finished;
   const observers = createRunObservers();
+  // Batches of run writes under way at once: PGlite has one connection; a pool overlaps a few.
+  const writers = ctx.database.kind === 'pglite' ? 1 : WRITERS_ON_POOL;
   const common = {
     db,
     bus,
     queue,
     log,
+    writers,
     settings: config.runs,
     openApproval: ports.openApproval,
     onFinished,
     observers,
   };
   const inline = createInlineRecords({ ...common, recordUsage: ports.recordUsage });
-  let submitted: ((runId: string) => void) | undefined;
+  let here: RunsHere | undefined;
   return {
     service: createRunsService({
       db,
@@ -47,15 +54,27 @@ export function createRunsModule(
       findAgent: ports.findAgent,
       conversationExists: ports.conversationExists,
       settle: (runId) => inline.settle(runId),
-      submitted: (runId) => submitted?.(runId),
+      log,
+      writers,
+      here: {
+        holdFor: () => here?.holdFor(),
+        start: (run, job, jobId) => here?.start(run, job, jobId),
+        reserve: (runId) => here?.reserve(runId),
+        wake: () => here?.wake(),
+      },
       observers,
     }),
-    records: createRunRecords({ ...common, recordUsage: ports.recordUsage, inline }),
+    records: createRunRecords({
+      ...common,
+      recordUsage: ports.recordUsage,
+      recordRunUsage: ports.recordRunUsage,
+      inline,
+    }),
     /** Other domains follow their runs here (tasks, fixes): told in the run's own unit of work. */
     observe: (observer: RunObserver) => observers.add(observer),
-    /** Who to tell when a run is submitted or resumed here (this process's run loop). */
-    onSubmitted(fn: (runId: string) => void): void {
-      submitted = fn;
+    /** This process's run loop, which starts runs submitted or resumed here (when it executes runs). */
+    runHere(loop: RunsHere): void {
+      here = loop;
     },
     /** Writes the records of inline runs still waiting (shutdown). */
     stop: () => inline.stop(),

@@ -1,18 +1,30 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { PgBoss } from 'pg-boss';
 import type { LoggedEvent } from '../execution/events.ts';
-import { type ApprovalDecision, enqueueRun, type RunStatus, runControlTopic } from '../execution/records.ts';
+import {
+  type ApprovalDecision,
+  enqueueRun,
+  enqueueRuns,
+  type Reservation,
+  type RunJob,
+  type RunStatus,
+  runControlTopic,
+  type TimedEvent,
+} from '../execution/records.ts';
 import type { Principal } from '../platform/auth.ts';
 import type { Bus } from '../platform/bus.ts';
 import { isUniqueViolation } from '../platform/db/errors.ts';
 import type { FeedPosition } from '../platform/db/feed.ts';
+import { createGroupCommit } from '../platform/db/group-commit.ts';
 import type { Db } from '../platform/db/index.ts';
 import { inTransaction, type Work } from '../platform/db/work.ts';
 import { newId } from '../platform/ids.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
 import { RunErrors } from './errors.ts';
-import { appendRunEvent } from './events.ts';
+import { appendRunEvent, insertRunEvents } from './events.ts';
 import type { RunObservers } from './observers.ts';
 import { presentRun } from './present.ts';
+import type { RunRecord } from './store.ts';
 import * as store from './store.ts';
 import { followRun, readRunLog } from './stream.ts';
 
@@ -22,15 +34,49 @@ export interface RunsDeps {
   db: Db;
   bus: Bus;
   queue: PgBoss;
+  log: FastifyBaseLogger;
+  /** Batches of submissions written at once (see group-commit.ts). */
+  writers: number;
   /** An agent of the org (its model names old log entries), or undefined; the agents domain answers. */
   findAgent(orgId: string, agentId: string): Promise<{ id: string; model: string } | undefined>;
   /** Whether a conversation of the org exists; a run may only continue its own org's conversations. */
   conversationExists(orgId: string, conversationId: string): Promise<boolean>;
   /** Waits for a run this process executed in a request and has not written yet (records-inline.ts). */
   settle?(runId: string): Promise<void>;
-  /** Told after a run was submitted here, so this process's loop claims it at once. */
-  submitted?(runId: string): void;
+  /** This process's run loop, when it executes runs: it starts a run submitted here itself. */
+  here?: RunsHere;
   observers: RunObservers;
+}
+
+/**
+ * The run loop of this process as submissions see it: a slot kept for a new run, which is then
+ * claimed in its submission; else whether it will start the run itself once a slot is free (and how
+ * long the run's job is held back meanwhile), then the start; otherwise a wake-up, so it claims the
+ * job now rather than at its next look.
+ */
+export interface RunsHere {
+  reserve(runId: string): Reservation | undefined;
+  holdFor(): number | undefined;
+  start(run: RunRecord, job: RunJob, jobId: string): void;
+  wake(): void;
+}
+
+/** A run being submitted: who, what, and the slot of this process kept for it, if any. */
+interface Submission {
+  id: string;
+  p: Principal;
+  input: SubmitInput;
+  opts: SubmitOptions;
+  /** The model of its agent, named on `run.started` when it is claimed in its submission. */
+  model: string;
+  reservation?: Reservation | undefined;
+}
+
+/** Puts a run's job on the queue in `work`, held back when this process starts the run itself. */
+async function enqueue(deps: RunsDeps, work: Work, run: RunRecord, job: RunJob): Promise<void> {
+  const hold = deps.here?.holdFor();
+  const jobId = await enqueueRun(deps.queue, work, job, hold ? { startAfter: hold } : {});
+  work.afterCommit(() => (hold ? deps.here?.start(run, job, jobId) : deps.here?.wake()));
 }
 
 /** How a run is submitted: its idempotency key and surface, and what joins its unit of work. */
@@ -53,7 +99,7 @@ export interface SubmitInput {
 
 /** Submitting, reading, following and cancelling runs. Execution lives in execution/. */
 export function createRunsService(deps: RunsDeps) {
-  const { db, bus, queue } = deps;
+  const { db, bus } = deps;
 
   async function getRecord(p: Principal, id: string) {
     await deps.settle?.(id);
@@ -73,29 +119,90 @@ export function createRunsService(deps: RunsDeps) {
     return { ...run, model: agent?.model };
   }
 
-  async function submitIn(work: Work, p: Principal, input: SubmitInput, opts: SubmitOptions) {
-    const created = await store.insertRun(work.tx, {
-      id: newId('run'),
-      orgId: p.orgId,
-      agentId: input.agentId,
-      conversationId: input.conversationId ?? null,
-      status: 'queued',
-      input: input.input,
-      metadata: input.metadata ?? {},
-      idempotencyKey: opts.idempotencyKey ?? null,
-      source: opts.source ?? 'api',
-      createdBy: p.id,
-    });
-    const { id: runId, conversationId, agentId } = created;
-    await appendRunEvent(work, bus, created, { type: 'run.queued', runId, conversationId, agentId });
-    await enqueueRun(queue, work, { runId });
-    work.afterCommit(() =>
-      bus.publish({ topic: `org:${p.orgId}`, type: 'run.queued', orgId: p.orgId, data: { runId } }),
+  /**
+   * Stores submitted runs with their first log entries and their jobs, in a few statements for all of
+   * them. A run with a slot kept here is stored claimed (running, attempt 1, `run.started` logged),
+   * its job held back as the fallback, and starts once this commits; the others are queued.
+   */
+  async function submitMany(work: Work, subs: Submission[]): Promise<store.RunRecord[]> {
+    const at = new Date();
+    // Every column is set here (the type says so), so the rows are stored without reading them back.
+    const runs = subs.map(
+      ({ id, p, input, opts, reservation }): store.RunRecord => ({
+        id,
+        orgId: p.orgId,
+        agentId: input.agentId,
+        conversationId: input.conversationId ?? null,
+        status: reservation ? 'running' : 'queued',
+        input: input.input,
+        metadata: input.metadata ?? {},
+        output: null,
+        error: null,
+        usage: null,
+        pausedState: null,
+        idempotencyKey: opts.idempotencyKey ?? null,
+        source: opts.source ?? 'api',
+        createdBy: p.id,
+        attempts: reservation ? 1 : 0,
+        lastSeq: reservation ? 2 : 1,
+        cancelRequestedAt: null,
+        createdAt: at,
+        startedAt: reservation ? at : null,
+        finishedAt: null,
+        updatedAt: at,
+      }),
     );
-    work.afterCommit(() => deps.submitted?.(runId));
-    await opts.within?.(work, created);
-    return { ...created, lastSeq: 1 };
+    await store.insertRuns(work.tx, runs);
+    await insertRunEvents(
+      work,
+      bus,
+      runs.map((run, i) => {
+        const { id: runId, conversationId, agentId } = run;
+        const events: TimedEvent[] = [{ event: { type: 'run.queued', runId, conversationId, agentId }, at }];
+        if (subs[i]!.reservation) {
+          const event = {
+            type: 'run.started',
+            agentId,
+            model: subs[i]!.model,
+            attempt: 1,
+            resumed: false,
+          } as const;
+          events.push({ event: { ...event, cause: 'start' }, at });
+        }
+        return { run, events, lastSeq: run.lastSeq };
+      }),
+    );
+    for (const [i, sub] of subs.entries()) await sub.opts.within?.(work, runs[i]!);
+    const holds = subs.map((sub) => sub.reservation?.holdSeconds ?? deps.here?.holdFor());
+    const jobIds = await enqueueRuns(
+      deps.queue,
+      work,
+      runs.map((run, i) => ({ job: { runId: run.id }, startAfter: holds[i] })),
+    );
+    for (const [i, run] of runs.entries()) {
+      const { orgId } = run;
+      work.afterCommit(() =>
+        bus.publish({ topic: `org:${orgId}`, type: 'run.queued', orgId, data: { runId: run.id } }),
+      );
+      const job = { runId: run.id };
+      const reservation = subs[i]!.reservation;
+      work.afterCommit(() => {
+        if (reservation) reservation.start(run, job, jobIds[i]!);
+        else if (holds[i]) deps.here?.start(run, job, jobIds[i]!);
+        else deps.here?.wake();
+      });
+    }
+    return runs;
   }
+
+  // Runs submitted at about the same time are stored together (one transaction, a few statements).
+  const submissions = createGroupCommit<Submission, store.RunRecord>({
+    name: 'run submissions',
+    db,
+    log: deps.log,
+    concurrency: deps.writers,
+    write: submitMany,
+  });
 
   const service = {
     /**
@@ -107,14 +214,18 @@ export function createRunsService(deps: RunsDeps) {
         const existing = await store.findRunByIdempotencyKey(db, p.orgId, opts.idempotencyKey);
         if (existing) return { run: existing, replayed: true };
       }
-      if (!(await deps.findAgent(p.orgId, input.agentId))) throw RunErrors.agentNotFound(input.agentId);
+      const agent = await deps.findAgent(p.orgId, input.agentId);
+      if (!agent) throw RunErrors.agentNotFound(input.agentId);
       if (input.conversationId && !(await deps.conversationExists(p.orgId, input.conversationId))) {
         throw RunErrors.conversationNotFound(input.conversationId);
       }
+      const id = newId('run');
+      const reservation = deps.here?.reserve(id);
       try {
-        const run = await inTransaction(db, (work) => submitIn(work, p, input, opts));
+        const run = await submissions.add({ id, p, input, opts, model: agent.model, reservation });
         return { run, replayed: false };
       } catch (err) {
+        reservation?.release();
         // Two submissions with one key racing: the loser answers with the winner's run.
         if (opts.idempotencyKey && isUniqueViolation(err)) {
           const existing = await store.findRunByIdempotencyKey(db, p.orgId, opts.idempotencyKey);
@@ -271,9 +382,8 @@ export function createRunsService(deps: RunsDeps) {
         reason: decision.reason ?? null,
         by: decision.decidedBy,
       });
-      await enqueueRun(queue, work, { runId, resume: decision });
       await deps.observers.resumed(work, queued);
-      work.afterCommit(() => deps.submitted?.(runId));
+      await enqueue(deps, work, queued, { runId, resume: decision });
       return true;
     },
   };

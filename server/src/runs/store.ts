@@ -1,4 +1,18 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  gte,
+  inArray,
+  lt,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { RunStatus } from '../execution/records.ts';
 import { bulkInsert } from '../platform/db/bulk.ts';
@@ -15,7 +29,7 @@ export async function insertRun(tx: Tx, row: RunInsert): Promise<RunRecord> {
   return created!;
 }
 
-/** Many finished runs in one statement (runs that executed in their request, written together). */
+/** Many runs in one statement (submitted together, or executed in their requests and written together). */
 export async function insertRuns(tx: Tx, rows: RunInsert[]): Promise<void> {
   await bulkInsert(tx, runs, rows);
 }
@@ -84,18 +98,30 @@ export async function updateRun(
   return row!;
 }
 
-/** Moves a run to `to` only if it is still in one of `from`; undefined when someone else moved it first. */
+/**
+ * Moves a run to `to` only if it is still in one of `from` (and, with `attempt`, still in that attempt:
+ * an executor whose claim moved on cannot end the run); undefined when someone else moved it first.
+ * `seqs` log entries are reserved with it (`lastSeq` is the last of them).
+ */
 export async function transitionRun(
   tx: Tx,
   id: string,
   from: RunStatus[],
   to: RunStatus,
   patch: Partial<typeof runs.$inferInsert> = {},
+  fence: { attempt?: number | undefined; seqs?: number } = {},
 ): Promise<RunRecord | undefined> {
+  const where = [eq(runs.id, id), inArray(runs.status, from)];
+  if (fence.attempt !== undefined) where.push(eq(runs.attempts, fence.attempt));
   const [row] = await tx
     .update(runs)
-    .set({ ...patch, status: to, updatedAt: new Date() })
-    .where(and(eq(runs.id, id), inArray(runs.status, from)))
+    .set({
+      ...patch,
+      ...(fence.seqs ? { lastSeq: sql`${runs.lastSeq} + ${fence.seqs}` } : {}),
+      status: to,
+      updatedAt: new Date(),
+    })
+    .where(and(...where))
     .returning();
   return row;
 }
@@ -108,6 +134,83 @@ export async function nextSeq(tx: Tx, runId: string): Promise<number> {
     .where(eq(runs.id, runId))
     .returning({ seq: runs.lastSeq });
   return row!.seq;
+}
+
+/** A value set per row in a many-row statement: the rows as one JSON parameter, read as a table `v`. */
+function valuesOf(rows: object[], columns: string): SQL {
+  return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(${sql.raw(columns)})`;
+}
+
+/**
+ * Reserves `n` sequence numbers of the logs of running runs, each for the executor of its attempt
+ * `attempt`, in one statement; answers the last of each by run, without the runs no longer running
+ * in that attempt (their claim moved on).
+ */
+export async function reserveSeqs(
+  tx: Tx,
+  reservations: Array<{ runId: string; n: number; attempt: number }>,
+): Promise<Map<string, number>> {
+  const rows = await tx
+    .update(runs)
+    .set({ lastSeq: sql`${runs.lastSeq} + v.x_n` })
+    .from(
+      valuesOf(
+        reservations.map((r) => ({ x_id: r.runId, x_n: r.n, x_attempt: r.attempt })),
+        'x_id text, x_n int, x_attempt int',
+      ),
+    )
+    .where(and(sql`${runs.id} = v.x_id`, eq(runs.status, 'running'), sql`${runs.attempts} = v.x_attempt`))
+    .returning({ id: runs.id, seq: runs.lastSeq });
+  return new Map(rows.map((r) => [r.id, r.seq]));
+}
+
+/** How one run ends, for {@link endRuns}: what it becomes and how many log entries it reserves. */
+export interface RunEnd extends Pick<RunInsert, 'output' | 'error' | 'usage'> {
+  runId: string;
+  /** The attempt the executor that ends it claimed it in. */
+  attempt: number;
+  status: RunStatus;
+  finishedAt: Date;
+  seqs: number;
+}
+
+/**
+ * Ends many runs in one statement, each only if it is still in one of `from` and in its attempt (an
+ * executor whose claim moved on cannot end the run), reserving its `seqs` log entries; answers the
+ * runs that moved, as stored. What an ending does not set (a cancelled run's output) stays as it is.
+ */
+export async function endRuns(tx: Tx, from: RunStatus[], ends: RunEnd[]): Promise<RunRecord[]> {
+  if (ends.length === 0) return [];
+  return tx
+    .update(runs)
+    .set({
+      status: sql`v.x_status`,
+      output: sql`coalesce(v.x_output, ${runs.output})`,
+      error: sql`coalesce(v.x_error, ${runs.error})`,
+      usage: sql`coalesce(v.x_usage, ${runs.usage})`,
+      pausedState: null,
+      finishedAt: sql`v.x_finished_at`,
+      lastSeq: sql`${runs.lastSeq} + v.x_seqs`,
+      updatedAt: new Date(),
+    })
+    .from(
+      valuesOf(
+        ends.map((e) => ({
+          x_id: e.runId,
+          x_attempt: e.attempt,
+          x_status: e.status,
+          x_output: e.output ?? null,
+          x_error: e.error ?? null,
+          x_usage: e.usage ?? null,
+          x_finished_at: e.finishedAt.toISOString(),
+          x_seqs: e.seqs,
+        })),
+        'x_id text, x_attempt int, x_status text, x_output text, x_error jsonb, x_usage jsonb, ' +
+          'x_finished_at timestamptz, x_seqs int',
+      ),
+    )
+    .where(and(sql`${runs.id} = v.x_id`, sql`${runs.attempts} = v.x_attempt`, inArray(runs.status, from)))
+    .returning(getTableColumns(runs));
 }
 
 export async function insertRunEvent(tx: Tx, row: typeof runEvents.$inferInsert): Promise<void> {

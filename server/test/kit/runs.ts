@@ -1,5 +1,6 @@
 import { makeAgent } from './agents.ts';
 import { clientAs, type Schema } from './api-client.ts';
+import { openStream, readSse } from './sse-client.ts';
 import type { TestServer } from './test-server.ts';
 import type { Session } from './users.ts';
 
@@ -30,8 +31,9 @@ export async function submitRun(
 }
 
 /**
- * Waits until a run reaches one of `statuses` by following its event stream as JSON pages; fails with
- * the run's last state when it does not within the limit (a generous bound, not a speed assertion).
+ * Waits until a run reaches one of `statuses` by following its event stream (SSE): the run is read
+ * again only when an event says it changed, never on a timer. Fails with the run's last state when it
+ * does not within the limit (a generous bound, not a speed assertion).
  */
 export async function waitForRun(
   server: { url: string },
@@ -41,13 +43,34 @@ export async function waitForRun(
   limitMs = 30_000,
 ): Promise<Run> {
   const api = clientAs(server, session);
-  const deadline = Date.now() + limitMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
+  const read = async () => {
     const res = await api.GET('/api/v1/runs/{id}', { params: { path: { id } } });
-    last = res.data ?? res.error;
-    if (res.data && statuses.includes(res.data.status)) return res.data;
-    await new Promise((r) => setTimeout(r, 50));
+    return { run: res.data, last: res.data ?? res.error };
+  };
+  const first = await read();
+  if (first.run && statuses.includes(first.run.status)) return first.run;
+  const signal = AbortSignal.timeout(limitMs);
+  let last: unknown = first.last;
+  try {
+    // Replayed from the start, so a change made before the stream opened is seen too; the stream
+    // ends after the run's last event, and a waiting run keeps it open until it moves again.
+    for (;;) {
+      const stream = await openStream(`${server.url}/api/v1/runs/${id}/events`, {
+        token: session.accessToken,
+        signal,
+      });
+      for await (const _event of readSse(stream)) {
+        const now = await read();
+        last = now.last;
+        if (now.run && statuses.includes(now.run.status)) return now.run;
+      }
+      const ended = await read();
+      last = ended.last;
+      if (ended.run && statuses.includes(ended.run.status)) return ended.run;
+      if (!ended.run || ['succeeded', 'failed', 'cancelled'].includes(ended.run.status)) break;
+    }
+  } catch (err) {
+    if (!signal.aborted) throw err;
   }
   throw new Error(`run ${id} did not reach ${statuses.join('/')}; last: ${JSON.stringify(last)}`);
 }
