@@ -67,7 +67,7 @@ async function budgetOf(
   id: string,
   until: (b: { spentUsd: number; reservedUsd: number }) => boolean,
 ) {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 2000; i++) {
     const { data } = await api.GET('/api/v1/usage/budgets/{id}', { params: { path: { id } } });
     if (data && until(data)) return data;
     await new Promise((r) => setTimeout(r, 25));
@@ -226,6 +226,8 @@ describe('budgets', () => {
     idle();
     expect(await budgetOf(api, budget!.id, (b) => b.reservedUsd === 0)).toMatchObject({ spentUsd: 0 });
     expect((await chat(api, agent.id, '/tokens 10')).response.status).toBe(200);
+    // An inline turn's usage is written behind its answer: wait for it to count as spent.
+    await budgetOf(api, budget!.id, (b) => b.spentUsd === 0.01 && b.reservedUsd === 0);
     const refused = await chat(api, agent.id, '/tokens 10');
     expect(refused.response.status).toBe(402);
     expect(refused.error?.error).toMatchObject({

@@ -13,7 +13,6 @@ export const API_KEY_PREFIX = 'sbk_';
 /** last_used_at is written at most this often per key, so a busy key does not write on every request. */
 const TOUCH_EVERY_MS = 60_000;
 
-/** Resolves an access token (EdDSA JWT) or an API key to the principal it stands for. */
 /** A valid API key as the authenticator keeps it between requests. */
 interface KnownKey {
   principal: Principal;
@@ -31,6 +30,7 @@ export type ApiKeyCache = OrgCache<KnownKey>;
 export const createApiKeyCache = (bus: Bus): ApiKeyCache =>
   createOrgCache<KnownKey>({ name: 'api-keys', bus, orgIdOf: (k) => k.principal.orgId });
 
+/** Resolves an access token (EdDSA JWT) or an API key to the principal it stands for. */
 export function createAuthenticator(
   db: Db,
   keyring: Keyring,
