@@ -98,16 +98,18 @@ function OfflineBanner() {
 
 /** The signed-in frame: header with org, user and role; navigation that follows permissions; the page. */
 export function Shell() {
-  const { profile, me, can, signOut } = useSession();
+  const { profile, me, can, signOut, status } = useSession();
   const unread = useUnread(can('inbox:read'));
   const [menuOpen, setMenuOpen] = useState(false);
   const location = useLocation();
   // biome-ignore lint/correctness/useExhaustiveDependencies: close the menu on every navigation
   useEffect(() => setMenuOpen(false), [location.pathname]);
   // The console reports its own failures to the operator's built-in error project, when the server names one.
+  // Asked once signed in: a Shell shown from saved data (offline) has no token to ask with yet.
   useEffect(() => {
-    void startSelfReporting(() => unwrap(api.GET('/api/v1/error-projects/console')));
-  }, []);
+    if (status === 'signed_in')
+      void startSelfReporting(() => unwrap(api.GET('/api/v1/error-projects/console')));
+  }, [status]);
 
   const items: NavItem[] = [
     { to: '/', label: 'Dashboard', needs: [] },
