@@ -147,9 +147,18 @@ describe('the console journey', () => {
 
     // Roles: a custom role made from the viewer's, then given one more permission in the matrix.
     await nav(page, 'Roles').click();
+    // The matrix is in (roles and permissions loaded) before the form is filled, so nothing re-renders it
+    // between the typing and the click; the click is then seen to send the request.
+    await page.getByRole('checkbox', { name: 'owner: audit:read' }).waitFor();
     await page.getByLabel('Name', { exact: true }).fill('auditor');
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('auditor');
-    await page.getByRole('button', { name: 'Create role' }).click();
+    const [created] = await Promise.all([
+      page.waitForResponse(
+        (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/roles',
+      ),
+      page.getByRole('button', { name: 'Create role' }).click(),
+    ]);
+    expect(created.status()).toBe(201);
     // The role exists on the server before the matrix is asked for its column, so a failure here says which.
     // One token for every poll: each refresh counts against the per-address limit of the public routes.
     const owner = { headers: { Authorization: `Bearer ${await tokenOf(page)}` } };
