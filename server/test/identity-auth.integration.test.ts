@@ -237,8 +237,10 @@ describe('access tokens', () => {
     await rejects(forged);
   });
 
-  it('rejects an expired token with token_expired so clients know to refresh', async () => {
+  it('rejects an expired token with token_expired so clients know to refresh, even one verified before', async () => {
     const owner = await registerOwner(server);
+    // Verified once (and kept by the keyring), then past its expiry: refused all the same.
+    expect((await call(server, 'GET', '/api/v1/auth/me', { token: owner.accessToken })).status).toBe(200);
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       vi.setSystemTime(Date.now() + 16 * 60_000);

@@ -38,6 +38,9 @@ export interface AccessClaims extends JWTPayload {
   scope: string;
 }
 
+/** Verified tokens kept at most (about 0.5 KB each). */
+const VERIFIED_MAX = 10_000;
+
 /**
  * Ed25519 signing keys: persisted encrypted, loaded once, rotated by `switchboard keys rotate`.
  * A retired key stays in the JWKS until every token it signed has expired.
@@ -48,6 +51,8 @@ export function createKeyring(db: Db, opts: { secret: string; accessTokenTtlSeco
   let loadedAt = 0;
   let lastMissReload = 0;
   let timer: NodeJS.Timeout | undefined;
+  // Tokens verified already, by their text, oldest first (see verify).
+  const verified = new Map<string, { claims: AccessClaims; kid: string; expiresAtMs: number }>();
 
   async function createKey(): Promise<string> {
     const { publicKey, privateKey } = await generateKeyPair(ALG, { crv: 'Ed25519', extractable: true });
@@ -88,6 +93,35 @@ export function createKeyring(db: Db, opts: { secret: string; accessTokenTtlSeco
     return loaded;
   }
 
+  /** The claims of a token whose signature, algorithm, issuer, audience and expiry hold, and its key's id. */
+  async function verifySignature(token: string): Promise<{ claims: AccessClaims; kid: string }> {
+    let kid = '';
+    const { payload } = await jwtVerify(
+      token,
+      async (header) => {
+        let keys = await current();
+        let found = header.kid ? keys.publicKeys.get(header.kid) : undefined;
+        if (!found && header.kid && Date.now() - lastMissReload > MISS_RELOAD_MS) {
+          lastMissReload = Date.now();
+          loaded = keys = await load();
+          found = keys.publicKeys.get(header.kid);
+        }
+        if (!found) throw new Error('unknown signing key');
+        kid = header.kid!;
+        return found.key;
+      },
+      { algorithms: [ALG], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, requiredClaims: ['sub', 'exp'] },
+    );
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.org !== 'string' ||
+      typeof payload.scope !== 'string'
+    ) {
+      throw new Error('token is missing sub, org or scope');
+    }
+    return { claims: Object.freeze(payload as AccessClaims), kid };
+  }
+
   return {
     /** Loads keys (creating the first one if there is none) and keeps them fresh. */
     async start(): Promise<void> {
@@ -122,31 +156,23 @@ export function createKeyring(db: Db, opts: { secret: string; accessTokenTtlSeco
       );
     },
 
-    /** Verifies signature, algorithm, issuer, audience and expiry; throws on anything wrong. */
+    /**
+     * Verifies signature, algorithm, issuer, audience and expiry; throws on anything wrong. A token
+     * verified before is answered from memory until it expires, while the key that signed it is still
+     * live (the signature check is most of an authenticated request's own CPU; revocation is checked
+     * apart from this, on every request, in sessions.ts).
+     */
     async verify(token: string): Promise<AccessClaims> {
-      const { payload } = await jwtVerify(
-        token,
-        async (header) => {
-          let keys = await current();
-          let found = header.kid ? keys.publicKeys.get(header.kid) : undefined;
-          if (!found && header.kid && Date.now() - lastMissReload > MISS_RELOAD_MS) {
-            lastMissReload = Date.now();
-            loaded = keys = await load();
-            found = keys.publicKeys.get(header.kid);
-          }
-          if (!found) throw new Error('unknown signing key');
-          return found.key;
-        },
-        { algorithms: [ALG], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, requiredClaims: ['sub', 'exp'] },
-      );
-      if (
-        typeof payload.sub !== 'string' ||
-        typeof payload.org !== 'string' ||
-        typeof payload.scope !== 'string'
-      ) {
-        throw new Error('token is missing sub, org or scope');
+      const known = verified.get(token);
+      if (known) {
+        if (known.expiresAtMs > Date.now() && (await current()).publicKeys.has(known.kid))
+          return known.claims;
+        verified.delete(token);
       }
-      return payload as AccessClaims;
+      const { claims, kid } = await verifySignature(token);
+      if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+      verified.set(token, { claims, kid, expiresAtMs: claims.exp! * 1000 });
+      return claims;
     },
 
     async jwks(): Promise<{ body: string; etag: string }> {
