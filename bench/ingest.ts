@@ -23,14 +23,14 @@
 
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intOption, percentile, textOption } from './lib/args.ts';
 import { nextMessage } from './lib/child.ts';
 import { withBenchDatabase } from './lib/database.ts';
 import type { BurstResult, ClientCommand, PacedResult } from './lib/ingest-clients.ts';
+import { startProfile } from './lib/profile.ts';
 import { type BenchServer, startBenchServer } from './lib/server.ts';
 
 const LIMIT_MS = 600_000;
@@ -70,20 +70,6 @@ async function backendPids(s: BenchServer): Promise<number[]> {
     'select pid from pg_stat_activity where datname = current_database()',
   );
   return rows.map((r) => Number(r.pid));
-}
-
-/** Starts a CPU profile of this process; the returned function stops it and writes it to `file`. */
-async function startProfile(file: string): Promise<() => Promise<void>> {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = await session.post('Profiler.stop');
-    session.disconnect();
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(profile));
-  };
 }
 
 async function measure(

@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- runs [--seconds 2] [--blocks 3] [--concurrency 1,8,32] [--postgres postgres://...]`
+ * `npm run bench -- runs [--seconds 2] [--blocks 3] [--warm-seconds 2] [--concurrency 1,8,32]
+ *                        [--postgres postgres://...] [--profile <dir>]`
  *
  * Background runs against the same agent turn executed inline, on the same server and storage, at
  * several client concurrencies: `builtin:scripted` through
@@ -13,11 +14,15 @@
  * average while it ran. On embedded PGlite and, when a
  * PostgreSQL URL is given (or TEST_DATABASE_URL is set), on PostgreSQL. `--env KEY=VALUE,...` passes
  * settings to the server (e.g. `RUN_IN_PROCESS_START=false` to measure the queue path alone).
+ * `--warm-seconds` of each path run first and are not counted; `--profile <dir>` writes a CPU profile
+ * of the last block of each path to `<dir>/runs-<storage>-c<clients>-<path>.cpuprofile`.
  */
 
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import type { Database } from '../server/src/platform/db/index.ts';
 import { withBenchDatabase } from './lib/database.ts';
+import { startProfile } from './lib/profile.ts';
 import { json, startBenchServer } from './lib/server.ts';
 
 function list(args: string[], name: string, fallback: number[]): number[] {
@@ -79,7 +84,13 @@ async function scenario(
   database: Database & { url?: string },
   storage: string,
   concurrency: number,
-  o: { seconds: number; blocks: number; env: Record<string, string> },
+  o: {
+    seconds: number;
+    blocks: number;
+    warmSeconds: number;
+    profileDir: string | undefined;
+    env: Record<string, string>;
+  },
 ): Promise<Figures> {
   const s = await startBenchServer(database, {
     RUN_CONCURRENCY: String(Math.max(8, concurrency)),
@@ -151,18 +162,29 @@ async function scenario(
       return { count, seconds: (performance.now() - started) / 1000 };
     };
 
-    // Warm both paths (JIT, pools, the agent's model), then forget the warm-up runs.
-    await block(inline, 300);
-    await block(background, 300);
+    // Warm both paths (JIT, pools, the agent's model) as long as a measured block, then forget the
+    // warm-up runs: the figures are the steady state, not the first seconds'.
+    await block(inline, o.warmSeconds * 1000);
+    await block(background, o.warmSeconds * 1000);
     sent.length = 0;
+    // With --profile, the last block of each path is profiled (this process: server and clients).
+    const measured = async (path: 'inline' | 'background', op: () => Promise<void>, last: boolean) => {
+      const stop =
+        last && o.profileDir
+          ? await startProfile(join(o.profileDir, `runs-${storage}-c${concurrency}-${path}.cpuprofile`))
+          : undefined;
+      const result = await block(op, o.seconds * 1000);
+      await stop?.();
+      return result;
+    };
     const totals = { runs: 0, runSeconds: 0, turns: 0, turnSeconds: 0 };
     const loads: number[] = [];
     for (let i = 0; i < o.blocks; i++) {
       loads.push(loadavg()[0]!);
-      const t = await block(inline, o.seconds * 1000);
+      const t = await measured('inline', inline, i === o.blocks - 1);
       totals.turns += t.count;
       totals.turnSeconds += t.seconds;
-      const b = await block(background, o.seconds * 1000);
+      const b = await measured('background', background, i === o.blocks - 1);
       totals.runs += b.count;
       totals.runSeconds += b.seconds;
     }
@@ -235,6 +257,8 @@ async function scenario(
 export async function main(args: string[]): Promise<void> {
   const seconds = list(args, 'seconds', [2])[0]!;
   const blocks = list(args, 'blocks', [3])[0]!;
+  const warmSeconds = list(args, 'warm-seconds', [2])[0]!;
+  const profileDir = option(args, 'profile');
   const concurrencies = list(args, 'concurrency', [1, 8, 32]);
   const postgresUrl = option(args, 'postgres') ?? process.env.TEST_DATABASE_URL;
   const env = Object.fromEntries(
@@ -255,7 +279,7 @@ export async function main(args: string[]): Promise<void> {
     for (const concurrency of concurrencies) {
       // A fresh database per scenario, so one scenario's backlog never slows the next.
       const r = await withBenchDatabase(kind === 'postgres' ? postgresUrl : undefined, (db) =>
-        scenario(db, kind, concurrency, { seconds, blocks, env }),
+        scenario(db, kind, concurrency, { seconds, blocks, warmSeconds, profileDir, env }),
       );
       results.push(r);
       say(
