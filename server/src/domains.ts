@@ -209,6 +209,7 @@ export function createCoreDomains(ctx: AppContext, log: FastifyBaseLogger, optio
     eventsArrived: async (arrivals) => {
       await fixes!.service.eventsArrived(arrivals);
     },
+    projectRemoved: (work, orgId, projectId) => fixes!.service.removeOfProject(work, orgId, projectId),
   });
   const errorsService = errors.service;
   fixes = createFixesModule(ctx, log, {

@@ -241,6 +241,39 @@ describe('a fix from request to verified commit', () => {
   });
 });
 
+describe('a deleted project', () => {
+  it('takes its fixes with it, and their reviews leave the inbox', async () => {
+    const doomed = await makeProject(api, {
+      name: 'Doomed',
+      repository: { path: repo.dir, branch: 'main' },
+      verifyCommand: [NODE, 'test/check.js'],
+    });
+    const issue = await reportCart(server, api, doomed, { fingerprint: ['doomed'] });
+    const fix = await requestFix(api, issue.id, proposing(QUANTITY));
+    await waitForFix(api, fix.id, ['proposed']);
+    // The fix's review in the inbox, open.
+    const reviewOf = async (status: 'open' | 'closed') => {
+      const { data } = await api.GET('/api/v1/inbox', { params: { query: { status, limit: 100 } } });
+      return data?.items.find((i) => (i.payload as { fixId?: string }).fixId === fix.id);
+    };
+    expect(await reviewOf('open')).toBeDefined();
+
+    const removed = await api.DELETE('/api/v1/error-projects/{id}', { params: { path: { id: doomed.id } } });
+    expect(removed.response.status).toBe(204);
+    const gone = await api.GET('/api/v1/fixes/{id}', { params: { path: { id: fix.id } } });
+    expect(failure(gone)).toMatchObject({ status: 404, message: `fix ${fix.id} was not found` });
+    expect(await reviewOf('open')).toBeUndefined();
+    expect(await reviewOf('closed')).toBeDefined();
+    // Another project's fixes stay.
+    const kept = await reportCart(server, api, project, { fingerprint: ['kept'] });
+    const keptFix = await requestFix(api, kept.id, proposing(QUANTITY));
+    await waitForFix(api, keptFix.id, ['proposed']);
+    expect(
+      (await api.GET('/api/v1/fixes/{id}', { params: { path: { id: keptFix.id } } })).response.status,
+    ).toBe(200);
+  });
+});
+
 describe('what the fixer may not do', () => {
   it('refuses paths that leave the repository (.., a symbolic link out); no edit, so no patch', async () => {
     const issue = await reportCart(server, api, project, { fingerprint: ['escape'] });

@@ -17,7 +17,7 @@ import { createGroupingWorker } from './worker.ts';
 export function createErrorsModule(
   ctx: AppContext,
   log: FastifyBaseLogger,
-  ports: Pick<ErrorsDeps, 'membersOf' | 'operatorOrg' | 'clock'> & {
+  ports: Pick<ErrorsDeps, 'membersOf' | 'operatorOrg' | 'clock' | 'projectRemoved'> & {
     /** Issues that saw events from a release, after each grouping pass (fixes check regressions). */
     eventsArrived?: ((arrivals: Arrival[]) => Promise<void>) | undefined;
   },
@@ -57,6 +57,7 @@ export function createErrorsModule(
     membersOf: ports.membersOf,
     operatorOrg: ports.operatorOrg,
     clock: ports.clock,
+    projectRemoved: ports.projectRemoved,
   });
   const selfReport = createSelfReporter({
     service,

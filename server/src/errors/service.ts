@@ -42,6 +42,11 @@ export interface ErrorsDeps {
   /** The operator's org, whose built-in project the platform reports to. */
   operatorOrg(): Promise<string | undefined>;
   clock?: (() => Date) | undefined;
+  /**
+   * A project is being deleted, in `work` (its issues and events go with it): other domains remove
+   * what they hold of it in the same transaction (fixes of its issues).
+   */
+  projectRemoved?: ((work: Work, orgId: string, projectId: string) => Promise<void>) | undefined;
 }
 
 export type BulkResult =
@@ -221,6 +226,7 @@ export function createErrorsService(deps: ErrorsDeps) {
       await inTransaction(db, async (work) => {
         const row = await store.deleteProject(work.tx, p.orgId, id);
         if (!row) throw E.projectNotFound(id);
+        await deps.projectRemoved?.(work, p.orgId, id);
         await auditProject(work.tx, actorOf(p), 'error_project.delete', row, meta);
       });
       await deps.ingest.forget(p.orgId);

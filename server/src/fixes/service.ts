@@ -280,6 +280,16 @@ export function createFixesService(deps: FixesDeps) {
     },
 
     /**
+     * The project is being deleted, in `work`: its fixes go with its issues, and their reviews leave
+     * the inbox. A fix run still going finds no fix when it ends, and its end changes nothing; the
+     * repository keeps any branch an applied fix committed.
+     */
+    async removeOfProject(work: Work, orgId: string, projectId: string): Promise<void> {
+      for (const fix of await store.deleteFixesOfProject(work.tx, orgId, projectId))
+        await closeReview(work, fix);
+    },
+
+    /**
      * Events of issues arrived (the errors domain tells after each grouping pass). An applied fix stops
      * holding when its issue's error comes back in a release newer than the fix: the event was received
      * after the fix's commit, from a release other than the one the issue was reported in when the fix

@@ -76,3 +76,11 @@ export async function holdingFixesOf(tx: Tx, orgId: string, issueIds: string[]):
     .from(fixes)
     .where(and(eq(fixes.orgId, orgId), inArray(fixes.issueId, issueIds), eq(fixes.holding, true)));
 }
+
+/** Deletes the fixes of a project's issues; answers them as they were. */
+export async function deleteFixesOfProject(tx: Tx, orgId: string, projectId: string): Promise<FixRecord[]> {
+  return tx
+    .delete(fixes)
+    .where(and(eq(fixes.orgId, orgId), eq(fixes.projectId, projectId)))
+    .returning();
+}
