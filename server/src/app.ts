@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
@@ -15,10 +14,9 @@ import { installIdempotency } from './platform/idempotency.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
 import { registerWebsocket } from './realtime/routes.ts';
 import { routeTable } from './routes.ts';
+import { WEB_DIST } from './web-dist.ts';
 
 export { API_PREFIX } from './routes.ts';
-
-export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export interface BuildOptions {
   /** Where log lines go (tests capture them); stdout by default. */

@@ -2,21 +2,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { closeSweepingIdle } from './admin/restart.ts';
-import { WEB_DIST } from './app.ts';
-import { createCoreDomains } from './domains.ts';
-import { createIdentity, type Identity } from './identity/module.ts';
-import { BackupError, backup, restore } from './operations/backup.ts';
-import { type Config, ConfigError, loadConfig } from './platform/config.ts';
-import { createContext } from './platform/context.ts';
-import { openDatabase } from './platform/db/index.ts';
-import { safeErrorView } from './platform/errors.ts';
-import { createMailer } from './platform/mail.ts';
-import { handleSignals, startServer } from './server.ts';
-import { supervise, supervisedExit } from './supervisor.ts';
-import { startWorker } from './worker.ts';
+import type { Identity } from './identity/module.ts';
+import type { Config } from './platform/config.ts';
+import { supervise } from './supervisor.ts';
 
+// Everything else is imported by the command that needs it: `start` is a small supervisor that stays
+// resident beside the server it runs, and loading the whole server into it too cost ~150 MB of memory.
 const USAGE = `Usage: switchboard <command>
 
 Commands:
@@ -39,7 +30,8 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function config(): Config {
+async function config(): Promise<Config> {
+  const { ConfigError, loadConfig } = await import('./platform/config.ts');
   try {
     return loadConfig();
   } catch (err) {
@@ -49,7 +41,8 @@ function config(): Config {
 }
 
 /** Builds the console on first start so `npm ci && npm start` is enough on a fresh clone. */
-function ensureConsoleBuilt(): void {
+async function ensureConsoleBuilt(): Promise<void> {
+  const { WEB_DIST } = await import('./web-dist.ts');
   if (existsSync(WEB_DIST)) return;
   process.stderr.write('switchboard: building the console (first start only)...\n');
   const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,10 +50,13 @@ function ensureConsoleBuilt(): void {
   if (result.status !== 0) process.stderr.write('switchboard: console build failed; serving the API only\n');
 }
 
-/** The supervisor: checks the configuration once, then runs `serve` as a child and restarts it on request. */
+/**
+ * The supervisor: runs `serve` as a child and restarts it on request. It stays small (a plain Node
+ * process): the child checks the configuration and ends the supervisor with its exit code when it
+ * is wrong, so not even the configuration's schema is loaded here.
+ */
 async function start(): Promise<void> {
-  config();
-  ensureConsoleBuilt();
+  await ensureConsoleBuilt();
   supervise({
     command: process.execPath,
     args: [...process.execArgv, fileURLToPath(import.meta.url), 'serve'],
@@ -70,7 +66,12 @@ async function start(): Promise<void> {
 }
 
 async function serve(): Promise<void> {
-  const cfg = config();
+  const [{ closeSweepingIdle }, { handleSignals, startServer }, { supervisedExit }] = await Promise.all([
+    import('./admin/restart.ts'),
+    import('./server.ts'),
+    import('./supervisor.ts'),
+  ]);
+  const cfg = await config();
   const server = await startServer(cfg);
   handleSignals(server, cfg.shutdownTimeoutMs);
   server.domains.admin.restart.configure({
@@ -84,7 +85,8 @@ async function serve(): Promise<void> {
 
 /** Runs workers only; stops (letting running turns finish or requeue) on SIGTERM/SIGINT. */
 async function worker(): Promise<void> {
-  const cfg = config();
+  const { startWorker } = await import('./worker.ts');
+  const cfg = await config();
   const running = await startWorker(cfg);
   let signalled = false;
   const onSignal = () => {
@@ -102,7 +104,8 @@ async function worker(): Promise<void> {
 }
 
 async function migrate(): Promise<void> {
-  const cfg = config();
+  const { openDatabase } = await import('./platform/db/index.ts');
+  const cfg = await config();
   const database = await openDatabase(
     cfg.databaseUrl ? { kind: 'postgres', url: cfg.databaseUrl } : { kind: 'pglite', dataDir: cfg.dataDir },
   );
@@ -121,7 +124,13 @@ function flag(args: string[], name: string): string | undefined {
 
 /** Runs `fn` with the identity domain on a migrated database, for one-off admin commands. */
 async function withIdentity(fn: (identity: Identity) => Promise<void>): Promise<void> {
-  const cfg = config();
+  const [{ default: pino }, { createContext }, { createMailer }, { createIdentity }] = await Promise.all([
+    import('pino'),
+    import('./platform/context.ts'),
+    import('./platform/mail.ts'),
+    import('./identity/module.ts'),
+  ]);
+  const cfg = await config();
   const ctx = await createContext(cfg);
   const log = pino({ level: 'warn' });
   const mailer = createMailer(cfg, log);
@@ -168,7 +177,12 @@ async function billingCommand(args: string[]): Promise<void> {
   const since = flag(args, 'since');
   const at = since ? new Date(since) : undefined;
   if (!at || Number.isNaN(at.getTime())) fail('billing replay needs --since <ISO 8601 time>');
-  const cfg = config();
+  const [{ default: pino }, { createContext }, { createCoreDomains }] = await Promise.all([
+    import('pino'),
+    import('./platform/context.ts'),
+    import('./domains.ts'),
+  ]);
+  const cfg = await config();
   const ctx = await createContext(cfg);
   const domains = createCoreDomains(ctx, pino({ level: 'warn' }));
   try {
@@ -186,8 +200,9 @@ async function billingCommand(args: string[]): Promise<void> {
 async function backupCommand(args: string[]): Promise<void> {
   const file = args.find((a) => !a.startsWith('--'));
   if (!file) fail('backup needs a file: switchboard backup <file>');
+  const { BackupError, backup } = await import('./operations/backup.ts');
   try {
-    process.stdout.write(`${await backup(config(), file)}\n`);
+    process.stdout.write(`${await backup(await config(), file)}\n`);
   } catch (err) {
     if (err instanceof BackupError) fail(err.message);
     throw err;
@@ -197,8 +212,9 @@ async function backupCommand(args: string[]): Promise<void> {
 async function restoreCommand(args: string[]): Promise<void> {
   const file = args.find((a) => !a.startsWith('--'));
   if (!file) fail('restore needs a file: switchboard restore <file> [--force]');
+  const { BackupError, restore } = await import('./operations/backup.ts');
   try {
-    process.stdout.write(`${await restore(config(), file, args.includes('--force'))}\n`);
+    process.stdout.write(`${await restore(await config(), file, args.includes('--force'))}\n`);
   } catch (err) {
     if (err instanceof BackupError) fail(err.message);
     throw err;
@@ -225,4 +241,7 @@ if (!run) {
   );
   process.exit(command === 'help' || command === '--help' ? 0 : 2);
 }
-run(rest).catch((err: unknown) => fail(safeErrorView(err).message));
+run(rest).catch(async (err: unknown) => {
+  const { safeErrorView } = await import('./platform/errors.ts');
+  fail(safeErrorView(err).message);
+});
