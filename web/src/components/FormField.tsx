@@ -95,3 +95,24 @@ export function FormError({ error, fields }: { error: unknown; fields: string[] 
   if (!error || explainedByFields(error, fields)) return null;
   return <ErrorMessage error={error} />;
 }
+
+/** The password rule the server checks (identity/passwords.ts), said where a new one is chosen. */
+const NEW_PASSWORD_HINT = 'At least 10 characters, mixing letters with digits or symbols.';
+
+/** A field for choosing a password (`name="password"`), with the server's rule as its hint. */
+export function NewPasswordField({ label = 'Password', error }: { label?: ReactNode; error: unknown }) {
+  return (
+    <FormField label={label} hint={NEW_PASSWORD_HINT} error={fieldError(error, 'password')}>
+      {(field) => (
+        <input
+          {...field}
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={10}
+        />
+      )}
+    </FormField>
+  );
+}

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { publicApi, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
-import { FormError, FormField, fieldError } from '../components/FormField.tsx';
+import { FormError, FormField, fieldError, NewPasswordField } from '../components/FormField.tsx';
+import { useFormAction } from '../components/useFormAction.ts';
 import { keys } from '../queries/keys.ts';
 import { AuthFrame } from './AuthPages.tsx';
 
@@ -45,24 +46,12 @@ function BrokenLink({ what }: { what: string }) {
 }
 
 export function ForgotPasswordPage() {
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<string>();
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const email = String(new FormData(e.currentTarget).get('email'));
-    setBusy(true);
-    setError(undefined);
-    try {
-      const answer = await unwrap(publicApi.POST('/api/v1/auth/password-reset', { body: { email } }));
-      setSent(answer.message);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { submit, busy, error } = useFormAction(async (form) => {
+    const email = String(form.get('email'));
+    const answer = await unwrap(publicApi.POST('/api/v1/auth/password-reset', { body: { email } }));
+    setSent(answer.message);
+  });
 
   return (
     <AuthFrame title="Reset your password">
@@ -95,46 +84,19 @@ export function ForgotPasswordPage() {
 export function ResetPasswordPage() {
   const token = useLinkToken();
   const navigate = useNavigate();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
+  const { submit, busy, error } = useFormAction(async (form) => {
     if (!token) return;
-    const password = String(new FormData(e.currentTarget).get('password'));
-    setBusy(true);
-    setError(undefined);
-    try {
-      await unwrap(publicApi.POST('/api/v1/auth/password-reset/confirm', { body: { token, password } }));
-      navigate('/signin', { replace: true, state: { notice: 'password_reset' } });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    const password = String(form.get('password'));
+    await unwrap(publicApi.POST('/api/v1/auth/password-reset/confirm', { body: { token, password } }));
+    navigate('/signin', { replace: true, state: { notice: 'password_reset' } });
+  });
 
   return (
     <AuthFrame title="Choose a new password">
       {token ? (
         <form className="form" onSubmit={submit}>
           <p className="muted">Every session of your account ends when you save; sign in again after.</p>
-          <FormField
-            label="New password"
-            hint="At least 10 characters, mixing letters with digits or symbols."
-            error={fieldError(error, 'password')}
-          >
-            {(field) => (
-              <input
-                {...field}
-                name="password"
-                type="password"
-                autoComplete="new-password"
-                required
-                minLength={10}
-              />
-            )}
-          </FormField>
+          <NewPasswordField label="New password" error={error} />
           <FormError error={error} fields={['password']} />
           <button type="submit" className="btn btn-primary" disabled={busy}>
             {busy ? 'Saving…' : 'Save the new password'}
@@ -190,29 +152,16 @@ export function VerifyEmailPage() {
 export function AcceptInvitationPage() {
   const token = useLinkToken();
   const navigate = useNavigate();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
+  const { submit, busy, error } = useFormAction(async (form) => {
     if (!token) return;
-    const form = new FormData(e.currentTarget);
     const name = String(form.get('name') ?? '').trim();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const accepted = await unwrap(
-        publicApi.POST('/api/v1/auth/invitations/accept', {
-          body: { token, password: String(form.get('password')), ...(name ? { name } : {}) },
-        }),
-      );
-      navigate('/signin', { replace: true, state: { notice: 'invitation_accepted', email: accepted.email } });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    const accepted = await unwrap(
+      publicApi.POST('/api/v1/auth/invitations/accept', {
+        body: { token, password: String(form.get('password')), ...(name ? { name } : {}) },
+      }),
+    );
+    navigate('/signin', { replace: true, state: { notice: 'invitation_accepted', email: accepted.email } });
+  });
 
   return (
     <AuthFrame title="Join your team">
@@ -229,22 +178,7 @@ export function AcceptInvitationPage() {
           >
             {(field) => <input {...field} name="name" autoComplete="name" />}
           </FormField>
-          <FormField
-            label="Password"
-            hint="At least 10 characters, mixing letters with digits or symbols."
-            error={fieldError(error, 'password')}
-          >
-            {(field) => (
-              <input
-                {...field}
-                name="password"
-                type="password"
-                autoComplete="new-password"
-                required
-                minLength={10}
-              />
-            )}
-          </FormField>
+          <NewPasswordField error={error} />
           <FormError error={error} fields={['name', 'password']} />
           <button type="submit" className="btn btn-primary" disabled={busy}>
             {busy ? 'Joining…' : 'Set password and join'}

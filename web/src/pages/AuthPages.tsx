@@ -1,8 +1,8 @@
-import { type FormEvent, useState } from 'react';
 import { Link, Navigate, useLocation } from 'react-router';
 import { publicApi, session, unwrap } from '../api/client.ts';
 import { useSession } from '../auth/SessionContext.tsx';
-import { FormError, FormField, fieldError } from '../components/FormField.tsx';
+import { FormError, FormField, fieldError, NewPasswordField } from '../components/FormField.tsx';
+import { useFormAction } from '../components/useFormAction.ts';
 
 /** Where to go once signed in: the page that sent the visitor here, else the dashboard. */
 function useDestination(): string {
@@ -53,29 +53,16 @@ const REGISTER_FIELDS = ['name', 'email', 'password', 'orgName'];
 export function SignInPage() {
   const { session: current, lastSignOut } = useSession();
   const destination = useDestination();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { submit, busy, error } = useFormAction(async (form) => {
+    const pair = await unwrap(
+      publicApi.POST('/api/v1/auth/login', {
+        body: { email: String(form.get('email')), password: String(form.get('password')) },
+      }),
+    );
+    session.signIn(pair);
+  });
   // Signed in (here or in another tab): on to where the visitor was headed.
   if (current) return <Navigate to={destination} replace />;
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    setBusy(true);
-    setError(undefined);
-    try {
-      const pair = await unwrap(
-        publicApi.POST('/api/v1/auth/login', {
-          body: { email: String(form.get('email')), password: String(form.get('password')) },
-        }),
-      );
-      session.signIn(pair);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   return (
     <AuthFrame title="Sign in">
@@ -111,34 +98,21 @@ export function SignInPage() {
 
 export function RegisterPage() {
   const { session: current } = useSession();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  if (current) return <Navigate to="/" replace />;
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
+  const { submit, busy, error } = useFormAction(async (form) => {
     const orgName = String(form.get('orgName') ?? '').trim();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const pair = await unwrap(
-        publicApi.POST('/api/v1/auth/register', {
-          body: {
-            name: String(form.get('name')),
-            email: String(form.get('email')),
-            password: String(form.get('password')),
-            ...(orgName ? { orgName } : {}),
-          },
-        }),
-      );
-      session.signIn(pair);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    const pair = await unwrap(
+      publicApi.POST('/api/v1/auth/register', {
+        body: {
+          name: String(form.get('name')),
+          email: String(form.get('email')),
+          password: String(form.get('password')),
+          ...(orgName ? { orgName } : {}),
+        },
+      }),
+    );
+    session.signIn(pair);
+  });
+  if (current) return <Navigate to="/" replace />;
 
   return (
     <AuthFrame title="Create your account">
@@ -149,18 +123,7 @@ export function RegisterPage() {
         <FormField label="Email" error={fieldError(error, 'email')}>
           {(field) => <input {...field} name="email" type="email" autoComplete="username" required />}
         </FormField>
-        <FormField label="Password" hint="At least 8 characters." error={fieldError(error, 'password')}>
-          {(field) => (
-            <input
-              {...field}
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={8}
-            />
-          )}
-        </FormField>
+        <NewPasswordField error={error} />
         <FormField
           label={
             <>
