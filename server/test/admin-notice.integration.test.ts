@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymousClient, clientAs, failure } from './kit/api-client.ts';
-import { startTestServer, type TestServer } from './kit/test-server.ts';
-import { addMember, login, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
+import { startOperatorServer } from './kit/operator.ts';
+import type { TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session } from './kit/users.ts';
 import { ofType, openAuthed, subscribe } from './kit/ws-client.ts';
 
 /**
@@ -12,13 +13,7 @@ let server: TestServer;
 let operator: Session;
 
 beforeAll(async () => {
-  const email = uniqueEmail('operator');
-  const password = testPassword();
-  server = await startTestServer({
-    env: { SWITCHBOARD_ADMIN_EMAIL: email, SWITCHBOARD_ADMIN_PASSWORD: password },
-  });
-  await server.domains.identity.auth.ensureOwner({ email, password });
-  operator = await login(server, email, password);
+  ({ server, admin: operator } = await startOperatorServer());
 });
 afterAll(async () => {
   await server?.close();

@@ -1,22 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAgent } from './kit/agents.ts';
 import { clientAs } from './kit/api-client.ts';
+import { startOperatorServer } from './kit/operator.ts';
 import { submitRun, waitForRun } from './kit/runs.ts';
-import { startTestServer, type TestServer } from './kit/test-server.ts';
-import { login, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
+import type { TestServer } from './kit/test-server.ts';
+import { registerOwner, type Session } from './kit/users.ts';
 
 let server: TestServer;
 let operator: Session;
 
 beforeAll(async () => {
-  // The operator org is the start-up admin's.
-  const email = uniqueEmail('operator');
-  const password = testPassword();
-  server = await startTestServer({
-    env: { SWITCHBOARD_ADMIN_EMAIL: email, SWITCHBOARD_ADMIN_PASSWORD: password },
-  });
-  await server.domains.identity.auth.ensureOwner({ email, password });
-  operator = await login(server, email, password);
+  ({ server, admin: operator } = await startOperatorServer());
 });
 afterAll(async () => {
   await server?.close();

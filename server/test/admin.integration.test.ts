@@ -2,39 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymousClient, clientAs } from './kit/api-client.ts';
 import { freePort, PROCESS_TEST_TIMEOUT, runCli, terminate, waitFor } from './kit/child-process.ts';
-import {
-  fileDatabaseUrl,
-  startTestServer,
-  storageMode,
-  TEST_SECRET,
-  type TestServer,
-} from './kit/test-server.ts';
-import { addMember, login, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
+import { startOperatorServer } from './kit/operator.ts';
+import { fileDatabaseUrl, storageMode, TEST_SECRET, type TestServer } from './kit/test-server.ts';
+import { addMember, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
 import { openAuthed, subscribe } from './kit/ws-client.ts';
-
-/** A server whose start-up admin (SWITCHBOARD_ADMIN_*) owns the operator org, signed in. */
-async function operatorServer(
-  opts: { testRoutes?: (app: FastifyInstance) => void } = {},
-): Promise<{ server: TestServer; admin: Session }> {
-  const email = uniqueEmail('operator');
-  const password = testPassword();
-  const server = await startTestServer({
-    env: { SWITCHBOARD_ADMIN_EMAIL: email, SWITCHBOARD_ADMIN_PASSWORD: password },
-    ...opts,
-  });
-  await server.domains.identity.auth.ensureOwner({ email, password });
-  return { server, admin: await login(server, email, password) };
-}
 
 describe('the control room', () => {
   let server: TestServer;
   let admin: Session;
   beforeAll(async () => {
-    ({ server, admin } = await operatorServer());
+    ({ server, admin } = await startOperatorServer());
   });
   afterAll(async () => {
     await server?.close();
@@ -127,7 +107,7 @@ describe('POST /admin/restart', () => {
     const inside = new Promise<void>((resolve) => {
       entered = resolve;
     });
-    const { server, admin } = await operatorServer({
+    const { server, admin } = await startOperatorServer({
       testRoutes: (app) => {
         app.get('/test/slow', { config: { auth: 'public' } }, async () => {
           entered();

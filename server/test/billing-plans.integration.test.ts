@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, storageMode, type TestServer, uniqueSuffix } from './kit/test-server.ts';
-import {
-  addMember,
-  call,
-  login,
-  registerOwner,
-  type Session,
-  testPassword,
-  uniqueEmail,
-} from './kit/users.ts';
+import { startOperatorServer } from './kit/operator.ts';
+import { storageMode, type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { addMember, call, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
 
 /**
  * Plans and their limits on a server without Stripe (the manual gateway): subscribing starts the plan at
@@ -24,13 +17,7 @@ const large = `large-${uniqueSuffix()}`;
 const planBody = (name: string, limits: Record<string, number>) => ({ name, priceUsdMonthly: 10, limits });
 
 beforeAll(async () => {
-  const email = uniqueEmail('operator');
-  const password = testPassword();
-  server = await startTestServer({
-    env: { SWITCHBOARD_ADMIN_EMAIL: email, SWITCHBOARD_ADMIN_PASSWORD: password },
-  });
-  await server.domains.identity.auth.ensureOwner({ email, password });
-  operator = await login(server, email, password);
+  ({ server, admin: operator } = await startOperatorServer());
   owner = await registerOwner(server, 'customer');
 });
 afterAll(async () => {

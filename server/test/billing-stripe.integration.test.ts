@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOperatorServer } from './kit/operator.ts';
 import {
   type BillingEventView,
   deliver,
@@ -8,8 +9,8 @@ import {
   WEBHOOK_SECRET,
   waitForEvent,
 } from './kit/stripe.ts';
-import { startTestServer, type TestServer, uniqueSuffix } from './kit/test-server.ts';
-import { call, login, registerOwner, type Session, testPassword, uniqueEmail } from './kit/users.ts';
+import { type TestServer, uniqueSuffix } from './kit/test-server.ts';
+import { call, registerOwner, type Session } from './kit/users.ts';
 import { openAuthed, subscribe } from './kit/ws-client.ts';
 
 /**
@@ -91,19 +92,13 @@ async function checkout(who: Session, planId: string, price: string) {
 
 beforeAll(async () => {
   stripe = await startFakeStripe();
-  const email = uniqueEmail('operator');
-  const password = testPassword();
-  server = await startTestServer({
+  ({ server, admin: operator } = await startOperatorServer({
     env: {
-      SWITCHBOARD_ADMIN_EMAIL: email,
-      SWITCHBOARD_ADMIN_PASSWORD: password,
       STRIPE_SECRET_KEY: 'sk_test_switchboard',
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       STRIPE_API_BASE: stripe.url,
     },
-  });
-  await server.domains.identity.auth.ensureOwner({ email, password });
-  operator = await login(server, email, password);
+  }));
   a = await registerOwner(server, 'billing-a');
   b = await registerOwner(server, 'billing-b');
   for (const [id, price, budget] of [
