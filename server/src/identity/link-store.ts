@@ -13,6 +13,25 @@ export interface LinkRecord {
   usedAt: Date | null;
 }
 
+/** What a link record is read as (never its hash). */
+const linkColumns = {
+  id: userTokens.id,
+  userId: userTokens.userId,
+  purpose: userTokens.purpose,
+  orgId: userTokens.orgId,
+  expiresAt: userTokens.expiresAt,
+  usedAt: userTokens.usedAt,
+};
+
+/** The link with this hash and purpose, unused and unexpired at `now`. */
+const usable = (tokenHash: string, purpose: LinkPurpose, now: Date) =>
+  and(
+    eq(userTokens.tokenHash, tokenHash),
+    eq(userTokens.purpose, purpose),
+    isNull(userTokens.usedAt),
+    gt(userTokens.expiresAt, now),
+  );
+
 export async function insertLink(
   tx: Tx,
   row: {
@@ -40,22 +59,8 @@ export async function spendLink(
   const [row] = await tx
     .update(userTokens)
     .set({ usedAt: now })
-    .where(
-      and(
-        eq(userTokens.tokenHash, tokenHash),
-        eq(userTokens.purpose, purpose),
-        isNull(userTokens.usedAt),
-        gt(userTokens.expiresAt, now),
-      ),
-    )
-    .returning({
-      id: userTokens.id,
-      userId: userTokens.userId,
-      purpose: userTokens.purpose,
-      orgId: userTokens.orgId,
-      expiresAt: userTokens.expiresAt,
-      usedAt: userTokens.usedAt,
-    });
+    .where(usable(tokenHash, purpose, now))
+    .returning(linkColumns);
   return row;
 }
 
@@ -75,22 +80,8 @@ export async function findUsableLink(
   now: Date,
 ): Promise<LinkRecord | undefined> {
   const [row] = await tx
-    .select({
-      id: userTokens.id,
-      userId: userTokens.userId,
-      purpose: userTokens.purpose,
-      orgId: userTokens.orgId,
-      expiresAt: userTokens.expiresAt,
-      usedAt: userTokens.usedAt,
-    })
+    .select(linkColumns)
     .from(userTokens)
-    .where(
-      and(
-        eq(userTokens.tokenHash, tokenHash),
-        eq(userTokens.purpose, purpose),
-        isNull(userTokens.usedAt),
-        gt(userTokens.expiresAt, now),
-      ),
-    );
+    .where(usable(tokenHash, purpose, now));
   return row;
 }

@@ -100,6 +100,17 @@ export function createLinksService(deps: LinksDeps) {
     await mailer.send(passwordResetMail(user.email, linkTo(deps.publicUrl, 'reset-password', token)));
   }
 
+  /** Issues a person a new verification link (their earlier one stops working) and mails it. */
+  async function mailVerification(user: { id: string; email: string; name: string }): Promise<void> {
+    const token = await db.transaction((tx) =>
+      issue(tx, user.id, 'email_verification', VERIFICATION_HOURS * 60 * MINUTE),
+    );
+    mailer.sendLater(
+      verificationMail(user.email, user.name, linkTo(deps.publicUrl, 'verify-email', token)),
+      'an email verification',
+    );
+  }
+
   return {
     /**
      * Answers at once and the same for every address; the lookup, the link and the mail happen after,
@@ -144,13 +155,7 @@ export function createLinksService(deps: LinksDeps) {
     async sendVerification(userId: string): Promise<void> {
       const user = await store.findUser(db, userId);
       if (!user || user.emailVerifiedAt) return;
-      const token = await db.transaction((tx) =>
-        issue(tx, user.id, 'email_verification', VERIFICATION_HOURS * 60 * MINUTE),
-      );
-      mailer.sendLater(
-        verificationMail(user.email, user.name, linkTo(deps.publicUrl, 'verify-email', token)),
-        'an email verification',
-      );
+      await mailVerification(user);
     },
 
     /** Sends the caller a fresh verification link (the earlier one stops working). */
@@ -159,13 +164,7 @@ export function createLinksService(deps: LinksDeps) {
       const user = await store.findUser(db, p.userId);
       if (!user) throw IdentityErrors.membershipEnded();
       if (user.emailVerifiedAt) throw IdentityErrors.emailAlreadyVerified();
-      const token = await db.transaction((tx) =>
-        issue(tx, user.id, 'email_verification', VERIFICATION_HOURS * 60 * MINUTE),
-      );
-      mailer.sendLater(
-        verificationMail(user.email, user.name, linkTo(deps.publicUrl, 'verify-email', token)),
-        'an email verification',
-      );
+      await mailVerification(user);
       return { message: `A new verification link is on its way to ${user.email}.` };
     },
 
