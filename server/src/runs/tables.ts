@@ -38,13 +38,16 @@ export const runs = pgTable(
   ],
 );
 
-/** The append-only log of a run: every transition and agent event, numbered from 1 without gaps. */
+/**
+ * The append-only log of a run: every transition and agent event, numbered from 1 without gaps.
+ * `run_id` is deliberately not a foreign key: only the runs domain writes here, always with or after
+ * its run (store.ts), runs are never deleted, and the check cost a lookup per event on the hottest
+ * write of the platform (a run's start and end write several events each).
+ */
 export const runEvents = pgTable(
   'run_events',
   {
-    runId: text('run_id')
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    runId: text('run_id').notNull(),
     seq: integer('seq').notNull(),
     orgId: text('org_id').notNull(),
     type: text('type').notNull(),
