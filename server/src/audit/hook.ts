@@ -1,8 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requestMeta } from '../platform/http.ts';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { addRouteHook, isMutatingRoute, MUTATING_METHODS, requestMeta } from '../platform/http.ts';
 import type { AuditRecorder } from './recorder.ts';
-
-const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** `api-keys` -> `api_key`, `fixes` -> `fix`, `inbox` -> `inbox`. */
 export function singular(segment: string): string {
@@ -47,10 +45,10 @@ function operationIdOf(request: FastifyRequest): string {
  * or org to file it under, so neither is recorded here.
  */
 export function installAuditHook(app: FastifyInstance, recorder: AuditRecorder): void {
-  app.addHook('onResponse', async (request, reply) => {
-    if (!MUTATING.has(request.method) || request.routeOptions.config?.audit === false) return;
+  const audited = (route: RouteOptions) => isMutatingRoute(route) && route.config?.audit !== false;
+  addRouteHook(app, 'onResponse', audited, (request, reply, done) => {
     const principal = request.principal;
-    if (!principal) return;
+    if (!MUTATING_METHODS.has(request.method) || !principal) return done();
     recorder.record(
       {
         action: request.routeOptions.config?.auditAction ?? operationIdOf(request),
@@ -63,5 +61,6 @@ export function installAuditHook(app: FastifyInstance, recorder: AuditRecorder):
       },
       new Date(Date.now() - reply.elapsedTime),
     );
+    done();
   });
 }

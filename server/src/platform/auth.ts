@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { sha256 } from './crypto.ts';
 import { Errors } from './errors.ts';
+import { addRouteHook } from './http.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 /** Who is calling: a signed-in user (access token) or a service account (API key). */
@@ -68,7 +69,8 @@ export function installGuard(app: FastifyInstance, authenticate: Authenticator, 
     }
   });
   // The body is parsed and validated only after onRequest, so the per-address limit runs here.
-  app.addHook('preHandler', async (request, reply) => {
+  const mails = (route: RouteOptions) => !!route.config?.mailRecipient;
+  addRouteHook(app, 'preHandler', mails, async (request, reply) => {
     const recipient = request.routeOptions.config?.mailRecipient?.(request);
     // Hashed: the counters (in Redis too) hold no addresses.
     if (recipient) await limiter.consume(reply, [['mail', sha256(recipient.trim().toLowerCase())]]);

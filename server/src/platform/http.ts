@@ -1,4 +1,11 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyRequest,
+  onResponseHookHandler,
+  onSendHookHandler,
+  preHandlerHookHandler,
+  RouteOptions,
+} from 'fastify';
 import { z } from 'zod';
 import { errorEnvelopeSchema } from './errors.ts';
 
@@ -75,6 +82,41 @@ export interface RequestMeta {
   ip: string;
   userAgent: string | null;
   requestId: string;
+}
+
+/** The methods that change something: what idempotency keys and the audit log are about. */
+export const MUTATING_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Whether a route answers a mutating method (one of its methods, for a route that takes several). */
+export function isMutatingRoute(route: RouteOptions): boolean {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  return methods.some((m) => MUTATING_METHODS.has(m));
+}
+
+interface RouteHooks {
+  preHandler: preHandlerHookHandler;
+  onSend: onSendHookHandler;
+  onResponse: onResponseHookHandler;
+}
+
+/**
+ * Adds `hook` to the routes `applies` picks, as a route-level hook: a global hook is called on every
+ * request, and one that only returns on most routes (idempotency keys, the audit log) still costs a
+ * promise per request on the hottest ones. Applies to routes registered after this call (every
+ * domain's: buildApp installs hooks first).
+ */
+export function addRouteHook<K extends keyof RouteHooks>(
+  app: FastifyInstance,
+  name: K,
+  applies: (route: RouteOptions) => boolean,
+  hook: RouteHooks[K],
+): void {
+  app.addHook('onRoute', (route) => {
+    if (!applies(route)) return;
+    const existing = route[name] as RouteHooks[K] | RouteHooks[K][] | undefined;
+    const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+    (route as unknown as Record<K, RouteHooks[K][]>)[name] = [...list, hook];
+  });
 }
 
 /** `/{id}` path parameters of a resource route. */

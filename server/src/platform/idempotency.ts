@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { sha256 } from './crypto.ts';
 import { isUniqueViolation } from './db/errors.ts';
 import type { Db } from './db/index.ts';
 import { AppError } from './errors.ts';
+import { addRouteHook, isMutatingRoute, MUTATING_METHODS } from './http.ts';
 import { idempotencyKeys } from './tables.ts';
 
 /*
@@ -26,7 +27,6 @@ declare module 'fastify' {
   }
 }
 
-const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const KEY = /^[\x21-\x7e]{1,200}$/;
 /** A first request still running after this long is taken to have died with its process. */
 const ABANDONED_MS = 5 * 60_000;
@@ -54,12 +54,14 @@ function requestHash(request: FastifyRequest): string {
 export function installIdempotency(app: FastifyInstance, db: Db, log: FastifyBaseLogger): () => void {
   app.decorateRequest('idempotency', null);
 
+  // Only mutating routes that do not handle keys themselves (or refuse them) take part.
+  const takesKeys = (route: RouteOptions) => isMutatingRoute(route) && !route.config?.idempotency;
+
   // After the guard and validation: only a caller allowed to make the request reserves its key.
-  app.addHook('preHandler', async (request, reply) => {
+  addRouteHook(app, 'preHandler', takesKeys, async (request, reply) => {
     const header = request.headers['idempotency-key'];
     const principal = request.principal;
-    const mode = request.routeOptions.config?.idempotency;
-    if (header === undefined || !principal || !MUTATING.has(request.method) || mode) return;
+    if (header === undefined || !principal || !MUTATING_METHODS.has(request.method)) return;
     if (typeof header !== 'string' || !KEY.test(header)) {
       throw new AppError(
         400,
@@ -105,7 +107,7 @@ export function installIdempotency(app: FastifyInstance, db: Db, log: FastifyBas
   });
 
   // Keeps the answer for repeats; a server error frees the key so the request can be tried again.
-  app.addHook('onSend', async (request, reply, payload) => {
+  addRouteHook(app, 'onSend', takesKeys, async (request, reply, payload) => {
     const id = request.idempotency;
     if (!id) return payload;
     request.idempotency = null;

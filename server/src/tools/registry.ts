@@ -128,6 +128,7 @@ export function createToolRegistry(sources: ToolSource[] = []) {
 
   /** The org's tools; with `wanting`, sources that cannot hold any of those names are skipped. */
   async function list(orgId: string, wanting?: readonly string[]): Promise<ToolDefinition[]> {
+    if (wanting?.length === 0) return []; // an agent without tools (asked for on every turn)
     const seen = new Map<string, ToolDefinition>();
     const asked = (source: ToolSource) =>
       !wanting || !source.prefix || wanting.some((name) => name.startsWith(source.prefix!));
