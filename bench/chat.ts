@@ -206,13 +206,24 @@ async function measure(
       direct: LoadFigures;
       relay: LoadFigures;
       through: LoadFigures;
+      /** Switchboard's process CPU per request under this load, its records' writing included. */
+      cpuPerLoadedRequest: number;
     }> = [];
     for (const connections of o.connections) {
       const loadDirect = await load(direct, connections);
       const loadRelay = await load(relay, connections);
+      const cpuAtLoad = process.cpuUsage();
       const loadThrough = await load(through, connections);
       await drain();
-      loads.push({ connections, direct: loadDirect, relay: loadRelay, through: loadThrough });
+      const { user, system } = process.cpuUsage(cpuAtLoad);
+      const requests = loadThrough.requestsPerSecond * o.duration;
+      loads.push({
+        connections,
+        direct: loadDirect,
+        relay: loadRelay,
+        through: loadThrough,
+        cpuPerLoadedRequest: (user + system) / 1000 / requests,
+      });
     }
     // (b) streams of `tokens` words, unpaced and paced.
     const streaming = (paceMs: number) =>
@@ -246,7 +257,13 @@ async function measure(
     row(['  a bare relay instead (the hop alone): p50', '', ms(median(r)), ms(median(r) - median(d))]);
     row(['  switchboard over the bare relay: p50', '', '', ms(median(t) - median(r))]);
     row(['  switchboard CPU per request (its record incl.)', '', ms(cpuPerRequest), '']);
-    for (const { connections, direct: loadDirect, relay: loadRelay, through: loadThrough } of loads) {
+    for (const {
+      connections,
+      direct: loadDirect,
+      relay: loadRelay,
+      through: loadThrough,
+      cpuPerLoadedRequest,
+    } of loads) {
       row([`${connections} connections, ${o.duration} s:`, 'mock straight', 'bare relay', 'switchboard']);
       row([
         '                       req/s',
@@ -262,6 +279,7 @@ async function measure(
         `${loadRelay.non2xx} / ${loadRelay.errors}`,
         `${loadThrough.non2xx} / ${loadThrough.errors}`,
       ]);
+      row(['                       CPU per request (all threads)', '', '', ms(cpuPerLoadedRequest)]);
     }
     if (phase) say(`  one sequential request, p50 per phase (run log timestamps, 1 ms clock): ${phase}`);
     say('');
