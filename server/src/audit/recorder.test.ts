@@ -1,3 +1,5 @@
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../platform/db/index.ts';
@@ -13,16 +15,19 @@ const event = (action: string): AuditEvent => ({
   meta: { ip: '127.0.0.1', userAgent: null, requestId: 'req_1' },
 });
 
-/** A stand-in database that records inserted batches, or fails every insert. */
+/**
+ * A stand-in database that records inserted batches, or fails every insert. A batch is one statement
+ * with its rows as one JSON parameter (platform/db/bulk.ts), read back from the rendered query.
+ */
 function fakeDb(fail: boolean) {
-  const batches: AuditRow[][] = [];
+  const batches: Array<Array<Pick<AuditRow, 'action'>>> = [];
+  const dialect = new PgDialect();
   const db = {
-    insert: () => ({
-      values: async (rows: AuditRow[]) => {
-        if (fail) throw new Error('connection refused');
-        batches.push(rows);
-      },
-    }),
+    execute: async (query: SQL) => {
+      if (fail) throw new Error('connection refused');
+      const [json] = dialect.sqlToQuery(query).params;
+      batches.push(JSON.parse(String(json)) as Array<Pick<AuditRow, 'action'>>);
+    },
   } as unknown as Db;
   return { db, batches };
 }
