@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 
 /** Where Stripe is, and with which keys; `undefined` keys mean "not configured". */
 export interface StripeSettings {
@@ -34,36 +34,47 @@ function addressOf(apiBase: string | undefined): {
   };
 }
 
+type StripeSdk = typeof import('stripe').default;
+let sdk: Promise<StripeSdk> | undefined;
+/** The SDK is loaded on first use: most servers never talk to Stripe, and it is a large module. */
+const loadSdk = () => {
+  sdk ??= import('stripe').then((m) => m.default);
+  return sdk;
+};
+
 /**
  * Every call Switchboard makes to Stripe, through the official SDK: customers, Checkout, the customer
  * portal, plan changes and cancellation, and the verification of webhook signatures.
  */
 export function createStripeGateway(settings: StripeSettings) {
-  const client = settings.secretKey
-    ? new Stripe(settings.secretKey, {
-        ...addressOf(settings.apiBase),
-        maxNetworkRetries: 2,
-        timeout: 20_000,
-        telemetry: false,
-        appInfo: { name: 'Switchboard' },
-      })
-    : undefined;
+  const { secretKey } = settings;
+  let client: Promise<Stripe> | undefined;
   // Verifying needs no key; the SDK's webhook helpers hang off any instance.
-  const verifier = client ?? new Stripe('sk_unused', { telemetry: false });
+  let verifier: Promise<Stripe> | undefined;
 
-  function need(): Stripe {
-    if (!client) throw new Error('Stripe is not configured');
+  function need(): Promise<Stripe> {
+    if (!secretKey) throw new Error('Stripe is not configured');
+    client ??= loadSdk().then(
+      (Sdk) =>
+        new Sdk(secretKey, {
+          ...addressOf(settings.apiBase),
+          maxNetworkRetries: 2,
+          timeout: 20_000,
+          telemetry: false,
+          appInfo: { name: 'Switchboard' },
+        }),
+    );
     return client;
   }
 
   return {
     /** Whether subscribing goes through Stripe Checkout (else plans start at once). */
-    enabled: !!client,
+    enabled: !!secretKey,
     /** Whether incoming webhooks can be verified. */
     verifying: !!settings.webhookSecret,
 
     async createCustomer(orgId: string, name: string): Promise<string> {
-      const customer = await need().customers.create({ name, metadata: { orgId } });
+      const customer = await (await need()).customers.create({ name, metadata: { orgId } });
       return customer.id;
     },
 
@@ -76,7 +87,7 @@ export function createStripeGateway(settings: StripeSettings) {
       cancelUrl: string;
     }): Promise<{ id: string; url: string }> {
       const metadata = { orgId: input.orgId, planId: input.planId };
-      const session = await need().checkout.sessions.create({
+      const session = await (await need()).checkout.sessions.create({
         mode: 'subscription',
         customer: input.customerId,
         client_reference_id: input.orgId,
@@ -91,7 +102,7 @@ export function createStripeGateway(settings: StripeSettings) {
     },
 
     async portal(customerId: string, returnUrl: string): Promise<string> {
-      const session = await need().billingPortal.sessions.create({
+      const session = await (await need()).billingPortal.sessions.create({
         customer: customerId,
         return_url: returnUrl,
       });
@@ -100,7 +111,7 @@ export function createStripeGateway(settings: StripeSettings) {
 
     /** Moves the subscription's one item to the plan's price (Stripe prorates). */
     async changePrice(subscriptionId: string, priceId: string, orgId: string, planId: string): Promise<void> {
-      const stripe = need();
+      const stripe = await need();
       const sub = await stripe.subscriptions.retrieve(subscriptionId);
       const item = sub.items.data[0];
       if (!item) throw new Error(`Stripe subscription ${subscriptionId} has no item`);
@@ -112,13 +123,14 @@ export function createStripeGateway(settings: StripeSettings) {
     },
 
     async cancelAtPeriodEnd(subscriptionId: string): Promise<void> {
-      await need().subscriptions.update(subscriptionId, { cancel_at_period_end: true });
+      await (await need()).subscriptions.update(subscriptionId, { cancel_at_period_end: true });
     },
 
     /** The event, when `signature` signs exactly these bytes with the webhook secret, recently; else throws. */
-    verify(raw: Buffer | string, signature: string): StripeEvent {
+    async verify(raw: Buffer | string, signature: string): Promise<StripeEvent> {
       if (!settings.webhookSecret) throw new Error('STRIPE_WEBHOOK_SECRET is not set');
-      return verifier.webhooks.constructEvent(
+      verifier ??= secretKey ? need() : loadSdk().then((Sdk) => new Sdk('sk_unused', { telemetry: false }));
+      return (await verifier).webhooks.constructEvent(
         raw,
         signature,
         settings.webhookSecret,

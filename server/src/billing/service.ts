@@ -500,9 +500,9 @@ export function createBilling(deps: {
     async receive(raw: Buffer, signature: string | undefined): Promise<{ duplicate: boolean }> {
       if (!gateway.verifying) throw BillingErrors.webhookNotConfigured();
       if (!signature) throw BillingErrors.badSignature('the Stripe-Signature header is missing');
-      let event: ReturnType<StripeGateway['verify']>;
+      let event: Awaited<ReturnType<StripeGateway['verify']>>;
       try {
-        event = gateway.verify(raw, signature);
+        event = await gateway.verify(raw, signature);
       } catch (err) {
         throw BillingErrors.badSignature(
           err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : 'invalid',

@@ -47,7 +47,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   if (!options.skipMigrations) await database.migrate();
   const readiness = new Map<string, ReadinessCheck>([['database', () => database.ping()]]);
   const closers: Array<() => Promise<void>> = [() => database.close()];
-  const redis = config.redisUrl ? createRedis(config.redisUrl, 'main') : undefined;
+  const redis = config.redisUrl ? await createRedis(config.redisUrl, 'main') : undefined;
   if (redis) {
     readiness.set('redis', async () => {
       await redis.ping();
@@ -57,7 +57,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     });
   }
   // Pub/sub needs a connection of its own: a subscribed Redis connection cannot publish.
-  const subscriber = config.redisUrl ? createRedis(config.redisUrl, 'bus') : undefined;
+  const subscriber = config.redisUrl ? await createRedis(config.redisUrl, 'bus') : undefined;
   const bus = createBus({
     prefix: config.redisPrefix,
     log: pino({ level: config.logLevel }),

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Config } from './config.ts';
 
 /** One message: plain text always (the link readable in any client), HTML optional. */
@@ -37,12 +37,17 @@ export function maskAddress(address: string): string {
 /** The mailer of this server: SMTP through nodemailer when `SMTP_URL` is set, else the log. */
 export function createMailer(config: Pick<Config, 'env' | 'mail'>, log: FastifyBaseLogger): Mailer {
   const { smtpUrl, from } = config.mail;
-  const transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : undefined;
+  // nodemailer is loaded with the first mail: a server that mails nobody never loads it.
+  let transport: Promise<Transporter> | undefined;
+  const smtp = (url: string) => {
+    transport ??= import('nodemailer').then((m) => m.default.createTransport(url));
+    return transport;
+  };
   const pending = new Set<Promise<void>>();
 
   async function send(mail: Mail): Promise<void> {
-    if (transport) {
-      await transport.sendMail({ from, ...mail });
+    if (smtpUrl) {
+      await (await smtp(smtpUrl)).sendMail({ from, ...mail });
       log.info({ to: maskAddress(mail.to), subject: mail.subject }, 'mail sent');
       return;
     }
@@ -58,7 +63,7 @@ export function createMailer(config: Pick<Config, 'env' | 'mail'>, log: FastifyB
   }
 
   return {
-    configured: transport !== undefined,
+    configured: !!smtpUrl,
     send,
     sendLater(mail, what) {
       const sending = send(mail)
@@ -72,7 +77,7 @@ export function createMailer(config: Pick<Config, 'env' | 'mail'>, log: FastifyB
       await Promise.all([...pending]);
     },
     close() {
-      transport?.close();
+      void transport?.then((t) => t.close()).catch(() => {});
     },
   };
 }

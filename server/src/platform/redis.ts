@@ -1,7 +1,11 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
-/** A Redis connection that reconnects on its own and never crashes the process on a dropped socket. */
-export function createRedis(url: string, name: string): Redis {
+/**
+ * A Redis connection that reconnects on its own and never crashes the process on a dropped socket.
+ * The client is loaded on first use: a server without Redis (embedded, or one replica) never loads it.
+ */
+export async function createRedis(url: string, name: string): Promise<Redis> {
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
     connectionName: `switchboard-${name}`,
     maxRetriesPerRequest: 2,

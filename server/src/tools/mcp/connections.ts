@@ -1,13 +1,4 @@
-import {
-  type CallToolResult,
-  Client,
-  SdkError,
-  SdkErrorCode,
-  StreamableHTTPClientTransport,
-  type Tool,
-  type Transport,
-} from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { CallToolResult, Client, Tool, Transport } from '@modelcontextprotocol/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { ToolError } from '../registry.ts';
 import type { McpStatus } from './schema.ts';
@@ -64,8 +55,28 @@ function stderrTail(stderr: string): string {
   return lines.slice(-3).join(' | ').slice(-500);
 }
 
+type McpSdk = typeof import('@modelcontextprotocol/client') &
+  Pick<typeof import('@modelcontextprotocol/client/stdio'), 'StdioClientTransport'>;
+/** The MCP SDK, once an MCP server was first used: a server whose orgs have none never loads it. */
+let sdk: McpSdk | undefined;
+async function loadSdk(): Promise<McpSdk> {
+  if (!sdk) {
+    const [client, stdio] = await Promise.all([
+      import('@modelcontextprotocol/client'),
+      import('@modelcontextprotocol/client/stdio'),
+    ]);
+    sdk = { ...client, StdioClientTransport: stdio.StdioClientTransport };
+  }
+  return sdk;
+}
+
+/** Whether `err` is the SDK's request timeout (only an SDK already loaded can have thrown one). */
+function timedOut(err: unknown): boolean {
+  return !!sdk && err instanceof sdk.SdkError && err.code === sdk.SdkErrorCode.RequestTimeout;
+}
+
 function reason(err: unknown, timeoutMs: number): string {
-  if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) {
+  if (timedOut(err)) {
     return `it did not answer within ${timeoutMs} ms`;
   }
   if (!(err instanceof Error)) return String(err);
@@ -85,9 +96,9 @@ export function createMcpConnections(options: McpConnectionOptions) {
   const keyOf = (orgId: string, id: string) => `${orgId}\n${id}`;
   let shutDown = false;
 
-  function transportFor(target: McpTarget, entry: Entry): Transport {
+  function transportFor(mcp: McpSdk, target: McpTarget, entry: Entry): Transport {
     if (target.transport === 'stdio') {
-      const transport = new StdioClientTransport({
+      const transport = new mcp.StdioClientTransport({
         command: target.command ?? '',
         args: target.args,
         // Added to a minimal inherited environment (PATH, HOME, ...): the server's own secrets never reach it.
@@ -99,7 +110,7 @@ export function createMcpConnections(options: McpConnectionOptions) {
       });
       return transport;
     }
-    return new StreamableHTTPClientTransport(new URL(target.url ?? ''), {
+    return new mcp.StreamableHTTPClientTransport(new URL(target.url ?? ''), {
       requestInit: { headers: target.headers },
     });
   }
@@ -124,10 +135,11 @@ export function createMcpConnections(options: McpConnectionOptions) {
       stderr: '',
     };
     entry.ready = (async () => {
-      const client = new Client({ name: 'switchboard', version: '1.0.0' });
+      const mcp = await loadSdk();
+      const client = new mcp.Client({ name: 'switchboard', version: '1.0.0' });
       entry.client = client;
       try {
-        await client.connect(transportFor(target, entry), { timeout: options.connectTimeoutMs });
+        await client.connect(transportFor(mcp, target, entry), { timeout: options.connectTimeoutMs });
         const { tools } = await client.listTools(undefined, { timeout: options.connectTimeoutMs });
         if (entry.closing) {
           await client.close();
@@ -223,7 +235,7 @@ export function createMcpConnections(options: McpConnectionOptions) {
         );
       } catch (err) {
         if (signal?.aborted) throw err;
-        if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) {
+        if (timedOut(err)) {
           throw new ToolError(
             `${tool} on MCP server ${target.slug} did not answer within ${options.callTimeoutMs} ms`,
           );
