@@ -1,24 +1,16 @@
-import { type FormEvent, useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import type { FormEvent } from 'react';
 
 /**
- * An uncontrolled form's submission: `submit` (the form's onSubmit) hands its fields to `action`,
- * `busy` while it runs, and keeps what it threw as `error` for the fields and the form to show.
+ * An uncontrolled form's submission, as a mutation: `submit` (the form's onSubmit) hands its fields
+ * to `action`, `busy` while it runs, and what it threw is `error` for the fields and the form to show.
+ * It runs at once even offline (`networkMode: 'always'`): signing in must say it failed, not wait.
  */
 export function useFormAction(action: (form: FormData) => Promise<void>) {
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent<HTMLFormElement>) {
+  const mutation = useMutation({ mutationFn: action, networkMode: 'always' });
+  function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action(form);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    mutation.mutate(new FormData(e.currentTarget));
   }
-  return { submit, busy, error };
+  return { submit, busy: mutation.isPending, error: mutation.error ?? undefined };
 }
