@@ -26,6 +26,7 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../server/src/platform/db/index.ts';
+import { intListOption, intOption, percentile, textOption } from './lib/args.ts';
 import type { Command, LoadFigures, Sent, StreamFigures, Target } from './lib/chat-client.ts';
 import { nextMessage } from './lib/child.ts';
 import { withBenchDatabase } from './lib/database.ts';
@@ -33,18 +34,7 @@ import { json, startBenchServer } from './lib/server.ts';
 
 const LIMIT_MS = 600_000;
 
-function option(args: string[], name: string, fallback: number, max: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value < 0 || value > max) throw new Error(`--${name} takes 0 to ${max}`);
-  return value;
-}
-
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
-};
-const median = (values: number[]) => pct(values, 50);
+const median = (values: number[]) => percentile(values, 50);
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
 type Child = ReturnType<typeof fork>;
@@ -56,21 +46,14 @@ async function ask<T>(child: Child, command: Command): Promise<T> {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const duration = option(args, 'duration', 10, 120);
-  const connectionsAt = args.indexOf('--connections');
-  const connections = (connectionsAt >= 0 ? String(args[connectionsAt + 1]) : '10,50').split(',').map(Number);
-  if (connections.some((c) => !Number.isInteger(c) || c < 1 || c > 500))
-    throw new Error('--connections takes numbers from 1 to 500, comma separated');
-  const sequential = option(args, 'sequential', 1_000, 20_000);
-  const tokens = option(args, 'tokens', 1_000, 100_000);
-  const streams = option(args, 'streams', 5, 100);
-  const paceMs = option(args, 'pace-ms', 2, 1_000);
-  const url = (name: string) => {
-    const at = args.indexOf(`--${name}`);
-    return at >= 0 ? args[at + 1] : undefined;
-  };
-  const postgresUrl = url('postgres');
-  const redisUrl = url('redis');
+  const duration = intOption(args, 'duration', 10, 120, 0);
+  const connections = intListOption(args, 'connections', [10, 50], 500);
+  const sequential = intOption(args, 'sequential', 1_000, 20_000, 0);
+  const tokens = intOption(args, 'tokens', 1_000, 100_000, 0);
+  const streams = intOption(args, 'streams', 5, 100, 0);
+  const paceMs = intOption(args, 'pace-ms', 2, 1_000, 0);
+  const postgresUrl = textOption(args, 'postgres');
+  const redisUrl = textOption(args, 'redis');
   const deadline = setTimeout(() => {
     process.stderr.write(`bench chat: gave up after ${LIMIT_MS / 1000} s\n`);
     process.exit(1);
@@ -252,7 +235,7 @@ async function measure(
       ms(median(t)),
       ms(median(t) - median(d)),
     ]);
-    row(['                             p99', ms(pct(d, 99)), ms(pct(t, 99)), '']);
+    row(['                             p99', ms(percentile(d, 99)), ms(percentile(t, 99)), '']);
     const r = took(seqRelay!);
     row(['  a bare relay instead (the hop alone): p50', '', ms(median(r)), ms(median(r) - median(d))]);
     row(['  switchboard over the bare relay: p50', '', '', ms(median(t) - median(r))]);

@@ -21,30 +21,10 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from '../server/src/platform/db/index.ts';
+import { intListOption, intOption, percentile, textOption } from './lib/args.ts';
 import { withBenchDatabase } from './lib/database.ts';
 import { startProfile } from './lib/profile.ts';
 import { json, startBenchServer } from './lib/server.ts';
-
-function list(args: string[], name: string, fallback: number[]): number[] {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const values = String(args[i + 1])
-    .split(',')
-    .map(Number);
-  if (values.some((v) => !Number.isInteger(v) || v < 1 || v > 256))
-    throw new Error(`--${name} takes numbers from 1 to 256`);
-  return values;
-}
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
-};
 
 /** One background run as the client saw it (epoch ms). */
 interface Sent {
@@ -218,7 +198,7 @@ async function scenario(
     ).rows;
     const byId = new Map(rows.map((r) => [r.id, r]));
     const step = (f: (x: Sent, r: (typeof rows)[number]) => number) =>
-      pct(
+      percentile(
         sent.flatMap((x) => {
           const r = byId.get(x.runId);
           const v = r ? f(x, r) : Number.NaN;
@@ -235,8 +215,8 @@ async function scenario(
       turnsPerSecond: totals.turns / totals.turnSeconds,
       runs: totals.runs,
       turns: totals.turns,
-      startP50: pct(waits, 50),
-      startP99: pct(waits, 99),
+      startP50: percentile(waits, 50),
+      startP99: percentile(waits, 99),
       failed: rows.filter((r) => r.status !== 'succeeded').length,
       profile: {
         post: step((x) => x.ackAt - x.sentAt),
@@ -255,14 +235,14 @@ async function scenario(
 }
 
 export async function main(args: string[]): Promise<void> {
-  const seconds = list(args, 'seconds', [2])[0]!;
-  const blocks = list(args, 'blocks', [3])[0]!;
-  const warmSeconds = list(args, 'warm-seconds', [2])[0]!;
-  const profileDir = option(args, 'profile');
-  const concurrencies = list(args, 'concurrency', [1, 8, 32]);
-  const postgresUrl = option(args, 'postgres') ?? process.env.TEST_DATABASE_URL;
+  const seconds = intOption(args, 'seconds', 2, 256);
+  const blocks = intOption(args, 'blocks', 3, 256);
+  const warmSeconds = intOption(args, 'warm-seconds', 2, 256, 0);
+  const profileDir = textOption(args, 'profile');
+  const concurrencies = intListOption(args, 'concurrency', [1, 8, 32], 256);
+  const postgresUrl = textOption(args, 'postgres') ?? process.env.TEST_DATABASE_URL;
   const env = Object.fromEntries(
-    (option(args, 'env') ?? '')
+    (textOption(args, 'env') ?? '')
       .split(',')
       .filter(Boolean)
       .map((kv) => kv.split('=') as [string, string]),

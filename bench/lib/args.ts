@@ -15,6 +15,16 @@ export function intOption(args: string[], name: string, fallback: number, max: n
   return value;
 }
 
+/** `--name 1,8,32`: whole numbers from 1 to `max`, comma separated, else `fallback`; anything else stops the bench. */
+export function intListOption(args: string[], name: string, fallback: number[], max: number): number[] {
+  const given = textOption(args, name);
+  if (given === undefined) return fallback;
+  const values = given.split(',').map(Number);
+  if (values.some((v) => !Number.isInteger(v) || v < 1 || v > max))
+    throw new Error(`--${name} takes numbers from 1 to ${max}, comma separated`);
+  return values;
+}
+
 /** The p-th percentile (0–100) of `values`, nearest rank; NaN for none. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
