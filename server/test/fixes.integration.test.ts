@@ -47,11 +47,16 @@ beforeAll(async () => {
   });
   owner = await registerOwner(server, 'fixes');
   api = clientAs(server, owner.accessToken);
-  project = await makeProject(api, {
+  project = await shopProject();
+});
+
+/** A project on the shop repository, verified by its check script. */
+const shopProject = (name?: string) =>
+  makeProject(api, {
+    ...(name ? { name } : {}),
     repository: { path: repo.dir, branch: 'main' },
     verifyCommand: [NODE, 'test/check.js'],
   });
-});
 afterAll(async () => {
   await server?.close();
   repo?.cleanup();
@@ -164,11 +169,7 @@ describe('a fix from request to verified commit', () => {
   });
 
   it('records a failing verify command as verification_failed with the output tail', async () => {
-    const failing = await makeProject(api, {
-      name: 'Failing verify',
-      repository: { path: repo.dir, branch: 'main' },
-      verifyCommand: [NODE, 'test/check.js'],
-    });
+    const failing = await shopProject('Failing verify');
     const issue = await reportCart(server, api, failing, { fingerprint: ['readme'] });
     const fix = await requestFix(
       api,
@@ -243,11 +244,7 @@ describe('a fix from request to verified commit', () => {
 
 describe('a deleted project', () => {
   it('takes its fixes with it, and their reviews leave the inbox', async () => {
-    const doomed = await makeProject(api, {
-      name: 'Doomed',
-      repository: { path: repo.dir, branch: 'main' },
-      verifyCommand: [NODE, 'test/check.js'],
-    });
+    const doomed = await shopProject('Doomed');
     const issue = await reportCart(server, api, doomed, { fingerprint: ['doomed'] });
     const fix = await requestFix(api, issue.id, proposing(QUANTITY));
     await waitForFix(api, fix.id, ['proposed']);
